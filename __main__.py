@@ -1,0 +1,175 @@
+"""Command line: run the TUI, ``serve``, ``demo``, ``vcard``.
+
+Imports stay inside the functions so that each command loads only what it needs: the TUI's
+first frame never waits for the server framework or pyscard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from branchdesk import __version__
+
+DEFAULT_PORT = 8765
+
+
+def _lang_arg(value: str) -> str:
+    from branchdesk.tui.i18n import UnknownLanguage, normalise_language
+
+    try:
+        return normalise_language(value)
+    except UnknownLanguage:
+        raise argparse.ArgumentTypeError(
+            f"unknown language {value!r}: use zh-CN or en / 不支持的语言 {value!r}:请用 zh-CN 或 en"
+        ) from None
+
+
+def _ui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", type=_lang_arg, help="zh-CN or en (default: from the locale)")
+    parser.add_argument("--theme", choices=["branchdesk", "ansi"], help="ansi: 16-colour palette")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="branchdesk", description="Terminal application for bank branch and field staff."
+    )
+    parser.add_argument("--version", action="version", version=f"branchdesk {__version__}")
+    _ui_options(parser)
+    parser.add_argument("--api-url", help="use this backend instead of the embedded one")
+    parser.add_argument(
+        "--insecure", action="store_true", help="allow plain http:// to a non-loopback backend"
+    )
+    parser.add_argument("--data", type=Path, help="data directory of the embedded backend")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve the local backend's HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--data", type=Path, help="data directory (default: user data dir)")
+    serve.add_argument("--demo", action="store_true", help="load demo data into a new store")
+    serve.add_argument("--log-level", default="info")
+
+    demo = sub.add_parser("demo", help="the app on a separate sandbox store with demo data")
+    _ui_options(demo)
+    demo.add_argument("--reset", action="store_true", help="start again from fresh demo data")
+    demo.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
+
+    vcard = sub.add_parser(
+        "vcard", help="virtual SIM card for the vpcd reader driver", add_help=False
+    )
+    vcard.add_argument("args", nargs=argparse.REMAINDER)
+
+    sub.add_parser("openapi", help="print the OpenAPI document of the local backend")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    if args.command == "demo":
+        return run_demo(args)
+    if args.command == "vcard":
+        from branchdesk.devices.vcard_cli import main as vcard_main
+
+        return vcard_main(list(args.args))
+    if args.command == "openapi":
+        return print_openapi()
+    return run_tui(args)
+
+
+def run_tui(args: argparse.Namespace, **overrides: object) -> int:
+    from branchdesk.tui.options import load_options
+
+    flags = {
+        "lang": args.lang,
+        "theme": args.theme,
+        "api_url": getattr(args, "api_url", None),
+        "insecure": getattr(args, "insecure", None) or None,
+        "data_dir": getattr(args, "data", None),
+        **overrides,
+    }
+    options = load_options(flags)
+    if options.api_url:
+        from branchdesk.clients.api import check_api_url
+
+        problem = check_api_url(options.api_url, options.insecure)
+        if problem:
+            from branchdesk.tui import i18n
+
+            i18n.set_language(options.lang or i18n.language_from_locale())
+            print(i18n._(f"startup.{problem}", url=options.api_url), file=sys.stderr)
+            return 2
+    from branchdesk.tui.app import BranchdeskApp
+
+    BranchdeskApp(options).run()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from branchdesk.tui.options import data_dir
+
+    sandbox = args.data or data_dir() / "sandbox"
+    if args.reset:
+        from branchdesk.clients.local.reset import reset_store
+
+        reset_store(sandbox)
+    args.api_url = None
+    return run_tui(args, data_dir=sandbox, sandbox=True, demo=True)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from branchdesk.clients.local.app import create_app, open_backend
+    from branchdesk.clients.local.store import StoreCorrupt, StoreLocked
+    from branchdesk.tui.options import data_dir
+
+    directory = args.data or data_dir()
+    try:
+        backend = open_backend(directory, demo=args.demo)
+    except StoreLocked as exc:
+        print(
+            f"branchdesk serve: the store {exc.path} is in use by another process.",
+            file=sys.stderr,
+        )
+        return 1
+    except StoreCorrupt as exc:
+        print(
+            f"branchdesk serve: the store {exc.path} is damaged ({exc.reason}); "
+            "it was left untouched for recovery.",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"branchdesk serve: store {directory}, "
+        f"demo data {'yes' if backend.settings.demo else 'no'}, http://{args.host}:{args.port}",
+        flush=True,
+    )
+    try:
+        uvicorn.run(
+            create_app(backend),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+        )
+    finally:
+        backend.store.close()
+    return 0
+
+
+def print_openapi() -> int:
+    import json
+
+    from branchdesk.clients.local.app import openapi_document
+
+    sys.stdout.write(json.dumps(openapi_document(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,222 @@
+"""The one API client: httpx against the embedded ASGI app or a remote backend over HTTP(S).
+
+Every state-changing call takes an ``Action`` — one per user action — whose idempotency key is
+reused by every retry of that action, so a dropped connection never applies a change twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+
+EMBEDDED_URL = "http://local.branchdesk"
+RETRYABLE = (httpx.TransportError,)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user action; its key makes retries of that action safe."""
+
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    branch: str
+    dept_id: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StaffInfo:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            roles=tuple(data["roles"]),
+            branch=data["branch"],
+            dept_id=data.get("dept_id"),
+        )
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def check_api_url(url: str, insecure: bool) -> str | None:
+    """Why ``url`` may not be used, or None. Plain HTTP is allowed on loopback only."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "api_url_invalid"
+    if parts.scheme == "http" and not is_loopback(url) and not insecure:
+        return "api_url_insecure"
+    return None
+
+
+class ApiClient:
+    """Async client for the branchdesk API; see ``clients/openapi.json`` for the contract."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        lang: str = "zh-CN",
+        timeout: float = 10.0,
+        retries: int = 3,
+        retry_delay: float = 0.3,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.embedded = transport is not None and base_url == EMBEDDED_URL
+        self.lang = lang
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.token: str | None = None
+        self.staff: StaffInfo | None = None
+        self.online: bool | None = None
+        self.on_online_change: list[Callable[[bool], None]] = []
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, transport=transport, timeout=timeout
+        )
+
+    @classmethod
+    def for_asgi(cls, app: Any, **kwargs: Any) -> ApiClient:
+        return cls(EMBEDDED_URL, transport=httpx.ASGITransport(app=app), **kwargs)
+
+    @property
+    def label(self) -> str:
+        return "local" if self.embedded else self.base_url
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport --------------------------------------------------------------------------
+    def _set_online(self, online: bool) -> None:
+        if self.online != online:
+            self.online = online
+            for callback in list(self.on_online_change):
+                callback(online)
+
+    def _headers(self, action: Action | None) -> dict[str, str]:
+        headers = {"Accept-Language": self.lang}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if action is not None:
+            headers["Idempotency-Key"] = action.key
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        action: Action | None = None,
+    ) -> Any:
+        """Send a request, retrying transport failures (with the same idempotency key)."""
+        if method != "GET" and action is None and path != "/v1/sessions":
+            action = Action()
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(
+                    method, path, json=json, params=params, headers=self._headers(action)
+                )
+            except RETRYABLE as exc:
+                attempt += 1
+                if attempt > self.retries:
+                    self._set_online(False)
+                    raise BackendUnreachable(self.label, type(exc).__name__) from exc
+                await asyncio.sleep(self.retry_delay * attempt)
+                continue
+            if response.status_code == 409 and _code(response) == "idempotency_in_progress":
+                attempt += 1
+                if attempt <= self.retries:
+                    await asyncio.sleep(self.retry_delay * attempt)
+                    continue
+            self._set_online(True)
+            return _result(response)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return await self.request("GET", path, params=clean or None)
+
+    async def post(self, path: str, body: Any, action: Action | None = None, **params: Any) -> Any:
+        return await self.request("POST", path, json=body, params=params or None, action=action)
+
+    # -- sessions and meta ------------------------------------------------------------------
+    async def health(self) -> bool:
+        try:
+            await self.get("/health")
+        except (BackendUnreachable, ApiError):
+            return False
+        return True
+
+    async def meta(self) -> dict[str, Any]:
+        return await self.get("/v1/meta")
+
+    async def login(self, staff_id: str, password: str) -> StaffInfo:
+        data = await self.request(
+            "POST", "/v1/sessions", json={"staff_id": staff_id, "password": password}
+        )
+        self.token = data["token"]
+        self.staff = StaffInfo.from_json(data["staff"])
+        return self.staff
+
+    async def resume(self, token: str) -> StaffInfo:
+        """Use a stored token; raises ApiError(401) when it is no longer valid."""
+        self.token = token
+        try:
+            self.staff = StaffInfo.from_json(await self.get("/v1/sessions/current"))
+        except ApiError:
+            self.token = None
+            raise
+        return self.staff
+
+    async def logout(self) -> None:
+        if self.token:
+            try:
+                await self.request("DELETE", "/v1/sessions/current")
+            finally:
+                self.token = None
+                self.staff = None
+
+    async def sms_outbox(self, phone: str | None = None) -> list[dict[str, Any]]:
+        return await self.get("/v1/sandbox/sms-outbox", phone=phone)
+
+
+def _code(response: httpx.Response) -> str | None:
+    try:
+        return response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _result(response: httpx.Response) -> Any:
+    if response.status_code == 204:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.is_success:
+        return data
+    error = (data or {}).get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        raise ApiError(
+            response.status_code,
+            str(error.get("code", "unknown")),
+            str(error.get("message", "")),
+            error.get("details"),
+        )
+    raise ApiError(response.status_code, "http_error", response.reason_phrase or "")

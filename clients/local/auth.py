@@ -1,0 +1,215 @@
+"""Staff accounts, sessions, lockout, and role enforcement for every operation."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Depends, Request
+
+from branchdesk.clients.local import audit, context
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.errors import DomainError
+from branchdesk.clients.local.store import Doc
+
+ROLES = ("marketer", "clerk", "cashier", "trainer", "supervisor")
+STAFF = "staff"
+SESSIONS = "sessions"
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    branch: str
+    dept_id: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "roles": list(self.roles),
+            "branch": self.branch,
+            "dept_id": self.dept_id,
+        }
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+def staff_from_doc(doc: Doc) -> Staff:
+    return Staff(
+        id=doc["id"],
+        name=doc["name"],
+        roles=tuple(doc["roles"]),
+        branch=doc["branch"],
+        dept_id=doc.get("dept_id"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def hash_password(password: str, salt_hex: str) -> str:
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1, dklen=32
+    )
+    return digest.hex()
+
+
+def new_staff_doc(
+    staff_id: str,
+    name: str,
+    roles: list[str],
+    branch: str,
+    password: str,
+    dept_id: str | None = None,
+    salt_hex: str | None = None,
+) -> Doc:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    salt = salt_hex or secrets.token_hex(16)
+    return {
+        "id": staff_id,
+        "name": name,
+        "roles": list(roles),
+        "branch": branch,
+        "dept_id": dept_id,
+        "salt": salt,
+        "password_hash": hash_password(password, salt),
+        "failed_attempts": 0,
+        "locked_until": None,
+    }
+
+
+def _token_key(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def login(backend: Backend, staff_id: str, password: str) -> tuple[str, Staff]:
+    """Check a password; 5 wrong in a row lock the staff ID (settings decide the numbers)."""
+    settings = backend.settings
+    now = settings.now()
+    doc = backend.store.get(STAFF, staff_id.strip())
+    if doc is None:
+        # Same answer as a wrong password: do not reveal which staff IDs exist.
+        hash_password(password, "00" * 16)
+        raise DomainError(401, "bad_credentials", left=settings.lockout_threshold)
+    locked_until = _parse(doc.get("locked_until"))
+    if locked_until and locked_until > now:
+        raise DomainError(
+            423,
+            "account_locked",
+            details={"locked_until": doc["locked_until"]},
+            staff_id=doc["id"],
+            until=_local_time(locked_until),
+        )
+    ok = hmac.compare_digest(hash_password(password, doc["salt"]), doc["password_hash"])
+    with backend.store.transaction() as txn:
+        if not ok:
+            failures = (0 if locked_until else doc.get("failed_attempts", 0)) + 1
+            updated = {**doc, "failed_attempts": failures, "locked_until": None}
+            if failures >= settings.lockout_threshold:
+                until = now + timedelta(minutes=settings.lockout_minutes)
+                updated["locked_until"] = until.isoformat(timespec="seconds")
+                updated["failed_attempts"] = 0
+                txn.put(STAFF, doc["id"], updated)
+                audit.record(txn, "staff.locked", doc["id"], now.isoformat(), actor=doc["id"])
+                error = DomainError(
+                    423,
+                    "account_locked",
+                    details={"locked_until": updated["locked_until"]},
+                    staff_id=doc["id"],
+                    until=_local_time(until),
+                )
+            else:
+                txn.put(STAFF, doc["id"], updated)
+                error = DomainError(
+                    401, "bad_credentials", left=settings.lockout_threshold - failures
+                )
+        else:
+            token = secrets.token_urlsafe(32)
+            expires = now + timedelta(hours=settings.session_hours)
+            txn.put(STAFF, doc["id"], {**doc, "failed_attempts": 0, "locked_until": None})
+            txn.put(
+                SESSIONS,
+                _token_key(token),
+                {
+                    "staff_id": doc["id"],
+                    "created_at": now.isoformat(timespec="seconds"),
+                    "expires_at": expires.isoformat(timespec="seconds"),
+                },
+            )
+            audit.record(txn, "session.create", doc["id"], now.isoformat(), actor=doc["id"])
+            error = None
+    if error is not None:
+        raise error
+    return token, staff_from_doc(doc)
+
+
+def resolve_token(backend: Backend, token: str | None) -> Staff | None:
+    if not token:
+        return None
+    session = backend.store.get(SESSIONS, _token_key(token))
+    if session is None:
+        return None
+    expires = _parse(session["expires_at"])
+    if expires is None or expires <= backend.settings.now():
+        return None
+    doc = backend.store.get(STAFF, session["staff_id"])
+    return staff_from_doc(doc) if doc else None
+
+
+def logout(backend: Backend, token: str) -> None:
+    key = _token_key(token)
+    session = backend.store.get(SESSIONS, key)
+    if session is None:
+        return
+    with backend.store.transaction() as txn:
+        txn.delete(SESSIONS, key)
+        audit.record(txn, "session.delete", session["staff_id"], backend.now_iso())
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_backend(request: Request) -> Backend:
+    return request.app.state.backend
+
+
+def require(*roles: str) -> Any:
+    """Dependency: the authenticated staff member, who must hold one of ``roles``."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    async def dependency(request: Request) -> Staff:
+        backend = get_backend(request)
+        token = bearer_token(request)
+        if token is None:
+            raise DomainError(401, "unauthenticated")
+        staff = resolve_token(backend, token)
+        if staff is None:
+            raise DomainError(401, "session_expired")
+        context.get().staff_id = staff.id
+        if roles and not staff.has(*roles):
+            raise DomainError(403, "forbidden", details={"required_roles": list(roles)})
+        return staff
+
+    return Depends(dependency)
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

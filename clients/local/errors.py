@@ -1,0 +1,114 @@
+"""Domain errors with stable codes, rendered as ``{"error": {code, message, details}}``.
+
+Each workflow module registers its own messages with ``register_messages``; a test checks that
+every code has both a zh-CN and an en text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("zh-CN", "en")
+MESSAGES: dict[str, dict[str, str]] = {}
+
+
+def register_messages(catalog: dict[str, dict[str, str]]) -> None:
+    for code, texts in catalog.items():
+        if code in MESSAGES and MESSAGES[code] != texts:
+            raise ValueError(f"message code {code!r} registered twice with different texts")
+        MESSAGES[code] = texts
+
+
+class DomainError(Exception):
+    """A refusal by the rules: HTTP ``status``, stable ``code``, message parameters."""
+
+    def __init__(
+        self, status: int, code: str, details: Any = None, **params: Any
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.details = details
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        return render(self.code, lang, **self.params)
+
+
+def render(code: str, lang: str, **params: Any) -> str:
+    texts = MESSAGES.get(code)
+    if texts is None:
+        return code
+    text = texts.get(lang) or texts["en"]
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text
+
+
+def negotiate_lang(accept_language: str | None) -> str:
+    if not accept_language:
+        return "en"
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+register_messages(
+    {
+        "not_found": {"zh-CN": "未找到所请求的资源。", "en": "Not found."},
+        "validation_error": {
+            "zh-CN": "请求内容不正确,请检查各字段。",
+            "en": "The request is not valid; check the fields.",
+        },
+        "internal_error": {
+            "zh-CN": "服务器内部错误,请稍后重试。",
+            "en": "Internal server error; please try again.",
+        },
+        "method_not_allowed": {"zh-CN": "不支持该操作。", "en": "Method not allowed."},
+        "unauthenticated": {
+            "zh-CN": "请先登录。",
+            "en": "Please log in first.",
+        },
+        "session_expired": {
+            "zh-CN": "登录已过期,请重新登录。",
+            "en": "Your session has expired; please log in again.",
+        },
+        "forbidden": {
+            "zh-CN": "您的角色无权执行此操作。",
+            "en": "Your role is not allowed to do this.",
+        },
+        "bad_credentials": {
+            "zh-CN": "工号或密码错误(还可尝试 {left} 次)。",
+            "en": "Wrong staff ID or password ({left} tries left).",
+        },
+        "account_locked": {
+            "zh-CN": "工号 {staff_id} 已被锁定,请于 {until} 后再试。",
+            "en": "Staff ID {staff_id} is locked until {until}.",
+        },
+        "idempotency_key_missing": {
+            "zh-CN": "缺少 Idempotency-Key 请求头。",
+            "en": "The Idempotency-Key header is required.",
+        },
+        "idempotency_key_invalid": {
+            "zh-CN": "Idempotency-Key 不能超过 255 个字符。",
+            "en": "The Idempotency-Key must be at most 255 characters.",
+        },
+        "idempotency_key_reused": {
+            "zh-CN": "该 Idempotency-Key 已用于另一个请求。",
+            "en": "This Idempotency-Key was already used for a different request.",
+        },
+        "idempotency_in_progress": {
+            "zh-CN": "相同的请求仍在处理中,请稍候。",
+            "en": "The same request is still being processed; wait a moment.",
+        },
+    }
+)

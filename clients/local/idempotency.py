@@ -1,0 +1,205 @@
+"""``Idempotency-Key`` handling for every state-changing request, as one ASGI middleware.
+
+- missing key → 400; same key + same request → the stored response again;
+  same key + other request → 422; first request still running → 409. Keys are per staff member.
+- The whole request runs in one store transaction that also writes the idempotency record, so
+  the change and its record reach disk together. A request that fails (4xx/5xx) changes nothing
+  and records nothing, so retrying it is simply evaluated again.
+- State-changing requests are serialised by the backend's write lock: a rule's check and the
+  write that depends on it can never interleave with another request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from branchdesk.clients.local import auth, context
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.errors import error_body, negotiate_lang, render
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+TABLE = "idempotency"
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_KEY_LENGTH = 255
+REPLAY_HEADER = b"idempotent-replayed"
+
+
+class _Rollback(Exception):
+    """Raised inside the request transaction to undo the writes of a failed request."""
+
+
+class IdempotencyMiddleware:
+    def __init__(
+        self, app: ASGIApp, backend: Backend, exempt: frozenset[tuple[str, str]]
+    ) -> None:
+        self.app = app
+        self.backend = backend
+        self.exempt = exempt
+        self._in_flight: set[str] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        ctx = context.RequestContext(lang=negotiate_lang(headers.get("accept-language")))
+        token = context.current.set(ctx)
+        try:
+            method, path = scope["method"], scope["path"]
+            if (
+                method not in MUTATING
+                or not path.startswith("/v1/")
+                or (method, path) in self.exempt
+            ):
+                await self.app(scope, receive, send)
+                return
+            await self._idempotent(scope, receive, send, headers, ctx)
+        finally:
+            context.current.reset(token)
+
+    async def _idempotent(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        ctx: context.RequestContext,
+    ) -> None:
+        key = headers.get("idempotency-key", "").strip()
+        if not key:
+            await _send_error(send, 400, "idempotency_key_missing", ctx.lang)
+            return
+        if len(key) > MAX_KEY_LENGTH:
+            await _send_error(send, 400, "idempotency_key_invalid", ctx.lang)
+            return
+        staff = auth.resolve_token(self.backend, _bearer(headers))
+        if staff is None:
+            await self.app(scope, receive, send)  # the route answers 401
+            return
+        ctx.staff_id = staff.id
+        ctx.idempotency_key = key
+        body = await _read_body(receive)
+        fingerprint = hashlib.sha256(
+            b"\n".join(
+                [scope["method"].encode(), scope["path"].encode(), scope["query_string"], body]
+            )
+        ).hexdigest()
+        record_key = f"{staff.id}:{key}"
+        if await self._replayed(record_key, fingerprint, send, ctx.lang):
+            return
+        if record_key in self._in_flight:
+            await _send_error(send, 409, "idempotency_in_progress", ctx.lang)
+            return
+        self._in_flight.add(record_key)
+        try:
+            async with self.backend.write_lock:
+                if await self._replayed(record_key, fingerprint, send, ctx.lang):
+                    return
+                status, response_headers, response_body = await self._run(
+                    scope, body, record_key, fingerprint
+                )
+        finally:
+            self._in_flight.discard(record_key)
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": response_body})
+
+    async def _replayed(self, record_key: str, fingerprint: str, send: Send, lang: str) -> bool:
+        record = self.backend.store.get(TABLE, record_key)
+        if record is None:
+            return False
+        if record["fingerprint"] != fingerprint:
+            await _send_error(send, 422, "idempotency_key_reused", lang)
+            return True
+        replay_headers = [(k.encode(), v.encode()) for k, v in record["headers"]]
+        replay_headers.append((REPLAY_HEADER, b"true"))
+        await send({"type": "http.response.start", "status": record["status"],
+                    "headers": replay_headers})
+        await send({"type": "http.response.body", "body": record["body"].encode("utf-8")})
+        return True
+
+    async def _run(
+        self, scope: Scope, body: bytes, record_key: str, fingerprint: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            with self.backend.store.transaction() as txn:
+                await self.app(scope, replay_receive, capture)
+                status = int(start.get("status", 500))
+                if not 200 <= status < 300:
+                    raise _Rollback
+                response_body = b"".join(chunks)
+                txn.put(
+                    TABLE,
+                    record_key,
+                    {
+                        "fingerprint": fingerprint,
+                        "status": status,
+                        "headers": [
+                            [k.decode("latin-1"), v.decode("latin-1")]
+                            for k, v in start.get("headers", [])
+                            if k.lower() in (b"content-type", b"location")
+                        ],
+                        "body": response_body.decode("utf-8"),
+                        "at": self.backend.now_iso(),
+                    },
+                )
+        except _Rollback:
+            pass
+        return int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks)
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+async def _send_error(send: Send, status: int, code: str, lang: str) -> None:
+    payload = json.dumps(error_body(code, render(code, lang)), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

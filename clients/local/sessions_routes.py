@@ -1,0 +1,104 @@
+"""HTTP: log in and out, who am I, and what this backend is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from branchdesk import __version__
+from branchdesk.clients.local import auth
+from branchdesk.clients.local.auth import Staff
+
+router = APIRouter()
+
+DEMO_PASSWORD = "demo-pass-1"
+DEMO_ACCOUNTS = [
+    ("m001", "marketer"),
+    ("c001", "clerk"),
+    ("k001", "cashier"),
+    ("t001", "trainer"),
+    ("s001", "supervisor"),
+]
+
+
+class LoginIn(BaseModel):
+    staff_id: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffOut(BaseModel):
+    id: str
+    name: str
+    roles: list[str]
+    branch: str
+    dept_id: str | None = None
+
+
+class SessionOut(BaseModel):
+    token: str
+    staff: StaffOut
+
+
+class DemoAccount(BaseModel):
+    staff_id: str
+    role: str
+    password: str
+
+
+class MetaOut(BaseModel):
+    name: str
+    version: str
+    demo: bool
+    sandbox: bool
+    demo_accounts: list[DemoAccount]
+
+
+@router.get("/health", tags=["meta"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/v1/meta", response_model=MetaOut, tags=["meta"])
+async def meta(request: Request) -> dict[str, Any]:
+    backend = auth.get_backend(request)
+    demo = backend.settings.demo
+    return {
+        "name": "branchdesk local backend",
+        "version": __version__,
+        "demo": demo,
+        "sandbox": backend.settings.sandbox,
+        "demo_accounts": [
+            {"staff_id": sid, "role": role, "password": DEMO_PASSWORD}
+            for sid, role in DEMO_ACCOUNTS
+        ]
+        if demo
+        else [],
+    }
+
+
+@router.post(
+    "/v1/sessions",
+    status_code=201,
+    response_model=SessionOut,
+    tags=["sessions"],
+    responses={401: {"description": "bad_credentials"}, 423: {"description": "account_locked"}},
+)
+async def create_session(body: LoginIn, request: Request) -> dict[str, Any]:
+    """Log in. Exempt from Idempotency-Key: there is no staff member yet to scope a key to."""
+    token, staff = auth.login(auth.get_backend(request), body.staff_id, body.password)
+    return {"token": token, "staff": staff.public()}
+
+
+@router.get("/v1/sessions/current", response_model=StaffOut, tags=["sessions"])
+async def current_session(staff: Staff = auth.require()) -> dict[str, Any]:
+    return staff.public()
+
+
+@router.delete("/v1/sessions/current", status_code=204, tags=["sessions"])
+async def delete_session(request: Request, staff: Staff = auth.require()) -> Response:
+    token = auth.bearer_token(request)
+    assert token is not None
+    auth.logout(auth.get_backend(request), token)
+    return Response(status_code=204)

@@ -1,0 +1,33 @@
+"""Why the app cannot start (store locked or damaged, bad backend URL), and what to do."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from branchdesk.tui.i18n import _
+from branchdesk.tui.keys import TranslatedBindings
+
+
+class StartupErrorScreen(TranslatedBindings):
+    BINDINGS = [Binding("escape", "app.quit", "keys.quit", id="startup_error.quit")]
+    DEFAULT_CSS = """
+    StartupErrorScreen { align: center middle; }
+    StartupErrorScreen > Vertical {
+        width: 76; max-width: 100%; height: auto; border: heavy $error; padding: 1 2;
+    }
+    StartupErrorScreen #startup-error-title { text-style: bold; color: $error; }
+    """
+
+    def __init__(self, key: str, params: dict[str, object]) -> None:
+        super().__init__()
+        self.key = key
+        self.params = params
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("startup.title"), id="startup-error-title")
+            yield Static(_(self.key, **self.params), id="startup-error-text")
+        yield Footer()

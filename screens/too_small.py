@@ -1,0 +1,33 @@
+"""Shown instead of a broken layout while the terminal is smaller than 80x24."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Center
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from branchdesk.tui.i18n import _
+
+MIN_WIDTH = 80
+MIN_HEIGHT = 24
+
+
+class TooSmallScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen Static { width: auto; max-width: 100%; text-align: center; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Center():
+            yield Static(id="too-small-text")
+
+    def on_mount(self) -> None:
+        self.update_size(self.app.size.width, self.app.size.height)
+
+    def update_size(self, width: int, height: int) -> None:
+        self.query_one("#too-small-text", Static).update(
+            _("too_small.text", width=width, height=height, min_width=MIN_WIDTH,
+              min_height=MIN_HEIGHT)
+        )

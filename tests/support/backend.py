@@ -1,0 +1,104 @@
+"""Real backends for tests: the ASGI app in-process, or ``branchdesk serve`` as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from branchdesk.clients.api import ApiClient
+from branchdesk.clients.local.app import create_app, open_backend
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.settings import Settings
+
+DEMO_PASSWORD = "demo-pass-1"
+
+
+class FakeClock:
+    """A settable clock for rules with time limits (lockout, OTP validity, QR codes)."""
+
+    def __init__(self, start: Any = None) -> None:
+        from datetime import UTC, datetime
+
+        self.now = start or datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> Any:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+
+
+def make_backend(
+    data_dir: Path | None = None, *, demo: bool = True, settings: Settings | None = None
+) -> Backend:
+    return open_backend(data_dir, demo=demo, settings=settings)
+
+
+def asgi_client(backend: Backend, lang: str = "en") -> ApiClient:
+    return ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
+
+
+async def logged_in(backend: Backend, staff_id: str, lang: str = "en") -> ApiClient:
+    client = asgi_client(backend, lang)
+    await client.login(staff_id, DEMO_PASSWORD)
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedBackend:
+    """``branchdesk serve`` in a subprocess on a free loopback port."""
+
+    def __init__(
+        self, data_dir: Path, *, demo: bool = True, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "branchdesk", "serve", "--port", str(self.port),
+                "--data", str(data_dir), "--log-level", "warning"]
+        if demo:
+            args.append("--demo")
+        env = {**os.environ, **(extra_env or {})}
+        self.log_path = data_dir.parent / f"serve-{self.port}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"branchdesk serve exited: {self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"branchdesk serve did not start: {self.log_path.read_text()}")
+
+    def client(self, lang: str = "en") -> ApiClient:
+        return ApiClient(self.url, lang=lang, retry_delay=0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()

@@ -1,0 +1,38 @@
+"""Driving the real App in Pilot tests, over the real client and the in-process backend."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from branchdesk.clients.local.backend import Backend
+from branchdesk.tui.app import BranchdeskApp
+from branchdesk.tui.connect import Connection
+from branchdesk.tui.options import AppOptions
+from support.backend import DEMO_PASSWORD, asgi_client
+
+SIZE = (80, 24)
+
+
+def make_app(backend: Backend, lang: str = "en", **options: object) -> BranchdeskApp:
+    connection = Connection(asgi_client(backend, lang))
+    return BranchdeskApp(AppOptions(lang=lang, **options), connection=connection)  # type: ignore[arg-type]
+
+
+async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 5.0) -> None:
+    """Let the app run until ``predicate()`` holds (workers finish), or fail after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached in {timeout}s: {predicate}")
+        await pilot.pause(0.02)
+
+
+async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWORD) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None)
+    await pilot.click("#staff-id")
+    await pilot.press(*staff_id, "enter", *password, "enter")
+    await wait_for(pilot, lambda: app.staff is not None)
+    await pilot.pause()

@@ -1,0 +1,209 @@
+"""The branchdesk App: login first, then the workflows the staff member's roles allow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from branchdesk.clients.api import ApiClient, StaffInfo
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.tui import i18n, secrets
+from branchdesk.tui.connect import Connection, StartupError, connect
+from branchdesk.tui.i18n import _
+from branchdesk.tui.options import AppOptions
+from branchdesk.tui.workflows import allowed_workflows, by_id
+
+HEALTH_INTERVAL = 15.0
+
+
+class BranchdeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "branchdesk"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
+        Binding("f1", "show_keys", "keys.help", id="app.keys"),
+    ]
+
+    staff: reactive[StaffInfo | None] = reactive(None)
+    online: reactive[bool | None] = reactive(None)
+    pending_sync: reactive[int] = reactive(0)
+    backend_label: reactive[str] = reactive("")
+    demo: reactive[bool] = reactive(False)
+
+    def __init__(self, options: AppOptions | None = None, *, connection: Connection | None = None):
+        super().__init__()
+        self.options = options or AppOptions()
+        self.lang = self.options.lang or i18n.language_from_locale()
+        i18n.set_language(self.lang)
+        self.connection: Connection | None = None
+        self._injected = connection
+        self.meta: dict[str, Any] | None = None
+        self.keyring_ok = secrets.keyring_available()
+        self.theme = "textual-ansi" if self.options.theme == "ansi" else "textual-dark"
+
+    # -- start-up ---------------------------------------------------------------------------
+    @property
+    def client(self) -> ApiClient:
+        assert self.connection is not None, "backend not connected yet"
+        return self.connection.client
+
+    def on_mount(self) -> None:
+        from branchdesk.screens.login import LoginScreen
+
+        self.demo = self.options.sandbox
+        self.backend_label = "local" if not self.options.api_url else self.options.api_url
+        self.push_screen(LoginScreen())
+        self._check_size(self.size.width, self.size.height)
+        self._connect()
+
+    @work(exclusive=True, group="connect")
+    async def _connect(self) -> None:
+        try:
+            if self._injected is not None:
+                connection = self._injected
+            else:
+                connection = await asyncio.to_thread(connect, self.options, self.lang)
+        except StartupError as exc:
+            from branchdesk.screens.startup_error import StartupErrorScreen
+
+            self.switch_screen(StartupErrorScreen(exc.key, exc.params))
+            return
+        self.connection = connection
+        connection.client.lang = self.lang
+        connection.client.on_online_change.append(self._set_online)
+        self.backend_label = connection.client.label
+        try:
+            self.meta = await connection.client.meta()
+        except (BackendUnreachable, ApiError):
+            self.meta = None
+        if self.meta is not None:
+            self.demo = self.demo or bool(self.meta.get("demo") and self.options.sandbox)
+        self.set_interval(HEALTH_INTERVAL, self._poll_health)
+        await self._resume_session()
+        screen = self.screen
+        if hasattr(screen, "backend_ready"):
+            screen.backend_ready(self.meta)
+
+    async def _resume_session(self) -> None:
+        """Log in again with the token kept in the OS keyring, if it is still valid."""
+        last = secrets.load_token(self.backend_label, "_last_staff")
+        token = secrets.load_token(self.backend_label, last) if last else None
+        if not token or last is None:
+            return
+        try:
+            staff = await self.client.resume(token)
+        except (ApiError, BackendUnreachable):
+            secrets.forget_token(self.backend_label, last)
+            return
+        self.logged_in(staff, remember=False)
+
+    def _set_online(self, online: bool) -> None:
+        self.online = online
+
+    @work(exclusive=True, group="health")
+    async def _poll_health(self) -> None:
+        if self.connection is not None:
+            self.online = await self.connection.client.health()
+
+    # -- sessions ---------------------------------------------------------------------------
+    def logged_in(self, staff: StaffInfo, *, remember: bool = True) -> None:
+        from branchdesk.screens.home import HomeScreen
+
+        self.staff = staff
+        self.online = True
+        token = self.connection.client.token if self.connection else None
+        if remember and token and secrets.save_token(self.backend_label, staff.id, token):
+            secrets.save_token(self.backend_label, "_last_staff", staff.id)
+        self.switch_screen(HomeScreen())
+
+    @work(exclusive=True, group="logout")
+    async def action_logout(self) -> None:
+        from branchdesk.screens.login import LoginScreen
+
+        staff = self.staff
+        if staff is None:
+            return
+        with contextlib.suppress(ApiError, BackendUnreachable):
+            await self.client.logout()
+        secrets.forget_token(self.backend_label, staff.id)
+        secrets.forget_token(self.backend_label, "_last_staff")
+        self.staff = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen())
+
+    # -- navigation -------------------------------------------------------------------------
+    def open_workflow(self, workflow_id: str) -> None:
+        workflow = by_id(workflow_id)
+        if self.staff is None or not workflow.allowed(self.staff.roles):
+            self.notify(_("home.not_allowed"), severity="error")
+            return
+        self.push_screen(workflow.screen_class()())
+
+    def action_show_keys(self) -> None:
+        from branchdesk.screens.keys_help import KeysHelpScreen
+
+        if isinstance(self.screen, KeysHelpScreen):
+            self.pop_screen()
+            return
+        title = _(getattr(self.screen, "TITLE_KEY", "app.name"))
+        self.push_screen(KeysHelpScreen.for_screen(self.screen, title))
+
+    def go_home(self) -> None:
+        from branchdesk.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if self.staff is not None:
+            yield SystemCommand(_("palette.home"), _("palette.home_help"), self.go_home)
+            for workflow in allowed_workflows(self.staff.roles):
+                yield SystemCommand(
+                    _(workflow.title_key),
+                    _(workflow.help_key),
+                    partial(self.open_workflow, workflow.id),
+                )
+            yield SystemCommand(_("palette.logout"), _("palette.logout_help"), self.action_logout)
+        yield SystemCommand(_("palette.keys"), _("palette.keys_help"), self.action_show_keys)
+        yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.exit)
+
+    # -- terminal size ----------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        from branchdesk.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if isinstance(self.screen, TooSmallScreen):
+            if small:
+                self.screen.update_size(width, height)
+            else:
+                self.pop_screen()
+        elif small:
+            self.push_screen(TooSmallScreen())
+
+    # -- shutdown ---------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        await self.close_connection()
+        self.exit()
+
+    async def close_connection(self) -> None:
+        if self.connection is not None and self._injected is None:
+            connection, self.connection = self.connection, None
+            await connection.close()
+
+    async def on_unmount(self) -> None:
+        await self.close_connection()

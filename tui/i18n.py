@@ -1,0 +1,100 @@
+"""Message catalogs: every user-visible string of the TUI comes from ``tui/locales/*.toml``.
+
+Each catalog file covers one area and holds both languages side by side::
+
+    [login.title]
+    zh-CN = "登录"
+    en = "Log in"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("zh-CN", "en")
+LOCALES_DIR = Path(__file__).with_name("locales")
+
+_catalog: dict[str, dict[str, str]] | None = None
+_lang = "zh-CN"
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def load_catalog(directory: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
+    """All entries of all catalog files, as key → {lang: text}."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as fh:
+            _flatten(tomllib.load(fh), "", merged, path)
+    return merged
+
+
+def _flatten(node: dict[str, Any], prefix: str, out: dict[str, dict[str, str]], path: Path) -> None:
+    texts = {k: v for k, v in node.items() if k in LANGUAGES and isinstance(v, str)}
+    if texts:
+        if prefix in out:
+            raise ValueError(f"{path.name}: key {prefix!r} defined twice")
+        out[prefix] = texts
+    for key, value in node.items():
+        if isinstance(value, dict):
+            _flatten(value, f"{prefix}.{key}" if prefix else key, out, path)
+
+
+def catalog() -> dict[str, dict[str, str]]:
+    global _catalog
+    if _catalog is None:
+        _catalog = load_catalog()
+    return _catalog
+
+
+def set_language(lang: str) -> None:
+    global _lang
+    if lang not in LANGUAGES:
+        raise UnknownLanguage(lang)
+    _lang = lang
+
+
+def language() -> str:
+    return _lang
+
+
+def normalise_language(value: str) -> str:
+    """Map user spellings (zh, zh_CN, zh-cn, en_US, EN) to a supported language."""
+    v = value.strip().replace("_", "-").lower()
+    if v in ("zh", "zh-cn", "zh-hans", "zh-hans-cn", "cn", "chinese"):
+        return "zh-CN"
+    if v in ("en", "en-us", "en-gb", "english"):
+        return "en"
+    raise UnknownLanguage(value)
+
+
+def language_from_locale(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """zh-CN when the locale is Chinese, otherwise en."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(name, "")
+        if value:
+            return "zh-CN" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _(key: str, /, **params: Any) -> str:
+    """The text for ``key`` in the current language; the key itself if it is not a catalog key."""
+    texts = catalog().get(key)
+    if texts is None:
+        return key
+    text = texts.get(_lang) or texts.get("en") or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def has(key: str) -> bool:
+    return key in catalog()

@@ -1,0 +1,31 @@
+"""Key bindings whose descriptions are catalog keys, translated when the Footer draws them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.binding import ActiveBinding
+from textual.screen import Screen
+
+from branchdesk.tui.i18n import _
+
+
+def translate_bindings(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    translated: dict[str, ActiveBinding] = {}
+    for key, active in bindings.items():
+        binding = active.binding
+        binding = dataclasses.replace(
+            binding,
+            description=_(binding.description) if binding.description else "",
+            tooltip=_(binding.tooltip) if binding.tooltip else "",
+        )
+        translated[key] = active._replace(binding=binding, tooltip=binding.tooltip)
+    return translated
+
+
+class TranslatedBindings(Screen):
+    """Mixin base for every screen: Footer and key help show descriptions in the UI language."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translate_bindings(super().active_bindings)

@@ -1,0 +1,77 @@
+"""Settings and paths: TOML file in the user config dir < ``BRANCHDESK_*`` env vars < flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "branchdesk"
+
+
+def config_dir(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    if environ.get("BRANCHDESK_CONFIG_DIR"):
+        return Path(environ["BRANCHDESK_CONFIG_DIR"])
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def data_dir(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    if environ.get("BRANCHDESK_DATA_DIR"):
+        return Path(environ["BRANCHDESK_DATA_DIR"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+@dataclass
+class AppOptions:
+    lang: str | None = None
+    """zh-CN or en; None = from the locale."""
+    api_url: str | None = None
+    """None = the embedded local backend."""
+    insecure: bool = False
+    data_dir: Path | None = None
+    """Store of the embedded backend; None = the user data dir."""
+    demo: bool = True
+    """Load demo data into a new embedded store."""
+    sandbox: bool = False
+    """``branchdesk demo``: a separate sandbox store, marked DEMO on screen."""
+    theme: str = "branchdesk"
+    ascii: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def store_dir(self) -> Path:
+        base = self.data_dir or data_dir()
+        return base / "sandbox" if self.sandbox and self.data_dir is None else base
+
+
+_ENV = {
+    "BRANCHDESK_LANG": "lang",
+    "BRANCHDESK_API_URL": "api_url",
+    "BRANCHDESK_THEME": "theme",
+}
+
+
+def load_options(
+    flags: dict[str, Any], environ: dict[str, str] | os._Environ[str] = os.environ
+) -> AppOptions:
+    options = AppOptions()
+    known = {f.name for f in fields(AppOptions)}
+    path = config_dir(environ) / "config.toml"
+    if path.exists():
+        with path.open("rb") as fh:
+            from_file = tomllib.load(fh)
+        options = replace(options, **{k: v for k, v in from_file.items() if k in known})
+    for env_name, attr in _ENV.items():
+        if environ.get(env_name):
+            options = replace(options, **{attr: environ[env_name]})
+    if environ.get("BRANCHDESK_DATA_DIR"):
+        options.data_dir = Path(environ["BRANCHDESK_DATA_DIR"])
+    options = replace(options, **{k: v for k, v in flags.items() if v is not None and k in known})
+    if isinstance(options.data_dir, str):
+        options.data_dir = Path(options.data_dir)
+    return options
