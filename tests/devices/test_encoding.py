@@ -35,7 +35,9 @@ def test_19_digit_iccid_is_padded_with_f() -> None:
     assert encoding.decode_iccid(data) == ICCID_20[:19]
 
 
-@pytest.mark.parametrize("iccid", ["8986011234567890123", "89860112345678901234", "8901410321111851072"])
+@pytest.mark.parametrize(
+    "iccid", ["8986011234567890123", "89860112345678901234", "8901410321111851072"]
+)
 def test_iccid_round_trip(iccid: str) -> None:
     assert encoding.decode_iccid(encoding.encode_iccid(iccid)) == iccid
 

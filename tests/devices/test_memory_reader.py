@@ -1,0 +1,237 @@
+"""The card flows through MemoryReader: same APDU sequences as PcscReader, no pcscd."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from branchdesk.devices import apdu
+from branchdesk.devices import sim_files as fids
+from branchdesk.devices.errors import (
+    AdmRejected,
+    CardMismatch,
+    CardNotBlank,
+    CardRemoved,
+    NoReaderOrCard,
+    ServiceUnavailable,
+    WriteCancelled,
+)
+from branchdesk.devices.memory import MemoryReader
+from branchdesk.devices.profile import SimProfile
+from branchdesk.devices.reader import Reader
+from branchdesk.devices.virtual_card import VirtualCard
+
+ICCID = "89860070310112094320"
+IMSI = "460011234567890"
+KI = "000102030405060708090a0b0c0d0e0f"
+OPC = "f0e0d0c0b0a090807060504030201000"
+PROFILE = SimProfile(ICCID, IMSI, KI, OPC, "88888888")
+FULL_PROFILE = SimProfile(ICCID, IMSI, KI, OPC, "88888888", msisdn="+8613012345678", spn="CU")
+# 4 to read EF.ICCID, 5 to read EF.IMSI, VERIFY, 2 each for Ki and OPc, 2 for EF.IMSI.
+PLAIN_WRITE_APDUS = 4 + 5 + 1 + 2 + 2 + 2
+
+
+@pytest.fixture
+def card() -> VirtualCard:
+    return VirtualCard.blank(ICCID)
+
+
+@pytest.fixture
+def reader(card: VirtualCard) -> MemoryReader:
+    return MemoryReader(card)
+
+
+def test_memory_reader_is_a_reader(reader: MemoryReader) -> None:
+    assert isinstance(reader, Reader)
+
+
+def test_reads_a_blank_card(reader: MemoryReader) -> None:
+    assert reader.wait_for_card(0.1) == reader.name
+    assert reader.read_iccid() == ICCID
+    assert reader.is_blank()
+    assert reader.read_imsi() is None
+
+
+def test_write_then_verify(reader: MemoryReader, card: VirtualCard) -> None:
+    count = reader.write_profile(PROFILE)
+    assert count == PLAIN_WRITE_APDUS
+    assert reader.verify(PROFILE)
+    assert reader.read_imsi() == IMSI
+    assert not reader.is_blank()
+    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
+    assert card.peek(fids.PATH_OPC) == bytes.fromhex(OPC)
+    assert card.count_commands(apdu.INS_VERIFY) == 1
+
+
+def test_write_with_msisdn_and_spn(reader: MemoryReader) -> None:
+    reader.write_profile(FULL_PROFILE)
+    assert reader.verify(FULL_PROFILE)
+    other_number = SimProfile(ICCID, IMSI, KI, OPC, "88888888", msisdn="+8613000000000")
+    assert not reader.verify(other_number)
+
+
+def test_verify_detects_a_different_imsi(reader: MemoryReader) -> None:
+    reader.write_profile(PROFILE)
+    assert not reader.verify(SimProfile(ICCID, "460019999999999", KI, OPC, "88888888"))
+
+
+def test_progress_reports_every_apdu_up_to_the_total(reader: MemoryReader) -> None:
+    calls: list[tuple[int, int]] = []
+    count = reader.write_profile(
+        FULL_PROFILE, progress=lambda done, total: calls.append((done, total))
+    )
+    assert [done for done, _total in calls] == list(range(1, count + 1))
+    assert {total for _done, total in calls} == {count}
+
+
+def test_apdu_count_accumulates(reader: MemoryReader) -> None:
+    reader.read_iccid()
+    assert reader.apdu_count == 4  # SELECT MF, SELECT EF, GET RESPONSE, READ BINARY
+    reader.write_profile(PROFILE)
+    assert reader.apdu_count == 4 + PLAIN_WRITE_APDUS
+
+
+def test_cancel_before_start_sends_nothing(reader: MemoryReader, card: VirtualCard) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(WriteCancelled) as caught:
+        reader.write_profile(PROFILE, cancel=cancel)
+    assert caught.value.apdu_count == 0
+    assert caught.value.card_untouched
+    assert card.commands == []
+
+
+def test_cancel_before_first_update_leaves_card_untouched(
+    reader: MemoryReader, card: VirtualCard
+) -> None:
+    cancel = threading.Event()
+
+    def progress(done: int, _total: int) -> None:
+        if done == 10:  # just after VERIFY ADM
+            cancel.set()
+
+    with pytest.raises(WriteCancelled) as caught:
+        reader.write_profile(PROFILE, progress=progress, cancel=cancel)
+    assert caught.value.apdu_count == 10
+    assert caught.value.card_untouched
+    assert card.update_count == 0
+    assert card.peek(fids.PATH_KI) == b"\xff" * 16
+
+
+def test_cancel_mid_write_keeps_card_blank(reader: MemoryReader, card: VirtualCard) -> None:
+    cancel = threading.Event()
+    with pytest.raises(WriteCancelled) as caught:
+        reader.write_profile(
+            PROFILE, progress=lambda done, _t: done == 12 and cancel.set(), cancel=cancel
+        )
+    assert not caught.value.card_untouched
+    assert card.update_count == 1  # Ki written, IMSI (the commit mark) not
+    assert card.is_blank
+    assert reader.write_profile(PROFILE) == PLAIN_WRITE_APDUS  # a retry starts over
+    assert reader.verify(PROFILE)
+
+
+def test_service_down() -> None:
+    reader = MemoryReader(VirtualCard.blank(ICCID), service_running=False)
+    with pytest.raises(ServiceUnavailable) as caught:
+        reader.list_readers()
+    assert caught.value.code == "pcsc_unavailable"
+    with pytest.raises(ServiceUnavailable):
+        reader.read_iccid()
+
+
+def test_no_reader() -> None:
+    reader = MemoryReader(VirtualCard.blank(ICCID), reader_connected=False)
+    assert reader.list_readers() == []
+    with pytest.raises(NoReaderOrCard) as caught:
+        reader.wait_for_card(0.05)
+    assert caught.value.code == "no_reader_or_card"
+
+
+def test_no_card() -> None:
+    reader = MemoryReader()
+    assert reader.list_readers() == [reader.name]
+    with pytest.raises(NoReaderOrCard):
+        reader.wait_for_card(0.05)
+    with pytest.raises(NoReaderOrCard):
+        reader.read_iccid()
+
+
+def test_wait_for_card_sees_a_card_inserted_meanwhile() -> None:
+    reader = MemoryReader()
+    inserter = threading.Timer(0.05, reader.insert, args=(VirtualCard.blank(ICCID),))
+    inserter.start()
+    assert reader.wait_for_card(2.0) == reader.name
+    assert reader.read_iccid() == ICCID
+
+
+def test_written_card_is_refused() -> None:
+    card = VirtualCard.written(ICCID, "460010000000001")
+    reader = MemoryReader(card)
+    assert not reader.is_blank()
+    assert reader.read_imsi() == "460010000000001"
+    with pytest.raises(CardNotBlank) as caught:
+        reader.write_profile(PROFILE)
+    assert caught.value.code == "card_not_blank"
+    assert card.count_commands(apdu.INS_VERIFY) == 0
+    assert card.imsi == "460010000000001"
+
+
+def test_profile_for_another_card_is_refused() -> None:
+    reader = MemoryReader(VirtualCard.blank("89860070310112094338"))
+    with pytest.raises(CardMismatch) as caught:
+        reader.write_profile(PROFILE)
+    assert caught.value.code == "card_not_blank"
+    assert caught.value.actual_iccid == "89860070310112094338"
+
+
+def test_card_pulled_mid_write(reader: MemoryReader, card: VirtualCard) -> None:
+    card.schedule_pull(after_updates=1)
+    with pytest.raises(CardRemoved) as caught:
+        reader.write_profile(PROFILE)
+    assert caught.value.code == "card_removed"
+    assert reader.card is None
+    # Ki landed, OPc and IMSI did not: the card still reads as blank and can be rewritten.
+    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
+    assert card.peek(fids.PATH_OPC) == b"\xff" * 16
+    assert card.is_blank
+    with pytest.raises(NoReaderOrCard):
+        reader.read_iccid()
+    reader.insert(card)
+    reader.write_profile(PROFILE)
+    assert reader.verify(PROFILE)
+
+
+def test_wrong_adm_is_sent_once(card: VirtualCard) -> None:
+    reader = MemoryReader(card)
+    wrong = SimProfile(ICCID, IMSI, KI, OPC, "12345678")
+    with pytest.raises(AdmRejected) as caught:
+        reader.write_profile(wrong)
+    assert caught.value.code == "adm_rejected"
+    assert caught.value.tries_left == 2
+    assert card.count_commands(apdu.INS_VERIFY) == 1
+    assert card.update_count == 0
+    assert card.is_blank
+
+
+def test_wrong_adm_on_gsm_card_has_unknown_tries() -> None:
+    card = VirtualCard.blank(ICCID, gsm_errors=True)
+    with pytest.raises(AdmRejected) as caught:
+        MemoryReader(card).write_profile(SimProfile(ICCID, IMSI, KI, OPC, "12345678"))
+    assert caught.value.tries_left is None
+
+
+def test_blocked_adm_reports_zero_tries() -> None:
+    card = VirtualCard.blank(ICCID)
+    card.adm_tries_left = 0
+    with pytest.raises(AdmRejected) as caught:
+        MemoryReader(card).write_profile(PROFILE)
+    assert caught.value.tries_left == 0
+
+
+def test_card_without_sim_files_is_unreadable() -> None:
+    card = VirtualCard.blank(ICCID)
+    del card.mf.children[fids.EF_ICCID]
+    with pytest.raises(CardNotBlank):
+        MemoryReader(card).read_iccid()
