@@ -1,0 +1,204 @@
+"""The offline outbox: changes made while the backend cannot be reached, kept until sent.
+
+Each entry is one user action with its idempotency key, so sending it again after a lost
+response can never apply it twice. Entries live in a TinyDB file in the user data dir and leave
+it only when the server accepted them, or when the user explicitly chose the server's copy.
+A change the server refuses is kept, marked ``conflict`` (with the server's current copy) or
+``failed`` (with the server's message), for the user to decide. Client side: no ``clients.local``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+
+from branchdesk.clients.api import Action, ApiClient
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+
+FILE_NAME = "outbox.json"
+PENDING, CONFLICT, FAILED = "pending", "conflict", "failed"
+
+
+class Outbox:
+    """Queued requests and the last copies of views read online (to work on while offline)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = TinyDB(path, ensure_ascii=False, encoding="utf-8")
+        self._entries = self._db.table("entries")
+        self._cache = self._db.table("cache")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- entries ----------------------------------------------------------------------------
+    def add(self, *, staff_id: str, backend: str, method: str, path: str, body: Any, key: str,
+            kind: str, target: str, summary: str = "") -> dict[str, Any]:
+        entry = {
+            "id": uuid.uuid4().hex, "staff_id": staff_id, "backend": backend, "method": method,
+            "path": path, "body": body, "key": key, "kind": kind, "target": target,
+            "summary": summary, "status": PENDING, "server_copy": None, "message": "",
+            "queued_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._entries.insert(entry)
+        return entry
+
+    def entries(self, staff_id: str, backend: str) -> list[dict[str, Any]]:
+        entry = Query()
+        rows = self._entries.search((entry.staff_id == staff_id) & (entry.backend == backend))
+        return sorted((dict(r) for r in rows), key=lambda r: r["queued_at"])
+
+    def get(self, entry_id: str) -> dict[str, Any] | None:
+        row = self._entries.get(Query().id == entry_id)
+        return dict(row) if row else None  # type: ignore[arg-type]
+
+    def update(self, entry_id: str, **fields: Any) -> None:
+        self._entries.update(fields, Query().id == entry_id)
+
+    def remove(self, entry_id: str) -> None:
+        self._entries.remove(Query().id == entry_id)
+
+    # -- cached views -----------------------------------------------------------------------
+    def remember(self, staff_id: str, backend: str, name: str, data: Any) -> None:
+        key = f"{backend}|{staff_id}|{name}"
+        self._cache.upsert({"key": key, "data": data}, Query().key == key)
+
+    def recall(self, staff_id: str, backend: str, name: str) -> Any:
+        row = self._cache.get(Query().key == f"{backend}|{staff_id}|{name}")
+        return row["data"] if row else None  # type: ignore[index]
+
+
+@dataclass
+class ReplayResult:
+    sent: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    still_offline: bool = False
+
+
+@dataclass
+class OutboxSync:
+    """Binds an outbox to a logged-in client: queues offline changes, replays them when back."""
+
+    client: ApiClient
+    outbox: Outbox
+    on_count: Callable[[int], None] = lambda n: None
+    on_replayed: list[Callable[[ReplayResult], None]] = field(default_factory=list)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def attach(cls, client: ApiClient, directory: Path,
+               on_count: Callable[[int], None]) -> OutboxSync:
+        for callback in list(client.on_online_change):
+            if isinstance(getattr(callback, "__self__", None), OutboxSync):
+                client.on_online_change.remove(callback)
+        sync = cls(client, Outbox(directory / FILE_NAME), on_count)
+        client.on_online_change.append(sync._online_changed)
+        sync.notify()
+        if sync.count():
+            with contextlib.suppress(RuntimeError):
+                asyncio.get_running_loop().create_task(sync.replay())
+        return sync
+
+    @property
+    def staff_id(self) -> str:
+        return self.client.staff.id if self.client.staff else ""
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self.outbox.entries(self.staff_id, self.client.label)
+
+    def count(self) -> int:
+        return len(self.entries())
+
+    def notify(self) -> None:
+        self.on_count(self.count())
+
+    def _online_changed(self, online: bool) -> None:
+        if online and self.count():
+            with contextlib.suppress(RuntimeError):
+                asyncio.get_running_loop().create_task(self.replay())
+
+    def queue(self, method: str, path: str, body: Any, action: Action, *, kind: str,
+              target: str, summary: str = "") -> dict[str, Any]:
+        entry = self.outbox.add(
+            staff_id=self.staff_id, backend=self.client.label, method=method, path=path,
+            body=body, key=action.key, kind=kind, target=target, summary=summary,
+        )
+        self.notify()
+        return entry
+
+    async def replay(self) -> ReplayResult:
+        """Send pending entries in order, each with its own key; stop at the first outage."""
+        result = ReplayResult()
+        async with self._lock:
+            for entry in self.entries():
+                if entry["status"] != PENDING:
+                    continue
+                try:
+                    await self.client.request(
+                        entry["method"], entry["path"], json=entry["body"],
+                        action=Action(entry["key"]),
+                    )
+                except BackendUnreachable:
+                    result.still_offline = True
+                    break
+                except ApiError as exc:
+                    if exc.status == 401:
+                        result.still_offline = True
+                        break
+                    if exc.code == "version_conflict":
+                        current = (exc.details or {}).get("current")
+                        self.outbox.update(entry["id"], status=CONFLICT, server_copy=current,
+                                           message=exc.message)
+                        result.conflicts += 1
+                    else:
+                        self.outbox.update(entry["id"], status=FAILED, message=exc.message)
+                        result.failed += 1
+                    continue
+                self.outbox.remove(entry["id"])
+                result.sent += 1
+        self.notify()
+        for callback in list(self.on_replayed):
+            callback(result)
+        return result
+
+    async def keep_mine(self, entry_id: str) -> Any:
+        """Send my change again over the server's current copy (a new action, a new key)."""
+        entry = self.outbox.get(entry_id)
+        if entry is None:
+            return None
+        body = dict(entry["body"])
+        if entry["status"] == CONFLICT and entry["server_copy"] is not None:
+            body["base_version"] = entry["server_copy"]["version"]
+        action = Action()
+        self.outbox.update(entry_id, body=body, key=action.key, status=PENDING,
+                           server_copy=None, message="")
+        try:
+            data = await self.client.request(entry["method"], entry["path"], json=body,
+                                             action=action)
+        except BackendUnreachable:
+            self.notify()
+            raise
+        except ApiError as exc:
+            status = CONFLICT if exc.code == "version_conflict" else FAILED
+            current = (exc.details or {}).get("current") if status == CONFLICT else None
+            self.outbox.update(entry_id, status=status, server_copy=current, message=exc.message)
+            self.notify()
+            raise
+        self.outbox.remove(entry_id)
+        self.notify()
+        return data
+
+    def keep_server(self, entry_id: str) -> None:
+        """The user chose the server's copy: this queued change is discarded on their word."""
+        self.outbox.remove(entry_id)
+        self.notify()
