@@ -1,0 +1,73 @@
+"""Client calls for blank SIM card stock (see API.md "SIM stock" and clients/openapi.json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from branchdesk.clients.api import Action, ApiClient
+
+
+@dataclass(frozen=True)
+class BatchCards:
+    """The cards of a batch: a list of ICCIDs, or a start/end range."""
+
+    iccids: list[str] | None = None
+    start: str | None = None
+    end: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        if self.iccids is not None:
+            return {"iccids": self.iccids}
+        return {"range": {"start": self.start, "end": self.end}}
+
+
+class SimApi:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    async def warehouses(self) -> list[dict[str, Any]]:
+        return await self.client.get("/v1/warehouses")
+
+    async def agents(self, dept: str | None = None) -> list[dict[str, Any]]:
+        return await self.client.get("/v1/agents", dept=dept)
+
+    async def stock(self) -> dict[str, Any]:
+        return await self.client.get("/v1/sim/stock")
+
+    async def card(self, iccid: str) -> dict[str, Any]:
+        return await self.client.get(f"/v1/sim/cards/{iccid}")
+
+    async def batch(self, batch_id: str) -> dict[str, Any]:
+        return await self.client.get(f"/v1/sim/batches/{batch_id}")
+
+    async def pickup(self, agent_id: str, card_type: str, cards: BatchCards, action: Action,
+                     *, dry_run: bool = False) -> dict[str, Any]:
+        body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
+        return await self._post("/v1/sim/pickups", body, action, dry_run)
+
+    async def return_cards(self, agent_id: str, card_type: str, cards: BatchCards,
+                           action: Action, *, fee_per_card: str | None = None,
+                           dry_run: bool = False) -> dict[str, Any]:
+        body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
+        if fee_per_card:
+            body["fee_per_card"] = fee_per_card
+        return await self._post("/v1/sim/returns", body, action, dry_run)
+
+    async def transfer(self, from_warehouse: str, card_type: str, cards: BatchCards,
+                       action: Action, *, dry_run: bool = False) -> dict[str, Any]:
+        body = {"from_warehouse": from_warehouse, "card_type": card_type, **cards.body()}
+        return await self._post("/v1/sim/transfers", body, action, dry_run)
+
+    async def transfers(self, status: str | None = "pending") -> list[dict[str, Any]]:
+        return await self.client.get("/v1/sim/transfers", status=status)
+
+    async def decide(self, transfer_id: str, approve: bool, action: Action) -> dict[str, Any]:
+        verb = "approve" if approve else "reject"
+        return await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action)
+
+    async def _post(self, path: str, body: dict[str, Any], action: Action,
+                    dry_run: bool) -> dict[str, Any]:
+        if dry_run:
+            return await self.client.post(path, body, action, dry_run="true")
+        return await self.client.post(path, body, action)
