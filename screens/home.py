@@ -20,7 +20,6 @@ class HomeScreen(BaseScreen):
         Binding("enter", "open_selected", "keys.open", id="home.open", priority=True),
         Binding("f10", "app.logout", "keys.logout", id="home.logout"),
         Binding("f1", "app.show_keys", "keys.help", id="home.keys"),
-        Binding("ctrl+p", "app.command_palette", "keys.palette", id="home.palette"),
     ]
     DEFAULT_CSS = """
     HomeScreen #home-info { height: auto; padding: 0 1; border: round $accent; }

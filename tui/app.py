@@ -33,6 +33,8 @@ class BranchdeskApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "keys.help", id="app.keys"),
+        Binding("ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False,
+                priority=True),
     ]
 
     staff: reactive[StaffInfo | None] = reactive(None)
@@ -49,6 +51,8 @@ class BranchdeskApp(App[None]):
         self.connection: Connection | None = None
         self._injected = connection
         self.meta: dict[str, Any] | None = None
+        self.ready = False
+        """The backend was tried: ``meta`` holds its answer, or None when unreachable."""
         self.keyring_ok = secrets.keyring_available()
         self.theme = "textual-ansi" if self.options.theme == "ansi" else "textual-dark"
 
@@ -90,6 +94,7 @@ class BranchdeskApp(App[None]):
         if self.meta is not None:
             self.demo = self.demo or bool(self.meta.get("demo") and self.options.sandbox)
         self.set_interval(HEALTH_INTERVAL, self._poll_health)
+        self.ready = True
         await self._resume_session()
         screen = self.screen
         if hasattr(screen, "backend_ready"):

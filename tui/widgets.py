@@ -43,10 +43,10 @@ class AppHeader(Horizontal):
 
     def _refresh(self, *_args: object) -> None:
         app = self.bd_app
-        left = [_("app.name")]
+        left = ["branchdesk"]
         if app.staff is not None:
             left.append(app.staff.branch)
-            left.append(f"{app.staff.name} ({role_names(app.staff.roles)})")
+            left.append(f"{app.staff.name}({role_names(app.staff.roles)})")
         right: list[str] = []
         if app.demo:
             right.append(_("header.demo"))

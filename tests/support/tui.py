@@ -31,7 +31,7 @@ async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 5.0
 
 async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWORD) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None)
+    await wait_for(pilot, lambda: app.ready and app.meta is not None)
     await pilot.click("#staff-id")
     await pilot.press(*staff_id, "enter", *password, "enter")
     await wait_for(pilot, lambda: app.staff is not None)
