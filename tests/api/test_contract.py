@@ -16,7 +16,6 @@ from schemathesis.checks import (
 
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.app import create_app
-
 from support.backend import DEMO_PASSWORD, make_backend
 
 COMMITTED = Path(__file__).resolve().parents[2] / "clients" / "openapi.json"

@@ -17,7 +17,6 @@ from branchdesk.clients.local.app import create_app
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError
-
 from support.backend import DEMO_PASSWORD, make_backend
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-
 from support.backend import DEMO_PASSWORD, ServedBackend, free_port
 
 pytestmark = pytest.mark.slow

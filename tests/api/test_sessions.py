@@ -9,7 +9,6 @@ from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.app import create_app
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-
 from support.backend import DEMO_PASSWORD, FakeClock, asgi_client, make_backend
 
 ROLES = {"m001": "marketer", "c001": "clerk", "k001": "cashier", "t001": "trainer",

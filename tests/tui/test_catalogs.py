@@ -17,7 +17,6 @@ from branchdesk.clients.local.app import create_app
 from branchdesk.tui import i18n
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.workflows import WORKFLOWS
-
 from support.backend import make_backend
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,6 @@ from branchdesk.screens.too_small import TooSmallScreen
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.workflows import allowed_workflows
-
 from support.backend import make_backend
 from support.tui import SIZE, login, make_app, wait_for
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from branchdesk.clients.local.backend import Backend
-
 from support.tui import SIZE, login, make_app, wait_for
 
 
