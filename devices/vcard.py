@@ -1,0 +1,257 @@
+"""A virtual SIM that plugs into pcscd through the vsmartcard ``vpcd`` driver.
+
+vpcd listens on TCP (127.0.0.1:35963 for the reader "Virtual PCD 00 00"). The card side
+connects as a client; while connected, vpcd reports a card present, and closing the
+connection is a card removal. Every message in both directions is a 2-byte big-endian
+length followed by the payload. A 1-byte payload from vpcd is a control code (0 power off,
+1 power on, 2 reset, 4 "send your ATR"); anything longer is a command APDU, answered with
+the response data and SW1 SW2.
+
+Removal handshake. pcscd learns about cards by polling vpcd (about every 400 ms; each poll
+is an ATR request). If a new card connects before pcscd has polled an empty slot, pcscd
+never sees the removal and keeps the old card's state. So removing a card half-closes the
+connection and waits for vpcd to notice, and the next insertion into the same slot waits
+until pcscd has had a poll with the slot empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from branchdesk.devices.virtual_card import DEFAULT_ADM, CardPulled, VirtualCard
+
+__all__ = ["ATR", "DEFAULT_ADM", "DEFAULT_HOST", "DEFAULT_PORT", "VirtualCard", "VirtualSim"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 35963
+# TS=3B (direct convention), T0=0A: no interface bytes (T=0 only), 10 historical bytes.
+ATR = bytes([0x3B, 0x0A]) + b"BRANCHDESK"
+
+_CTRL_POWER_OFF = 0x00
+_CTRL_POWER_ON = 0x01
+_CTRL_RESET = 0x02
+_CTRL_ATR = 0x04
+_LENGTH = struct.Struct(">H")
+_PCSCD_POLL_SECONDS = 0.5  # pcscd polls card presence every 0.4 s
+_EJECT_TIMEOUT = 2.0
+
+EventListener = Callable[[str], None]
+
+# When each vpcd slot (host, port) may take a new card; see "Removal handshake".
+_slot_ready_at: dict[tuple[str, int], float] = {}
+_slots_lock = threading.Lock()
+
+
+def _wait_for_slot(slot: tuple[str, int]) -> None:
+    with _slots_lock:
+        ready_at = _slot_ready_at.get(slot, 0.0)
+    delay = ready_at - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _mark_slot_empty(slot: tuple[str, int], pcscd_saw_it_empty: bool) -> None:
+    ready_at = time.monotonic() + (0.0 if pcscd_saw_it_empty else _PCSCD_POLL_SECONDS)
+    with _slots_lock:
+        _slot_ready_at[slot] = max(_slot_ready_at.get(slot, 0.0), ready_at)
+
+
+def _ack_immediately(sock: socket.socket) -> None:
+    # vpcd writes the length and the payload separately; without an immediate ACK its
+    # Nagle algorithm waits for our delayed ACK (40 ms) before sending the payload.
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if quickack is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+
+
+class _Connection:
+    """One insertion: a TCP connection to vpcd serving one card on a daemon thread."""
+
+    def __init__(self, sim: VirtualSim, sock: socket.socket, card: VirtualCard) -> None:
+        self.sim = sim
+        self.sock = sock
+        self.card = card
+        self.powered = threading.Event()  # vpcd accepted the connection and talked to us
+        self.ejecting = threading.Event()  # half-closed: waiting for vpcd to notice
+        self.deliberate = False  # removed by remove(), not by the card or vpcd
+        self.thread = threading.Thread(target=self._serve, name="virtual-sim", daemon=True)
+        self._pcscd_saw_it_empty = False
+
+    def eject(self) -> None:
+        """Stop answering and half-close, so vpcd's next read finds the card gone."""
+        if self.ejecting.is_set():
+            return
+        self.ejecting.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        reason = "vpcd closed the connection"
+        try:
+            while True:
+                payload = self._receive()
+                if payload is None:
+                    break
+                self.powered.set()
+                if self.ejecting.is_set():
+                    # An ATR poll now fails in vpcd, which tells pcscd the slot is empty.
+                    self._pcscd_saw_it_empty = payload == bytes([_CTRL_ATR])
+                    continue
+                if len(payload) == 1:
+                    self._control(payload[0])
+                    continue
+                try:
+                    answer = self.card.process_apdu(payload)
+                except CardPulled:
+                    reason = "card pulled out by the test hook"
+                    self.eject()
+                    continue
+                self._send(answer)
+        except OSError as exc:
+            reason = f"connection lost: {exc}"
+        finally:
+            self.close()
+            self.card.reset()
+            _mark_slot_empty(self.sim.slot, self._pcscd_saw_it_empty)
+            if not self.deliberate:
+                self.sim._connection_ended(self, reason)
+
+    def _control(self, code: int) -> None:
+        if code == _CTRL_ATR:
+            self._send(self.sim.atr)
+        elif code in (_CTRL_POWER_OFF, _CTRL_POWER_ON, _CTRL_RESET):
+            self.card.reset()
+
+    def _receive(self) -> bytes | None:
+        header = self._receive_exactly(_LENGTH.size)
+        if header is None:
+            return None
+        (length,) = _LENGTH.unpack(header)
+        return self._receive_exactly(length)
+
+    def _receive_exactly(self, size: int) -> bytes | None:
+        data = b""
+        while len(data) < size:
+            _ack_immediately(self.sock)
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def _send(self, payload: bytes) -> None:
+        self.sock.sendall(_LENGTH.pack(len(payload)) + payload)
+
+
+class VirtualSim:
+    """Inserts and removes VirtualCards in the vpcd reader slot at ``host:port``."""
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        atr: bytes = ATR,
+        connect_timeout: float = 2.0,
+        on_event: EventListener | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.atr = atr
+        self.connect_timeout = connect_timeout
+        self.on_event = on_event
+        self._connection: _Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def slot(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    @property
+    def card(self) -> VirtualCard | None:
+        """The card currently inserted (None when the slot is empty)."""
+        connection = self._connection
+        return connection.card if connection is not None else None
+
+    @property
+    def inserted(self) -> bool:
+        return self._connection is not None
+
+    def insert(self, card: VirtualCard) -> None:
+        """Put ``card`` in the slot (removing any card already there).
+
+        Raises ConnectionError when vpcd is not listening (pcscd not running).
+        """
+        self.remove()
+        _wait_for_slot(self.slot)
+        try:
+            sock = socket.create_connection(self.slot, timeout=self.connect_timeout)
+        except OSError as exc:
+            raise ConnectionError(
+                f"vpcd is not reachable at {self.host}:{self.port} ({exc}); is pcscd running?"
+            ) from exc
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection = _Connection(self, sock, card)
+        with self._lock:
+            self._connection = connection
+        connection.thread.start()
+
+    def remove(self) -> None:
+        """Pull the card out; returns once vpcd has noticed (or after a bounded wait)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        connection.deliberate = True
+        connection.eject()
+        if connection.powered.is_set() and connection.thread is not threading.current_thread():
+            connection.thread.join(timeout=_EJECT_TIMEOUT)
+        connection.close()
+        if connection.thread is not threading.current_thread():
+            connection.thread.join(timeout=_EJECT_TIMEOUT)
+
+    def remove_after_updates(self, updates: int) -> None:
+        """Test hook: pull the card out once it has accepted ``updates`` more UPDATEs."""
+        card = self.card
+        if card is None:
+            raise RuntimeError("no card inserted")
+        card.schedule_pull(updates)
+
+    def wait_until_polled(self, timeout: float) -> bool:
+        """Wait until vpcd has talked to the inserted card (pcscd will report it soon)."""
+        connection = self._connection
+        return connection is not None and connection.powered.wait(timeout)
+
+    def close(self) -> None:
+        self.remove()
+
+    def __enter__(self) -> VirtualSim:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _connection_ended(self, connection: _Connection, reason: str) -> None:
+        with self._lock:
+            if self._connection is connection:
+                self._connection = None
+        if self.on_event is not None:
+            self.on_event(reason)

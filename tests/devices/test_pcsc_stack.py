@@ -1,0 +1,204 @@
+"""PcscReader through the real stack: pyscard -> pcscd -> vpcd -> VirtualSim."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from branchdesk.devices import apdu
+from branchdesk.devices import sim_files as fids
+from branchdesk.devices.errors import (
+    AdmRejected,
+    CardMismatch,
+    CardNotBlank,
+    CardRemoved,
+    NoReaderOrCard,
+    WriteCancelled,
+)
+from branchdesk.devices.pcsc import PcscReader
+from branchdesk.devices.profile import SimProfile
+from branchdesk.devices.vcard import VirtualSim
+from branchdesk.devices.virtual_card import VirtualCard
+from support.pcsc import BLANK_ICCID, PcscService, wait_for_slot
+
+pytestmark = pytest.mark.pcsc
+
+IMSI = "460011234567890"
+KI = "000102030405060708090a0b0c0d0e0f"
+OPC = "f0e0d0c0b0a090807060504030201000"
+PROFILE = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "88888888")
+FULL_PROFILE = SimProfile(
+    BLANK_ICCID, IMSI, KI, OPC, "88888888", msisdn="+8613012345678", spn="中国联通"
+)
+OTHER_ICCID = "89860070310112094338"
+CARD_TIMEOUT = 5.0
+
+
+@pytest.fixture
+def reader(pcscd: PcscService) -> Iterator[PcscReader]:
+    reader = PcscReader(pcscd.reader_name)
+    yield reader
+    reader.close()
+
+
+def swap_card(sim: VirtualSim, card: VirtualCard, reader: PcscReader) -> None:
+    sim.insert(card)
+    reader.wait_for_card(CARD_TIMEOUT)
+
+
+def test_lists_the_virtual_reader(pcscd: PcscService) -> None:
+    reader = PcscReader()
+    try:
+        assert pcscd.reader_name in reader.list_readers()
+    finally:
+        reader.close()
+
+
+def test_reads_a_blank_card(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    assert reader.wait_for_card(CARD_TIMEOUT) == "Virtual PCD 00 00"
+    assert reader.read_iccid() == BLANK_ICCID
+    assert reader.is_blank()
+    assert reader.read_imsi() is None
+
+
+def test_writes_verifies_and_reads_back(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    card = virtual_sim.card
+    assert card is not None
+    reader.wait_for_card(CARD_TIMEOUT)
+    progress: list[tuple[int, int]] = []
+    count = reader.write_profile(FULL_PROFILE, progress=lambda d, t: progress.append((d, t)))
+    # Reads: ICCID 4 + IMSI 5; VERIFY 1; MSISDN 5; Ki 4; OPc, SPN, IMSI 2 each.
+    assert count == 25
+    assert progress[-1] == (25, 25)
+    assert reader.verify(FULL_PROFILE)
+    assert reader.read_imsi() == IMSI
+    assert not reader.is_blank()
+    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
+    assert card.peek(fids.PATH_OPC) == bytes.fromhex(OPC)
+    assert card.count_commands(apdu.INS_VERIFY) == 1
+    # A fresh connection (the card was powered down in between) reads the same.
+    reader.close()
+    second = PcscReader("Virtual PCD")
+    try:
+        assert second.read_imsi() == IMSI
+        assert second.verify(FULL_PROFILE)
+        assert not second.verify(SimProfile(BLANK_ICCID, "460019999999999", KI, OPC, "88888888"))
+    finally:
+        second.close()
+
+
+def test_no_card_inserted(pcscd: PcscService, reader: PcscReader) -> None:
+    assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
+    with pytest.raises(NoReaderOrCard) as caught:
+        reader.wait_for_card(0.3)
+    assert caught.value.code == "no_reader_or_card"
+    with pytest.raises(NoReaderOrCard):
+        reader.read_iccid()
+
+
+def test_card_taken_out_between_operations(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    assert reader.read_iccid() == BLANK_ICCID
+    virtual_sim.remove()
+    with pytest.raises(NoReaderOrCard):
+        reader.read_iccid()
+
+
+def test_swapped_card_is_read_afresh_and_protected(
+    virtual_sim: VirtualSim, reader: PcscReader
+) -> None:
+    assert reader.read_iccid() == BLANK_ICCID
+    other = VirtualCard.blank(OTHER_ICCID)
+    swap_card(virtual_sim, other, reader)
+    assert reader.read_iccid() == OTHER_ICCID
+    with pytest.raises(CardMismatch):
+        reader.write_profile(PROFILE)
+    assert other.is_blank
+    assert other.count_commands(apdu.INS_VERIFY) == 0
+
+
+def test_written_card_is_refused(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    written = VirtualCard.written(BLANK_ICCID, "460010000000001")
+    swap_card(virtual_sim, written, reader)
+    assert not reader.is_blank()
+    assert reader.read_imsi() == "460010000000001"
+    with pytest.raises(CardNotBlank) as caught:
+        reader.write_profile(PROFILE)
+    assert caught.value.code == "card_not_blank"
+    assert written.count_commands(apdu.INS_VERIFY) == 0
+    assert written.update_count == 0
+
+
+def test_card_pulled_mid_write(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    card = virtual_sim.card
+    assert card is not None
+    reader.wait_for_card(CARD_TIMEOUT)
+    virtual_sim.remove_after_updates(1)
+    with pytest.raises(CardRemoved) as caught:
+        reader.write_profile(PROFILE)
+    assert caught.value.code == "card_removed"
+    assert not virtual_sim.inserted
+    # Ki landed, OPc and EF.IMSI (written last) did not: the card is still blank.
+    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
+    assert card.peek(fids.PATH_OPC) == b"\xff" * 16
+    assert card.is_blank
+    with pytest.raises(NoReaderOrCard):
+        reader.read_iccid()
+    # Put back, the same card takes a complete write.
+    swap_card(virtual_sim, card, reader)
+    assert reader.is_blank()
+    reader.write_profile(PROFILE)
+    assert reader.verify(PROFILE)
+
+
+def test_wrong_adm_is_sent_exactly_once(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    card = virtual_sim.card
+    assert card is not None
+    wrong = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "12345678")
+    with pytest.raises(AdmRejected) as caught:
+        reader.write_profile(wrong)
+    assert caught.value.code == "adm_rejected"
+    assert caught.value.tries_left == 2
+    assert card.count_commands(apdu.INS_VERIFY) == 1
+    assert card.adm_tries_left == 2
+    assert card.update_count == 0
+    assert reader.is_blank()
+
+
+def test_cancel_before_first_update(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+    card = virtual_sim.card
+    assert card is not None
+    cancel = threading.Event()
+    with pytest.raises(WriteCancelled) as caught:
+        reader.write_profile(
+            PROFILE, progress=lambda done, _t: done == 10 and cancel.set(), cancel=cancel
+        )
+    assert caught.value.card_untouched
+    assert card.update_count == 0
+    assert card.is_blank
+
+
+def test_pcscd_not_running() -> None:
+    # libpcsclite picks its socket once per process, so ask from a child process whose
+    # socket path leads nowhere: exactly what a client sees when pcscd is not running.
+    script = (
+        "from branchdesk.devices.pcsc import PcscReader\n"
+        "from branchdesk.devices.errors import ReaderError\n"
+        "reader = PcscReader()\n"
+        "for call in (reader.list_readers, lambda: reader.wait_for_card(0.2), reader.read_iccid):\n"
+        "    try:\n"
+        "        call()\n"
+        "        print('ok')\n"
+        "    except ReaderError as exc:\n"
+        "        print(type(exc).__name__, exc.code)\n"
+    )
+    env = dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/branchdesk/pcscd.comm")
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ServiceUnavailable pcsc_unavailable"] * 3
