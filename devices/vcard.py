@@ -43,12 +43,18 @@ _EJECT_TIMEOUT = 2.0
 
 EventListener = Callable[[str], None]
 
-# When each vpcd slot (host, port) may take a new card; see "Removal handshake".
+# Per vpcd slot (host, port): when it may take a new card, and the connections still
+# waiting for vpcd to notice their removal. See "Removal handshake".
 _slot_ready_at: dict[tuple[str, int], float] = {}
+_ejecting: dict[tuple[str, int], set[_Connection]] = {}
 _slots_lock = threading.Lock()
 
 
 def _wait_for_slot(slot: tuple[str, int]) -> None:
+    with _slots_lock:
+        pending = list(_ejecting.get(slot, ()))
+    for connection in pending:
+        connection.thread.join(timeout=_EJECT_TIMEOUT)
     with _slots_lock:
         ready_at = _slot_ready_at.get(slot, 0.0)
     delay = ready_at - time.monotonic()
@@ -56,10 +62,17 @@ def _wait_for_slot(slot: tuple[str, int]) -> None:
         time.sleep(delay)
 
 
-def _mark_slot_empty(slot: tuple[str, int], pcscd_saw_it_empty: bool) -> None:
+def _mark_ejecting(connection: _Connection) -> None:
+    with _slots_lock:
+        _ejecting.setdefault(connection.sim.slot, set()).add(connection)
+
+
+def _mark_slot_empty(connection: _Connection, pcscd_saw_it_empty: bool) -> None:
+    slot = connection.sim.slot
     ready_at = time.monotonic() + (0.0 if pcscd_saw_it_empty else _PCSCD_POLL_SECONDS)
     with _slots_lock:
         _slot_ready_at[slot] = max(_slot_ready_at.get(slot, 0.0), ready_at)
+        _ejecting.get(slot, set()).discard(connection)
 
 
 def _ack_immediately(sock: socket.socket) -> None:
@@ -80,7 +93,7 @@ class _Connection:
         self.card = card
         self.powered = threading.Event()  # vpcd accepted the connection and talked to us
         self.ejecting = threading.Event()  # half-closed: waiting for vpcd to notice
-        self.deliberate = False  # removed by remove(), not by the card or vpcd
+        self.deliberate = False  # the owner already knows the card is out
         self.thread = threading.Thread(target=self._serve, name="virtual-sim", daemon=True)
         self._pcscd_saw_it_empty = False
 
@@ -88,6 +101,7 @@ class _Connection:
         """Stop answering and half-close, so vpcd's next read finds the card gone."""
         if self.ejecting.is_set():
             return
+        _mark_ejecting(self)
         self.ejecting.set()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_WR)
@@ -115,7 +129,8 @@ class _Connection:
                 try:
                     answer = self.card.process_apdu(payload)
                 except CardPulled:
-                    reason = "card pulled out by the test hook"
+                    # The slot is empty from now on, even before vpcd notices.
+                    self._detach("card pulled out by the test hook")
                     self.eject()
                     continue
                 self._send(answer)
@@ -124,9 +139,13 @@ class _Connection:
         finally:
             self.close()
             self.card.reset()
-            _mark_slot_empty(self.sim.slot, self._pcscd_saw_it_empty)
-            if not self.deliberate:
-                self.sim._connection_ended(self, reason)
+            _mark_slot_empty(self, self._pcscd_saw_it_empty)
+            self._detach(reason)
+
+    def _detach(self, reason: str) -> None:
+        if not self.deliberate:
+            self.deliberate = True
+            self.sim._connection_ended(self, reason)
 
     def _control(self, code: int) -> None:
         if code == _CTRL_ATR:

@@ -75,8 +75,6 @@ def _missing_requirement() -> str | None:
         return "pcscd is not installed"
     if not VPCD_DRIVER.exists() or not VPCD_CONF.exists():
         return "the vsmartcard vpcd driver is not installed"
-    if os.geteuid() != 0:
-        return "starting pcscd needs root"
     try:
         import smartcard.scard  # noqa: F401
     except ImportError as exc:
@@ -93,6 +91,17 @@ def _running_pcscd_pid() -> int | None:
     except (OSError, ValueError):
         return None
     return pid
+
+
+def _service_answers() -> bool:
+    """True when a pcscd (possibly socket-activated by systemd) accepts clients."""
+    from smartcard import scard
+
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return False
+    scard.SCardReleaseContext(context)
+    return True
 
 
 def _reader_state(reader_name: str) -> int | None:
@@ -165,7 +174,10 @@ def pcscd() -> Iterator[PcscService]:
     with _session_lock(), tempfile.TemporaryFile() as log:
         process: subprocess.Popen[bytes] | None = None
         try:
-            if _running_pcscd_pid() is None:
+            already_running = _running_pcscd_pid() is not None or _service_answers()
+            if not already_running:
+                if os.geteuid() != 0:
+                    unavailable("pcscd is not running and starting it needs root")
                 binary = _pcscd_binary()
                 assert binary is not None
                 process = subprocess.Popen(
