@@ -1,0 +1,84 @@
+"""Writing the onboarding exports: a customer's hand-off package (CSV and printable text page)
+and all customers of an area (CSV), under ``<data dir>/exports/`` unless the user names a path.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from branchdesk.clients.onboarding_api import AREA_FIELDS, CUSTOMER_FIELDS, area_csv, handoff_csv
+from branchdesk.tui.i18n import _
+from branchdesk.tui.options import data_dir
+
+STATUSES = ("not_started", "in_progress", "done", "not_applicable", "blocked")
+MARKS = {"done": "[✓]", "in_progress": "[~]", "not_started": "[ ]", "not_applicable": "[-]",
+         "blocked": "[!]"}
+
+
+def export_dir() -> Path:
+    return data_dir() / "exports"
+
+
+def _labels() -> dict[str, str]:
+    labels = {f"status.{s}": _(f"onb.status.{s}") for s in STATUSES}
+    labels.update({f"field.{f}": _(f"onb.field.{f}") for f in CUSTOMER_FIELDS})
+    labels.update({f"area.{f}": _(f"onb.col.{f}") for f in AREA_FIELDS})
+    labels.update({f"col.{c}": _(f"onb.col.{c}") for c in
+                   ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")})
+    return labels
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write atomically, BOM first so spreadsheet programs read the Chinese text right."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def handoff_text(package: dict[str, Any]) -> str:
+    customer = package["customer"]
+    lines = [
+        _("onb.print.title"),
+        _("onb.print.generated", at=package["generated_at"], by=package["generated_by"]),
+        "",
+    ]
+    for name in CUSTOMER_FIELDS:
+        lines.append(f"{_(f'onb.field.{name}')}: {customer.get(name, '')}")
+    lines.append("")
+    for section in package["sections"]:
+        lines.append(f"{section['title']} ({section['done']}/{section['required']})")
+        for item in package["items"]:
+            if item["section"] != section["id"]:
+                continue
+            status = item["status"]
+            lines.append(f"  {MARKS[status]} {item['title']} — {_('onb.status.' + status)}")
+            extra = [item["note"]] if item["note"] else []
+            extra += [f"{_('onb.evidence.' + k)}: {v}" for k, v in sorted(item["evidence"].items())]
+            if item["updated_by"]:
+                extra.append(f"{item['updated_by']} {item['updated_at']}")
+            if extra:
+                lines.append("      " + " · ".join(extra))
+        lines.append("")
+    lines += [_("onb.print.signature"), ""]
+    return "\n".join(lines)
+
+
+def write_handoff(package: dict[str, Any], directory: Path | None = None) -> tuple[Path, Path]:
+    base = (directory or export_dir()) / f"handoff-{package['customer']['id']}-{_stamp()}"
+    csv_path = _write(base.with_suffix(".csv"), handoff_csv(package, _labels()))
+    txt_path = _write(base.with_suffix(".txt"), handoff_text(package))
+    return csv_path, txt_path
+
+
+def write_area(area: str, rows: list[dict[str, Any]], path: Path | None = None) -> Path:
+    target = path or export_dir() / f"area-{area}-{_stamp()}.csv"
+    return _write(target, area_csv(rows, _labels()))
