@@ -1,0 +1,174 @@
+"""SIM stock screens at 80x24, keyboard only, in both languages (Pilot, real client + backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, RichLog, Select
+
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.sim_seed import demo_iccid
+from branchdesk.clients.local.sim_stock import CARDS
+from branchdesk.screens.sim_batch import SimBatchScreen
+from branchdesk.screens.sim_confirm import SimConfirmModal
+from branchdesk.screens.sim_receipt import SimReceiptScreen
+from branchdesk.screens.sim_stock import SimStockScreen
+from support.tui import login, make_app, wait_for
+
+N = "128k_normal"
+
+
+def log_text(screen: SimBatchScreen) -> str:
+    return "\n".join(line.text for line in screen.query_one("#batch-log", RichLog).lines)
+
+
+async def open_stock(pilot, app) -> SimStockScreen:  # noqa: ANN001
+    await login(pilot, "c001")
+    app.open_workflow("sim_stock")
+    await wait_for(pilot, lambda: isinstance(app.screen, SimStockScreen))
+    await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query("#stock-table")))
+    return app.screen
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_file_pickup_to_receipt(backend: Backend, tmp_path: Path, lang: str) -> None:
+    cards = [demo_iccid(1, N, n) for n in range(101, 131)]
+    path = tmp_path / "cards.txt"
+    path.write_bytes(("\ufeff" + "\r\n".join(f" {c} " for c in cards) + "\r\n\r\n").encode())
+    app = make_app(backend, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_stock(pilot, app)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.query_one("#agent", Select).value == "A00101")
+        screen.query_one("#file", Input).focus()
+        await pilot.press(*str(path))
+        await pilot.press("f9")  # not checked yet: refused
+        assert "F5" in str(screen.query_one("#batch-status").render())
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.preview is not None)
+        assert screen.preview["accepted"] and screen.preview["found"] == 30
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimConfirmModal))
+        question = str(app.screen.query_one("#confirm-question").render())
+        if lang == "zh-CN":
+            assert question == "批量领卡成功,确认正式提交?"
+        else:
+            assert question == "Batch pick-up checked. Submit it now?"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimReceiptScreen))
+        receipt = app.screen
+        assert receipt.batch["count"] == 30
+        for text in (cards[0], cards[-1], "A00101", "c001"):
+            assert text in receipt.text
+        save = receipt.query_one("#save-path", Input)
+        save.value = str(tmp_path / "receipt.txt")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: (tmp_path / "receipt.txt").exists())
+        assert cards[-1] in (tmp_path / "receipt.txt").read_text(encoding="utf-8")
+    assert backend.store.get(CARDS, cards[5])["loc_id"] == "A00101"
+
+
+async def test_file_with_bad_lines_reports_them_and_changes_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    good = demo_iccid(1, N, 140)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    path = tmp_path / "bad.txt"
+    path.write_text(f"{good}\n12345\n{bad}\n", encoding="utf-8")
+    app = make_app(backend, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_stock(pilot, app)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
+        screen = app.screen
+        screen.query_one("#file", Input).value = str(path)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "line 3" in log_text(screen))
+        text = log_text(screen)
+        assert "line 2: 12345 — not 19 or 20 digits" in text
+        assert "wrong check digit" in text
+        assert screen.preview is None
+        assert screen.query_one("#file", Input).value == str(path)  # kept what was typed
+    assert backend.store.get(CARDS, good)["state"] == "in_stock"
+
+
+async def _return_range(pilot, app, lang: str, agent_ok: bool) -> SimBatchScreen:  # noqa: ANN001
+    await open_stock(pilot, app)
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.query_one("#agent", Select).value == "A00101")
+    if not agent_ok:
+        screen.query_one("#agent", Select).value = "A00102"
+    screen.query_one("#source", Select).value = "range"
+    await pilot.pause()
+    screen.query_one("#start", Input).focus()
+    await pilot.press(*demo_iccid(1, N, 101))
+    screen.query_one("#end", Input).focus()
+    await pilot.press(*demo_iccid(1, N, 110))
+    screen.query_one("#fee", Input).focus()
+    await pilot.press(*"1.5")
+    return screen
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> None:  # noqa: ANN001
+    from branchdesk.clients.api import Action
+
+    client = await login_as("c001")
+    await client.post("/v1/sim/pickups", {"agent_id": "A00101", "card_type": N, "range": {
+        "start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)}}, Action())
+    app = make_app(backend, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _return_range(pilot, app, lang, agent_ok=True)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.preview is not None)
+        assert screen.preview["found"] == 10
+        received = str(screen.query_one("#received").render())
+        assert "15.00" in received
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimReceiptScreen))
+        assert app.screen.batch["amount_received"] == "15.00"
+    card = backend.store.get(CARDS, demo_iccid(1, N, 105))
+    assert (card["state"], card["loc_id"]) == ("in_stock", "13ZDF14")
+
+
+async def test_range_return_to_other_agent_shows_location_mismatch(
+    backend: Backend, login_as  # noqa: ANN001
+) -> None:
+    from branchdesk.clients.api import Action
+
+    client = await login_as("c001")
+    await client.post("/v1/sim/pickups", {"agent_id": "A00101", "card_type": N, "range": {
+        "start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)}}, Action())
+    app = make_app(backend, "zh-CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _return_range(pilot, app, "zh-CN", agent_ok=False)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.preview is not None)
+        assert not screen.preview["accepted"]
+        assert "卡库位不一致" in log_text(screen)
+        await pilot.press("f9")
+        assert not isinstance(app.screen, SimConfirmModal)
+
+
+async def test_bad_range_is_a_field_error(backend: Backend) -> None:
+    app = make_app(backend, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_stock(pilot, app)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
+        screen = app.screen
+        screen.query_one("#source", Select).value = "range"
+        await pilot.pause()
+        screen.query_one("#start", Input).value = demo_iccid(1, N, 150)
+        screen.query_one("#end", Input).value = demo_iccid(1, N, 101)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert "before the start" in str(screen.query_one("#batch-status").render())
+        assert screen.query_one("#end", Input).value == demo_iccid(1, N, 101)
