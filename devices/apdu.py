@@ -33,9 +33,6 @@ SW1_ISO_TRIES_LEFT = 0x63
 SW_GSM_SECURITY_FAILED = 0x9804  # wrong key, or access condition not fulfilled
 SW_GSM_BLOCKED = 0x9840
 SW_ISO_BLOCKED = 0x6983
-SW_ISO_SECURITY_NOT_SATISFIED = 0x6982
-SW_ISO_FILE_NOT_FOUND = 0x6A82
-SW_GSM_FILE_NOT_FOUND = 0x9404
 
 
 def select(fid: int) -> bytes:

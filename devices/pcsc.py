@@ -3,6 +3,11 @@
 pyscard is imported on first use, never when ``branchdesk.devices`` is imported, so the TUI
 does not pay for it at startup. Commands are GSM 11.11 APDUs (class A0), see ``apdu``.
 
+A write (``card_session``): read EF.ICCID 2FE2 and EF.IMSI 7F20/6F07 to check the card is
+the blank card the profile names; VERIFY ADM (P2=0A) exactly once, never retried; UPDATE
+EF.MSISDN 7F10/6F40 (optional), the proprietary write-only key files EF.KI 7F20/6FF0 and
+EF.OPC 7F20/6FF1, EF.SPN 7F20/6F46 (optional), and EF.IMSI last as the commit mark.
+
 Error mapping: PC/SC service or client library missing -> ServiceUnavailable; no reader or
 no card -> NoReaderOrCard; a card that does not answer its ATR (badly inserted) ->
 CardNotBlank; any failed exchange once connected -> CardRemoved.

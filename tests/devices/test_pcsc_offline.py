@@ -10,6 +10,7 @@ import pytest
 
 from branchdesk.devices.errors import ServiceUnavailable
 from branchdesk.devices.pcsc import PcscReader
+from branchdesk.devices.reader import Reader
 from support import pcsc as support_pcsc
 
 
@@ -26,6 +27,10 @@ def test_importing_devices_does_not_load_pyscard() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_pcsc_reader_is_a_reader() -> None:
+    assert isinstance(PcscReader(), Reader)
 
 
 def test_missing_pcsc_library_is_service_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
