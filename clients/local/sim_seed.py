@@ -76,11 +76,10 @@ def seed_sim_stock(txn: Transaction, backend: Backend, rng: random.Random) -> No
                     kind, loc, state = "warehouse", target, "in_stock"
                 txn.put(CARDS, iccid, {
                     "iccid": iccid, "card_type": card_type, "dept_id": dept_of_branch(no),
-                    "state": state, "loc_kind": kind, "loc_id": loc, "batch": batch,
-                    "updated_at": SEED_AT})
+                    "state": state, "loc_kind": kind, "loc_id": loc, "batch": batch})
                 txn.put(MOVES, f"{batch}:{iccid}", {
-                    "iccid": iccid, "batch": batch, "action": "stock_in", "at": SEED_AT,
-                    "by": "seed", "from": "", "to": f"{kind}:{loc}", "state": state})
+                    "iccid": iccid, "batch": batch, "from": "", "to": f"{kind}:{loc}",
+                    "state": state})
                 total += 1
     txn.put(BATCHES, batch, {**txn.get(BATCHES, batch), "count": total})
     _seed_staff(txn)

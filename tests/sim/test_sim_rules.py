@@ -11,7 +11,14 @@ from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.sim_seed import demo_iccid
-from branchdesk.clients.local.sim_stock import AGENTS, BATCHES, CARDS, MOVES, transition
+from branchdesk.clients.local.sim_stock import (
+    AGENTS,
+    BATCHES,
+    CARDS,
+    MOVES,
+    card_view,
+    transition,
+)
 from branchdesk.clients.sim_api import SimApi
 
 N = "128k_normal"
@@ -281,5 +288,7 @@ def test_transition_for_card_writing(backend: Backend) -> None:
     with pytest.raises(DomainError) as err:
         transition(backend, staff, picked["iccid"], state="in_stock", action="return")
     assert err.value.code == "sim_state_invalid"
-    moves = backend.store.lookup(MOVES, "iccid", picked["iccid"])
-    assert [m["action"] for m in sorted(moves, key=lambda m: m["batch"])][-1] == "write"
+    history = card_view(backend, picked["iccid"])["history"]
+    assert (history[-1]["action"], history[-1]["by"], history[-1]["state"]) == (
+        "write", "c001", "written")
+    assert len(backend.store.lookup(MOVES, "iccid", picked["iccid"])) == len(history)
