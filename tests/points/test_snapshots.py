@@ -1,0 +1,49 @@
+"""Snapshots at 80x24: the member lookup in both languages and the reports screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from support.backend import DEMO_PASSWORD
+from support.tui import SIZE, make_app, wait_for
+
+
+async def _login(pilot: Any, staff_id: str) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
+    app.screen.query_one("#staff-id").focus()
+    await pilot.pause()
+    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
+    await wait_for(pilot, lambda: app.staff is not None, 15)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_member_lookup(snap_compare: Any, backend: Any, lang: str) -> None:
+    app = make_app(backend, lang)
+
+    async def found(pilot: Any) -> None:
+        await _login(pilot, "k001")
+        app.open_workflow("points.redeem")
+        await wait_for(pilot, lambda: app.screen.query("#member-query"))
+        await pilot.pause()
+        await pilot.press(*"13800138000", "enter")
+        await wait_for(pilot, lambda: getattr(app.screen, "member", None) is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=found)
+
+
+def test_reports_channel_summary(snap_compare: Any, backend: Any) -> None:
+    app = make_app(backend, "zh-CN")
+
+    async def report(pilot: Any) -> None:
+        await _login(pilot, "s001")
+        app.open_workflow("points.reports")
+        await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.screen.data["report"] == "channels")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=report)
