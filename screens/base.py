@@ -37,8 +37,14 @@ class BaseScreen(TranslatedBindings):
         return self.bd_app.client
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to go back to from the base of a stack (login, home): hide "Esc Back".
+        if action == "back" and self.is_current and len(self.app.screen_stack) <= 1:
+            return False
+        return True
 
 
 class BaseModal(TranslatedBindings, ModalScreen[object]):

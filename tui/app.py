@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -14,20 +14,39 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from branchdesk.clients.api import ApiClient, StaffInfo
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from branchdesk.tui import i18n, secrets
-from branchdesk.tui.connect import Connection, StartupError, connect
+from branchdesk.tui import i18n, secrets, terminal
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.workflows import allowed_workflows, by_id
 
+if TYPE_CHECKING:
+    # httpx and the server framework load after the first frame (see _connect).
+    from branchdesk.clients.api import ApiClient, StaffInfo
+    from branchdesk.tui.connect import Connection
+
 HEALTH_INTERVAL = 15.0
+
+
+def _login_screen() -> Screen[Any]:
+    from branchdesk.screens.login import LoginScreen
+
+    return LoginScreen()
+
+
+def _home_screen() -> Screen[Any]:
+    from branchdesk.screens.home import HomeScreen
+
+    return HomeScreen()
 
 
 class BranchdeskApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "branchdesk"
+    # Two stacks: "login" has the login screen at its base (it is the first frame, with no
+    # blank default screen before it); "main" has home at its base and workflows on top.
+    MODES = {"login": _login_screen, "main": _home_screen}
+    DEFAULT_MODE = "login"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
@@ -53,8 +72,9 @@ class BranchdeskApp(App[None]):
         self.meta: dict[str, Any] | None = None
         self.ready = False
         """The backend was tried: ``meta`` holds its answer, or None when unreachable."""
-        self.keyring_ok = secrets.keyring_available()
-        self.theme = "textual-ansi" if self.options.theme == "ansi" else "textual-dark"
+        self.keyring_ok = True
+        """Probed after the first frame: asking keyring for its backend is slow."""
+        terminal.configure(self)
 
     # -- start-up ---------------------------------------------------------------------------
     @property
@@ -63,16 +83,16 @@ class BranchdeskApp(App[None]):
         return self.connection.client
 
     def on_mount(self) -> None:
-        from branchdesk.screens.login import LoginScreen
-
         self.demo = self.options.sandbox
         self.backend_label = "local" if not self.options.api_url else self.options.api_url
-        self.push_screen(LoginScreen())
         self._check_size(self.size.width, self.size.height)
-        self._connect()
+        self.call_after_refresh(self._connect)
 
     @work(exclusive=True, group="connect")
     async def _connect(self) -> None:
+        from branchdesk.tui.connect import StartupError, connect
+
+        self.keyring_ok = await asyncio.to_thread(secrets.keyring_available)
         try:
             if self._injected is not None:
                 connection = self._injected
@@ -81,7 +101,7 @@ class BranchdeskApp(App[None]):
         except StartupError as exc:
             from branchdesk.screens.startup_error import StartupErrorScreen
 
-            self.switch_screen(StartupErrorScreen(exc.key, exc.params))
+            await self.push_screen(StartupErrorScreen(exc.key, exc.params))
             return
         self.connection = connection
         connection.client.lang = self.lang
@@ -93,7 +113,8 @@ class BranchdeskApp(App[None]):
             self.meta = None
         if self.meta is not None:
             self.demo = self.demo or bool(self.meta.get("demo") and self.options.sandbox)
-        self.set_interval(HEALTH_INTERVAL, self._poll_health)
+        interval = terminal.health_interval(self.options, HEALTH_INTERVAL)
+        self.set_interval(interval, self._poll_health)
         self.ready = True
         await self._resume_session()
         screen = self.screen
@@ -123,19 +144,21 @@ class BranchdeskApp(App[None]):
 
     # -- sessions ---------------------------------------------------------------------------
     def logged_in(self, staff: StaffInfo, *, remember: bool = True) -> None:
-        from branchdesk.screens.home import HomeScreen
+        from branchdesk.clients.outbox import OutboxSync
 
         self.staff = staff
         self.online = True
+        # Changes queued while offline are replayed when the backend answers again.
+        self.outbox_sync = OutboxSync.attach(
+            self.client, self.options.store_dir(), partial(setattr, self, "pending_sync")
+        )
         token = self.connection.client.token if self.connection else None
         if remember and token and secrets.save_token(self.backend_label, staff.id, token):
             secrets.save_token(self.backend_label, "_last_staff", staff.id)
-        self.switch_screen(HomeScreen())
+        self.switch_mode("main")
 
     @work(exclusive=True, group="logout")
     async def action_logout(self) -> None:
-        from branchdesk.screens.login import LoginScreen
-
         staff = self.staff
         if staff is None:
             return
@@ -144,9 +167,13 @@ class BranchdeskApp(App[None]):
         secrets.forget_token(self.backend_label, staff.id)
         secrets.forget_token(self.backend_label, "_last_staff")
         self.staff = None
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(LoginScreen())
+        await self.switch_mode("login")
+        # A fresh home stack for the next staff member: nothing of this session stays.
+        await self.remove_mode("main")
+        self.add_mode("main", _home_screen)
+        login = self.screen
+        if hasattr(login, "action_clear"):
+            login.action_clear()
 
     # -- navigation -------------------------------------------------------------------------
     def open_workflow(self, workflow_id: str) -> None:
@@ -168,7 +195,7 @@ class BranchdeskApp(App[None]):
     def go_home(self) -> None:
         from branchdesk.screens.home import HomeScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -183,6 +210,9 @@ class BranchdeskApp(App[None]):
             yield SystemCommand(_("palette.logout"), _("palette.logout_help"), self.action_logout)
         yield SystemCommand(_("palette.keys"), _("palette.keys_help"), self.action_show_keys)
         yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.exit)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        terminal.focused(self, event.widget)
 
     # -- terminal size ----------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:

@@ -31,7 +31,22 @@ class Workflow:
         return getattr(importlib.import_module(module), name)
 
 
-WORKFLOWS: list[Workflow] = []
+WORKFLOWS: list[Workflow] = [
+    Workflow("onboarding", "onb.workflow.title", "onb.workflow.help",
+             frozenset({"marketer", "supervisor"}),
+             "branchdesk.screens.onboarding_customers:CustomersScreen"),
+    Workflow("sim_stock", "sim.workflow.title", "sim.workflow.help",
+             frozenset({"clerk", "supervisor"}), "branchdesk.screens.sim_stock:SimStockScreen"),
+    Workflow("points.redeem", "points.workflow.redeem", "points.workflow.redeem_help",
+             frozenset({"cashier", "supervisor"}),
+             "branchdesk.screens.points_lookup:PointsLookupScreen"),
+    Workflow("points.reverse", "points.workflow.reverse", "points.workflow.reverse_help",
+             frozenset({"supervisor"}), "branchdesk.screens.points_reverse:PointsReverseScreen"),
+    Workflow("points.issue", "points.workflow.issue", "points.workflow.issue_help",
+             frozenset({"supervisor"}), "branchdesk.screens.points_issue:PointsIssueScreen"),
+    Workflow("points.reports", "points.workflow.reports", "points.workflow.reports_help",
+             frozenset({"supervisor"}), "branchdesk.screens.points_reports:PointsReportsScreen"),
+]
 
 
 def allowed_workflows(roles: tuple[str, ...] | list[str]) -> list[Workflow]:

@@ -12,7 +12,12 @@ from collections.abc import Callable
 
 from branchdesk.clients.local.auth import STAFF, new_staff_doc
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.installment_seed import seed_installment
+from branchdesk.clients.local.card_write_catalog import seed_card_write
+from branchdesk.clients.local.onboarding import seed_onboarding
+from branchdesk.clients.local.points import seed_points
 from branchdesk.clients.local.sessions_routes import DEMO_ACCOUNTS, DEMO_PASSWORD
+from branchdesk.clients.local.sim_seed import seed_sim_stock
 from branchdesk.clients.local.store import Transaction
 
 SEED = 20261122
@@ -43,7 +48,8 @@ def seed_staff(txn: Transaction, backend: Backend, rng: random.Random) -> None:
         txn.put(STAFF, staff_id, doc)
 
 
-DEMO_SEEDERS: list[Seeder] = [seed_staff]
+DEMO_SEEDERS: list[Seeder] = [seed_staff, seed_sim_stock, seed_onboarding, seed_points,
+                                  seed_card_write, seed_installment]
 
 
 def initialise(backend: Backend, *, demo: bool) -> None:

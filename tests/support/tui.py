@@ -25,14 +25,28 @@ async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 5.0
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not reached in {timeout}s: {predicate}")
+            screen = pilot.app.screen
+            try:
+                status = screen.query_one("#login-status").render()
+            except Exception:  # noqa: BLE001 - only for the failure message
+                status = None
+            raise AssertionError(
+                f"condition not reached in {timeout}s: {predicate}; screen={screen} "
+                f"focused={pilot.app.focused} login-status={status!r}"
+            )
         await pilot.pause(0.02)
+
+
+async def focus(pilot: Pilot[object], selector: str) -> None:
+    """Focus a widget by query (a click could land before a layout settles)."""
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.pause()
 
 
 async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWORD) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.ready and app.meta is not None)
-    await pilot.click("#staff-id")
+    await focus(pilot, "#staff-id")
     await pilot.press(*staff_id, "enter", *password, "enter")
     await wait_for(pilot, lambda: app.staff is not None)
     await pilot.pause()

@@ -17,7 +17,7 @@ from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.workflows import allowed_workflows
 from support.backend import make_backend
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import SIZE, focus, login, make_app, wait_for
 
 ROLES = {"m001": "marketer", "c001": "clerk", "k001": "cashier", "t001": "trainer",
          "s001": "supervisor"}
@@ -48,7 +48,7 @@ async def test_each_role_reaches_home(backend: Backend, staff_id: str, lang: str
 async def test_demo_accounts_are_shown_on_the_login_screen(backend: Backend) -> None:
     app = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.meta is not None)
+        await wait_for(pilot, lambda: app.ready)
         await pilot.pause()
         text = _text(app, "#demo-accounts")
         assert "demo-pass-1" in text
@@ -59,7 +59,7 @@ async def test_demo_accounts_are_shown_on_the_login_screen(backend: Backend) -> 
 async def test_no_demo_accounts_outside_demo_data() -> None:
     app = make_app(make_backend(demo=False))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.meta is not None)
+        await wait_for(pilot, lambda: app.ready)
         await pilot.pause()
         assert _text(app, "#demo-accounts") == ""
 
@@ -67,8 +67,8 @@ async def test_no_demo_accounts_outside_demo_data() -> None:
 async def test_wrong_password_keeps_the_staff_id_and_says_why(backend: Backend) -> None:
     app = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.meta is not None)
-        await pilot.click("#staff-id")
+        await wait_for(pilot, lambda: app.ready)
+        await focus(pilot, "#staff-id")
         await pilot.press(*"m001", "enter", *"nope", "enter")
         await wait_for(pilot, lambda: "tries left" in _text(app, "#login-status"))
         assert isinstance(app.screen, LoginScreen)
@@ -79,20 +79,21 @@ async def test_wrong_password_keeps_the_staff_id_and_says_why(backend: Backend) 
 async def test_empty_fields_are_explained_before_asking_the_server(backend: Backend) -> None:
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.meta is not None)
-        await pilot.click("#login-submit")
+        await wait_for(pilot, lambda: app.ready)
+        await focus(pilot, "#password")
+        await pilot.press("enter")
         assert _text(app, "#login-status") == "请输入工号。"
-        await pilot.click("#staff-id")
-        await pilot.press(*"m001")
-        await pilot.click("#login-submit")
+        assert app.focused is app.screen.query_one("#staff-id")
+        await pilot.press(*"m001", "enter", "enter")
         assert _text(app, "#login-status") == "请输入密码。"
+        assert backend.store.count("sessions") == 0
 
 
 async def test_a_locked_account_shows_the_unlock_time(backend: Backend) -> None:
     app = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.meta is not None)
-        await pilot.click("#staff-id")
+        await wait_for(pilot, lambda: app.ready)
+        await focus(pilot, "#staff-id")
         await pilot.press(*"c001", "enter")
         for _ in range(5):
             await pilot.press(*"bad", "enter")
@@ -201,7 +202,7 @@ async def test_an_unreachable_backend_is_reported_and_nothing_crashes() -> None:
         await wait_for(pilot, lambda: app.connection is not None, timeout=10)
         app.client.retry_delay = 0.01
         await wait_for(pilot, lambda: "Cannot reach" in _text(app, "#login-status"), timeout=10)
-        await pilot.click("#staff-id")
+        await focus(pilot, "#staff-id")
         await pilot.press(*"m001", "enter", *"demo-pass-1", "enter")
         await wait_for(pilot, lambda: not app.screen.query_one("#login-submit").disabled)
         await pilot.pause()
