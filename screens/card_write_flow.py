@@ -1,0 +1,132 @@
+"""The card steps of an account opening, without any UI: read, bind, write, verify, confirm.
+
+The screens run the ``*_card`` functions (blocking pyscard calls) in thread workers and the
+API calls in async workers; the bench and the tests drive the same functions. Reader errors
+map to the messages staff are trained to recognise (DOMAIN.md section E) by ``problem_key``.
+Secrets from the write script only live in the ``SimProfile`` in memory; its repr hides them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.devices.errors import (
+    AdmRejected,
+    CardNotBlank,
+    CardRemoved,
+    NoReaderOrCard,
+    ReaderError,
+    ServiceUnavailable,
+    WriteCancelled,
+)
+from branchdesk.devices.profile import SimProfile
+from branchdesk.devices.reader import ProgressCallback, Reader
+
+CARD_WAIT_SECONDS = 2.0
+
+# Reader error code -> catalog key of the message staff know (plus a "what next" hint key).
+PROBLEM_KEYS = {
+    "no_reader_or_card": "cw.error.no_reader",
+    "card_removed": "cw.error.no_reader",
+    "pcsc_unavailable": "cw.error.driver",
+    "card_not_blank": "cw.error.not_blank",
+    "card_error": "cw.error.not_blank",
+    "adm_rejected": "cw.error.adm",
+    "write_cancelled": "cw.error.cancelled",
+}
+
+
+def problem_key(error: ReaderError) -> str:
+    return PROBLEM_KEYS.get(error.code, "cw.error.no_reader")
+
+
+@dataclass(frozen=True)
+class CardRead:
+    reader: str
+    iccid: str
+    blank: bool
+    imsi: str | None
+
+
+@dataclass(frozen=True)
+class WriteFailure:
+    """How a write ended without a written card, and what the server was told."""
+
+    error: ReaderError
+    outcome: str  # untouched | interrupted | adm_rejected
+    tries_left: int | None = None
+
+
+# -- blocking card steps (thread workers) ------------------------------------------------------
+def read_card(reader: Reader, timeout: float = CARD_WAIT_SECONDS) -> CardRead:
+    name = reader.wait_for_card(timeout)
+    iccid = reader.read_iccid()
+    blank = reader.is_blank()
+    return CardRead(name, iccid, blank, None if blank else reader.read_imsi())
+
+
+def write_card(
+    reader: Reader, profile: SimProfile, progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> int | WriteFailure:
+    """Write the profile; returns the APDU count, or how the write failed (never raises a
+    ReaderError). The ADM key is presented once: a rejected key is never retried."""
+    try:
+        return reader.write_profile(profile, progress, cancel)
+    except AdmRejected as exc:
+        return WriteFailure(exc, "adm_rejected", exc.tries_left)
+    except WriteCancelled as exc:
+        return WriteFailure(exc, "untouched" if exc.card_untouched else "interrupted")
+    except (CardNotBlank, NoReaderOrCard) as exc:
+        # Both are raised before the first UPDATE (blank check, or no card to start with).
+        return WriteFailure(exc, "untouched")
+    except (CardRemoved, ServiceUnavailable, ReaderError) as exc:
+        return WriteFailure(exc, "interrupted")
+
+
+def read_back(reader: Reader, profile: SimProfile) -> tuple[bool, str, str | None]:
+    """Verify the card against the profile; returns (matches, iccid, imsi) as read."""
+    matches = reader.verify(profile)
+    return matches, reader.read_iccid(), reader.read_imsi()
+
+
+def profile_from(script: dict[str, Any]) -> SimProfile:
+    return SimProfile(
+        iccid=script["iccid"], imsi=script["imsi"], ki=script["ki"], opc=script["opc"],
+        adm=script["adm"], msisdn=script.get("msisdn"), spn=script.get("spn"),
+    )
+
+
+def already_written_by(order: dict[str, Any], card: CardRead) -> bool:
+    """The card is not blank because an interrupted attempt of this very order finished
+    writing it (the answer to the last UPDATE was lost): verify instead of refusing it."""
+    return (not card.blank and order.get("iccid") == card.iccid
+            and order.get("imsi") is not None and card.imsi == order["imsi"])
+
+
+# -- server steps (async workers) --------------------------------------------------------------
+@dataclass
+class OrderSteps:
+    """The server side of one order's card steps, each user action with its own key."""
+
+    api: CardWriteApi
+    order: dict[str, Any]
+
+    async def bind(self, iccid: str) -> SimProfile:
+        self.order = await self.api.bind_card(self.order["id"], iccid, Action())
+        return profile_from(await self.api.script(self.order["id"]))
+
+    async def failed(self, failure: WriteFailure) -> None:
+        self.order = await self.api.report_failure(
+            self.order["id"], failure.outcome, Action(), failure.tries_left)
+
+    async def written(self, iccid: str, imsi: str) -> None:
+        self.order = await self.api.written(self.order["id"], iccid, imsi, Action())
+
+    async def confirm(self) -> dict[str, Any]:
+        self.order = await self.api.confirm(self.order["id"], Action())
+        return self.order
