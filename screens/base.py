@@ -42,9 +42,8 @@ class BaseScreen(TranslatedBindings):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing to go back to from the base of a stack (login, home): hide "Esc Back".
-        if action == "back" and self.is_current and len(self.app.screen_stack) <= 1:
-            return False
-        return True
+        at_base = self.is_current and len(self.app.screen_stack) <= 1
+        return not (action == "back" and at_base)
 
 
 class BaseModal(TranslatedBindings, ModalScreen[object]):

@@ -25,12 +25,19 @@ class UnknownLanguage(ValueError):
     pass
 
 
-def load_catalog(directory: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
-    """All entries of all catalog files, as key → {lang: text}."""
+CORE_FILE = "core.toml"
+_complete = False
+
+
+def load_catalog(
+    directory: Path = LOCALES_DIR, only: str | None = None
+) -> dict[str, dict[str, str]]:
+    """Entries of all catalog files (or of the file named ``only``), as key → {lang: text}."""
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(directory.glob("*.toml")):
-        with path.open("rb") as fh:
-            _flatten(tomllib.load(fh), "", merged, path)
+        if only is None or path.name == only:
+            with path.open("rb") as fh:
+                _flatten(tomllib.load(fh), "", merged, path)
     return merged
 
 
@@ -46,10 +53,24 @@ def _flatten(node: dict[str, Any], prefix: str, out: dict[str, dict[str, str]], 
 
 
 def catalog() -> dict[str, dict[str, str]]:
+    """The whole catalog."""
+    global _catalog, _complete
+    if not _complete:
+        _catalog = load_catalog()
+        _complete = True
+    assert _catalog is not None
+    return _catalog
+
+
+def _lookup(key: str) -> dict[str, str] | None:
+    """The core file alone serves the first frame; the workflow files load on the first miss."""
     global _catalog
     if _catalog is None:
-        _catalog = load_catalog()
-    return _catalog
+        _catalog = load_catalog(only=CORE_FILE)
+    texts = _catalog.get(key)
+    if texts is None and not _complete:
+        texts = catalog().get(key)
+    return texts
 
 
 def set_language(lang: str) -> None:
@@ -84,7 +105,7 @@ def language_from_locale(environ: dict[str, str] | os._Environ[str] = os.environ
 
 def _(key: str, /, **params: Any) -> str:
     """The text for ``key`` in the current language; the key itself if it is not a catalog key."""
-    texts = catalog().get(key)
+    texts = _lookup(key)
     if texts is None:
         return key
     text = texts.get(_lang) or texts.get("en") or key
