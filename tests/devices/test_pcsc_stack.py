@@ -101,9 +101,12 @@ def test_no_card_inserted(pcscd: PcscService, reader: PcscReader) -> None:
         reader.read_iccid()
 
 
-def test_card_taken_out_between_operations(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+def test_card_taken_out_between_operations(
+    pcscd: PcscService, virtual_sim: VirtualSim, reader: PcscReader
+) -> None:
     assert reader.read_iccid() == BLANK_ICCID
     virtual_sim.remove()
+    assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
     with pytest.raises(NoReaderOrCard):
         reader.read_iccid()
 
@@ -133,7 +136,9 @@ def test_written_card_is_refused(virtual_sim: VirtualSim, reader: PcscReader) ->
     assert written.update_count == 0
 
 
-def test_card_pulled_mid_write(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+def test_card_pulled_mid_write(
+    pcscd: PcscService, virtual_sim: VirtualSim, reader: PcscReader
+) -> None:
     card = virtual_sim.card
     assert card is not None
     reader.wait_for_card(CARD_TIMEOUT)
@@ -146,6 +151,8 @@ def test_card_pulled_mid_write(virtual_sim: VirtualSim, reader: PcscReader) -> N
     assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
     assert card.peek(fids.PATH_OPC) == b"\xff" * 16
     assert card.is_blank
+    # pcscd notices the empty slot at its next presence poll (every 0.4 s).
+    assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
     with pytest.raises(NoReaderOrCard):
         reader.read_iccid()
     # Put back, the same card takes a complete write.

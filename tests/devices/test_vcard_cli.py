@@ -118,6 +118,7 @@ def test_trainer_shows_each_card_state(pcscd: PcscService, prompt: PromptSession
 
         prompt.type("remove")
         prompt.wait_for_output("card removed")
+        assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
         with pytest.raises(NoReaderOrCard):
             reader.read_iccid()
 
