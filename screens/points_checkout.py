@@ -144,9 +144,13 @@ class PointsCheckoutScreen(BaseScreen):
             return
         self.code_sent(redemption)
 
+    ORDER_FIELDS: tuple[str, ...] = ("#points",)
+    """The inputs that define what the code approves: locked once the code is sent."""
+
     def code_sent(self, redemption: dict[str, Any]) -> None:
         self.redemption = redemption
-        self.query_one("#points", Input).disabled = True
+        for field_id in self.ORDER_FIELDS:
+            self.query_one(field_id, Input).disabled = True
         code = self.query_one("#code", Input)
         code.disabled = False
         code.value = ""

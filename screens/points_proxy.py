@@ -23,6 +23,7 @@ MAX_ITEMS = 50
 
 
 class PointsProxyScreen(PointsCheckoutScreen):
+    ORDER_FIELDS = ("#item-name", "#item-qty", "#item-price")
     TITLE_KEY = "points.proxy.title"
     CHANNEL = "proxy"
     INTRO_KEY = "points.proxy.intro"
@@ -152,20 +153,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
 
     def _create_body(self, points: int) -> dict[str, Any]:
         return {"items": list(self.items)}
-
-    def code_sent(self, redemption: dict[str, Any]) -> None:
-        self.redemption = redemption
-        for field_id in ("#item-name", "#item-qty", "#item-price"):
-            self.query_one(field_id, Input).disabled = True
-        code = self.query_one("#code", Input)
-        code.disabled = False
-        code.value = ""
-        code.focus()
-        self.query_one("#code-info", Static).update(
-            _("points.checkout.code_sent", id=redemption["id"], points=redemption["points"],
-              amount=redemption["amount"])
-        )
-        self.query_one("#checkout-status", StatusLine).show(_("points.checkout.enter_code"), "ok")
 
     def action_send_code(self) -> None:
         if self.redemption is not None:
