@@ -1,0 +1,224 @@
+"""Guided tours: TOML data files a trainer edits without code, and their validation.
+
+One file per workflow in ``tui/tours/``. A tour names where it starts (``start = "login"`` logs
+out first, so the trainee logs in with the tour's account; ``"home"`` goes back home), an
+optional scenario preset to reset the sandbox to, and its steps::
+
+    [[steps]]
+    screen = "branchdesk.screens.points_lookup:PointsLookupScreen"   # where the step happens
+    target = "#member-query"                                          # the widget it talks about
+    text.zh-CN = "输入会员手机号。"
+    text.en = "Type the member's mobile number."
+    wait = { field = "#member-query", value = "13800138000" }   # or { key = "f2" },
+                                                                # or { screen = "module:Class" }
+    auto = { type = "13800138000", press = ["enter"] }          # what auto-play does
+
+A step without ``wait`` is read and then left with Next (auto-play moves on by itself).
+``check_tour`` verifies everything that can be checked without running the app; the tests also
+play every tour in auto-play, which finds every target on its screen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchdesk.tui.i18n import LANGUAGES, language
+
+TOURS_DIR = Path(__file__).with_name("tours")
+STARTS = ("login", "home")
+# Keys a focused widget handles itself (no binding): typing into inputs, moving in lists.
+WIDGET_KEYS = frozenset({"enter", "tab", "shift+tab", "up", "down", "left", "right", "space",
+                         "escape", "home", "end", "pageup", "pagedown", "backspace"})
+
+
+class TourError(ValueError):
+    """A tour file that cannot be used; the message names the file and the step."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    key: str | None = None
+    field: str | None = None
+    value: str | None = None
+    screen: str | None = None
+
+
+@dataclass(frozen=True)
+class Auto:
+    type: str = ""
+    press: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    screen: str
+    target: str
+    text: dict[str, str]
+    wait: Wait | None = None
+    auto: Auto = field(default_factory=Auto)
+
+    def text_now(self) -> str:
+        return self.text.get(language()) or self.text["en"]
+
+    @property
+    def screen_name(self) -> str:
+        return self.screen.rpartition(":")[2]
+
+
+@dataclass(frozen=True)
+class Tour:
+    id: str
+    path: Path
+    title: dict[str, str]
+    summary: dict[str, str]
+    start: str
+    login: str | None
+    workflow: str | None
+    preset: str | None
+    steps: tuple[Step, ...]
+
+    def title_now(self) -> str:
+        return self.title.get(language()) or self.title["en"]
+
+    def summary_now(self) -> str:
+        return self.summary.get(language()) or self.summary["en"]
+
+
+def _texts(node: Any, where: str) -> dict[str, str]:
+    if not isinstance(node, dict):
+        raise TourError(f"{where}: expected a table with {' and '.join(LANGUAGES)}")
+    missing = [lang for lang in LANGUAGES if not isinstance(node.get(lang), str)
+               or not node[lang].strip()]
+    if missing:
+        raise TourError(f"{where}: text missing for {', '.join(missing)}")
+    return {lang: node[lang].strip() for lang in LANGUAGES}
+
+
+def _step(number: int, node: Any, where: str) -> Step:
+    where = f"{where} step {number}"
+    if not isinstance(node, dict):
+        raise TourError(f"{where}: not a table")
+    unknown = set(node) - {"screen", "target", "text", "wait", "auto"}
+    if unknown:
+        raise TourError(f"{where}: unknown keys {sorted(unknown)}")
+    for name in ("screen", "target"):
+        if not isinstance(node.get(name), str) or not node[name].strip():
+            raise TourError(f"{where}: '{name}' is required")
+    if ":" not in node["screen"]:
+        raise TourError(f"{where}: screen must be 'module:Class'")
+    wait = None
+    if "wait" in node:
+        raw = node["wait"]
+        if not isinstance(raw, dict) or set(raw) - {"key", "field", "value", "screen"}:
+            raise TourError(f"{where}: wait takes key, field + value, or screen")
+        kinds = [k for k in ("key", "field", "screen") if k in raw]
+        if len(kinds) != 1 or not all(isinstance(v, str) for v in raw.values()):
+            raise TourError(f"{where}: wait needs exactly one of key, field or screen")
+        if ("field" in raw) != ("value" in raw):
+            raise TourError(f"{where}: wait.field needs wait.value")
+        wait = Wait(**raw)
+    auto = Auto()
+    if "auto" in node:
+        raw = node["auto"]
+        if not isinstance(raw, dict) or set(raw) - {"type", "press"}:
+            raise TourError(f"{where}: auto takes type and press")
+        press = raw.get("press", [])
+        if not isinstance(raw.get("type", ""), str) or not isinstance(press, list) or not all(
+            isinstance(k, str) and k for k in press
+        ):
+            raise TourError(f"{where}: auto.type is text, auto.press a list of key names")
+        auto = Auto(raw.get("type", ""), tuple(press))
+    return Step(number, node["screen"].strip(), node["target"].strip(),
+                _texts(node.get("text"), f"{where} text"), wait, auto)
+
+
+def load_tour(path: Path) -> Tour:
+    where = path.name
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TourError(f"{where}: {exc}") from None
+    start = data.get("start", "home")
+    if start not in STARTS:
+        raise TourError(f"{where}: start must be one of {', '.join(STARTS)}")
+    for name in ("login", "workflow", "preset"):
+        if name in data and not isinstance(data[name], str):
+            raise TourError(f"{where}: '{name}' must be text")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise TourError(f"{where}: a tour needs [[steps]]")
+    return Tour(
+        id=path.stem,
+        path=path,
+        title=_texts(data.get("title"), f"{where} title"),
+        summary=_texts(data.get("summary"), f"{where} summary"),
+        start=start,
+        login=data.get("login"),
+        workflow=data.get("workflow"),
+        preset=data.get("preset"),
+        steps=tuple(_step(n, node, where) for n, node in enumerate(steps, start=1)),
+    )
+
+
+def load_tours(directory: Path = TOURS_DIR) -> list[Tour]:
+    """Every tour in ``directory``, sorted by file name; a broken file raises TourError."""
+    return [load_tour(path) for path in sorted(directory.glob("*.toml"))]
+
+
+def import_screen(spec: str) -> type[Any]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def binding_keys(screen_class: type[Any]) -> set[str]:
+    """Every key bound on a screen class (its MRO) and on the app."""
+    from branchdesk.tui.app import BranchdeskApp
+
+    keys: set[str] = set()
+    for cls in (screen_class, BranchdeskApp):
+        for key in cls._merge_bindings().key_to_bindings:
+            keys.add(key)
+    return keys
+
+
+def check_tour(tour: Tour) -> list[str]:
+    """What is wrong with ``tour`` that can be seen without running the app (empty when fine)."""
+    from textual.screen import Screen
+
+    from branchdesk.tui.workflows import WORKFLOWS
+
+    problems: list[str] = []
+    if tour.workflow and tour.workflow not in {w.id for w in WORKFLOWS}:
+        problems.append(f"{tour.path.name}: unknown workflow {tour.workflow!r}")
+    if tour.start == "login" and not tour.login:
+        problems.append(f"{tour.path.name}: start = 'login' needs login = '<staff id>'")
+    for step in tour.steps:
+        where = f"{tour.path.name} step {step.number}"
+        try:
+            screen_class = import_screen(step.screen)
+        except (ImportError, AttributeError) as exc:
+            problems.append(f"{where}: screen {step.screen!r} not found ({exc})")
+            continue
+        if not (isinstance(screen_class, type) and issubclass(screen_class, Screen)):
+            problems.append(f"{where}: {step.screen!r} is not a screen")
+            continue
+        keys = binding_keys(screen_class)
+        wanted = list(step.auto.press) + ([step.wait.key] if step.wait and step.wait.key else [])
+        for key in wanted:
+            if key not in keys and key not in WIDGET_KEYS and not (len(key) == 1
+                                                                   and key.isprintable()):
+                problems.append(f"{where}: key {key!r} is not bound on {step.screen_name}")
+        if step.wait and step.wait.screen:
+            try:
+                import_screen(step.wait.screen)
+            except (ImportError, AttributeError) as exc:
+                problems.append(f"{where}: wait screen {step.wait.screen!r} not found ({exc})")
+        if step.auto.type and not step.wait:
+            problems.append(f"{where}: auto.type without a wait never checks what was typed")
+    return problems
