@@ -1,0 +1,26 @@
+"""The card reader of ``branchdesk demo``: the virtual SIM in vpcd when pcscd runs, else none.
+
+Started before the app so that the card-writing screens find a blank card in "Virtual PCD";
+what happened is passed to the app (``options.extra["demo_reader"]``) so the trainer's screens
+say plainly whether a card reader is simulated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+VIRTUAL_READER = "Virtual PCD 00 00"
+DEMO_BLANK_ICCID = "89860126011000003001"  # a demo-seed card of c001's branch
+
+
+def start_virtual_sim() -> tuple[Any, str]:
+    """(the VirtualSim or None, the reader name or "none"). Never raises."""
+    try:
+        from branchdesk.devices.vcard import VirtualSim
+        from branchdesk.devices.virtual_card import VirtualCard
+
+        sim = VirtualSim(connect_timeout=0.5)
+        sim.insert(VirtualCard.blank(DEMO_BLANK_ICCID))
+    except (ConnectionError, OSError, ValueError, ImportError):
+        return None, "none"
+    return sim, VIRTUAL_READER
