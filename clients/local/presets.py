@@ -36,6 +36,21 @@ WRONG_AGENT_NAMED = sim_seed.DEMO_AGENT
 LOW_POINTS_MOBILE = "13800138003"
 LOW_POINTS_BALANCE = 30
 
+FACTS: dict[str, dict[str, Any]] = {
+    "ukey_missing": {"customer": UKEY_CUSTOMER, "staff": "m001"},
+    "card_written": {
+        "iccid": sim_seed.demo_iccid(1, "128k_normal", WRITTEN_SERIAL), "staff": "c001",
+        "device": "branchdesk vcard --written --iccid "
+                  + sim_seed.demo_iccid(1, "128k_normal", WRITTEN_SERIAL)},
+    "wrong_agent": {
+        "start": sim_seed.demo_iccid(1, "128k_normal", WRONG_AGENT_SERIALS[0]),
+        "end": sim_seed.demo_iccid(1, "128k_normal", WRONG_AGENT_SERIALS[1]),
+        "picked_up_by": WRONG_AGENT_HOLDER, "return_to": WRONG_AGENT_NAMED, "staff": "c001"},
+    "low_points": {"phone": LOW_POINTS_MOBILE, "points": LOW_POINTS_BALANCE, "staff": "k001"},
+    "otp_wrong": {"phone": points.DEMO_MEMBER_MOBILE, "points": 100, "wrong_code": "000000",
+                  "staff": "k001"},
+}
+
 register_messages(
     {
         "preset_not_found": {
@@ -58,6 +73,10 @@ class Preset:
     """What the trainer does with it, with the values the case was set up with."""
     arrange: Callable[[Transaction, Backend], dict[str, Any]]
 
+    def facts(self) -> dict[str, Any]:
+        """The fixed values of the case (known before it is applied), for the teaching text."""
+        return dict(FACTS.get(self.name, {}))
+
 
 def _baseline(txn: Transaction, backend: Backend) -> dict[str, Any]:
     return {}
@@ -76,7 +95,7 @@ def _ukey_missing(txn: Transaction, backend: Backend) -> dict[str, Any]:
         onboarding._write_item(txn, doc, stored, record)  # same path as the demo seed
         stored[item] = record
         doc = txn.get(onboarding.CUSTOMERS, doc["id"]) or doc
-    return {"customer_id": doc["id"], "customer": UKEY_CUSTOMER, "staff": "m001"}
+    return {**FACTS["ukey_missing"], "customer_id": doc["id"]}
 
 
 def _card_written(txn: Transaction, backend: Backend) -> dict[str, Any]:
@@ -96,8 +115,7 @@ def _card_written(txn: Transaction, backend: Backend) -> dict[str, Any]:
         card = {**card, "loc_kind": "agent", "loc_id": sim_seed.DEMO_AGENT}
     sim_stock.move_card(txn, card, state="written", loc_kind="agent",
                         loc_id=sim_seed.DEMO_AGENT, action="write", batch_id=batch)
-    return {"iccid": iccid, "staff": "c001",
-            "device": f"branchdesk vcard --written --iccid {iccid}"}
+    return FACTS["card_written"]
 
 
 def _wrong_agent(txn: Transaction, backend: Backend) -> dict[str, Any]:
@@ -117,8 +135,7 @@ def _wrong_agent(txn: Transaction, backend: Backend) -> dict[str, Any]:
     txn.put(sim_stock.BATCHES, batch, {"id": batch, "action": "pickup", "count": len(iccids),
                                        "operator": "preset", "at": backend.now_iso(),
                                        "dept_id": holder["dept_id"]})
-    return {"start": iccids[0], "end": iccids[-1], "picked_up_by": WRONG_AGENT_HOLDER,
-            "return_to": WRONG_AGENT_NAMED, "staff": "c001"}
+    return FACTS["wrong_agent"]
 
 
 def _low_points(txn: Transaction, backend: Backend) -> dict[str, Any]:
@@ -133,13 +150,12 @@ def _low_points(txn: Transaction, backend: Backend) -> dict[str, Any]:
     txn.put(points.BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
     points.append_ledger(txn, member, "earn", LOW_POINTS_BALANCE, backend.now_iso(),
                          ref="preset", note="定期存款")
-    return {"phone": LOW_POINTS_MOBILE, "points": LOW_POINTS_BALANCE, "staff": "k001"}
+    return FACTS["low_points"]
 
 
 def _otp_wrong(txn: Transaction, backend: Backend) -> dict[str, Any]:
     """The demo member with a clean SMS history (no cooldown, no hourly limit reached)."""
-    return {"phone": points.DEMO_MEMBER_MOBILE, "points": 100, "wrong_code": "000000",
-            "staff": "k001"}
+    return FACTS["otp_wrong"]
 
 
 PRESETS: dict[str, Preset] = {
@@ -181,10 +197,8 @@ def require_sandbox(backend: Backend) -> None:
         raise DomainError(403, "preset_not_sandbox")
 
 
-def describe(preset: Preset, lang: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    teach = preset.teach.get(lang) or preset.teach["en"]
-    if details:
-        teach = teach.format(**details)
+def describe(preset: Preset, lang: str) -> dict[str, Any]:
+    teach = (preset.teach.get(lang) or preset.teach["en"]).format(**preset.facts())
     return {"name": preset.name, "title": preset.title.get(lang) or preset.title["en"],
             "teach": teach}
 
@@ -215,5 +229,5 @@ def apply_preset(backend: Backend, staff: Staff, name: str, lang: str) -> dict[s
         details = preset.arrange(txn, backend)
         audit.record(txn, "sandbox.preset", name, backend.now_iso(), details)
         txn.after_commit.append(backend.sms.messages.clear)
-    return {**describe(preset, lang, details), "details": details,
+    return {**describe(preset, lang), "details": details,
             "applied_at": backend.now_iso(), "applied_by": staff.id}

@@ -168,3 +168,10 @@ async def test_otp_wrong_three_times_kills_the_code(login_as: Any) -> None:
             await api.verify(redemption["id"], details["wrong_code"], Action())
         codes.append(err.value.code)
     assert codes == ["otp_invalid", "otp_invalid", "otp_dead"]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_every_teaching_text_is_complete(login_as: Any, lang: str) -> None:
+    listed = await DemoApi(await login_as("t001", lang)).presets()
+    for preset in listed:
+        assert preset["title"] and preset["teach"] and "{" not in preset["teach"], preset
