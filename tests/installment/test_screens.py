@@ -1,0 +1,215 @@
+"""Pilot at 80x24 in both languages: register → QR (scan, quota, new code) → board → back office."""
+
+from __future__ import annotations
+
+import pytest
+from installment.helpers import CLERK_NAME, ID_NUMBER, JOB_NO, bind_clerk, latest_code
+from installment.test_qr_render import decode
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.installment_api import InstallmentApi
+from branchdesk.screens.installment_board import InstallmentBoardScreen
+from branchdesk.screens.installment_home import InstallmentHomeScreen
+from branchdesk.screens.installment_orders import InstallmentOrdersScreen
+from branchdesk.screens.installment_qr import InstallmentQrScreen
+from branchdesk.screens.installment_register import InstallmentRegisterScreen
+from branchdesk.tui.i18n import _
+from support.backend import DEMO_PASSWORD, logged_in
+from support.tui import SIZE, make_app, wait_for
+
+LANGS = ["en", "zh-CN"]
+
+
+async def login(pilot, staff_id: str) -> None:
+    """As ``support.tui.login``, with room for a loaded machine (2 cores shared)."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
+    app.screen.query_one("#staff-id").focus()
+    await pilot.pause()
+    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
+    await wait_for(pilot, lambda: app.staff is not None, 15)
+    await pilot.pause()
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+def inside_screen(app, selector: str) -> bool:
+    region = app.screen.query_one(selector).region
+    return region.right <= SIZE[0] and region.bottom <= SIZE[1] - 1 and region.height > 0
+
+
+async def open_home(pilot, app) -> None:
+    app.open_workflow("installment")
+    await wait_for(pilot, lambda: isinstance(app.screen, InstallmentHomeScreen))
+    await wait_for(pilot, lambda: app.screen.profile is not None)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_register_and_bind(backend, lang):
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        await open_home(pilot, app)
+        assert _("inst.profile.unregistered")[:6] in text(app, "#inst-profile")
+        assert inside_screen(app, "#inst-warning")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
+        await pilot.pause()
+        bad_id = ID_NUMBER[:-1] + "1"
+        await pilot.press(*JOB_NO, "enter", *CLERK_NAME, "enter", *bad_id, "enter", *JOB_NO,
+                          "enter")
+        await wait_for(pilot, lambda: text(app, "#reg-id_number-error") != "")
+        assert text(app, "#reg-id_number-error") == _("inst.error.id_checksum")
+        assert app.screen.query_one("#reg-name").value == CLERK_NAME  # kept
+        assert not backend.sms.messages
+        app.screen.query_one("#reg-id_number").value = ID_NUMBER
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.code_sent)
+        assert text(app, "#reg-id_number-error") == ""
+        phone = app.screen.query_one("#phone")
+        await wait_for(pilot, lambda: "验证码" in phone.latest_text())
+        await pilot.press(*latest_code(backend, JOB_NO), "enter")
+        await wait_for(pilot, lambda: app.screen.bound)
+        assert "中国移动兴义坪东营业厅" in text(app, "#reg-status")
+        for field in ("#reg-job_no", "#reg-code", "#reg-status", "#phone"):
+            assert inside_screen(app, field), field
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentHomeScreen))
+        await wait_for(pilot, lambda: app.screen.bound)
+        assert JOB_NO in text(app, "#inst-profile")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        app.push_screen(InstallmentRegisterScreen())
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
+        await pilot.pause()
+        job = "13985900099"
+        await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job,
+                          "enter")
+        await wait_for(pilot, lambda: app.screen.code_sent)
+        await pilot.press(*latest_code(backend, job), "enter")
+        contact = "业务联系人" if lang == "zh-CN" else "business contact"
+        await wait_for(pilot, lambda: contact in text(app, "#reg-status"))
+        assert not app.screen.bound
+        assert app.screen.query_one("#reg-job_no").value == job
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_qr_scans_quota_and_new_code(backend, lang):
+    api_client = await logged_in(backend, "c001")
+    await bind_clerk(InstallmentApi(api_client), backend)
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        await open_home(pilot, app)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.code is not None)
+        qr = screen.query_one("#qr-code")
+        assert decode(qr.lines) == [screen.code["token"]]
+        for selector in ("#qr-code", "#qr-merchant", "#qr-countdown", "#qr-details"):
+            assert inside_screen(app, selector), selector
+        assert "中国移动兴义坪东营业厅" in text(app, "#qr-merchant")
+        assert "30:00" in text(app, "#qr-countdown") or "29:5" in text(app, "#qr-countdown")
+        assert _("inst.qr.remaining", remaining=3, quota=3) in text(app, "#qr-details")
+        first_id = screen.code["id"]
+        for left in (2, 1, 0):
+            await pilot.press("f5")
+            await wait_for(pilot, lambda left=left: screen.code["remaining"] == left)
+        assert _("inst.qr.used_up") == text(app, "#qr-countdown")
+        await pilot.press("f5")
+        refused = "3 位客户" if lang == "zh-CN" else "already admitted 3"
+        await wait_for(pilot, lambda: refused in text(app, "#qr-status"))
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen.code["id"] != first_id)
+        assert screen.code["remaining"] == 3
+        assert decode(screen.query_one("#qr-code").lines) == [screen.code["token"]]
+        await pilot.press("f6")  # inverted for light-background terminals, still decodes
+        await pilot.pause()
+        assert decode(screen.query_one("#qr-code").lines, invert=True) == [screen.code["token"]]
+    await api_client.aclose()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_board_steps_and_likely_refused(backend, clock, lang):
+    backend.settings.extra["installment.refusal_rate"] = 1.0
+    api_client = await logged_in(backend, "c001")
+    api = InstallmentApi(api_client)
+    await bind_clerk(api, backend)
+    qr = await api.new_qr(Action())
+    application = await api.simulate_scan(qr["token"], Action())
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        app.push_screen(InstallmentBoardScreen())
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentBoardScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.applications) == 1)
+        assert inside_screen(app, "#board-warning")
+        assert _("inst.step.select_product") in text(app, "#board-detail")
+        for _step in range(3):  # product, identity, submitted
+            before = screen.applications[0]["step"], screen.applications[0]["status"]
+            await pilot.press("f6")
+            await wait_for(pilot, lambda before=before: (
+                screen.applications[0]["step"], screen.applications[0]["status"]) != before)
+        assert screen.applications[0]["status"] == "in_review"
+        clock.advance(minutes=10, seconds=1)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.applications[0]["likely_refused"])
+        table = screen.query_one("#board-table")
+        row = [str(c) for c in table.get_row(application["id"])]
+        assert _("inst.board.likely_refused") in row[4] and row[4].startswith("10:01")
+        assert inside_screen(app, "#board-table") and inside_screen(app, "#board-status")
+    await api_client.aclose()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_back_office_query_and_revoke(backend, lang):
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "s001")
+        await open_home(pilot, app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentOrdersScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.orders) == 8)
+        completed = [o for o in screen.orders if o["status"] == "completed"]
+        for _n in range(1 + STATUS_INDEX_COMPLETED):
+            await pilot.press("f3")
+        await wait_for(pilot, lambda: len(screen.orders) == len(completed))
+        unpaid = next(o for o in screen.orders if not o["payment_received"])
+        table = screen.query_one("#orders-table")
+        assert _("inst.card.failed") in str(table.get_row(unpaid["id"])[4])
+        old = min(completed, key=lambda o: o["created_at"])
+        # Too old: refused with the date.
+        table.move_cursor(row=table.get_row_index(old["id"]))
+        table.focus()
+        await pilot.pause()
+        screen.query_one("#orders-reason").value = "客户退机"
+        await pilot.press("f8", "f8")
+        deadline = old["revoke_until"]
+        await wait_for(pilot, lambda: "7" in text(app, "#orders-status")
+                       and deadline[:4] in text(app, "#orders-status"))
+        assert screen.query_one("#orders-reason").value == "客户退机"
+        # Within the window: revoked.
+        target = unpaid  # completed two days ago
+        table.move_cursor(row=table.get_row_index(target["id"]))
+        await pilot.pause()
+        await pilot.press("f8")
+        assert target["id"] in text(app, "#orders-status")  # asks to confirm
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: _("inst.orders.revoke_done", id=target["id"])
+                       == text(app, "#orders-status"))
+        assert backend.store.get("inst_applications", target["id"])["status"] == "revoked"
+        for selector in ("#orders-table", "#orders-reason", "#orders-status", "#orders-filter"):
+            assert inside_screen(app, selector), selector
+
+
+STATUS_INDEX_COMPLETED = 6  # STATUSES.index("completed")
