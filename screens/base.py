@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from branchdesk.tui.keys import TranslatedBindings
+from branchdesk.tui.terminal_footer import FittingFooter
 from branchdesk.tui.widgets import AppHeader
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class BaseScreen(TranslatedBindings):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield from self.compose_body()
-        yield Footer()
+        yield FittingFooter()
 
     def compose_body(self) -> ComposeResult:
         return iter(())

@@ -42,6 +42,9 @@ class AppOptions:
     """``branchdesk demo``: a separate sandbox store, marked DEMO on screen."""
     theme: str = "branchdesk"
     ascii: bool = False
+    """ASCII borders and glyphs: the Linux console, CJK-width terminals."""
+    slow_link: bool = False
+    """No animations, no cursor blink, a slower health poll."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def store_dir(self) -> Path:
@@ -54,6 +57,7 @@ _ENV = {
     "BRANCHDESK_API_URL": "api_url",
     "BRANCHDESK_THEME": "theme",
 }
+_BOOL_ENV = {"BRANCHDESK_ASCII": "ascii", "BRANCHDESK_SLOW_LINK": "slow_link"}
 
 
 def load_options(
@@ -69,6 +73,10 @@ def load_options(
     for env_name, attr in _ENV.items():
         if environ.get(env_name):
             options = replace(options, **{attr: environ[env_name]})
+    for env_name, attr in _BOOL_ENV.items():
+        value = environ.get(env_name, "").strip().lower()
+        if value:
+            options = replace(options, **{attr: value in ("1", "true", "yes", "on")})
     if environ.get("BRANCHDESK_DATA_DIR"):
         options.data_dir = Path(environ["BRANCHDESK_DATA_DIR"])
     options = replace(options, **{k: v for k, v in flags.items() if v is not None and k in known})
