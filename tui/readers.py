@@ -1,0 +1,37 @@
+"""Wires a card reader into the screens that need one.
+
+Production always uses the PC/SC reader (pyscard -> pcscd); in demos and CI pcscd serves the
+virtual SIM through the vpcd driver, so the very same code path runs. Which PC/SC reader to
+use can be narrowed by a name prefix: ``reader_name`` in the config file's ``[extra]`` table
+or ``BRANCHDESK_READER_NAME``; by default the first reader holding a card is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from branchdesk.devices.reader import Reader
+
+ReaderFactory = Callable[[], "Reader"]
+ENV_READER_NAME = "BRANCHDESK_READER_NAME"
+
+
+def reader_name(options: Any) -> str | None:
+    extra = getattr(options, "extra", None) or {}
+    name = os.environ.get(ENV_READER_NAME) or extra.get("reader_name")
+    return str(name) if name else None
+
+
+def pcsc_reader_factory(app: Any) -> ReaderFactory:
+    """A factory of PcscReaders for ``app``; pyscard loads only when a card step runs."""
+    name = reader_name(getattr(app, "options", None))
+
+    def make() -> Reader:
+        from branchdesk.devices.pcsc import PcscReader
+
+        return PcscReader(name)
+
+    return make
