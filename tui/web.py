@@ -1,44 +1,99 @@
 """``branchdesk web``: the demo app in a web browser (textual-serve), for a projector or
 trainees without a terminal.
 
-Each browser tab runs ``branchdesk demo`` in a subprocess, so the same demo rules hold: the
-sandbox store, the DEMO marker, the demo accounts, and presets only there. The sandbox store has
-one owner at a time: a second tab open at the same moment is told so by the app.
+One sandbox backend serves the whole training room: ``run_web`` starts ``branchdesk serve
+--demo`` on a free loopback port over the sandbox store, and every browser tab runs the TUI
+against it (``--api-url``), so any number of trainees share the same demo data at once. The
+same demo rules hold: the sandbox store, the DEMO marker, the demo accounts, presets only there.
 """
 
 from __future__ import annotations
 
 import shlex
+import socket
+import subprocess
 import sys
+import time
 from argparse import Namespace
+from pathlib import Path
+
+import httpx
 
 
-def demo_command(args: Namespace) -> str:
+def tab_command(args: Namespace, api_url: str) -> str:
     """The command line each browser session runs."""
-    command = [sys.executable, "-m", "branchdesk", "demo"]
+    command = [sys.executable, "-m", "branchdesk", "--api-url", api_url]
     if getattr(args, "lang", None):
         command += ["--lang", args.lang]
     if getattr(args, "theme", None):
         command += ["--theme", args.theme]
-    if getattr(args, "data", None):
-        command += ["--data", str(args.data)]
+    if getattr(args, "ascii", None):
+        command.append("--ascii")
     return shlex.join(command)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_sandbox_server(sandbox: Path, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """``branchdesk serve --demo`` on loopback over ``sandbox``; returns (process, URL)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "branchdesk", "serve", "--demo", "--data", str(sandbox),
+         "--port", str(port), "--log-level", "warning"],
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox backend exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"the sandbox backend did not answer on {url}")
 
 
 def run_web(args: Namespace) -> int:
     from textual_serve.server import Server
 
+    from branchdesk.clients.local.store import StoreLocked
+    from branchdesk.tui.options import data_dir
+
+    sandbox = args.data or data_dir() / "sandbox"
     if args.reset:
         from branchdesk.clients.local.reset import reset_store
-        from branchdesk.clients.local.store import StoreLocked
-        from branchdesk.tui.options import data_dir
 
         try:
-            reset_store(args.data or data_dir() / "sandbox")
+            reset_store(sandbox)
         except StoreLocked as exc:
             print(f"branchdesk web: the sandbox {exc.path} is in use by another process.",
                   file=sys.stderr)
             return 1
-    print(f"branchdesk web: http://{args.host}:{args.port}  (Ctrl+C stops)", flush=True)
-    Server(demo_command(args), host=args.host, port=args.port, title="branchdesk").serve()
+    try:
+        backend, api_url = start_sandbox_server(sandbox)
+    except RuntimeError as exc:
+        print(f"branchdesk web: {exc}", file=sys.stderr)
+        return 1
+    from branchdesk.tui.demo_reader import start_virtual_sim
+
+    sim, _reader = start_virtual_sim()
+    print(f"branchdesk web: http://{args.host}:{args.port}  (sandbox backend {api_url}; "
+          "Ctrl+C stops)", flush=True)
+    try:
+        Server(tab_command(args, api_url), host=args.host, port=args.port,
+               title="branchdesk").serve()
+    finally:
+        if sim is not None:
+            sim.close()
+        backend.terminate()
+        try:
+            backend.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            backend.kill()
     return 0
