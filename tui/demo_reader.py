@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 VIRTUAL_READER = "Virtual PCD 00 00"
-DEMO_BLANK_ICCID = "89860126011000003001"  # a demo-seed card of c001's branch
+DEMO_BLANK_ICCID = "89860126011000003589"
+"""A demo-seed card picked up by c001's agent A00101, with card data: writable in the demo."""
 
 
 def start_virtual_sim() -> tuple[Any, str]:

@@ -38,3 +38,14 @@ async def test_several_trainees_use_the_sandbox_at_once(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_demo_virtual_card_is_writable_by_the_demo_clerk() -> None:
+    from branchdesk.tui.demo_reader import DEMO_BLANK_ICCID
+    from support.backend import make_backend
+
+    store = make_backend().store
+    card = store.get("sim_cards", DEMO_BLANK_ICCID)
+    assert card is not None
+    assert (card["state"], card["loc_kind"], card["loc_id"]) == ("picked_up", "agent", "A00101")
+    assert store.get("cw_card_data", DEMO_BLANK_ICCID) is not None
