@@ -30,6 +30,10 @@ def _lang_arg(value: str) -> str:
 def _ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", type=_lang_arg, help="zh-CN or en (default: from the locale)")
     parser.add_argument("--theme", choices=["branchdesk", "ansi"], help="ansi: 16-colour palette")
+    parser.add_argument("--ascii", action="store_true", default=None,
+                        help="ASCII borders (Linux console, CJK-width terminals)")
+    parser.add_argument("--slow-link", action="store_true", default=None,
+                        help="no animations or cursor blink, fewer redraws")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +91,8 @@ def run_tui(args: argparse.Namespace, **overrides: object) -> int:
     flags = {
         "lang": args.lang,
         "theme": args.theme,
+        "ascii": args.ascii,
+        "slow_link": args.slow_link,
         "api_url": getattr(args, "api_url", None),
         "insecure": getattr(args, "insecure", None) or None,
         "data_dir": getattr(args, "data", None),

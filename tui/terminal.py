@@ -18,6 +18,7 @@ import dataclasses
 import string
 from typing import TYPE_CHECKING
 
+from textual.filter import Monochrome, NoColor
 from textual.theme import BUILTIN_THEMES, Theme
 from textual.widget import Widget
 
@@ -75,6 +76,12 @@ def configure(app: App[object]) -> None:
     if theme.name not in BUILTIN_THEMES:
         app.register_theme(theme)
     app.theme = theme.name
+    if app.no_color and theme.ansi:
+        # Textual picked its NO_COLOR filter before our theme was set: Monochrome turns the
+        # terminal's own palette into black on black. Drop the colours instead.
+        app._filters[:] = [
+            NoColor() if isinstance(f, Monochrome) else f for f in app._filters
+        ]
     if options.ascii:
         # Line filters are how Textual itself applies NO_COLOR; ours runs after it.
         app._filters.append(AsciiGlyphs())
