@@ -15,9 +15,20 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from branchdesk.clients.local import audit, onboarding, points, seed, sim_seed, sim_stock
+from branchdesk.clients import validators
+from branchdesk.clients.local import (
+    audit,
+    installment,
+    installment_orders,
+    onboarding,
+    points,
+    seed,
+    sim_seed,
+    sim_stock,
+)
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -35,6 +46,12 @@ WRONG_AGENT_HOLDER = "A00102"
 WRONG_AGENT_NAMED = sim_seed.DEMO_AGENT
 LOW_POINTS_MOBILE = "13800138003"
 LOW_POINTS_BALANCE = 30
+BOUND_CLERK = ("c001", "13985900001", "李建国", "MER001")
+BOUND_CLERK_ID17 = "52230119850612003"
+LATE_REVIEW = ("潘志刚", 14)
+"""A customer of c001 whose funder review has run 14 minutes: "likely refused" on the board."""
+RECENT_SALE = ("韦小红", 1)
+"""A customer of c001 whose purchase completed a day ago: revocable (7-day window)."""
 
 FACTS: dict[str, dict[str, Any]] = {
     "ukey_missing": {"customer": UKEY_CUSTOMER, "staff": "m001"},
@@ -47,6 +64,9 @@ FACTS: dict[str, dict[str, Any]] = {
         "end": sim_seed.demo_iccid(1, "128k_normal", WRONG_AGENT_SERIALS[1]),
         "picked_up_by": WRONG_AGENT_HOLDER, "return_to": WRONG_AGENT_NAMED, "staff": "c001"},
     "low_points": {"phone": LOW_POINTS_MOBILE, "points": LOW_POINTS_BALANCE, "staff": "k001"},
+    "installment_bound": {"staff": BOUND_CLERK[0], "job_no": BOUND_CLERK[1],
+                          "late": LATE_REVIEW[0], "minutes": LATE_REVIEW[1],
+                          "recent": RECENT_SALE[0]},
     "otp_wrong": {"phone": points.DEMO_MEMBER_MOBILE, "points": 100, "wrong_code": "000000",
                   "staff": "k001"},
 }
@@ -158,6 +178,58 @@ def _otp_wrong(txn: Transaction, backend: Backend) -> dict[str, Any]:
     return FACTS["otp_wrong"]
 
 
+def _installment_bound(txn: Transaction, backend: Backend) -> dict[str, Any]:
+    """c001 bound as job number 13985900001 (what the registration leaves behind, the SMS code
+    being unknowable ahead of time), one of its customers in a late review and one sold
+    yesterday."""
+    staff_id, job_no, name, merchant_id = BOUND_CLERK
+    now = backend.settings.now()
+    txn.put(installment.CLERKS, staff_id, {
+        "staff_id": staff_id, "state": "bound", "job_no": job_no, "name": name,
+        "id_number": BOUND_CLERK_ID17 + validators.id_check_char(BOUND_CLERK_ID17),
+        "mobile": job_no, "merchant_id": merchant_id, "code_nonce": None, "code_mac": None,
+        "code_expires_at": None, "code_tries": 0, "created_at": installment.iso(now),
+        "bound_at": installment.iso(now),
+    })
+    base = {"qr_id": "Q00000000", "clerk_staff_id": staff_id, "merchant_id": merchant_id,
+            "card_verification": "not_started",
+            "addons": {"life_insurance": False, "flexible_repayment": False}}
+    late_name, minutes = LATE_REVIEW
+    created = now - timedelta(minutes=minutes + 8)
+    submitted = now - timedelta(minutes=minutes)
+    late_id = f"A{txn.next_id(installment_orders.APPLICATIONS):08d}"
+    txn.put(installment_orders.APPLICATIONS, late_id, {
+        **base, "id": late_id, "customer_name": late_name, "customer_mobile": "13612340001",
+        "created_at": installment.iso(created), "created_date": installment.iso(created)[:10],
+        "step": "supplementary", "status": "in_review",
+        "product": {"package": "畅享套餐 128元", "term_months": 12, "brand": "华为",
+                    "model": "nova 12", "down_payment": "0.00", "price": "2999.00"},
+        "submitted_at": installment.iso(submitted), "review_outcome": "refused",
+        "review_due_at": installment.iso(submitted + timedelta(minutes=30)),
+        "contract_due_at": installment.iso(submitted + timedelta(minutes=31)),
+    })
+    sale_name, days = RECENT_SALE
+    created = now - timedelta(days=days, minutes=40)
+    done = created + timedelta(minutes=40)
+    sale_id = f"A{txn.next_id(installment_orders.APPLICATIONS):08d}"
+    txn.put(installment_orders.APPLICATIONS, sale_id, {
+        **base, "id": sale_id, "customer_name": sale_name, "customer_mobile": "13612340002",
+        "created_at": installment.iso(created), "created_date": installment.iso(created)[:10],
+        "step": "my_applications", "status": "completed", "card_verification": "passed",
+        "product": {"package": "畅享套餐 128元", "term_months": 24, "brand": "vivo",
+                    "model": "S18", "down_payment": "0.00", "price": "2699.00"},
+        "submitted_at": installment.iso(created + timedelta(minutes=5)),
+        "reviewed_at": installment.iso(created + timedelta(minutes=11)),
+        "review_outcome": "approved", "completed_at": installment.iso(done),
+        "voucher_uploaded_at": installment.iso(done),
+        "contract_confirmed_at": installment.iso(done - timedelta(minutes=10)),
+        "card_outcome": "passed",
+        "card_verify_due_at": installment.iso(done + timedelta(minutes=5)),
+        "payment_received_at": installment.iso(done + timedelta(minutes=5)),
+    })
+    return {**FACTS["installment_bound"], "late_id": late_id, "recent_id": sale_id}
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -187,6 +259,12 @@ PRESETS: dict[str, Preset] = {
                {"zh-CN": "用 k001 为 {phone} 兑换 {points} 分,验证码连续输入 {wrong_code} 三次。",
                 "en": "As k001 redeem {points} points for {phone}; type {wrong_code} as the code "
                       "three times."}, _otp_wrong),
+        Preset("installment_bound", {"zh-CN": "分期营业员已绑定", "en": "Installment clerk bound"},
+               {"zh-CN": "{staff} 已以工号 {job_no} 绑定;客户 {late} 审核已 {minutes} 分钟"
+                         "(很可能被拒),客户 {recent} 昨天成交(7 天内可撤销)。",
+                "en": "{staff} is bound as job number {job_no}; customer {late} has been in "
+                      "review for {minutes} minutes (likely refused); {recent} bought yesterday "
+                      "(revocable for 7 days)."}, _installment_bound),
     ]
 }
 
