@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="start again from fresh demo data")
     demo.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
 
+    web = sub.add_parser("web", help="the demo app in a web browser (textual-serve)")
+    _ui_options(web)
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--reset", action="store_true", help="start again from fresh demo data")
+    web.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
+
     vcard = sub.add_parser(
         "vcard", help="virtual SIM card for the vpcd reader driver", add_help=False
     )
@@ -76,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "demo":
         return run_demo(args)
+    if args.command == "web":
+        from branchdesk.tui.web import run_web
+
+        return run_web(args)
     if args.command == "vcard":
         from branchdesk.devices.vcard_cli import main as vcard_main
 
@@ -124,7 +135,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
         reset_store(sandbox)
     args.api_url = None
-    return run_tui(args, data_dir=sandbox, sandbox=True, demo=True)
+    from branchdesk.tui.demo_reader import start_virtual_sim
+
+    sim, reader = start_virtual_sim()
+    try:
+        return run_tui(args, data_dir=sandbox, sandbox=True, demo=True,
+                       extra={"demo_reader": reader})
+    finally:
+        if sim is not None:
+            sim.close()
 
 
 def serve(args: argparse.Namespace) -> int:

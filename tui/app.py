@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -18,6 +18,7 @@ from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.tui import i18n, secrets, terminal
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import AppOptions
+from branchdesk.tui.tour_host import TourHost
 from branchdesk.tui.workflows import allowed_workflows, by_id
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _home_screen() -> Screen[Any]:
     return HomeScreen()
 
 
-class BranchdeskApp(App[None]):
+class BranchdeskApp(TourHost):
     CSS_PATH = "app.tcss"
     TITLE = "branchdesk"
     # Two stacks: "login" has the login screen at its base (it is the first frame, with no
@@ -112,7 +113,7 @@ class BranchdeskApp(App[None]):
         except (BackendUnreachable, ApiError):
             self.meta = None
         if self.meta is not None:
-            self.demo = self.demo or bool(self.meta.get("demo") and self.options.sandbox)
+            self.demo = self.demo or bool(self.meta.get("demo"))
         interval = terminal.health_interval(self.options, HEALTH_INTERVAL)
         self.set_interval(interval, self._poll_health)
         self.ready = True

@@ -37,6 +37,11 @@ WORKFLOWS: list[Workflow] = [
              "branchdesk.screens.onboarding_customers:CustomersScreen"),
     Workflow("sim_stock", "sim.workflow.title", "sim.workflow.help",
              frozenset({"clerk", "supervisor"}), "branchdesk.screens.sim_stock:SimStockScreen"),
+    Workflow("card_write", "cw.workflow.title", "cw.workflow.help", frozenset({"clerk"}),
+             "branchdesk.screens.account_customer:AccountCustomerScreen"),
+    Workflow("installment", "inst.workflow.title", "inst.workflow.help",
+             frozenset({"clerk", "supervisor"}),
+             "branchdesk.screens.installment_home:InstallmentHomeScreen"),
     Workflow("points.redeem", "points.workflow.redeem", "points.workflow.redeem_help",
              frozenset({"cashier", "supervisor"}),
              "branchdesk.screens.points_lookup:PointsLookupScreen"),
@@ -46,6 +51,9 @@ WORKFLOWS: list[Workflow] = [
              frozenset({"supervisor"}), "branchdesk.screens.points_issue:PointsIssueScreen"),
     Workflow("points.reports", "points.workflow.reports", "points.workflow.reports_help",
              frozenset({"supervisor"}), "branchdesk.screens.points_reports:PointsReportsScreen"),
+    Workflow("demo.guided", "demo.workflow.title", "demo.workflow.help",
+             frozenset({"trainer", "supervisor"}),
+             "branchdesk.screens.demo_tours:TourPickerScreen"),
 ]
 
 

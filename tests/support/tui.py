@@ -50,3 +50,16 @@ async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWO
     await pilot.press(*staff_id, "enter", *password, "enter")
     await wait_for(pilot, lambda: app.staff is not None)
     await pilot.pause()
+
+
+def screen_text(app: object) -> str:
+    """The screen as the terminal shows it: the compositor's lines after the App's line filters."""
+    from textual.color import Color
+
+    lines = []
+    for strip in app.screen._compositor.render_strips():  # type: ignore[attr-defined]
+        segments = list(strip)
+        for line_filter in app.get_line_filters():  # type: ignore[attr-defined]
+            segments = line_filter.apply(segments, Color(0, 0, 0))
+        lines.append("".join(segment.text for segment in segments))
+    return "\n".join(lines)

@@ -9,12 +9,10 @@ ASCII mode — and resized below 80x24 and back.
 
 from __future__ import annotations
 
-import io
 import time
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual import containers
 from textual.pilot import Pilot
 from textual.scroll_view import ScrollView
@@ -30,6 +28,7 @@ from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.terminal_ascii import BLOCK_ELEMENTS, BOX_DRAWING
 from branchdesk.tui.workflows import WORKFLOWS, Workflow, allowed_workflows
 from support.tui import SIZE, login, make_app, wait_for
+from support.tui import screen_text as support_screen_text
 
 # Log in as few times as possible (password hashing is slow on purpose): the supervisor may open
 # most workflows; any other workflow is opened by the first demo account whose role may.
@@ -64,10 +63,7 @@ def workflows_by_account() -> dict[str, list[Workflow]]:
 
 def screen_text(app: BranchdeskApp) -> str:
     """The screen as the terminal shows it (after the App's line filters)."""
-    console = Console(file=io.StringIO(), width=app.size.width, height=app.size.height,
-                      force_terminal=False, record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
+    return support_screen_text(app)
 
 
 async def settle(pilot: Pilot[Any], timeout: float = 5.0) -> None:

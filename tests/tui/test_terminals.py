@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import sys
@@ -11,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual.widgets import Input
 
 from branchdesk.__main__ import build_parser
@@ -21,7 +19,7 @@ from branchdesk.tui.app import HEALTH_INTERVAL
 from branchdesk.tui.options import load_options
 from branchdesk.tui.terminal_ascii import ASCII_TABLE, to_ascii
 from support.ssh import PtySession
-from support.tui import SIZE, make_app, wait_for
+from support.tui import SIZE, make_app, screen_text, wait_for
 
 BOX_OR_BLOCK = re.compile("[\u2500-\u259f]")
 COLOUR_SGR = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|[34]8;[25])[;m]")
@@ -151,9 +149,7 @@ async def test_ascii_mode_draws_the_login_box_in_ascii(backend: Backend) -> None
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.ready)
         await pilot.pause()
-        console = Console(file=io.StringIO(), width=80, height=24, record=True)
-        console.print(app.screen._compositor.render_update(full=True))
-        text = console.export_text()
+        text = screen_text(app)
         assert "+----" in text and "|" in text, text
         assert not BOX_OR_BLOCK.findall(text), text
 
