@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
@@ -18,6 +18,7 @@ from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.screens.points_phone import sandbox_enabled
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 REFRESH_SECONDS = 15.0

@@ -11,13 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, *STATUSES)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.screens.base import BaseModal
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import translate_bindings
+from branchdesk.tui.tables import DataTable
 
 
 class KeysHelpScreen(BaseModal):

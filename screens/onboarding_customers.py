@@ -6,13 +6,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.screens.onboarding_export import write_area
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 PAGE = 200

@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.outbox import OutboxSync
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 SHOWN = ("status", "note", "evidence", "name", "mobile", "area", "licence_no", "order_amount",

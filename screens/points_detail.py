@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
@@ -18,6 +18,7 @@ from branchdesk.clients.points_api import PointsApi, write_text
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 MAX_FILE_BYTES = 2_000_000

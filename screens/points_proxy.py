@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import parse_price, points_needed
 from branchdesk.screens.points_checkout import CODE_LENGTH, PointsCheckoutScreen
 from branchdesk.screens.points_phone import SimulatedPhone
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 MAX_ITEMS = 50

@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_csv, write_text
 from branchdesk.screens.base import BaseScreen
 from branchdesk.screens.points_issue import exports_dir
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 BLOCKS = " ▁▂▃▄▅▆▇█"

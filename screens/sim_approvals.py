@@ -7,13 +7,14 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 

@@ -7,13 +7,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.iccid_batch import iccid_problem
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _, language
+from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 

@@ -89,6 +89,11 @@ def configure(app: App[object]) -> None:
         app.animation_level = "none"
 
 
+def is_slow_link(app: App[object]) -> bool:
+    options = getattr(app, "options", None)
+    return bool(options is not None and options.slow_link)
+
+
 def health_interval(options: AppOptions, default: float) -> float:
     return max(default, SLOW_LINK_HEALTH_INTERVAL) if options.slow_link else default
 
