@@ -23,6 +23,9 @@ def count(counts: dict[str, dict[str, int]], card_type: str, state: str) -> int:
     return counts.get(card_type, {}).get(state, 0)
 
 
+NAME_WIDTH = 26
+
+
 class SimStockScreen(BaseScreen):
     TITLE_KEY = "sim.stock.title"
     BINDINGS = [
@@ -45,7 +48,9 @@ class SimStockScreen(BaseScreen):
     def on_mount(self) -> None:
         table = self.query_one("#stock-table", DataTable)
         for key in ("code", "name", "normal", "micro", "transfer", "out"):
-            table.add_column(_(f"sim.stock.col.{key}"), key=key)
+            # Long English warehouse names are cut so all counts stay visible at 80 columns.
+            width = NAME_WIDTH if key == "name" else None
+            table.add_column(_(f"sim.stock.col.{key}"), key=key, width=width)
         table.focus()
         self.action_refresh()
 
