@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,7 @@ from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.base import BaseScreen
 from branchdesk.screens.onboarding_export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import StatusLine, hanging_indent
 
 
 class ChecklistScreen(BaseScreen):
@@ -92,6 +93,10 @@ class ChecklistScreen(BaseScreen):
         self.query_one("#onb-head", Static).update(f"{head}\n{data['next_step']['text']}")
         items = self.query_one("#onb-items", OptionList)
         current = keep or self._focused_id()
+        width = items.scrollable_content_region.width - 2
+        if width <= 0:
+            # Not laid out yet: draw again once the list knows its width (for the wrapping).
+            self.call_after_refresh(self._draw, current)
         items.clear_options()
         for section in data["sections"]:
             items.add_option(Option(
@@ -101,8 +106,10 @@ class ChecklistScreen(BaseScreen):
                 if item["section"] != section["id"]:
                     continue
                 pending = " ⇅" if item.get("pending") else ""
-                items.add_option(Option(f"{MARKS[item['status']]} {item['title']}{pending}",
-                                        id=item["id"]))
+                label = hanging_indent(f"{MARKS[item['status']]} ", item["title"] + pending,
+                                       width)
+                # Already wrapped: no second wrap, which would drop the hanging indent.
+                items.add_option(Option(Text(label, no_wrap=True), id=item["id"]))
         target = current or data["next_step"]["item"] or data["items"][0]["id"]
         items.highlighted = items.get_option_index(target)
         self._show_guide()

@@ -78,3 +78,24 @@ class StatusLine(Static):
         self.set_class(kind == "error", "-error")
         self.set_class(kind == "ok", "-ok")
         self.update(text)
+
+
+def hanging_indent(prefix: str, text: str, width: int) -> str:
+    """``prefix`` then ``text`` wrapped to ``width`` cells, continuation lines under the text.
+
+    Wrapping the text alone keeps a mark such as "[ ]" on the same line as the start of a long
+    Chinese title (which has no spaces to break at) instead of leaving it on a line of its own.
+    """
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.text import Text
+
+    available = width - cell_len(prefix)
+    if available < 8 or cell_len(prefix) + cell_len(text) <= width:
+        return prefix + text
+    console = Console(width=available, file=io.StringIO())
+    lines = [line.plain.rstrip() for line in Text(text).wrap(console, available)]
+    indent = " " * cell_len(prefix)
+    return prefix + f"\n{indent}".join(lines)

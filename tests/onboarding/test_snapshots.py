@@ -38,6 +38,7 @@ def test_checklist_zh(fixed_backend, snap_compare):
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "data", None) is not None)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        await pilot.pause()  # the list is drawn again once it knows its width
 
     assert snap_compare(make_app(fixed_backend, "zh-CN"), terminal_size=SIZE,
                         run_before=open_checklist)
