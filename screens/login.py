@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.base import BaseScreen
@@ -28,7 +28,7 @@ class LoginScreen(BaseScreen):
     LoginScreen .login-row { height: 1; margin-top: 1; }
     LoginScreen .login-row Label { width: 14; }
     LoginScreen .login-row Input { width: 1fr; }
-    LoginScreen #login-submit { margin-top: 1; width: 100%; }
+    LoginScreen #login-status { margin-top: 1; }
     LoginScreen #demo-accounts, LoginScreen #keyring-notice {
         width: 64; max-width: 100%; height: auto; padding: 0 1; margin-top: 1;
     }
@@ -47,13 +47,15 @@ class LoginScreen(BaseScreen):
             with Horizontal(classes="login-row"):
                 yield Label(_("login.password"))
                 yield Input(id="password", password=True, max_length=256, compact=True)
-            yield Button(_("login.submit"), id="login-submit", variant="primary", compact=True)
+            # No Button: Enter submits (the status line says so), and Button's stylesheet alone
+            # would double the CSS parsed before the first frame.
             yield StatusLine(_("login.connecting"), id="login-status")
-        yield Static(id="demo-accounts")
-        yield Static(id="keyring-notice")
+        # The demo accounts and the keyring notice are mounted once the backend has answered:
+        # they have nothing to show before, and the first frame should not wait for them.
+
+    AUTO_FOCUS = "#staff-id"
 
     def on_mount(self) -> None:
-        self.query_one("#staff-id", Input).focus()
         if self.bd_app.ready:
             self.backend_ready(self.bd_app.meta)
 
@@ -68,17 +70,18 @@ class LoginScreen(BaseScreen):
         else:
             status.show(_("login.ready"))
         accounts = (meta or {}).get("demo_accounts") or []
-        demo = self.query_one("#demo-accounts", Static)
-        demo.display = bool(accounts)
         if accounts:
             lines = [_("login.demo_accounts", password=accounts[0]["password"])]
             lines.append("  ".join(f"{a['staff_id']} {role_names([a['role']])}" for a in accounts))
-            demo.update("\n".join(lines))
-        else:
-            demo.update("")
-        notice = self.query_one("#keyring-notice", Static)
-        notice.display = not self.bd_app.keyring_ok
-        notice.update("" if self.bd_app.keyring_ok else _("login.no_keyring"))
+            self._panel("demo-accounts", "\n".join(lines))
+        if not self.bd_app.keyring_ok:
+            self._panel("keyring-notice", _("login.no_keyring"))
+
+    def _panel(self, panel_id: str, text: str) -> None:
+        try:
+            self.query_one(f"#{panel_id}", Static).update(text)
+        except NoMatches:
+            self.mount(Static(text, id=panel_id))
 
     def action_clear(self) -> None:
         self.query_one("#password", Input).value = ""
@@ -89,8 +92,10 @@ class LoginScreen(BaseScreen):
     def _next_field(self) -> None:
         self.query_one("#password", Input).focus()
 
+    checking = False
+    """A login request is on its way; Enter waits for its answer."""
+
     @on(Input.Submitted, "#password")
-    @on(Button.Pressed, "#login-submit")
     def submit(self) -> None:
         staff_id = self.query_one("#staff-id", Input).value.strip()
         password = self.query_one("#password", Input).value
@@ -106,8 +111,10 @@ class LoginScreen(BaseScreen):
         if not self.bd_app.ready:
             status.show(_("login.connecting"), "error")
             return
+        if self.checking:
+            return
         status.show(_("login.checking"))
-        self.query_one("#login-submit", Button).disabled = True
+        self.checking = True
         self._login(staff_id, password)
 
     @work(exclusive=True, group="login")
@@ -125,6 +132,6 @@ class LoginScreen(BaseScreen):
             status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
             return
         finally:
-            self.query_one("#login-submit", Button).disabled = False
+            self.checking = False
         self.query_one("#password", Input).value = ""
         self.bd_app.logged_in(staff)

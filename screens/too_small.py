@@ -7,10 +7,11 @@ from textual.containers import Center
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from branchdesk.tui import terminal
 from branchdesk.tui.i18n import _
 
-MIN_WIDTH = 80
-MIN_HEIGHT = 24
+MIN_WIDTH = terminal.MIN_WIDTH
+MIN_HEIGHT = terminal.MIN_HEIGHT
 
 
 class TooSmallScreen(ModalScreen[None]):

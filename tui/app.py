@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 HEALTH_INTERVAL = 15.0
 
 
+def _open_connection(options: AppOptions, lang: str) -> Connection:
+    """In a thread: even importing the client (httpx) would hold up the first frame."""
+    from branchdesk.tui.connect import connect
+
+    return connect(options, lang)
+
+
 def _login_screen() -> Screen[Any]:
     from branchdesk.screens.login import LoginScreen
 
@@ -76,6 +83,11 @@ class BranchdeskApp(TourHost):
         self.keyring_ok = True
         """Probed after the first frame: asking keyring for its backend is slow."""
         terminal.configure(self)
+        # Known before the first frame: set without watchers, so the header draws once.
+        self.set_reactive(BranchdeskApp.demo, self.options.sandbox)
+        self.set_reactive(
+            BranchdeskApp.backend_label, self.options.api_url or "local"
+        )
 
     # -- start-up ---------------------------------------------------------------------------
     @property
@@ -84,22 +96,22 @@ class BranchdeskApp(TourHost):
         return self.connection.client
 
     def on_mount(self) -> None:
-        self.demo = self.options.sandbox
-        self.backend_label = "local" if not self.options.api_url else self.options.api_url
         self._check_size(self.size.width, self.size.height)
         self.call_after_refresh(self._connect)
 
     @work(exclusive=True, group="connect")
     async def _connect(self) -> None:
-        from branchdesk.tui.connect import StartupError, connect
-
         self.keyring_ok = await asyncio.to_thread(secrets.keyring_available)
         try:
             if self._injected is not None:
                 connection = self._injected
             else:
-                connection = await asyncio.to_thread(connect, self.options, self.lang)
-        except StartupError as exc:
+                connection = await asyncio.to_thread(_open_connection, self.options, self.lang)
+        except Exception as exc:
+            from branchdesk.tui.connect import StartupError
+
+            if not isinstance(exc, StartupError):
+                raise
             from branchdesk.screens.startup_error import StartupErrorScreen
 
             await self.push_screen(StartupErrorScreen(exc.key, exc.params))
@@ -220,9 +232,11 @@ class BranchdeskApp(TourHost):
         self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
-        from branchdesk.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+        small = width < terminal.MIN_WIDTH or height < terminal.MIN_HEIGHT
+        if not small and type(self.screen).__name__ != "TooSmallScreen":
+            return
+        from branchdesk.screens.too_small import TooSmallScreen
 
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
         if isinstance(self.screen, TooSmallScreen):
             if small:
                 self.screen.update_size(width, height)

@@ -10,6 +10,7 @@ Each catalog file covers one area and holds both languages side by side::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ class UnknownLanguage(ValueError):
 
 
 CORE_FILE = "core.toml"
+_KEY = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
+"""Catalog keys are dotted names; anything else (a phrase of Textual's own) is no key."""
 _complete = False
 
 
@@ -68,7 +71,7 @@ def _lookup(key: str) -> dict[str, str] | None:
     if _catalog is None:
         _catalog = load_catalog(only=CORE_FILE)
     texts = _catalog.get(key)
-    if texts is None and not _complete:
+    if texts is None and not _complete and _KEY.match(key):
         texts = catalog().get(key)
     return texts
 

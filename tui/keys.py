@@ -10,10 +10,16 @@ from textual.screen import Screen
 from branchdesk.tui.i18n import _
 
 
-def translate_bindings(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+def translate_bindings(
+    bindings: dict[str, ActiveBinding], shown_only: bool = False
+) -> dict[str, ActiveBinding]:
     translated: dict[str, ActiveBinding] = {}
     for key, active in bindings.items():
         binding = active.binding
+        # The Footer also draws the command palette key, which is a hidden binding.
+        if shown_only and not binding.show and "command_palette" not in binding.action:
+            translated[key] = active
+            continue
         binding = dataclasses.replace(
             binding,
             description=_(binding.description) if binding.description else "",
@@ -28,4 +34,5 @@ class TranslatedBindings(Screen):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translate_bindings(super().active_bindings)
+        # The Footer draws only the shown ones; F1 translates the rest when it is opened.
+        return translate_bindings(super().active_bindings, shown_only=True)

@@ -51,6 +51,11 @@ _NO_COLOR_VARIABLES = {
 }
 
 
+MIN_WIDTH = 80
+MIN_HEIGHT = 24
+"""Below this the app shows a polite notice instead of a broken layout."""
+
+
 def _ansi_theme() -> Theme:
     base = BUILTIN_THEMES["ansi-dark"]
     return dataclasses.replace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -21,6 +22,34 @@ def _pinned(key: FooterKey) -> bool:
 
 
 class FittingFooter(Footer):
+    _pending = False
+    _shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        # Textual rebuilds every key widget on each change; moving focus between fields changes
+        # no shown key, so rebuild only when what the Footer shows differs, and at most once
+        # per refresh. That matters for the first frame and for bytes sent over slow links.
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not self._pending and self._signature() != self._shown:
+            self._pending = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._pending = False
+        shown = self._signature()
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
+
+    def _signature(self) -> tuple[object, ...]:
+        return tuple(
+            (key, active.binding.action, active.binding.description, active.enabled)
+            for key, active in self.screen.active_bindings.items()
+            if active.binding.show or key == self.app.COMMAND_PALETTE_BINDING
+        )
+
     def watch_virtual_size(self, size: Size) -> None:
         self._fit()
 

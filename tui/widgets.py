@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
 from textual.widgets import Static
 
 from branchdesk.tui.i18n import _
@@ -18,18 +18,12 @@ def role_names(roles: tuple[str, ...] | list[str]) -> str:
     return "/".join(_(f"role.{r}") for r in roles)
 
 
-class AppHeader(Horizontal):
+class AppHeader(Static):
     """One line: app · branch · staff (roles) … DEMO · backend · connection · pending sync."""
 
     DEFAULT_CSS = """
     AppHeader { height: 1; dock: top; background: $primary; color: $text; }
-    AppHeader #header-left { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    AppHeader #header-right { width: auto; text-wrap: nowrap; }
     """
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="header-left")
-        yield Static(id="header-right")
 
     @property
     def bd_app(self) -> BranchdeskApp:
@@ -38,10 +32,12 @@ class AppHeader(Horizontal):
     def on_mount(self) -> None:
         app = self.bd_app
         for name in ("staff", "online", "pending_sync", "backend_label", "demo"):
-            self.watch(app, name, self._refresh, init=False)
-        self._refresh()
+            self.watch(app, name, self._changed, init=False)
 
-    def _refresh(self, *_args: object) -> None:
+    def _changed(self, *_args: object) -> None:
+        self.refresh()
+
+    def parts(self) -> tuple[str, str]:
         app = self.bd_app
         left = ["branchdesk"]
         if app.staff is not None:
@@ -61,8 +57,15 @@ class AppHeader(Horizontal):
             right.append(_("header.connecting"))
         if app.pending_sync:
             right.append(_("header.pending_sync", n=app.pending_sync))
-        self.query_one("#header-left", Static).update(" " + " │ ".join(left))
-        self.query_one("#header-right", Static).update(" │ ".join(right) + " ")
+        return " │ ".join(left), " │ ".join(right)
+
+    def render(self) -> Text:
+        left, right = self.parts()
+        left, right = f" {left}", f"{right} "
+        room = max(0, self.size.width - cell_len(right) - 1)
+        if cell_len(left) > room:
+            left = set_cell_size(left, max(0, room - 1)) + "…"
+        return Text(left + " " * (room - cell_len(left) + 1) + right, no_wrap=True)
 
 
 class StatusLine(Static):
