@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +12,8 @@ from textual.widgets.option_list import Option
 
 from branchdesk.screens.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import role_names
-from branchdesk.tui.workflows import allowed_workflows
+from branchdesk.tui.widgets import hanging_indent, role_names
+from branchdesk.tui.workflows import Workflow, allowed_workflows
 
 
 class HomeScreen(BaseScreen):
@@ -40,9 +41,7 @@ class HomeScreen(BaseScreen):
         staff = self.bd_app.staff
         workflows = allowed_workflows(staff.roles if staff else ())
         option_list = self.query_one("#workflows", OptionList)
-        for number, workflow in enumerate(workflows, start=1):
-            label = f"{number}. {_(workflow.title_key)} — {_(workflow.help_key)}"
-            option_list.add_option(Option(label, id=workflow.id))
+        self._fill(workflows)
         if workflows:
             option_list.highlighted = 0
             option_list.focus()
@@ -50,6 +49,22 @@ class HomeScreen(BaseScreen):
         else:
             option_list.display = False
             self.query_one("#no-workflows", Static).update(_("home.no_workflows"))
+
+    def _fill(self, workflows: list[Workflow], first: bool = True) -> None:
+        option_list = self.query_one("#workflows", OptionList)
+        width = option_list.scrollable_content_region.width - 2
+        if width <= 0 and first and workflows:
+            # Not laid out yet: fill again once the list knows its width (for the wrapping).
+            self.call_after_refresh(self._fill, workflows, False)
+        highlighted = option_list.highlighted
+        option_list.clear_options()
+        for number, workflow in enumerate(workflows, start=1):
+            label = hanging_indent(
+                f"{number}. ", f"{_(workflow.title_key)} — {_(workflow.help_key)}", width
+            )
+            option_list.add_option(Option(Text(label, no_wrap=True), id=workflow.id))
+        if highlighted is not None and workflows:
+            option_list.highlighted = highlighted
 
     def refresh_info(self, *_args: object) -> None:
         app = self.bd_app

@@ -39,10 +39,11 @@ class AppHeader(Static):
 
     def parts(self) -> tuple[str, str]:
         app = self.bd_app
-        left = ["branchdesk"]
-        if app.staff is not None:
-            left.append(app.staff.branch)
-            left.append(f"{app.staff.name}({role_names(app.staff.roles)})")
+        if app.staff is None:
+            left = ["branchdesk"]
+        else:
+            # At 80 columns the branch and the staff member matter more than the app's name.
+            left = [app.staff.branch, f"{app.staff.name}({role_names(app.staff.roles)})"]
         right: list[str] = []
         if app.demo:
             right.append(_("header.demo"))
