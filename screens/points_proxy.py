@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import parse_price, points_needed
 from branchdesk.screens.points_checkout import CODE_LENGTH, PointsCheckoutScreen
 from branchdesk.screens.points_phone import SimulatedPhone
@@ -155,13 +154,3 @@ class PointsProxyScreen(PointsCheckoutScreen):
     def _create_body(self, points: int) -> dict[str, Any]:
         return {"items": list(self.items)}
 
-    def action_send_code(self) -> None:
-        if self.redemption is not None:
-            self.query_one("#code", Input).focus()
-            return
-        points = self.check_points()
-        if points is None:
-            return
-        self._send_action = self._send_action or Action()
-        self.query_one("#checkout-status", StatusLine).show(_("points.checkout.sending"))
-        self._create(self._create_body(points), self._send_action)
