@@ -15,9 +15,10 @@ from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local import presets
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.settings import Settings
 from branchdesk.clients.local.sim_seed import demo_iccid
 from branchdesk.clients.points_api import PointsApi
-from support.backend import asgi_client, make_backend
+from support.backend import FakeClock, asgi_client, logged_in, make_backend
 
 
 async def apply(client: ApiClient, name: str, action: Action | None = None) -> dict[str, Any]:
@@ -74,17 +75,18 @@ async def test_refused_when_the_backend_is_not_a_sandbox(login_as: Any, backend:
     assert err.value.code == "preset_not_sandbox"
 
 
-async def test_baseline_undoes_changes_keeps_sessions_and_audits(
-    login_as: Any, backend: Backend
-) -> None:
-    cashier = await login_as("k001")
+async def test_baseline_undoes_changes_keeps_sessions_and_audits() -> None:
+    # One fixed clock for both stores: the seed stamps records with the time it runs at.
+    clock = FakeClock()
+    backend = make_backend(settings=Settings(clock=clock))
+    cashier = await logged_in(backend, "k001")
     api = PointsApi(cashier)
     member = await api.find_member("13800138000")
     await api.create_redemption(member["id"], "pos", Action(), points=100)
     assert backend.store.count("redemptions") > 0 and backend.sms.messages
-    pristine = make_backend()
+    pristine = make_backend(settings=Settings(clock=clock))
     try:
-        trainer = await login_as("t001")
+        trainer = await logged_in(backend, "t001")
         result = await apply(trainer, "baseline")
         assert result["applied_by"] == "t001"
         for table in ("members", "points_balances", "sim_cards", "customers", "redemptions"):

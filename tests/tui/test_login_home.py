@@ -166,10 +166,11 @@ async def test_a_corrupt_store_stops_the_app_with_the_file_named(tmp_path: Path)
     (tmp_path / "store.json").write_text('{"staff": {')
     app = BranchdeskApp(AppOptions(lang="en", data_dir=tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, StartupErrorScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#startup-error-text")))
         text = _text(app, "#startup-error-text")
         assert str(tmp_path / "store.json") in text
         assert "left untouched" in text
+        assert isinstance(app.screen, StartupErrorScreen)
     assert (tmp_path / "store.json").read_text() == '{"staff": {'
 
 
@@ -177,7 +178,8 @@ async def test_a_store_in_use_suggests_branchdesk_serve(tmp_path: Path) -> None:
     owner = make_backend(tmp_path)
     app = BranchdeskApp(AppOptions(lang="zh-CN", data_dir=tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, StartupErrorScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#startup-error-text")))
+        assert isinstance(app.screen, StartupErrorScreen)
         text = _text(app, "#startup-error-text")
         assert str(tmp_path / "store.json") in text
         assert "branchdesk serve" in text
