@@ -30,10 +30,18 @@ def _lang_arg(value: str) -> str:
 def _ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", type=_lang_arg, help="zh-CN or en (default: from the locale)")
     parser.add_argument("--theme", choices=["branchdesk", "ansi"], help="ansi: 16-colour palette")
-    parser.add_argument("--ascii", action="store_true", default=None,
-                        help="ASCII borders (Linux console, CJK-width terminals)")
-    parser.add_argument("--slow-link", action="store_true", default=None,
-                        help="no animations or cursor blink, fewer redraws")
+    parser.add_argument(
+        "--ascii",
+        action="store_true",
+        default=None,
+        help="ASCII borders (Linux console, CJK-width terminals)",
+    )
+    parser.add_argument(
+        "--slow-link",
+        action="store_true",
+        default=None,
+        help="no animations or cursor blink, fewer redraws",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,8 +147,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     sim, reader = start_virtual_sim()
     try:
-        return run_tui(args, data_dir=sandbox, sandbox=True, demo=True,
-                       extra={"demo_reader": reader})
+        return run_tui(
+            args, data_dir=sandbox, sandbox=True, demo=True, extra={"demo_reader": reader}
+        )
     finally:
         if sim is not None:
             sim.close()

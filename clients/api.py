@@ -84,9 +84,7 @@ class ApiClient:
         self.staff: StaffInfo | None = None
         self.online: bool | None = None
         self.on_online_change: list[Callable[[bool], None]] = []
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url, transport=transport, timeout=timeout
-        )
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
 
     @classmethod
     def for_asgi(cls, app: Any, **kwargs: Any) -> ApiClient:

@@ -27,11 +27,19 @@ class CardWriteApi:
         return await self.client.get(f"{BASE}/orders/{order_id}")
 
     async def create_order(
-        self, customer: dict[str, str], msisdn: str, package_id: str, tariff_id: str,
+        self,
+        customer: dict[str, str],
+        msisdn: str,
+        package_id: str,
+        tariff_id: str,
         action: Action,
     ) -> dict[str, Any]:
-        body = {"customer": customer, "msisdn": msisdn, "package_id": package_id,
-                "tariff_id": tariff_id}
+        body = {
+            "customer": customer,
+            "msisdn": msisdn,
+            "package_id": package_id,
+            "tariff_id": tariff_id,
+        }
         return await self.client.post(f"{BASE}/orders", body, action)
 
     async def bind_card(self, order_id: str, iccid: str, action: Action) -> dict[str, Any]:
@@ -42,13 +50,16 @@ class CardWriteApi:
         return await self.client.get(f"{BASE}/orders/{order_id}/script")
 
     async def report_failure(
-        self, order_id: str, outcome: str, action: Action, tries_left: int | None = None,
+        self,
+        order_id: str,
+        outcome: str,
+        action: Action,
+        tries_left: int | None = None,
     ) -> dict[str, Any]:
         body = {"outcome": outcome, "tries_left": tries_left}
         return await self.client.post(f"{BASE}/orders/{order_id}/failure", body, action)
 
-    async def written(self, order_id: str, iccid: str, imsi: str, action: Action
-                      ) -> dict[str, Any]:
+    async def written(self, order_id: str, iccid: str, imsi: str, action: Action) -> dict[str, Any]:
         body = {"iccid": iccid, "imsi": imsi}
         return await self.client.post(f"{BASE}/orders/{order_id}/written", body, action)
 

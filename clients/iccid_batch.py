@@ -80,8 +80,12 @@ def decode_file(data: bytes) -> str:
         raise BatchFileError("file_not_utf8") from None
 
 
-def parse_lines(lines: Iterable[str], start_line: int = 1, into: ParsedFile | None = None,
-                seen: dict[str, int] | None = None) -> ParsedFile:
+def parse_lines(
+    lines: Iterable[str],
+    start_line: int = 1,
+    into: ParsedFile | None = None,
+    seen: dict[str, int] | None = None,
+) -> ParsedFile:
     """Check lines of an ICCID file; blank lines and surrounding spaces are tolerated.
 
     ``into``/``seen`` let a caller parse a big file in chunks (to show progress, or cancel).

@@ -9,8 +9,16 @@ from typing import Any
 from branchdesk.clients.api import Action, ApiClient
 
 STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
-STATUSES = ("in_progress", "in_review", "approved", "refused", "contract_pending",
-            "voucher_pending", "completed", "revoked")
+STATUSES = (
+    "in_progress",
+    "in_review",
+    "approved",
+    "refused",
+    "contract_pending",
+    "voucher_pending",
+    "completed",
+    "revoked",
+)
 
 
 def seconds_left(expires_at: str, now: datetime) -> int:
@@ -26,8 +34,9 @@ class InstallmentApi:
     async def clerk(self) -> dict[str, Any]:
         return await self.client.get("/v1/installment/clerk")
 
-    async def request_code(self, job_no: str, name: str, id_number: str, mobile: str,
-                           action: Action) -> dict[str, Any]:
+    async def request_code(
+        self, job_no: str, name: str, id_number: str, mobile: str, action: Action
+    ) -> dict[str, Any]:
         body = {"job_no": job_no, "name": name, "id_number": id_number, "mobile": mobile}
         return await self.client.post("/v1/installment/clerk/code", body, action)
 
@@ -48,18 +57,29 @@ class InstallmentApi:
     async def application(self, application_id: str) -> dict[str, Any]:
         return await self.client.get(f"/v1/installment/applications/{application_id}")
 
-    async def orders(self, date_from: str | None = None, date_to: str | None = None,
-                     status: str | None = None) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/installment/orders", date_from=date_from or None,
-                                     date_to=date_to or None, status=status or None)
+    async def orders(
+        self, date_from: str | None = None, date_to: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        return await self.client.get(
+            "/v1/installment/orders",
+            date_from=date_from or None,
+            date_to=date_to or None,
+            status=status or None,
+        )
 
     async def revoke(self, application_id: str, reason: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"/v1/installment/orders/{application_id}/revoke",
-                                      {"reason": reason}, action)
+        return await self.client.post(
+            f"/v1/installment/orders/{application_id}/revoke", {"reason": reason}, action
+        )
 
     # -- simulated customer (local and demo only) -------------------------------------------
-    async def simulate_scan(self, token: str, action: Action, customer_name: str | None = None,
-                            customer_mobile: str | None = None) -> dict[str, Any]:
+    async def simulate_scan(
+        self,
+        token: str,
+        action: Action,
+        customer_name: str | None = None,
+        customer_mobile: str | None = None,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"token": token}
         if customer_name:
             body["customer_name"] = customer_name
@@ -67,9 +87,15 @@ class InstallmentApi:
             body["customer_mobile"] = customer_mobile
         return await self.client.post("/v1/sandbox/installment/scans", body, action)
 
-    async def simulate_step(self, application_id: str, action: Action, *,
-                            life_insurance: bool = False,
-                            flexible_repayment: bool = False) -> dict[str, Any]:
+    async def simulate_step(
+        self,
+        application_id: str,
+        action: Action,
+        *,
+        life_insurance: bool = False,
+        flexible_repayment: bool = False,
+    ) -> dict[str, Any]:
         body = {"life_insurance": life_insurance, "flexible_repayment": flexible_repayment}
         return await self.client.post(
-            f"/v1/sandbox/installment/applications/{application_id}/advance", body, action)
+            f"/v1/sandbox/installment/applications/{application_id}/advance", body, action
+        )

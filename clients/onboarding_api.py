@@ -28,14 +28,15 @@ class OnboardingApi:
     async def areas(self) -> list[str]:
         return await self.client.get("/v1/onboarding/areas")
 
-    async def search(self, q: str = "", area: str | None = None, limit: int = 50,
-                     offset: int = 0) -> dict[str, Any]:
-        return await self.client.get("/v1/customers", q=q, area=area, limit=limit,
-                                     offset=offset)
+    async def search(
+        self, q: str = "", area: str | None = None, limit: int = 50, offset: int = 0
+    ) -> dict[str, Any]:
+        return await self.client.get("/v1/customers", q=q, area=area, limit=limit, offset=offset)
 
     async def customer(self, customer_id: str, *, reveal: bool = False) -> dict[str, Any]:
-        return await self.client.get(f"/v1/customers/{customer_id}",
-                                     reveal="true" if reveal else None)
+        return await self.client.get(
+            f"/v1/customers/{customer_id}", reveal="true" if reveal else None
+        )
 
     async def checklist(self, customer_id: str) -> dict[str, Any]:
         """The checklist; offline, the last copy read with the queued changes laid over it."""
@@ -58,34 +59,79 @@ class OnboardingApi:
 
     # -- changes ----------------------------------------------------------------------------
     async def create_customer(self, data: dict[str, Any], action: Action) -> Any:
-        return await self._change("POST", "/v1/customers", data, action, kind="customer.create",
-                                  target="", summary=data.get("name", ""))
+        return await self._change(
+            "POST",
+            "/v1/customers",
+            data,
+            action,
+            kind="customer.create",
+            target="",
+            summary=data.get("name", ""),
+        )
 
-    async def update_customer(self, customer_id: str, data: dict[str, Any], base_version: int,
-                              action: Action) -> Any:
+    async def update_customer(
+        self, customer_id: str, data: dict[str, Any], base_version: int, action: Action
+    ) -> Any:
         body = {**data, "base_version": base_version}
-        return await self._change("PATCH", f"/v1/customers/{customer_id}", body, action,
-                                  kind="customer.update", target=customer_id,
-                                  summary=data.get("name", ""))
+        return await self._change(
+            "PATCH",
+            f"/v1/customers/{customer_id}",
+            body,
+            action,
+            kind="customer.update",
+            target=customer_id,
+            summary=data.get("name", ""),
+        )
 
-    async def set_item(self, customer_id: str, item_id: str, *, status: str, base_version: int,
-                       note: str = "", evidence: dict[str, str] | None = None,
-                       action: Action, title: str = "") -> Any:
-        body = {"status": status, "base_version": base_version, "note": note,
-                "evidence": evidence or {}}
-        return await self._change("PUT", f"/v1/customers/{customer_id}/items/{item_id}", body,
-                                  action, kind="item", target=f"{customer_id}/{item_id}",
-                                  summary=title)
+    async def set_item(
+        self,
+        customer_id: str,
+        item_id: str,
+        *,
+        status: str,
+        base_version: int,
+        note: str = "",
+        evidence: dict[str, str] | None = None,
+        action: Action,
+        title: str = "",
+    ) -> Any:
+        body = {
+            "status": status,
+            "base_version": base_version,
+            "note": note,
+            "evidence": evidence or {},
+        }
+        return await self._change(
+            "PUT",
+            f"/v1/customers/{customer_id}/items/{item_id}",
+            body,
+            action,
+            kind="item",
+            target=f"{customer_id}/{item_id}",
+            summary=title,
+        )
 
-    async def _change(self, method: str, path: str, body: dict[str, Any], action: Action, *,
-                      kind: str, target: str, summary: str) -> Any:
+    async def _change(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        action: Action,
+        *,
+        kind: str,
+        target: str,
+        summary: str,
+    ) -> Any:
         try:
             return await self.client.request(method, path, json=body, action=action)
         except BackendUnreachable:
             if self.sync is None:
                 raise
-            return Queued(self.sync.queue(method, path, body, action, kind=kind, target=target,
-                                          summary=summary))
+            return Queued(
+                self.sync.queue(
+                    method, path, body, action, kind=kind, target=target, summary=summary
+                )
+            )
 
     # -- offline copies ---------------------------------------------------------------------
     def _remember(self, name: str, data: Any) -> None:
@@ -103,7 +149,8 @@ class OnboardingApi:
             return data
         customer_id = data["customer"]["id"]
         queued = {
-            e["target"].split("/", 1)[1]: e for e in self.sync.entries()
+            e["target"].split("/", 1)[1]: e
+            for e in self.sync.entries()
             if e["kind"] == "item" and e["target"].startswith(f"{customer_id}/")
         }
         if not queued:
@@ -113,20 +160,48 @@ class OnboardingApi:
             entry = queued.get(item["id"])
             if entry is not None:
                 body = entry["body"]
-                item = {**item, "status": body["status"], "note": body["note"],
-                        "evidence": body["evidence"], "version": body["base_version"] + 1,
-                        "pending": entry["status"]}
+                item = {
+                    **item,
+                    "status": body["status"],
+                    "note": body["note"],
+                    "evidence": body["evidence"],
+                    "version": body["base_version"] + 1,
+                    "pending": entry["status"],
+                }
             items.append(item)
         return {**data, "items": items}
 
 
 # -- exports -------------------------------------------------------------------------------------
 HANDOFF_HEADER = ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")
-CUSTOMER_FIELDS = ("id", "name", "id_number", "mobile", "area", "licence_no", "card_number",
-                   "token_type", "order_amount", "marketer_id")
-AREA_FIELDS = ("id", "name", "area", "mobile", "licence_no", "marketer_id", "checklist_done",
-               "checklist_required", "materials_done", "materials_required", "documents_done",
-               "documents_required", "credit_done", "credit_required")
+CUSTOMER_FIELDS = (
+    "id",
+    "name",
+    "id_number",
+    "mobile",
+    "area",
+    "licence_no",
+    "card_number",
+    "token_type",
+    "order_amount",
+    "marketer_id",
+)
+AREA_FIELDS = (
+    "id",
+    "name",
+    "area",
+    "mobile",
+    "licence_no",
+    "marketer_id",
+    "checklist_done",
+    "checklist_required",
+    "materials_done",
+    "materials_required",
+    "documents_done",
+    "documents_required",
+    "credit_done",
+    "credit_required",
+)
 
 
 def handoff_csv(package: dict[str, Any], labels: dict[str, str]) -> str:
@@ -140,12 +215,17 @@ def handoff_csv(package: dict[str, Any], labels: dict[str, str]) -> str:
     writer.writerow([labels.get(f"col.{h}", h) for h in HANDOFF_HEADER])
     sections = {s["id"]: s["title"] for s in package["sections"]}
     for item in package["items"]:
-        writer.writerow([
-            sections[item["section"]], item["title"],
-            labels.get(f"status.{item['status']}", item["status"]), item["note"],
-            "; ".join(f"{k}={v}" for k, v in sorted(item["evidence"].items())),
-            item["updated_by"] or "", item["updated_at"] or "",
-        ])
+        writer.writerow(
+            [
+                sections[item["section"]],
+                item["title"],
+                labels.get(f"status.{item['status']}", item["status"]),
+                item["note"],
+                "; ".join(f"{k}={v}" for k, v in sorted(item["evidence"].items())),
+                item["updated_by"] or "",
+                item["updated_at"] or "",
+            ]
+        )
     return out.getvalue()
 
 

@@ -41,12 +41,33 @@ class Outbox:
         self._db.close()
 
     # -- entries ----------------------------------------------------------------------------
-    def add(self, *, staff_id: str, backend: str, method: str, path: str, body: Any, key: str,
-            kind: str, target: str, summary: str = "") -> dict[str, Any]:
+    def add(
+        self,
+        *,
+        staff_id: str,
+        backend: str,
+        method: str,
+        path: str,
+        body: Any,
+        key: str,
+        kind: str,
+        target: str,
+        summary: str = "",
+    ) -> dict[str, Any]:
         entry = {
-            "id": uuid.uuid4().hex, "staff_id": staff_id, "backend": backend, "method": method,
-            "path": path, "body": body, "key": key, "kind": kind, "target": target,
-            "summary": summary, "status": PENDING, "server_copy": None, "message": "",
+            "id": uuid.uuid4().hex,
+            "staff_id": staff_id,
+            "backend": backend,
+            "method": method,
+            "path": path,
+            "body": body,
+            "key": key,
+            "kind": kind,
+            "target": target,
+            "summary": summary,
+            "status": PENDING,
+            "server_copy": None,
+            "message": "",
             "queued_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self._entries.insert(entry)
@@ -96,8 +117,9 @@ class OutboxSync:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def attach(cls, client: ApiClient, directory: Path,
-               on_count: Callable[[int], None]) -> OutboxSync:
+    def attach(
+        cls, client: ApiClient, directory: Path, on_count: Callable[[int], None]
+    ) -> OutboxSync:
         for callback in list(client.on_online_change):
             if isinstance(getattr(callback, "__self__", None), OutboxSync):
                 client.on_online_change.remove(callback)
@@ -127,11 +149,27 @@ class OutboxSync:
             with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().create_task(self.replay())
 
-    def queue(self, method: str, path: str, body: Any, action: Action, *, kind: str,
-              target: str, summary: str = "") -> dict[str, Any]:
+    def queue(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        action: Action,
+        *,
+        kind: str,
+        target: str,
+        summary: str = "",
+    ) -> dict[str, Any]:
         entry = self.outbox.add(
-            staff_id=self.staff_id, backend=self.client.label, method=method, path=path,
-            body=body, key=action.key, kind=kind, target=target, summary=summary,
+            staff_id=self.staff_id,
+            backend=self.client.label,
+            method=method,
+            path=path,
+            body=body,
+            key=action.key,
+            kind=kind,
+            target=target,
+            summary=summary,
         )
         self.notify()
         return entry
@@ -145,7 +183,9 @@ class OutboxSync:
                     continue
                 try:
                     await self.client.request(
-                        entry["method"], entry["path"], json=entry["body"],
+                        entry["method"],
+                        entry["path"],
+                        json=entry["body"],
                         action=Action(entry["key"]),
                     )
                 except BackendUnreachable:
@@ -157,8 +197,9 @@ class OutboxSync:
                         break
                     if exc.code == "version_conflict":
                         current = (exc.details or {}).get("current")
-                        self.outbox.update(entry["id"], status=CONFLICT, server_copy=current,
-                                           message=exc.message)
+                        self.outbox.update(
+                            entry["id"], status=CONFLICT, server_copy=current, message=exc.message
+                        )
                         result.conflicts += 1
                     else:
                         self.outbox.update(entry["id"], status=FAILED, message=exc.message)
@@ -180,11 +221,13 @@ class OutboxSync:
         if entry["status"] == CONFLICT and entry["server_copy"] is not None:
             body["base_version"] = entry["server_copy"]["version"]
         action = Action()
-        self.outbox.update(entry_id, body=body, key=action.key, status=PENDING,
-                           server_copy=None, message="")
+        self.outbox.update(
+            entry_id, body=body, key=action.key, status=PENDING, server_copy=None, message=""
+        )
         try:
-            data = await self.client.request(entry["method"], entry["path"], json=body,
-                                             action=action)
+            data = await self.client.request(
+                entry["method"], entry["path"], json=body, action=action
+            )
         except BackendUnreachable:
             self.notify()
             raise

@@ -114,8 +114,7 @@ class PointsApi:
     ) -> dict[str, Any]:
         return await self.client.get(
             f"/v1/points/reports/{report}",
-            **{"from": date_from, "to": date_to, "institution": institution,
-               "channel": channel},
+            **{"from": date_from, "to": date_to, "institution": institution, "channel": channel},
         )
 
     async def sms_outbox(self) -> list[dict[str, Any]]:

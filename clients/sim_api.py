@@ -41,21 +41,42 @@ class SimApi:
     async def batch(self, batch_id: str) -> dict[str, Any]:
         return await self.client.get(f"/v1/sim/batches/{batch_id}")
 
-    async def pickup(self, agent_id: str, card_type: str, cards: BatchCards, action: Action,
-                     *, dry_run: bool = False) -> dict[str, Any]:
+    async def pickup(
+        self,
+        agent_id: str,
+        card_type: str,
+        cards: BatchCards,
+        action: Action,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
         return await self._post("/v1/sim/pickups", body, action, dry_run)
 
-    async def return_cards(self, agent_id: str, card_type: str, cards: BatchCards,
-                           action: Action, *, fee_per_card: str | None = None,
-                           dry_run: bool = False) -> dict[str, Any]:
+    async def return_cards(
+        self,
+        agent_id: str,
+        card_type: str,
+        cards: BatchCards,
+        action: Action,
+        *,
+        fee_per_card: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
         if fee_per_card:
             body["fee_per_card"] = fee_per_card
         return await self._post("/v1/sim/returns", body, action, dry_run)
 
-    async def transfer(self, from_warehouse: str, card_type: str, cards: BatchCards,
-                       action: Action, *, dry_run: bool = False) -> dict[str, Any]:
+    async def transfer(
+        self,
+        from_warehouse: str,
+        card_type: str,
+        cards: BatchCards,
+        action: Action,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         body = {"from_warehouse": from_warehouse, "card_type": card_type, **cards.body()}
         return await self._post("/v1/sim/transfers", body, action, dry_run)
 
@@ -66,8 +87,9 @@ class SimApi:
         verb = "approve" if approve else "reject"
         return await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action)
 
-    async def _post(self, path: str, body: dict[str, Any], action: Action,
-                    dry_run: bool) -> dict[str, Any]:
+    async def _post(
+        self, path: str, body: dict[str, Any], action: Action, dry_run: bool
+    ) -> dict[str, Any]:
         if dry_run:
             return await self.client.post(path, body, action, dry_run="true")
         return await self.client.post(path, body, action)

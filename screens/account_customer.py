@@ -21,8 +21,8 @@ def customer_errors(values: dict[str, str]) -> dict[str, str]:
     """Early checks (the server checks again): field -> error code."""
     name = values["name"]
     checks = {
-        "name": validators.required_error(name) or (
-            "name_length" if len(name.strip()) > NAME_MAX else None),
+        "name": validators.required_error(name)
+        or ("name_length" if len(name.strip()) > NAME_MAX else None),
         "id_number": validators.id_number_error(values["id_number"]),
         "contact": validators.mobile_error(values["contact"]),
     }
@@ -49,8 +49,12 @@ class AccountCustomerScreen(BaseScreen):
             for field in FIELDS:
                 with Horizontal(classes="cw-row"):
                     yield Label(_(f"cw.field.{field}"))
-                    yield Input(id=f"cw-{field}", placeholder=_(f"cw.placeholder.{field}"),
-                                max_length=40, compact=True)
+                    yield Input(
+                        id=f"cw-{field}",
+                        placeholder=_(f"cw.placeholder.{field}"),
+                        max_length=40,
+                        compact=True,
+                    )
                 yield Static("", id=f"cw-err-{field}", classes="cw-error")
             yield Static(_("cw.customer.hint"))
         yield StatusLine(id="cw-customer-status")

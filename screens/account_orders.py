@@ -55,8 +55,13 @@ class AccountOrdersScreen(BaseScreen):
         table = self.query_one("#cw-orders", DataTable)
         table.clear()
         for order in orders:
-            table.add_row(order["id"], order["msisdn"], order["customer"]["name"],
-                          _(f"cw.state.{order['state']}"), key=order["id"])
+            table.add_row(
+                order["id"],
+                order["msisdn"],
+                order["customer"]["name"],
+                _(f"cw.state.{order['state']}"),
+                key=order["id"],
+            )
         status.show(_("cw.orders.none") if not orders else "")
 
     @on(DataTable.RowSelected, "#cw-orders")

@@ -43,9 +43,16 @@ class AccountPackageScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("cw.package.title"), classes="title")
-        yield Static(_("cw.package.summary", msisdn=self.msisdn, name=self.customer["name"],
-                       id=validators.mask_id_number(self.customer["id_number"])),
-                     id="cw-package-summary", markup=False)
+        yield Static(
+            _(
+                "cw.package.summary",
+                msisdn=self.msisdn,
+                name=self.customer["name"],
+                id=validators.mask_id_number(self.customer["id_number"]),
+            ),
+            id="cw-package-summary",
+            markup=False,
+        )
         yield Static(_("cw.package.packages"), classes="cw-list-title")
         yield OptionList(id="cw-packages")
         yield Static(_("cw.package.tariffs"), classes="cw-list-title")
@@ -73,13 +80,30 @@ class AccountPackageScreen(BaseScreen):
             status.show(_("cw.error.unreachable"), "error")
             return
         packages = self.query_one("#cw-packages", OptionList)
-        packages.add_options([
-            Option(_("cw.package.line", name=local_name(p), fee=p["monthly_fee"],
-                     prepay=p["prepay"]), id=p["id"]) for p in offer["packages"]])
+        packages.add_options(
+            [
+                Option(
+                    _(
+                        "cw.package.line",
+                        name=local_name(p),
+                        fee=p["monthly_fee"],
+                        prepay=p["prepay"],
+                    ),
+                    id=p["id"],
+                )
+                for p in offer["packages"]
+            ]
+        )
         tariffs = self.query_one("#cw-tariffs", OptionList)
-        tariffs.add_options([
-            Option(f"{local_name(t)}  {t['note_zh'] if language() == 'zh-CN' else t['note_en']}",
-                   id=t["id"]) for t in offer["tariffs"]])
+        tariffs.add_options(
+            [
+                Option(
+                    f"{local_name(t)}  {t['note_zh'] if language() == 'zh-CN' else t['note_en']}",
+                    id=t["id"],
+                )
+                for t in offer["tariffs"]
+            ]
+        )
         packages.highlighted = 0
         tariffs.highlighted = 0
 
@@ -98,8 +122,7 @@ class AccountPackageScreen(BaseScreen):
     def action_submit(self) -> None:
         package, tariff = self.chosen("#cw-packages"), self.chosen("#cw-tariffs")
         if package is None or tariff is None:
-            self.query_one("#cw-package-status", StatusLine).show(_("cw.package.choose"),
-                                                                  "error")
+            self.query_one("#cw-package-status", StatusLine).show(_("cw.package.choose"), "error")
             return
         self._submit(package, tariff)
 
@@ -110,8 +133,9 @@ class AccountPackageScreen(BaseScreen):
         status = self.query_one("#cw-package-status", StatusLine)
         status.show(_("cw.package.submitting"))
         try:
-            order = await self.api.create_order(self.customer, self.msisdn, package, tariff,
-                                                self.action_key)
+            order = await self.api.create_order(
+                self.customer, self.msisdn, package, tariff, self.action_key
+            )
         except ApiError as exc:
             status.show(exc.message, "error")
             self.action_key = Action()  # refused: nothing changed, a new attempt gets a new key

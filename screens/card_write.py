@@ -32,13 +32,30 @@ from branchdesk.tui.widgets import StatusLine
 
 STEPS = ("read", "write", "verify", "confirm")
 # Phase -> index of the step in progress (steps before it are done).
-STEP_OF_PHASE = {"insert": 0, "reading": 0, "checking": 0, "ready": 1, "writing": 1,
-                 "verifying": 2, "written": 3, "confirming": 3, "done": 4}
-NEXT_HINT = {"cw.error.no_reader": "cw.next.no_reader", "cw.error.driver": "cw.next.driver",
-             "cw.error.not_blank": "cw.next.not_blank", "cw.error.adm": "cw.next.not_blank",
-             "cw.error.cancelled": "cw.next.server"}
-SERVER_HINT = {"write_script_missing": "cw.next.script", "card_not_blank": "cw.next.not_blank",
-               "card_adm_rejected": "cw.next.not_blank", "sim_not_at_agent": "cw.next.not_blank"}
+STEP_OF_PHASE = {
+    "insert": 0,
+    "reading": 0,
+    "checking": 0,
+    "ready": 1,
+    "writing": 1,
+    "verifying": 2,
+    "written": 3,
+    "confirming": 3,
+    "done": 4,
+}
+NEXT_HINT = {
+    "cw.error.no_reader": "cw.next.no_reader",
+    "cw.error.driver": "cw.next.driver",
+    "cw.error.not_blank": "cw.next.not_blank",
+    "cw.error.adm": "cw.next.not_blank",
+    "cw.error.cancelled": "cw.next.server",
+}
+SERVER_HINT = {
+    "write_script_missing": "cw.next.script",
+    "card_not_blank": "cw.next.not_blank",
+    "card_adm_rejected": "cw.next.not_blank",
+    "sim_not_at_agent": "cw.next.not_blank",
+}
 BLINK_SECONDS = 0.4
 
 
@@ -61,8 +78,7 @@ class CardWriteScreen(BaseScreen):
     CardWriteScreen #cw-next { padding: 0 1; height: auto; color: $text-muted; }
     """
 
-    def __init__(self, order: dict[str, Any], reader_factory: ReaderFactory | None = None
-                 ) -> None:
+    def __init__(self, order: dict[str, Any], reader_factory: ReaderFactory | None = None) -> None:
         super().__init__()
         self.order = order
         self._reader_factory = reader_factory
@@ -118,18 +134,32 @@ class CardWriteScreen(BaseScreen):
 
     def _fees(self) -> dict[str, str]:
         package, tariff = self.order["package"], self.order["tariff"]
-        return {"prepay": package.get("prepay") or "0.00", "fee": package.get("monthly_fee") or "",
-                "tariff": local_name(tariff) if tariff.get("id") else ""}
+        return {
+            "prepay": package.get("prepay") or "0.00",
+            "fee": package.get("monthly_fee") or "",
+            "tariff": local_name(tariff) if tariff.get("id") else "",
+        }
 
     def _show_order(self) -> None:
         order, customer = self.order, self.order["customer"]
         package = local_name(order["package"]) if order["package"].get("id") else ""
-        self.query_one("#cw-order", Static).update(_(
-            "cw.write.order", id=order["id"], msisdn=order["msisdn"], package=package,
-            tariff=self._fees()["tariff"]))
-        self.query_one("#cw-customer", Static).update(_(
-            "cw.write.customer", name=customer["name"], id=customer["id_number"],
-            contact=customer["contact"]))
+        self.query_one("#cw-order", Static).update(
+            _(
+                "cw.write.order",
+                id=order["id"],
+                msisdn=order["msisdn"],
+                package=package,
+                tariff=self._fees()["tariff"],
+            )
+        )
+        self.query_one("#cw-customer", Static).update(
+            _(
+                "cw.write.customer",
+                name=customer["name"],
+                id=customer["id_number"],
+                contact=customer["contact"],
+            )
+        )
 
     def _refresh(self) -> None:
         current = STEP_OF_PHASE[self.phase]
@@ -150,7 +180,9 @@ class CardWriteScreen(BaseScreen):
         card = self.card
         self.query_one("#cw-card", Static).update(
             _("cw.card.info", tail=card.iccid[-4:], imsi=self.order.get("imsi") or "—")
-            if card is not None else "")
+            if card is not None
+            else ""
+        )
 
     def _tick(self) -> None:
         if self.phase == "writing":
@@ -263,7 +295,8 @@ class CardWriteScreen(BaseScreen):
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#cw-progress", ProgressBar).update(total=total, progress=done)
         self.query_one("#cw-status", StatusLine).show(
-            _("cw.write.progress", done=done, total=total))
+            _("cw.write.progress", done=done, total=total)
+        )
 
     def _write_failed(self, failure: flow.WriteFailure) -> None:
         self._report_failure(failure)

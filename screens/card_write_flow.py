@@ -70,7 +70,9 @@ def read_card(reader: Reader, timeout: float = CARD_WAIT_SECONDS) -> CardRead:
 
 
 def write_card(
-    reader: Reader, profile: SimProfile, progress: ProgressCallback | None = None,
+    reader: Reader,
+    profile: SimProfile,
+    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> int | WriteFailure:
     """Write the profile; returns the APDU count, or how the write failed (never raises a
@@ -96,16 +98,25 @@ def read_back(reader: Reader, profile: SimProfile) -> tuple[bool, str, str | Non
 
 def profile_from(script: dict[str, Any]) -> SimProfile:
     return SimProfile(
-        iccid=script["iccid"], imsi=script["imsi"], ki=script["ki"], opc=script["opc"],
-        adm=script["adm"], msisdn=script.get("msisdn"), spn=script.get("spn"),
+        iccid=script["iccid"],
+        imsi=script["imsi"],
+        ki=script["ki"],
+        opc=script["opc"],
+        adm=script["adm"],
+        msisdn=script.get("msisdn"),
+        spn=script.get("spn"),
     )
 
 
 def already_written_by(order: dict[str, Any], card: CardRead) -> bool:
     """The card is not blank because an interrupted attempt of this very order finished
     writing it (the answer to the last UPDATE was lost): verify instead of refusing it."""
-    return (not card.blank and order.get("iccid") == card.iccid
-            and order.get("imsi") is not None and card.imsi == order["imsi"])
+    return (
+        not card.blank
+        and order.get("iccid") == card.iccid
+        and order.get("imsi") is not None
+        and card.imsi == order["imsi"]
+    )
 
 
 # -- server steps (async workers) --------------------------------------------------------------
@@ -122,7 +133,8 @@ class OrderSteps:
 
     async def failed(self, failure: WriteFailure) -> None:
         self.order = await self.api.report_failure(
-            self.order["id"], failure.outcome, Action(), failure.tries_left)
+            self.order["id"], failure.outcome, Action(), failure.tries_left
+        )
 
     async def written(self, iccid: str, imsi: str) -> None:
         self.order = await self.api.written(self.order["id"], iccid, imsi, Action())

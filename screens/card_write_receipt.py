@@ -21,21 +21,26 @@ def receipt_text(order: dict[str, Any]) -> str:
     """Plain text a printer takes as it is; PII stays masked as on screen."""
     customer, package, tariff = order["customer"], order["package"], order["tariff"]
     rule = "=" * 40
-    return "\n".join([
-        _("cw.receipt.title"), rule,
-        _("cw.receipt.order", id=order["id"]),
-        _("cw.receipt.customer", name=customer["name"]),
-        _("cw.receipt.id", id=customer["id_number"]),
-        _("cw.receipt.contact", contact=customer["contact"]),
-        _("cw.receipt.msisdn", msisdn=order["msisdn"]),
-        _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
-        _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
-        _("cw.receipt.tariff", name=local_name(tariff)),
-        _("cw.receipt.paid", amount=package["prepay"]),
-        _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
-        _("cw.receipt.time", at=order.get("activated_at") or ""),
-        "", _("cw.receipt.sign"), rule,
-    ])
+    return "\n".join(
+        [
+            _("cw.receipt.title"),
+            rule,
+            _("cw.receipt.order", id=order["id"]),
+            _("cw.receipt.customer", name=customer["name"]),
+            _("cw.receipt.id", id=customer["id_number"]),
+            _("cw.receipt.contact", contact=customer["contact"]),
+            _("cw.receipt.msisdn", msisdn=order["msisdn"]),
+            _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
+            _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
+            _("cw.receipt.tariff", name=local_name(tariff)),
+            _("cw.receipt.paid", amount=package["prepay"]),
+            _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
+            _("cw.receipt.time", at=order.get("activated_at") or ""),
+            "",
+            _("cw.receipt.sign"),
+            rule,
+        ]
+    )
 
 
 class CardWriteReceiptScreen(BaseScreen):
@@ -61,8 +66,9 @@ class CardWriteReceiptScreen(BaseScreen):
             yield Static(self.text, id="cw-receipt", markup=False)
         with Horizontal(id="cw-save-row"):
             yield Label(_("cw.receipt.save_to"))
-            yield Input(str(Path.cwd() / f"receipt-{self.order['id']}.txt"), id="cw-save-path",
-                        compact=True)
+            yield Input(
+                str(Path.cwd() / f"receipt-{self.order['id']}.txt"), id="cw-save-path", compact=True
+            )
         yield StatusLine(_("cw.receipt.help"), id="cw-receipt-status")
 
     def on_mount(self) -> None:

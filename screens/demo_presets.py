@@ -23,8 +23,9 @@ from branchdesk.tui.widgets import StatusLine
 class PresetsScreen(BaseScreen):
     TITLE_KEY = "demo.presets.title"
     BINDINGS = [
-        Binding("enter", "apply_selected", "demo.keys.apply", id="demo_presets.apply",
-                priority=True),
+        Binding(
+            "enter", "apply_selected", "demo.keys.apply", id="demo_presets.apply", priority=True
+        ),
     ]
     DEFAULT_CSS = """
     PresetsScreen #presets { height: auto; max-height: 8; margin: 0 1; }

@@ -32,8 +32,7 @@ def reader_line(extra: dict[str, object]) -> str:
 class TourPickerScreen(BaseScreen):
     TITLE_KEY = "demo.tours.title"
     BINDINGS = [
-        Binding("enter", "start(False)", "demo.keys.guided", id="demo_tours.guided",
-                priority=True),
+        Binding("enter", "start(False)", "demo.keys.guided", id="demo_tours.guided", priority=True),
         Binding("f5", "start(True)", "demo.keys.auto", id="demo_tours.auto"),
         Binding("s", "speed", "demo.keys.speed", id="demo_tours.speed"),
         Binding("f6", "presets", "demo.keys.presets", id="demo_tours.presets"),
@@ -89,13 +88,21 @@ class TourPickerScreen(BaseScreen):
         if tour is None:
             info.update("")
             return
-        info.update(tour.summary_now() + "\n" + _(
-            "demo.tours.steps", n=len(tour.steps), login=tour.login or "-",
-            preset=tour.preset or _("demo.none")))
+        info.update(
+            tour.summary_now()
+            + "\n"
+            + _(
+                "demo.tours.steps",
+                n=len(tour.steps),
+                login=tour.login or "-",
+                preset=tour.preset or _("demo.none"),
+            )
+        )
 
     def _show_speed(self) -> None:
         self.query_one("#speed", Static).update(
-            _("demo.tours.speed", speed=_(f"demo.speed.{self.speed}")))
+            _("demo.tours.speed", speed=_(f"demo.speed.{self.speed}"))
+        )
 
     def action_speed(self) -> None:
         self.speed = SPEED_ORDER[(SPEED_ORDER.index(self.speed) + 1) % len(SPEED_ORDER)]

@@ -73,7 +73,8 @@ class HomeScreen(BaseScreen):
             return
         backend = _("header.backend_local") if app.backend_label == "local" else app.backend_label
         state = {True: _("header.online"), False: _("header.offline")}.get(
-            app.online, _("header.connecting")  # type: ignore[arg-type]
+            app.online,
+            _("header.connecting"),  # type: ignore[arg-type]
         )
         self.query_one("#home-info", Static).update(
             "\n".join(

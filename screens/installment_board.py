@@ -52,8 +52,9 @@ class InstallmentBoardScreen(BaseScreen):
     TITLE_KEY = "inst.board.title"
     BINDINGS = [
         Binding("f5", "refresh", "inst.keys.refresh", id="installment_board.refresh"),
-        Binding("f6", "simulate_step", "inst.keys.simulate_step",
-                id="installment_board.simulate_step"),
+        Binding(
+            "f6", "simulate_step", "inst.keys.simulate_step", id="installment_board.simulate_step"
+        ),
     ]
     DEFAULT_CSS = """
     InstallmentBoardScreen #board-main { padding: 0 1; }
@@ -103,8 +104,14 @@ class InstallmentBoardScreen(BaseScreen):
         selected = self._selected_id()
         table.clear()
         for app in applications:
-            table.add_row(app["id"], app["customer_name"], _(f"inst.step.{app['step']}"),
-                          _(f"inst.status.{app['status']}"), review_text(app), key=app["id"])
+            table.add_row(
+                app["id"],
+                app["customer_name"],
+                _(f"inst.step.{app['step']}"),
+                _(f"inst.status.{app['status']}"),
+                review_text(app),
+                key=app["id"],
+            )
         if selected in {a["id"] for a in applications}:
             table.move_cursor(row=table.get_row_index(selected))
         late = sum(1 for a in applications if a["likely_refused"])
@@ -136,8 +143,9 @@ class InstallmentBoardScreen(BaseScreen):
             text.append(_("inst.board.addons_ticked", addons=names), style="bold")
         elif app.get("product"):
             p = app["product"]
-            text.append(_("inst.board.product", brand=p["brand"], model=p["model"],
-                          term=p["term_months"]))
+            text.append(
+                _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
+            )
         detail.update(text)
 
     def action_simulate_step(self) -> None:
@@ -163,5 +171,12 @@ class InstallmentBoardScreen(BaseScreen):
             status.show(_("inst.error.unreachable"), "error")
             return
         await self._reload()
-        status.show(_("inst.board.stepped", id=app["id"], step=_(f"inst.step.{app['step']}"),
-                      status=_(f"inst.status.{app['status']}")), "ok")
+        status.show(
+            _(
+                "inst.board.stepped",
+                id=app["id"],
+                step=_(f"inst.step.{app['step']}"),
+                status=_(f"inst.status.{app['status']}"),
+            ),
+            "ok",
+        )

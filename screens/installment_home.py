@@ -64,8 +64,9 @@ class InstallmentHomeScreen(BaseScreen):
             self.query_one("#inst-home-status", StatusLine).show(exc.message, "error")
             return
         except BackendUnreachable:
-            self.query_one("#inst-home-status", StatusLine).show(_("inst.error.unreachable"),
-                                                                 "error")
+            self.query_one("#inst-home-status", StatusLine).show(
+                _("inst.error.unreachable"), "error"
+            )
             return
         self.profile = profile
         self.query_one("#inst-profile", Static).update(Text(profile_text(profile)))
@@ -95,8 +96,9 @@ class InstallmentHomeScreen(BaseScreen):
         self.app.push_screen(InstallmentRegisterScreen())
 
     def action_qr(self) -> None:
-        if not self._need(self.is_clerk, "inst.home.clerk_only") or \
-                not self._need(self.bound, "inst.home.bind_first"):
+        if not self._need(self.is_clerk, "inst.home.clerk_only") or not self._need(
+            self.bound, "inst.home.bind_first"
+        ):
             return
         from branchdesk.screens.installment_qr import InstallmentQrScreen
 
@@ -119,11 +121,13 @@ class InstallmentHomeScreen(BaseScreen):
 
 def profile_text(profile: dict[str, Any]) -> str:
     if profile["state"] == "bound":
-        return "\n".join([
-            _("inst.profile.bound", job_no=profile["job_no"], name=profile["name"]),
-            _("inst.profile.merchant", merchant=profile["merchant_name"]),
-            _("inst.profile.id", id_number=profile["id_number"], mobile=profile["mobile"]),
-        ])
+        return "\n".join(
+            [
+                _("inst.profile.bound", job_no=profile["job_no"], name=profile["name"]),
+                _("inst.profile.merchant", merchant=profile["merchant_name"]),
+                _("inst.profile.id", id_number=profile["id_number"], mobile=profile["mobile"]),
+            ]
+        )
     if profile["state"] == "pending":
         return _("inst.profile.pending", job_no=profile["job_no"])
     return _("inst.profile.unregistered")

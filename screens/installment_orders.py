@@ -52,8 +52,9 @@ class InstallmentOrdersScreen(BaseScreen):
     TITLE_KEY = "inst.orders.title"
     BINDINGS = [
         Binding("f2", "query", "inst.keys.query", id="installment_orders.query"),
-        Binding("f3", "next_status", "inst.keys.status_filter",
-                id="installment_orders.status_filter"),
+        Binding(
+            "f3", "next_status", "inst.keys.status_filter", id="installment_orders.status_filter"
+        ),
         Binding("f8", "revoke", "inst.keys.revoke", id="installment_orders.revoke"),
     ]
     DEFAULT_CSS = """
@@ -103,8 +104,7 @@ class InstallmentOrdersScreen(BaseScreen):
     def _show_filter(self) -> None:
         status = STATUS_FILTERS[self.status_index]
         label = _(f"inst.status.{status}") if status else _("inst.orders.all")
-        self.query_one("#orders-filter", Static).update(Text(_("inst.orders.filter",
-                                                                status=label)))
+        self.query_one("#orders-filter", Static).update(Text(_("inst.orders.filter", status=label)))
 
     def action_next_status(self) -> None:
         self.status_index = (self.status_index + 1) % len(STATUS_FILTERS)
@@ -140,9 +140,14 @@ class InstallmentOrdersScreen(BaseScreen):
         table = self.query_one("#orders-table", DataTable)
         table.clear()
         for order in orders:
-            table.add_row(order["id"], _local(order["created_at"])[5:], order["customer_name"],
-                          _(f"inst.status.{order['status']}"), payment_text(order),
-                          key=order["id"])
+            table.add_row(
+                order["id"],
+                _local(order["created_at"])[5:],
+                order["customer_name"],
+                _(f"inst.status.{order['status']}"),
+                payment_text(order),
+                key=order["id"],
+            )
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 
@@ -161,14 +166,30 @@ class InstallmentOrdersScreen(BaseScreen):
         if order is None:
             detail.update(_("inst.orders.none"))
             return
-        lines = [_("inst.orders.detail", id=order["id"], merchant=order["merchant_name"],
-                   clerk=order["clerk_name"] or "-")]
+        lines = [
+            _(
+                "inst.orders.detail",
+                id=order["id"],
+                merchant=order["merchant_name"],
+                clerk=order["clerk_name"] or "-",
+            )
+        ]
         if order["status"] == "completed":
-            lines.append(_("inst.orders.revocable", completed=_local(order["completed_at"]),
-                           until=_local(order["revoke_until"])))
+            lines.append(
+                _(
+                    "inst.orders.revocable",
+                    completed=_local(order["completed_at"]),
+                    until=_local(order["revoke_until"]),
+                )
+            )
         elif order["status"] == "revoked":
-            lines.append(_("inst.orders.revoked", at=_local(order["revoked_at"]),
-                           reason=order["revoke_reason"] or ""))
+            lines.append(
+                _(
+                    "inst.orders.revoked",
+                    at=_local(order["revoked_at"]),
+                    reason=order["revoke_reason"] or "",
+                )
+            )
         if not order["payment_received"] and order["status"] in ("completed", "revoked"):
             lines.append(payment_text(order))
         detail.update(Text("\n".join(lines)))

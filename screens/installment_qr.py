@@ -35,8 +35,9 @@ class InstallmentQrScreen(BaseScreen):
     TITLE_KEY = "inst.qr.title"
     BINDINGS = [
         Binding("f2", "new_code", "inst.keys.new_code", id="installment_qr.new_code"),
-        Binding("f5", "simulate_scan", "inst.keys.simulate_scan",
-                id="installment_qr.simulate_scan"),
+        Binding(
+            "f5", "simulate_scan", "inst.keys.simulate_scan", id="installment_qr.simulate_scan"
+        ),
         Binding("f6", "invert", "inst.keys.invert", id="installment_qr.invert"),
     ]
     DEFAULT_CSS = """
@@ -127,11 +128,17 @@ class InstallmentQrScreen(BaseScreen):
         code = self.code
         if code is None:
             return
-        self.query_one("#qr-details", Static).update(Text("\n".join([
-            _("inst.qr.remaining", remaining=code["remaining"], quota=code["quota"]),
-            _("inst.qr.code_id", id=code["id"]),
-            _("inst.qr.expires", at=_local(code["expires_at"])),
-        ])))
+        self.query_one("#qr-details", Static).update(
+            Text(
+                "\n".join(
+                    [
+                        _("inst.qr.remaining", remaining=code["remaining"], quota=code["quota"]),
+                        _("inst.qr.code_id", id=code["id"]),
+                        _("inst.qr.expires", at=_local(code["expires_at"])),
+                    ]
+                )
+            )
+        )
 
     def tick(self) -> None:
         code = self.code
@@ -174,8 +181,9 @@ class InstallmentQrScreen(BaseScreen):
         except BackendUnreachable:
             status.show(_("inst.error.unreachable"), "error")
             return
-        status.show(_("inst.qr.scanned", id=application["id"],
-                      customer=application["customer_name"]), "ok")
+        status.show(
+            _("inst.qr.scanned", id=application["id"], customer=application["customer_name"]), "ok"
+        )
         await self._refresh_code(api)
 
     async def _refresh_code(self, api: InstallmentApi) -> None:

@@ -68,8 +68,12 @@ class InstallmentRegisterScreen(BaseScreen):
         with Horizontal(id="reg-body"):
             with Vertical(id="reg-form"):
                 yield Static(_("inst.register.title"), classes="title")
-                for field, max_length in (("job_no", 11), ("name", 20), ("id_number", 18),
-                                          ("mobile", 11)):
+                for field, max_length in (
+                    ("job_no", 11),
+                    ("name", 20),
+                    ("id_number", 18),
+                    ("mobile", 11),
+                ):
                     with Horizontal(classes="reg-row"):
                         yield Label(_(f"inst.register.{field}"))
                         yield Input(id=f"reg-{field}", max_length=max_length)
@@ -91,7 +95,8 @@ class InstallmentRegisterScreen(BaseScreen):
         for field in FIELDS:
             code = errors.get(field)
             self.query_one(f"#reg-{field}-error", Static).update(
-                _(f"inst.error.{code}") if code else "")
+                _(f"inst.error.{code}") if code else ""
+            )
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
@@ -123,7 +128,8 @@ class InstallmentRegisterScreen(BaseScreen):
         status.show(_("inst.register.sending"))
         try:
             await InstallmentApi(self.client).request_code(
-                values["job_no"], values["name"], values["id_number"], values["mobile"], action)
+                values["job_no"], values["name"], values["id_number"], values["mobile"], action
+            )
         except ApiError as exc:
             if isinstance(exc.details, dict):
                 self._show_errors({k: str(v) for k, v in exc.details.items() if k in FIELDS})
@@ -134,8 +140,9 @@ class InstallmentRegisterScreen(BaseScreen):
             return
         self.code_sent = True
         self._bind_action = None
-        status.show(_("inst.register.code_sent", mobile=validators.mask_mobile(values["mobile"])),
-                    "ok")
+        status.show(
+            _("inst.register.code_sent", mobile=validators.mask_mobile(values["mobile"])), "ok"
+        )
         self.query_one("#reg-code", Input).focus()
 
     def action_bind(self) -> None:
@@ -165,5 +172,7 @@ class InstallmentRegisterScreen(BaseScreen):
             status.show(_("inst.error.unreachable"), "error")
             return
         self.bound = True
-        status.show(_("inst.register.bound", job_no=profile["job_no"],
-                      merchant=profile["merchant_name"]), "ok")
+        status.show(
+            _("inst.register.bound", job_no=profile["job_no"], merchant=profile["merchant_name"]),
+            "ok",
+        )

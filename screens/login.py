@@ -41,7 +41,9 @@ class LoginScreen(BaseScreen):
             with Horizontal(classes="login-row"):
                 yield Label(_("login.staff_id"))
                 yield Input(
-                    id="staff-id", placeholder=_("login.staff_id_hint"), max_length=64,
+                    id="staff-id",
+                    placeholder=_("login.staff_id_hint"),
+                    max_length=64,
                     compact=True,
                 )
             with Horizontal(classes="login-row"):

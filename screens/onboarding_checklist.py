@@ -24,8 +24,7 @@ from branchdesk.tui.widgets import StatusLine, hanging_indent
 class ChecklistScreen(BaseScreen):
     TITLE_KEY = "onb.checklist.title"
     BINDINGS = [
-        Binding("enter", "edit_item", "onb.keys.edit_item", id="onb.checklist.edit",
-                priority=True),
+        Binding("enter", "edit_item", "onb.keys.edit_item", id="onb.checklist.edit", priority=True),
         Binding("d", "mark_done", "onb.keys.done", id="onb.checklist.done"),
         Binding("r", "reveal", "onb.keys.reveal", id="onb.checklist.reveal"),
         Binding("c", "edit_customer", "onb.keys.customer", id="onb.checklist.customer"),
@@ -88,8 +87,14 @@ class ChecklistScreen(BaseScreen):
         assert data is not None
         customer = {**data["customer"], **(self.revealed or {})}
         progress = data["progress"]
-        head = _("onb.checklist.head", name=customer["name"], area=customer["area"],
-                 mobile=customer["mobile"], done=progress["done"], required=progress["required"])
+        head = _(
+            "onb.checklist.head",
+            name=customer["name"],
+            area=customer["area"],
+            mobile=customer["mobile"],
+            done=progress["done"],
+            required=progress["required"],
+        )
         self.query_one("#onb-head", Static).update(f"{head}\n{data['next_step']['text']}")
         items = self.query_one("#onb-items", OptionList)
         current = keep or self._focused_id()
@@ -99,15 +104,18 @@ class ChecklistScreen(BaseScreen):
             self.call_after_refresh(self._draw, current)
         items.clear_options()
         for section in data["sections"]:
-            items.add_option(Option(
-                f"{section['title']} {section['done']}/{section['required']}",
-                id=f"section:{section['id']}", disabled=True))
+            items.add_option(
+                Option(
+                    f"{section['title']} {section['done']}/{section['required']}",
+                    id=f"section:{section['id']}",
+                    disabled=True,
+                )
+            )
             for item in data["items"]:
                 if item["section"] != section["id"]:
                     continue
                 pending = " ⇅" if item.get("pending") else ""
-                label = hanging_indent(f"{MARKS[item['status']]} ", item["title"] + pending,
-                                       width)
+                label = hanging_indent(f"{MARKS[item['status']]} ", item["title"] + pending, width)
                 # Already wrapped: no second wrap, which would drop the hanging indent.
                 items.add_option(Option(Text(label, no_wrap=True), id=item["id"]))
         target = current or data["next_step"]["item"] or data["items"][0]["id"]
@@ -131,11 +139,14 @@ class ChecklistScreen(BaseScreen):
         item = self._item(self._focused_id())
         if item is None or self.data is None:
             return
-        lines = [f"[b]{item['title']}[/b]", _("onb.checklist.status",
-                                              status=_(f"onb.status.{item['status']}"))]
+        lines = [
+            f"[b]{item['title']}[/b]",
+            _("onb.checklist.status", status=_(f"onb.status.{item['status']}")),
+        ]
         if item["updated_by"]:
-            lines.append(_("onb.checklist.changed", who=item["updated_by"],
-                           when=item["updated_at"]))
+            lines.append(
+                _("onb.checklist.changed", who=item["updated_by"], when=item["updated_at"])
+            )
         if item["note"]:
             lines.append(_("onb.checklist.note", note=item["note"]))
         for key, value in sorted(item["evidence"].items()):
@@ -191,9 +202,15 @@ class ChecklistScreen(BaseScreen):
         status = self.query_one("#onb-check-status", StatusLine)
         try:
             result = await self.api.set_item(
-                self.customer_id, item["id"], status="done", base_version=item["version"],
-                note=item["note"], evidence=item["evidence"], action=Action(),
-                title=item["title"])
+                self.customer_id,
+                item["id"],
+                status="done",
+                base_version=item["version"],
+                note=item["note"],
+                evidence=item["evidence"],
+                action=Action(),
+                title=item["title"],
+            )
         except ApiError as exc:
             status.show(exc.message, "error")
             if exc.code == "version_conflict":

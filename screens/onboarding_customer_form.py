@@ -22,8 +22,17 @@ AREAS = ("坪东", "下五屯", "桔山", "安龙")
 BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
 TOKENS = ("undecided", "ukey", "etoken")
 TEXT_FIELDS = ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount")
-ALL_FIELDS = ("name", "id_number", "mobile", "area", "licence_no", "card_number", "card_bank",
-              "token_type", "order_amount")
+ALL_FIELDS = (
+    "name",
+    "id_number",
+    "mobile",
+    "area",
+    "licence_no",
+    "card_number",
+    "card_bank",
+    "token_type",
+    "order_amount",
+)
 ETOKEN_LIMIT = 100_000
 
 
@@ -76,16 +85,27 @@ class CustomerFormScreen(BaseScreen):
 
     def _widget(self, field: str) -> Input | Select[str]:
         if field == "area":
-            return Select([(a, a) for a in AREAS], id="f-area", prompt=_("onb.form.choose"),
-                          compact=True)
+            return Select(
+                [(a, a) for a in AREAS], id="f-area", prompt=_("onb.form.choose"), compact=True
+            )
         if field == "card_bank":
-            return Select([(_(f"onb.bank.{b}"), b) for b in BANKS], id="f-card_bank",
-                          prompt=_("onb.form.bank_auto"), compact=True)
+            return Select(
+                [(_(f"onb.bank.{b}"), b) for b in BANKS],
+                id="f-card_bank",
+                prompt=_("onb.form.bank_auto"),
+                compact=True,
+            )
         if field == "token_type":
-            return Select([(_(f"onb.token.{t}"), t) for t in TOKENS], id="f-token_type",
-                          value="undecided", allow_blank=False, compact=True)
-        return Input(id=f"f-{field}", placeholder=_(f"onb.hint.{field}"), max_length=40,
-                     compact=True)
+            return Select(
+                [(_(f"onb.token.{t}"), t) for t in TOKENS],
+                id="f-token_type",
+                value="undecided",
+                allow_blank=False,
+                compact=True,
+            )
+        return Input(
+            id=f"f-{field}", placeholder=_(f"onb.hint.{field}"), max_length=40, compact=True
+        )
 
     def on_mount(self) -> None:
         for error in self.query(".onb-error"):
@@ -156,7 +176,8 @@ class CustomerFormScreen(BaseScreen):
         try:
             if self.customer_id:
                 result = await self.api.update_customer(
-                    self.customer_id, values, self.version, self.action_key)
+                    self.customer_id, values, self.version, self.action_key
+                )
             else:
                 result = await self.api.create_customer(values, self.action_key)
         except BackendUnreachable:

@@ -42,16 +42,25 @@ class CustomersScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):
-            yield Input(id="onb-search", placeholder=_("onb.customers.search_hint"),
-                        max_length=100, compact=True)
+            yield Input(
+                id="onb-search",
+                placeholder=_("onb.customers.search_hint"),
+                max_length=100,
+                compact=True,
+            )
             yield Select([], id="onb-area", prompt=_("onb.customers.all_areas"), compact=True)
         yield DataTable(id="onb-table", cursor_type="row", zebra_stripes=True)
         yield StatusLine(id="onb-status")
 
     def on_mount(self) -> None:
         table = self.query_one("#onb-table", DataTable)
-        for key, width in (("name", 10), ("area", 6), ("mobile", 12), ("licence", 14),
-                           ("progress", 6)):
+        for key, width in (
+            ("name", 10),
+            ("area", 6),
+            ("mobile", 12),
+            ("licence", 14),
+            ("progress", 6),
+        ):
             table.add_column(_(f"onb.customers.col.{key}"), key=key, width=width)
         self.query_one("#onb-search", Input).focus()
         self._load_areas()
@@ -92,8 +101,14 @@ class CustomersScreen(BaseScreen):
         table = self.query_one("#onb-table", DataTable)
         table.clear()
         for c in page["items"]:
-            table.add_row(c["name"], c["area"], c["mobile"], c["licence_no"],
-                          f"{c['progress_done']}/{c['progress_required']}", key=c["id"])
+            table.add_row(
+                c["name"],
+                c["area"],
+                c["mobile"],
+                c["licence_no"],
+                f"{c['progress_done']}/{c['progress_required']}",
+                key=c["id"],
+            )
         shown = len(page["items"])
         status.show(_("onb.customers.count", shown=shown, total=page["total"]))
 

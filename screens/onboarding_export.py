@@ -14,8 +14,13 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
 
 STATUSES = ("not_started", "in_progress", "done", "not_applicable", "blocked")
-MARKS = {"done": "[✓]", "in_progress": "[~]", "not_started": "[ ]", "not_applicable": "[-]",
-         "blocked": "[!]"}
+MARKS = {
+    "done": "[✓]",
+    "in_progress": "[~]",
+    "not_started": "[ ]",
+    "not_applicable": "[-]",
+    "blocked": "[!]",
+}
 
 
 def export_dir() -> Path:
@@ -26,8 +31,12 @@ def _labels() -> dict[str, str]:
     labels = {f"status.{s}": _(f"onb.status.{s}") for s in STATUSES}
     labels.update({f"field.{f}": _(f"onb.field.{f}") for f in CUSTOMER_FIELDS})
     labels.update({f"area.{f}": _(f"onb.col.{f}") for f in AREA_FIELDS})
-    labels.update({f"col.{c}": _(f"onb.col.{c}") for c in
-                   ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")})
+    labels.update(
+        {
+            f"col.{c}": _(f"onb.col.{c}")
+            for c in ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")
+        }
+    )
     return labels
 
 

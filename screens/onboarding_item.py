@@ -41,8 +41,9 @@ class ItemModal(BaseModal):
     ItemModal .onb-error { color: $error; padding-left: 16; height: auto; }
     """
 
-    def __init__(self, api: OnboardingApi, customer_id: str, item: dict[str, Any],
-                 token_type: str) -> None:
+    def __init__(
+        self, api: OnboardingApi, customer_id: str, item: dict[str, Any], token_type: str
+    ) -> None:
         super().__init__()
         self.api = api
         self.customer_id = customer_id
@@ -56,9 +57,13 @@ class ItemModal(BaseModal):
             yield Static(f"[b]{self.item['title']}[/b]")
             with Horizontal(classes="onb-row"):
                 yield Label(_("onb.item.status"))
-                yield Select([(_(f"onb.status.{s}"), s) for s in allowed], id="i-status",
-                             value=self.item["status"] if self.item["status"] in allowed
-                             else "not_started", allow_blank=False, compact=True)
+                yield Select(
+                    [(_(f"onb.status.{s}"), s) for s in allowed],
+                    id="i-status",
+                    value=self.item["status"] if self.item["status"] in allowed else "not_started",
+                    allow_blank=False,
+                    compact=True,
+                )
             with Horizontal(classes="onb-row"):
                 yield Label(_("onb.item.note"))
                 yield Input(self.item["note"], id="i-note", max_length=500, compact=True)
@@ -66,8 +71,13 @@ class ItemModal(BaseModal):
             for field in self.fields:
                 with Horizontal(classes="onb-row"):
                     yield Label(_(f"onb.evidence.{field}"))
-                    yield Input(self.item["evidence"].get(field, ""), id=f"i-{field}",
-                                placeholder=_(f"onb.hint.{field}"), max_length=32, compact=True)
+                    yield Input(
+                        self.item["evidence"].get(field, ""),
+                        id=f"i-{field}",
+                        placeholder=_(f"onb.hint.{field}"),
+                        max_length=32,
+                        compact=True,
+                    )
                 yield Static("", id=f"err-{field}", classes="onb-error")
             yield StatusLine(_("onb.item.hint"), id="i-status-line")
 
@@ -93,9 +103,15 @@ class ItemModal(BaseModal):
             error.display = False
         try:
             result = await self.api.set_item(
-                self.customer_id, self.item["id"], status=status,
-                base_version=self.item["version"], note=note, evidence=evidence,
-                action=self.action_key, title=self.item["title"])
+                self.customer_id,
+                self.item["id"],
+                status=status,
+                base_version=self.item["version"],
+                note=note,
+                evidence=evidence,
+                action=self.action_key,
+                title=self.item["title"],
+            )
         except BackendUnreachable:
             line.show(_("onb.offline_save"), "error")
             return

@@ -18,8 +18,19 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
-SHOWN = ("status", "note", "evidence", "name", "mobile", "area", "licence_no", "order_amount",
-         "token_type", "card_bank", "version")
+SHOWN = (
+    "status",
+    "note",
+    "evidence",
+    "name",
+    "mobile",
+    "area",
+    "licence_no",
+    "order_amount",
+    "token_type",
+    "card_bank",
+    "version",
+)
 
 
 def _fields(data: dict[str, Any] | None) -> list[str]:
@@ -71,8 +82,13 @@ class SyncScreen(BaseScreen):
         table.clear()
         entries = self.sync.entries() if self.sync else []
         for e in entries:
-            table.add_row(_(f"onb.sync.kind.{e['kind']}"), e["target"], e["summary"],
-                          _(f"onb.pending.{e['status']}"), key=e["id"])
+            table.add_row(
+                _(f"onb.sync.kind.{e['kind']}"),
+                e["target"],
+                e["summary"],
+                _(f"onb.pending.{e['status']}"),
+                key=e["id"],
+            )
         status = self.query_one("#onb-sync-status", StatusLine)
         status.show(_("onb.sync.count", n=len(entries)) if entries else _("onb.sync.empty"))
         self._compare()
@@ -107,7 +123,8 @@ class SyncScreen(BaseScreen):
         self.reload()
         key = "onb.sync.still_offline" if result.still_offline else "onb.sync.result"
         self.query_one("#onb-sync-status", StatusLine).show(
-            _(key, sent=result.sent, conflicts=result.conflicts, failed=result.failed))
+            _(key, sent=result.sent, conflicts=result.conflicts, failed=result.failed)
+        )
 
     @work(exclusive=True, group="sync")
     async def action_keep_mine(self) -> None:
@@ -132,8 +149,7 @@ class SyncScreen(BaseScreen):
         if entry is None or self.sync is None:
             return
         if entry["status"] == "pending":  # not refused: nothing to choose between yet
-            self.query_one("#onb-sync-status", StatusLine).show(_("onb.sync.not_refused"),
-                                                                "error")
+            self.query_one("#onb-sync-status", StatusLine).show(_("onb.sync.not_refused"), "error")
             return
         self.sync.keep_server(entry["id"])
         self.reload()

@@ -61,23 +61,30 @@ class PointsCheckoutScreen(BaseScreen):
                 yield Static(Text(self._member_text()), id="checkout-member")
                 yield Label(_("points.checkout.points"))
                 with Horizontal(classes="row"):
-                    yield Input(id="points", restrict=r"[0-9]*", max_length=8,
-                                placeholder=_("points.checkout.points_hint"))
+                    yield Input(
+                        id="points",
+                        restrict=r"[0-9]*",
+                        max_length=8,
+                        placeholder=_("points.checkout.points_hint"),
+                    )
                     yield Static(_("points.checkout.value", value="0.00"), id="points-value")
                 yield Label(_("points.checkout.code"))
                 with Horizontal(classes="row"):
-                    yield Input(id="code", restrict=r"[0-9]*", max_length=CODE_LENGTH,
-                                disabled=True)
+                    yield Input(
+                        id="code", restrict=r"[0-9]*", max_length=CODE_LENGTH, disabled=True
+                    )
                     yield Static("", id="code-info")
                 yield StatusLine(_(self.INTRO_KEY), id="checkout-status")
             yield SimulatedPhone(id="phone")
 
     def _member_text(self) -> str:
         m = self.member
-        return "\n".join([
-            _("points.member.name", name=m["name"], id=m["id"]),
-            _("points.member.points", points=m["points"], value=m["value"], rate=m["rate"]),
-        ])
+        return "\n".join(
+            [
+                _("points.member.name", name=m["name"], id=m["id"]),
+                _("points.member.points", points=m["points"], value=m["value"], rate=m["rate"]),
+            ]
+        )
 
     def on_mount(self) -> None:
         self.prepare()
@@ -156,8 +163,12 @@ class PointsCheckoutScreen(BaseScreen):
         code.value = ""
         code.focus()
         self.query_one("#code-info", Static).update(
-            _("points.checkout.code_sent", id=redemption["id"], points=redemption["points"],
-              amount=redemption["amount"])
+            _(
+                "points.checkout.code_sent",
+                id=redemption["id"],
+                points=redemption["points"],
+                amount=redemption["amount"],
+            )
         )
         self.query_one("#checkout-status", StatusLine).show(_("points.checkout.enter_code"), "ok")
 

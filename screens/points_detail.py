@@ -39,8 +39,12 @@ class PointsDetailScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#ledger", DataTable)
-        table.add_columns(*(_(f"points.detail.col.{c}") for c in
-                            ("time", "kind", "points", "balance", "ref", "note")))
+        table.add_columns(
+            *(
+                _(f"points.detail.col.{c}")
+                for c in ("time", "kind", "points", "balance", "ref", "note")
+            )
+        )
         table.focus()
         self._load()
 
@@ -56,14 +60,22 @@ class PointsDetailScreen(BaseScreen):
             status.show(_("points.error.unreachable"), "error")
             return
         m = data["member"]
-        self.query_one("#detail-member", Static).update(Text(
-            _("points.member.name", name=m["name"], id=m["id"]) + "  "
-            + _("points.member.points", points=m["points"], value=m["value"], rate=m["rate"])
-        ))
+        self.query_one("#detail-member", Static).update(
+            Text(
+                _("points.member.name", name=m["name"], id=m["id"])
+                + "  "
+                + _("points.member.points", points=m["points"], value=m["value"], rate=m["rate"])
+            )
+        )
         table = self.query_one("#ledger", DataTable)
         table.clear()
         for row in reversed(data["rows"]):
-            table.add_row(row["at"][:16].replace("T", " "), _(f"points.kind.{row['kind']}"),
-                          f"{row['points']:+d}", str(row["balance_after"]),
-                          row.get("ref") or "", Text(row.get("note") or ""))
+            table.add_row(
+                row["at"][:16].replace("T", " "),
+                _(f"points.kind.{row['kind']}"),
+                f"{row['points']:+d}",
+                str(row["balance_after"]),
+                row.get("ref") or "",
+                Text(row.get("note") or ""),
+            )
         status.show(_("points.detail.count", shown=len(data["rows"]), total=data["total"]))

@@ -39,8 +39,12 @@ class PointsGrantScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="grant-main"):
             yield Static(_("points.grant.title"), classes="title")
-            yield Input(id="grant-query", placeholder=_("points.lookup.query_hint"),
-                        max_length=23, restrict=r"[0-9 ]*")
+            yield Input(
+                id="grant-query",
+                placeholder=_("points.lookup.query_hint"),
+                max_length=23,
+                restrict=r"[0-9 ]*",
+            )
             yield Static(_("points.lookup.none"), id="grant-member")
             yield Label(_("points.grant.points"))
             yield Input(id="grant-points", restrict=r"[0-9]*", max_length=8)
@@ -56,8 +60,7 @@ class PointsGrantScreen(BaseScreen):
         value = self.query_one("#grant-query", Input).value
         problem = query_error(value)
         if problem:
-            self.query_one("#grant-status", StatusLine).show(_(f"points.error.{problem}"),
-                                                             "error")
+            self.query_one("#grant-status", StatusLine).show(_(f"points.error.{problem}"), "error")
             return
         self._find(value)
 

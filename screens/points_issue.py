@@ -128,16 +128,26 @@ class PointsIssueScreen(BaseScreen):
         except ApiError as exc:
             if exc.code == "import_invalid" and isinstance(exc.details, list):
                 for problem in exc.details:
-                    table.add_row(str(problem["line"]), _problem_text(problem),
-                                  Text(str(problem.get("value", ""))))
+                    table.add_row(
+                        str(problem["line"]),
+                        _problem_text(problem),
+                        Text(str(problem.get("value", ""))),
+                    )
             status.show(exc.message, "error")
             return
         except BackendUnreachable:
             status.show(_("points.error.unreachable"), "error")
             return
         key = "points.issue.preview_ok" if dry_run else "points.issue.done"
-        status.show(_(key, rows=result["rows"], points=result["points"],
-                      batch=result.get("batch_id") or ""), "ok")
+        status.show(
+            _(
+                key,
+                rows=result["rows"],
+                points=result["points"],
+                batch=result.get("batch_id") or "",
+            ),
+            "ok",
+        )
 
     def action_grant(self) -> None:
         from branchdesk.screens.points_grant import PointsGrantScreen

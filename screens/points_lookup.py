@@ -37,10 +37,17 @@ def member_lines(member: dict[str, Any]) -> str:
         _("points.member.id_number", id_number=member["id_number"])
         if member["id_bound"]
         else _("points.member.id_unbound"),
-        _("points.member.points", points=member["points"], value=member["value"],
-          rate=member["rate"]),
-        _("points.member.institution", name=member["institution_name"],
-          id=member["institution_id"]),
+        _(
+            "points.member.points",
+            points=member["points"],
+            value=member["value"],
+            rate=member["rate"],
+        ),
+        _(
+            "points.member.institution",
+            name=member["institution_name"],
+            id=member["institution_id"],
+        ),
     ]
     return "\n".join(lines)
 
@@ -69,8 +76,12 @@ class PointsLookupScreen(BaseScreen):
             with Vertical(id="points-main"):
                 yield Static(_("points.lookup.title"), classes="title")
                 yield Label(_("points.lookup.query"))
-                yield Input(id="member-query", placeholder=_("points.lookup.query_hint"),
-                            max_length=23, restrict=r"[0-9 ]*")
+                yield Input(
+                    id="member-query",
+                    placeholder=_("points.lookup.query_hint"),
+                    max_length=23,
+                    restrict=r"[0-9 ]*",
+                )
                 yield Static(_("points.lookup.none"), id="member-info")
                 yield StatusLine(_("points.lookup.help"), id="points-status")
             yield SimulatedPhone(id="phone")

@@ -52,30 +52,55 @@ class PointsProxyScreen(PointsCheckoutScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="points-main"):
-                yield Static(Text(_(self.TITLE_KEY) + " · " + _(
-                    "points.proxy.member", name=self.member["name"],
-                    points=self.member["points"])), classes="title")
+                yield Static(
+                    Text(
+                        _(self.TITLE_KEY)
+                        + " · "
+                        + _(
+                            "points.proxy.member",
+                            name=self.member["name"],
+                            points=self.member["points"],
+                        )
+                    ),
+                    classes="title",
+                )
                 with Horizontal(classes="row"):
-                    yield Input(id="item-name", placeholder=_("points.proxy.item_name"),
-                                max_length=60)
-                    yield Input(id="item-qty", placeholder=_("points.proxy.qty"), value="1",
-                                restrict=r"[0-9]*", max_length=3)
-                    yield Input(id="item-price", placeholder=_("points.proxy.price"),
-                                restrict=r"[0-9.]*", max_length=10)
+                    yield Input(
+                        id="item-name", placeholder=_("points.proxy.item_name"), max_length=60
+                    )
+                    yield Input(
+                        id="item-qty",
+                        placeholder=_("points.proxy.qty"),
+                        value="1",
+                        restrict=r"[0-9]*",
+                        max_length=3,
+                    )
+                    yield Input(
+                        id="item-price",
+                        placeholder=_("points.proxy.price"),
+                        restrict=r"[0-9.]*",
+                        max_length=10,
+                    )
                 table: DataTable[Any] = DataTable(id="items", cursor_type="row")
                 yield table
                 yield Static(id="order-total")
                 with Horizontal(classes="row"):
-                    yield Input(id="code", restrict=r"[0-9]*", max_length=CODE_LENGTH,
-                                disabled=True, placeholder=_("points.checkout.code"))
+                    yield Input(
+                        id="code",
+                        restrict=r"[0-9]*",
+                        max_length=CODE_LENGTH,
+                        disabled=True,
+                        placeholder=_("points.checkout.code"),
+                    )
                     yield Static("", id="code-info")
                 yield StatusLine(_(self.INTRO_KEY), id="checkout-status")
             yield SimulatedPhone(id="phone")
 
     def prepare(self) -> None:
         table = self.query_one("#items", DataTable)
-        table.add_columns(_("points.proxy.item_name"), _("points.proxy.qty"),
-                          _("points.proxy.price"))
+        table.add_columns(
+            _("points.proxy.item_name"), _("points.proxy.qty"), _("points.proxy.price")
+        )
         self._show_total()
         self.query_one("#item-name", Input).focus()
 
@@ -132,8 +157,12 @@ class PointsProxyScreen(PointsCheckoutScreen):
     def _show_total(self) -> None:
         total = self._total()
         needed = points_needed(total, self.member["rate"]) if total else 0
-        text = _("points.proxy.total", amount=f"{total:.2f}", points=needed,
-                 balance=self.member["points"])
+        text = _(
+            "points.proxy.total",
+            amount=f"{total:.2f}",
+            points=needed,
+            balance=self.member["points"],
+        )
         missing = needed - self.member["points"]
         if missing > 0:
             text += "  " + _("points.checkout.missing", missing=missing)
@@ -146,11 +175,11 @@ class PointsProxyScreen(PointsCheckoutScreen):
             return None
         needed = points_needed(self._total(), self.member["rate"])
         if needed > self.member["points"]:
-            status.show(_("points.checkout.missing", missing=needed - self.member["points"]),
-                        "error")
+            status.show(
+                _("points.checkout.missing", missing=needed - self.member["points"]), "error"
+            )
             return None
         return needed
 
     def _create_body(self, points: int) -> dict[str, Any]:
         return {"items": list(self.items)}
-

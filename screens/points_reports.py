@@ -29,7 +29,7 @@ def bar_chart(values: list[int], width: int = CHART_WIDTH) -> str:
     if not values:
         return ""
     size = max(1, -(-len(values) // width))
-    buckets = [sum(values[i:i + size]) for i in range(0, len(values), size)]
+    buckets = [sum(values[i : i + size]) for i in range(0, len(values), size)]
     top = max(buckets)
     if top == 0:
         return BLOCKS[1] * len(buckets)
@@ -74,15 +74,28 @@ class PointsReportsScreen(BaseScreen):
         with Vertical(id="reports-main"):
             yield Static(id="report-title", classes="title")
             with Horizontal(classes="row"):
-                yield Input(id="date-from", placeholder=_("points.reports.from"), max_length=10,
-                            restrict=r"[0-9-]*")
-                yield Input(id="date-to", placeholder=_("points.reports.to"), max_length=10,
-                            restrict=r"[0-9-]*")
-                yield Input(id="institution", placeholder=_("points.reports.institution"),
-                            max_length=12, restrict=r"[0-9]*")
+                yield Input(
+                    id="date-from",
+                    placeholder=_("points.reports.from"),
+                    max_length=10,
+                    restrict=r"[0-9-]*",
+                )
+                yield Input(
+                    id="date-to",
+                    placeholder=_("points.reports.to"),
+                    max_length=10,
+                    restrict=r"[0-9-]*",
+                )
+                yield Input(
+                    id="institution",
+                    placeholder=_("points.reports.institution"),
+                    max_length=12,
+                    restrict=r"[0-9]*",
+                )
                 yield Static(id="report-filter-info")
-            table: DataTable[Any] = DataTable(id="report-table", cursor_type="row",
-                                              zebra_stripes=True)
+            table: DataTable[Any] = DataTable(
+                id="report-table", cursor_type="row", zebra_stripes=True
+            )
             yield table
             yield Static(id="report-totals")
             yield Static(id="report-chart")
@@ -129,13 +142,18 @@ class PointsReportsScreen(BaseScreen):
         self._load(values["date-from"] or None, values["date-to"] or None, institution)
 
     @work(exclusive=True, group="report")
-    async def _load(self, date_from: str | None, date_to: str | None,
-                    institution: str | None) -> None:
+    async def _load(
+        self, date_from: str | None, date_to: str | None, institution: str | None
+    ) -> None:
         status = self.query_one("#report-status", StatusLine)
         try:
             data = await PointsApi(self.client).report(
-                self.report, date_from=date_from, date_to=date_to, institution=institution,
-                channel=self.channel)
+                self.report,
+                date_from=date_from,
+                date_to=date_to,
+                institution=institution,
+                channel=self.channel,
+            )
         except ApiError as exc:
             status.show(exc.message, "error")
             return
@@ -144,8 +162,15 @@ class PointsReportsScreen(BaseScreen):
             return
         self.data = data
         self._show(data)
-        status.show(_("points.reports.loaded", rows=len(data["rows"]), start=data["date_from"],
-                      end=data["date_to"]), "ok")
+        status.show(
+            _(
+                "points.reports.loaded",
+                rows=len(data["rows"]),
+                start=data["date_from"],
+                end=data["date_to"],
+            ),
+            "ok",
+        )
 
     def _headers(self, data: dict[str, Any]) -> list[str]:
         return [_(f"points.col.{c}") for c in data["columns"]]
@@ -168,12 +193,22 @@ class PointsReportsScreen(BaseScreen):
             table.add_row(*(Text(str(c)) for c in self._cells(data, row)))
         totals = "  ".join(_(f"points.total.{k}", value=v) for k, v in data["totals"].items())
         self.query_one("#report-totals", Static).update(
-            Text(_("points.reports.totals") + " " + totals))
+            Text(_("points.reports.totals") + " " + totals)
+        )
         daily = [d["points"] for d in data["daily"]]
         chart = bar_chart(daily)
-        self.query_one("#report-chart", Static).update(Text(
-            _("points.reports.chart", top=max(daily or [0]), start=data["date_from"],
-              end=data["date_to"]) + "\n" + chart))
+        self.query_one("#report-chart", Static).update(
+            Text(
+                _(
+                    "points.reports.chart",
+                    top=max(daily or [0]),
+                    start=data["date_from"],
+                    end=data["date_to"],
+                )
+                + "\n"
+                + chart
+            )
+        )
 
     def action_export(self) -> None:
         status = self.query_one("#report-status", StatusLine)
@@ -184,8 +219,9 @@ class PointsReportsScreen(BaseScreen):
         totals_row = [_("points.reports.totals")] + [
             data["totals"].get(c, "") for c in data["columns"][1:]
         ]
-        text = report_csv(self._headers(data),
-                          [self._cells(data, r) for r in data["rows"]], totals_row)
+        text = report_csv(
+            self._headers(data), [self._cells(data, r) for r in data["rows"]], totals_row
+        )
         name = f"points_{data['report']}_{data['date_from']}_{data['date_to']}.csv"
         try:
             path = write_text(exports_dir(), name, text, bom=True)

@@ -51,8 +51,7 @@ class PointsReverseScreen(BaseScreen):
     def find(self) -> None:
         value = self.query_one("#redemption-id", Input).value.strip().upper()
         if not value:
-            self.query_one("#reverse-status", StatusLine).show(_("points.error.required"),
-                                                               "error")
+            self.query_one("#reverse-status", StatusLine).show(_("points.error.required"), "error")
             return
         self._find(value)
 
@@ -72,11 +71,19 @@ class PointsReverseScreen(BaseScreen):
         self.redemption = redemption
         self._action = None
         when = (redemption.get("settled_at") or redemption["created_at"])[:16].replace("T", " ")
-        self.query_one("#redemption-info", Static).update(Text(_(
-            "points.reverse.info", id=redemption["id"], points=redemption["points"],
-            amount=redemption["amount"], status=_(f"points.status.{redemption['status']}"),
-            channel=_(f"points.channel.{redemption['channel']}"),
-            time=when)))
+        self.query_one("#redemption-info", Static).update(
+            Text(
+                _(
+                    "points.reverse.info",
+                    id=redemption["id"],
+                    points=redemption["points"],
+                    amount=redemption["amount"],
+                    status=_(f"points.status.{redemption['status']}"),
+                    channel=_(f"points.channel.{redemption['channel']}"),
+                    time=when,
+                )
+            )
+        )
         status.show(_("points.reverse.help"))
         self.query_one("#reason", Input).focus()
 

@@ -51,24 +51,31 @@ class SimApprovalsScreen(BaseScreen):
         try:
             transfers = await SimApi(self.client).transfers("pending")
         except (ApiError, BackendUnreachable) as exc:
-            status.show(exc.message if isinstance(exc, ApiError)
-                        else _("sim.error.unreachable"), "error")
+            status.show(
+                exc.message if isinstance(exc, ApiError) else _("sim.error.unreachable"), "error"
+            )
             return
         self.transfers = {t["id"]: t for t in transfers}
         table = self.query_one("#transfers", DataTable)
         table.clear()
         for t in transfers:
-            table.add_row(t["id"], f"{t['source']}→{t['target']}",
-                          _(f"sim.type.{t['card_type']}"), str(t["count"]), t["operator"],
-                          t["at"][:16].replace("T", " "), key=t["id"])
-        status.show(_("sim.approvals.count", n=len(transfers)) if transfers
-                    else _("sim.approvals.none"))
+            table.add_row(
+                t["id"],
+                f"{t['source']}→{t['target']}",
+                _(f"sim.type.{t['card_type']}"),
+                str(t["count"]),
+                t["operator"],
+                t["at"][:16].replace("T", " "),
+                key=t["id"],
+            )
+        status.show(
+            _("sim.approvals.count", n=len(transfers)) if transfers else _("sim.approvals.none")
+        )
 
     def action_decide(self, approve: bool) -> None:
         table = self.query_one("#transfers", DataTable)
         if not self.transfers or table.cursor_row is None:
-            self.query_one("#approvals-status", StatusLine).show(_("sim.approvals.none"),
-                                                                 "error")
+            self.query_one("#approvals-status", StatusLine).show(_("sim.approvals.none"), "error")
             return
         row_key, _col = table.coordinate_to_cell_key((table.cursor_row, 0))
         self._decide(str(row_key.value), approve)

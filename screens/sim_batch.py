@@ -40,8 +40,15 @@ CARD_TYPES = ("128k_normal", "128k_micro")
 PARSE_CHUNK = 5_000
 SHOW_PROBLEMS = 500
 FEE = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
-PROBLEM_KINDS = ("invalid", "duplicate", "not_found", "wrong_department", "wrong_type",
-                 "wrong_state", "location_mismatch")
+PROBLEM_KINDS = (
+    "invalid",
+    "duplicate",
+    "not_found",
+    "wrong_department",
+    "wrong_type",
+    "wrong_state",
+    "location_mismatch",
+)
 
 
 def name_of(doc: dict[str, Any], field: str = "name") -> str:
@@ -103,35 +110,58 @@ class SimBatchScreen(BaseScreen):
             if self.mode == "transfer":
                 with Horizontal(classes="row"):
                     yield Label(_("sim.field.warehouse"))
-                    yield Select[str]([], id="warehouse", compact=True,
-                                      prompt=_("sim.field.choose"))
+                    yield Select[str](
+                        [], id="warehouse", compact=True, prompt=_("sim.field.choose")
+                    )
             else:
                 with Horizontal(classes="row"):
                     yield Label(_("sim.field.dept"))
                     yield Input(id="dept", compact=True, max_length=16)
-                    yield Select[str]([], id="agent", compact=True,
-                                      prompt=_("sim.field.agent_prompt"))
+                    yield Select[str](
+                        [], id="agent", compact=True, prompt=_("sim.field.agent_prompt")
+                    )
             with Horizontal(classes="row"):
                 yield Label(_("sim.field.card_type"))
-                yield Select[str]([(_(f"sim.type.{t}"), t) for t in CARD_TYPES], id="card-type",
-                                  value=CARD_TYPES[0], allow_blank=False, compact=True)
+                yield Select[str](
+                    [(_(f"sim.type.{t}"), t) for t in CARD_TYPES],
+                    id="card-type",
+                    value=CARD_TYPES[0],
+                    allow_blank=False,
+                    compact=True,
+                )
                 sources = [(_("sim.source.file"), "file"), (_("sim.source.range"), "range")]
-                yield Select[str](sources, id="source", value="file", allow_blank=False,
-                                  compact=True)
+                yield Select[str](
+                    sources, id="source", value="file", allow_blank=False, compact=True
+                )
             with Horizontal(classes="row", id="file-row"):
                 yield Label(_("sim.field.file"))
                 yield Input(id="file", compact=True, placeholder=_("sim.field.file_hint"))
             with Horizontal(classes="row", id="range-row"):
                 yield Label(_("sim.field.range"))
-                yield Input(id="start", compact=True, max_length=20, restrict=r"[0-9 ]*",
-                            placeholder=_("sim.field.start"))
-                yield Input(id="end", compact=True, max_length=20, restrict=r"[0-9 ]*",
-                            placeholder=_("sim.field.end"))
+                yield Input(
+                    id="start",
+                    compact=True,
+                    max_length=20,
+                    restrict=r"[0-9 ]*",
+                    placeholder=_("sim.field.start"),
+                )
+                yield Input(
+                    id="end",
+                    compact=True,
+                    max_length=20,
+                    restrict=r"[0-9 ]*",
+                    placeholder=_("sim.field.end"),
+                )
             if self.mode == "return":
                 with Horizontal(classes="row"):
                     yield Label(_("sim.field.fee"))
-                    yield Input(id="fee", compact=True, max_length=9, restrict=r"[0-9.]*",
-                                placeholder="0.00")
+                    yield Input(
+                        id="fee",
+                        compact=True,
+                        max_length=9,
+                        restrict=r"[0-9.]*",
+                        placeholder="0.00",
+                    )
                     yield Label("", id="received")
         yield ProgressBar(id="batch-progress", show_eta=False)
         yield StatusLine(_(f"sim.{self.mode}.help"), id="batch-status")
@@ -190,11 +220,15 @@ class SimBatchScreen(BaseScreen):
         except (ApiError, BackendUnreachable) as exc:
             self.status.show(_error_text(exc), "error")
             return
-        own = [w for w in warehouses
-               if w["kind"] == "secondary" and staff and w["dept_id"] == staff.dept_id]
+        own = [
+            w
+            for w in warehouses
+            if w["kind"] == "secondary" and staff and w["dept_id"] == staff.dept_id
+        ]
         select = self.query_one("#warehouse", Select)
-        select.set_options([(f"{w['code']} {name_of(w, 'branch')} → {w['target']}", w["code"])
-                            for w in own])
+        select.set_options(
+            [(f"{w['code']} {name_of(w, 'branch')} → {w['target']}", w["code"]) for w in own]
+        )
         if own:
             select.value = own[0]["code"]
 
@@ -225,8 +259,10 @@ class SimBatchScreen(BaseScreen):
         label.update(_("sim.fee.received", amount=f"{total}", n=self.found))
 
     def _inputs(self) -> tuple[Any, ...]:
-        values: list[Any] = [self.query_one("#card-type", Select).value,
-                             self.query_one("#source", Select).value]
+        values: list[Any] = [
+            self.query_one("#card-type", Select).value,
+            self.query_one("#source", Select).value,
+        ]
         for selector in ("#file", "#start", "#end"):
             values.append(self.query_one(selector, Input).value.strip())
         if self.mode == "transfer":
@@ -250,8 +286,9 @@ class SimBatchScreen(BaseScreen):
             return
         target = self._target()
         if target is None:
-            self._field_error("#warehouse" if self.mode == "transfer" else "#agent",
-                              "sim.error.target_required")
+            self._field_error(
+                "#warehouse" if self.mode == "transfer" else "#agent", "sim.error.target_required"
+            )
             return
         if self.mode == "return" and self._fee() and not FEE.match(self._fee() or ""):
             self._field_error("#fee", "sim.error.fee")
@@ -275,14 +312,18 @@ class SimBatchScreen(BaseScreen):
                 params = {**exc.params}
                 if "reason" in params:
                     params["reason"] = _(f"sim.reason.{params['reason']}")
-                self._field_error("#end" if exc.code == "range_end_invalid" else "#start",
-                                  f"sim.error.{exc.code}", **params)
+                self._field_error(
+                    "#end" if exc.code == "range_end_invalid" else "#start",
+                    f"sim.error.{exc.code}",
+                    **params,
+                )
                 return
             self._run_preview(target, None, (start, end))
 
     @work(exclusive=True, group="batch")
-    async def _run_preview(self, target: str, path: Path | None,
-                           card_range: tuple[str, str] | None) -> None:
+    async def _run_preview(
+        self, target: str, path: Path | None, card_range: tuple[str, str] | None
+    ) -> None:
         self.preview = None
         self.preview_of = None
         self.found = 0
@@ -315,12 +356,18 @@ class SimBatchScreen(BaseScreen):
         self._show_received()
         self._show_details(preview)
         if preview["accepted"]:
-            self.status.show(_("sim.status.preview_ok", n=preview["found"],
-                               first=preview["first"], last=preview["last"]), "ok")
+            self.status.show(
+                _(
+                    "sim.status.preview_ok",
+                    n=preview["found"],
+                    first=preview["first"],
+                    last=preview["last"],
+                ),
+                "ok",
+            )
         else:
             bad = sum(preview["counts"].values())
-            self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]),
-                             "error")
+            self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]), "error")
 
     async def _parse_file(self, path: Path) -> ParsedFile | None:
         try:
@@ -341,7 +388,7 @@ class SimBatchScreen(BaseScreen):
         for offset in range(0, len(lines), PARSE_CHUNK):
             if worker.is_cancelled:
                 return None
-            parse_lines(lines[offset:offset + PARSE_CHUNK], offset + 1, parsed, seen)
+            parse_lines(lines[offset : offset + PARSE_CHUNK], offset + 1, parsed, seen)
             progress.update(progress=min(offset + PARSE_CHUNK, len(lines)))
             await self._yield()
         if parsed.bad:
@@ -349,12 +396,14 @@ class SimBatchScreen(BaseScreen):
                 reason = _(f"sim.reason.{bad.reason}")
                 if bad.first_line:
                     reason += " " + _("sim.problem.first_line", n=bad.first_line)
-                self.log_view.write(Text(_("sim.file.bad_line", line=bad.line, text=bad.text,
-                                           reason=reason)))
+                self.log_view.write(
+                    Text(_("sim.file.bad_line", line=bad.line, text=bad.text, reason=reason))
+                )
             if len(parsed.bad) > SHOW_PROBLEMS:
                 self.log_view.write(_("sim.more", n=len(parsed.bad) - SHOW_PROBLEMS))
-            self._field_error("#file", "sim.error.file_bad_lines", n=len(parsed.bad),
-                              ok=len(parsed.iccids))
+            self._field_error(
+                "#file", "sim.error.file_bad_lines", n=len(parsed.bad), ok=len(parsed.iccids)
+            )
             return None
         if not parsed.iccids:
             self._field_error("#file", "sim.error.file_empty")
@@ -374,12 +423,14 @@ class SimBatchScreen(BaseScreen):
         if not isinstance(report, dict) or "counts" not in report:
             return
         counts = report["counts"]
-        self.log_view.write(_("sim.preview.summary", requested=report["requested"],
-                              found=report["found"]))
+        self.log_view.write(
+            _("sim.preview.summary", requested=report["requested"], found=report["found"])
+        )
         for kind in PROBLEM_KINDS:
             if counts.get(kind):
-                self.log_view.write(_("sim.preview.kind", kind=_(f"sim.problem.{kind}"),
-                                      n=counts[kind]))
+                self.log_view.write(
+                    _("sim.preview.kind", kind=_(f"sim.problem.{kind}"), n=counts[kind])
+                )
                 for row in report.get(kind, []):
                     self.log_view.write(Text("  " + problem_line(kind, row)))
                 if counts[kind] > len(report.get(kind, [])):
@@ -401,9 +452,15 @@ class SimBatchScreen(BaseScreen):
         from branchdesk.screens.sim_confirm import SimConfirmModal
 
         self.app.push_screen(
-            SimConfirmModal(_(f"sim.confirm.{self.mode}"),
-                            _("sim.confirm.detail", n=self.preview["found"],
-                              first=self.preview["first"], last=self.preview["last"])),
+            SimConfirmModal(
+                _(f"sim.confirm.{self.mode}"),
+                _(
+                    "sim.confirm.detail",
+                    n=self.preview["found"],
+                    first=self.preview["first"],
+                    last=self.preview["last"],
+                ),
+            ),
             self._confirmed,
         )
 
@@ -440,15 +497,17 @@ class SimBatchScreen(BaseScreen):
         self.app.push_screen(SimReceiptScreen(batch))
         self.status.show(_("sim.status.done", id=batch["id"]), "ok")
 
-    async def _call(self, target: str, cards: BatchCards, action: Action, *,
-                    dry_run: bool) -> dict[str, Any]:
+    async def _call(
+        self, target: str, cards: BatchCards, action: Action, *, dry_run: bool
+    ) -> dict[str, Any]:
         api = SimApi(self.client)
         card_type = str(self.query_one("#card-type", Select).value)
         if self.mode == "pickup":
             return await api.pickup(target, card_type, cards, action, dry_run=dry_run)
         if self.mode == "return":
-            return await api.return_cards(target, card_type, cards, action,
-                                          fee_per_card=self._fee(), dry_run=dry_run)
+            return await api.return_cards(
+                target, card_type, cards, action, fee_per_card=self._fee(), dry_run=dry_run
+            )
         return await api.transfer(target, card_type, cards, action, dry_run=dry_run)
 
     # -- Esc: cancel a running check, else back ----------------------------------------------
@@ -456,8 +515,13 @@ class SimBatchScreen(BaseScreen):
         if self.committing:
             self.status.show(_("sim.status.cannot_cancel"), "error")
             return
-        running = [w for w in self.workers if w.node is self and w.group == "batch"
-                   and w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        running = [
+            w
+            for w in self.workers
+            if w.node is self
+            and w.group == "batch"
+            and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        ]
         if running:
             for worker in running:
                 worker.cancel()

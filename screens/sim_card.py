@@ -73,15 +73,33 @@ class SimCardScreen(BaseScreen):
     def show_card(self, card: dict[str, Any]) -> None:
         loc = card["location"]
         name = loc["name_zh"] if language() == "zh-CN" else loc["name_en"]
-        self.query_one("#card-info", Static).update("\n".join([
-            _("sim.card.summary", iccid=card["iccid"], type=_(f"sim.type.{card['card_type']}"),
-              dept=card["dept_id"]),
-            _("sim.card.where", state=_(f"sim.state.{card['state']}"),
-              kind=_(f"sim.loc.{loc['kind']}"), id=loc["id"], name=name),
-        ]))
+        self.query_one("#card-info", Static).update(
+            "\n".join(
+                [
+                    _(
+                        "sim.card.summary",
+                        iccid=card["iccid"],
+                        type=_(f"sim.type.{card['card_type']}"),
+                        dept=card["dept_id"],
+                    ),
+                    _(
+                        "sim.card.where",
+                        state=_(f"sim.state.{card['state']}"),
+                        kind=_(f"sim.loc.{loc['kind']}"),
+                        id=loc["id"],
+                        name=name,
+                    ),
+                ]
+            )
+        )
         table = self.query_one("#card-history", DataTable)
         table.clear()
         for move in card["history"]:
-            table.add_row(move["at"][:16].replace("T", " "), move["by"],
-                          _(f"sim.action.{move['action']}"), move["from"], move["to"],
-                          move["batch"])
+            table.add_row(
+                move["at"][:16].replace("T", " "),
+                move["by"],
+                _(f"sim.action.{move['action']}"),
+                move["from"],
+                move["to"],
+                move["batch"],
+            )

@@ -19,14 +19,23 @@ from branchdesk.tui.widgets import StatusLine
 def receipt_text(batch: dict[str, Any]) -> str:
     """Plain text a printer can take as it is (no markup)."""
     zh = language() == "zh-CN"
-    lines = [_(f"sim.receipt.title.{batch['action']}"), "=" * 40,
-             _("sim.receipt.batch", id=batch["id"])]
+    lines = [
+        _(f"sim.receipt.title.{batch['action']}"),
+        "=" * 40,
+        _("sim.receipt.batch", id=batch["id"]),
+    ]
     if batch.get("agent_id"):
         agent_name = batch.get("agent_name_zh" if zh else "agent_name_en") or ""
         lines.append(_("sim.receipt.agent", id=batch["agent_id"], name=agent_name))
     if batch.get("source"):
-        lines.append(_("sim.receipt.transfer", source=batch["source"], target=batch["target"],
-                       status=_(f"sim.transfer_status.{batch.get('status', 'pending')}")))
+        lines.append(
+            _(
+                "sim.receipt.transfer",
+                source=batch["source"],
+                target=batch["target"],
+                status=_(f"sim.transfer_status.{batch.get('status', 'pending')}"),
+            )
+        )
     if batch.get("card_type"):
         lines.append(_("sim.receipt.type", type=_(f"sim.type.{batch['card_type']}")))
     lines += [
@@ -35,8 +44,9 @@ def receipt_text(batch: dict[str, Any]) -> str:
         _("sim.receipt.last", iccid=batch.get("last") or ""),
     ]
     if batch.get("amount_received") is not None:
-        lines.append(_("sim.receipt.fee", fee=batch["fee_per_card"],
-                       amount=batch["amount_received"]))
+        lines.append(
+            _("sim.receipt.fee", fee=batch["fee_per_card"], amount=batch["amount_received"])
+        )
     lines += [
         _("sim.receipt.operator", id=batch["operator"], name=batch.get("operator_name") or ""),
         _("sim.receipt.time", at=batch["at"]),
@@ -68,8 +78,9 @@ class SimReceiptScreen(BaseScreen):
             yield Static(self.text, id="receipt", markup=False)
         with Horizontal(id="save-row"):
             yield Label(_("sim.receipt.save_to"))
-            yield Input(str(Path.cwd() / f"receipt-{self.batch['id']}.txt"), id="save-path",
-                        compact=True)
+            yield Input(
+                str(Path.cwd() / f"receipt-{self.batch['id']}.txt"), id="save-path", compact=True
+            )
         yield StatusLine(_("sim.receipt.help"), id="receipt-status")
 
     def on_mount(self) -> None:

@@ -63,8 +63,9 @@ class SimStockScreen(BaseScreen):
         try:
             stock = await SimApi(self.client).stock()
         except (ApiError, BackendUnreachable) as exc:
-            status.show(exc.message if isinstance(exc, ApiError)
-                        else _("sim.error.unreachable"), "error")
+            status.show(
+                exc.message if isinstance(exc, ApiError) else _("sim.error.unreachable"), "error"
+            )
             return
         self.show_stock(stock)
 
@@ -80,17 +81,27 @@ class SimStockScreen(BaseScreen):
             c = w["counts"]
             kind = _(f"sim.kind.{w['kind']}")
             name = f"{w['branch_zh'] if zh else w['branch_en']} {kind}"
-            table.add_row(w["code"], name, str(count(c, TYPES[0], "in_stock")),
-                          str(count(c, TYPES[1], "in_stock")),
-                          str(sum(count(c, t, "in_transfer") for t in TYPES)), "",
-                          key=f"wh:{w['code']}")
+            table.add_row(
+                w["code"],
+                name,
+                str(count(c, TYPES[0], "in_stock")),
+                str(count(c, TYPES[1], "in_stock")),
+                str(sum(count(c, t, "in_transfer") for t in TYPES)),
+                "",
+                key=f"wh:{w['code']}",
+            )
         agents = sorted(stock["agents"], key=lambda a: a["dept_id"] != own)
         for a in agents:
             c = a["counts"]
-            table.add_row(a["id"], a["name_zh"] if zh else a["name_en"],
-                          str(count(c, TYPES[0], "picked_up")),
-                          str(count(c, TYPES[1], "picked_up")), "",
-                          str(sum(sum(v.values()) for v in c.values())), key=f"ag:{a['id']}")
+            table.add_row(
+                a["id"],
+                a["name_zh"] if zh else a["name_en"],
+                str(count(c, TYPES[0], "picked_up")),
+                str(count(c, TYPES[1], "picked_up")),
+                "",
+                str(sum(sum(v.values()) for v in c.values())),
+                key=f"ag:{a['id']}",
+            )
         self.query_one("#stock-status", StatusLine).show(_("sim.stock.help"))
 
     def action_pickup(self) -> None:

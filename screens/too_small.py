@@ -29,6 +29,11 @@ class TooSmallScreen(ModalScreen[None]):
 
     def update_size(self, width: int, height: int) -> None:
         self.query_one("#too-small-text", Static).update(
-            _("too_small.text", width=width, height=height, min_width=MIN_WIDTH,
-              min_height=MIN_HEIGHT)
+            _(
+                "too_small.text",
+                width=width,
+                height=height,
+                min_width=MIN_WIDTH,
+                min_height=MIN_HEIGHT,
+            )
         )

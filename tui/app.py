@@ -60,8 +60,9 @@ class BranchdeskApp(TourHost):
     BINDINGS = [
         Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "keys.help", id="app.keys"),
-        Binding("ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False,
-                priority=True),
+        Binding(
+            "ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False, priority=True
+        ),
     ]
 
     staff: reactive[StaffInfo | None] = reactive(None)
@@ -85,9 +86,7 @@ class BranchdeskApp(TourHost):
         terminal.configure(self)
         # Known before the first frame: set without watchers, so the header draws once.
         self.set_reactive(BranchdeskApp.demo, self.options.sandbox)
-        self.set_reactive(
-            BranchdeskApp.backend_label, self.options.api_url or "local"
-        )
+        self.set_reactive(BranchdeskApp.backend_label, self.options.api_url or "local")
 
     # -- start-up ---------------------------------------------------------------------------
     @property

@@ -37,9 +37,12 @@ def half_blocks(matrix: list[list[bool]], invert: bool = False) -> list[str]:
         top = matrix[top_index]
         bottom = matrix[top_index + 1] if top_index + 1 < len(matrix) else [False] * width
         # ink = light module (see the module docstring); invert flips that.
-        lines.append("".join(
-            _GLYPHS[((not t) != invert, (not b) != invert)] for t, b in zip(top, bottom,
-                                                                          strict=True)))
+        lines.append(
+            "".join(
+                _GLYPHS[((not t) != invert, (not b) != invert)]
+                for t, b in zip(top, bottom, strict=True)
+            )
+        )
     return lines
 
 

@@ -68,7 +68,8 @@ def theme_for(app: App[object], options: AppOptions) -> Theme:
     theme = _ansi_theme() if options.theme == "ansi" else BUILTIN_THEMES[DEFAULT_THEME]
     if app.no_color:
         theme = dataclasses.replace(
-            theme, name=f"{theme.name}-no-color",
+            theme,
+            name=f"{theme.name}-no-color",
             variables={**theme.variables, **_NO_COLOR_VARIABLES},
         )
     return theme
@@ -84,9 +85,7 @@ def configure(app: App[object]) -> None:
     if app.no_color and theme.ansi:
         # Textual picked its NO_COLOR filter before our theme was set: Monochrome turns the
         # terminal's own palette into black on black. Drop the colours instead.
-        app._filters[:] = [
-            NoColor() if isinstance(f, Monochrome) else f for f in app._filters
-        ]
+        app._filters[:] = [NoColor() if isinstance(f, Monochrome) else f for f in app._filters]
     if options.ascii:
         # Line filters are how Textual itself applies NO_COLOR; ours runs after it.
         app._filters.append(AsciiGlyphs())

@@ -31,8 +31,24 @@ from branchdesk.tui.i18n import LANGUAGES, language
 TOURS_DIR = Path(__file__).with_name("tours")
 STARTS = ("login", "home")
 # Keys a focused widget handles itself (no binding): typing into inputs, moving in lists.
-WIDGET_KEYS = frozenset({"enter", "tab", "shift+tab", "up", "down", "left", "right", "space",
-                         "escape", "home", "end", "pageup", "pagedown", "backspace"})
+WIDGET_KEYS = frozenset(
+    {
+        "enter",
+        "tab",
+        "shift+tab",
+        "up",
+        "down",
+        "left",
+        "right",
+        "space",
+        "escape",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "backspace",
+    }
+)
 
 
 class TourError(ValueError):
@@ -92,8 +108,9 @@ class Tour:
 def _texts(node: Any, where: str) -> dict[str, str]:
     if not isinstance(node, dict):
         raise TourError(f"{where}: expected a table with {' and '.join(LANGUAGES)}")
-    missing = [lang for lang in LANGUAGES if not isinstance(node.get(lang), str)
-               or not node[lang].strip()]
+    missing = [
+        lang for lang in LANGUAGES if not isinstance(node.get(lang), str) or not node[lang].strip()
+    ]
     if missing:
         raise TourError(f"{where}: text missing for {', '.join(missing)}")
     return {lang: node[lang].strip() for lang in LANGUAGES}
@@ -128,13 +145,21 @@ def _step(number: int, node: Any, where: str) -> Step:
         if not isinstance(raw, dict) or set(raw) - {"type", "press"}:
             raise TourError(f"{where}: auto takes type and press")
         press = raw.get("press", [])
-        if not isinstance(raw.get("type", ""), str) or not isinstance(press, list) or not all(
-            isinstance(k, str) and k for k in press
+        if (
+            not isinstance(raw.get("type", ""), str)
+            or not isinstance(press, list)
+            or not all(isinstance(k, str) and k for k in press)
         ):
             raise TourError(f"{where}: auto.type is text, auto.press a list of key names")
         auto = Auto(raw.get("type", ""), tuple(press))
-    return Step(number, node["screen"].strip(), node["target"].strip(),
-                _texts(node.get("text"), f"{where} text"), wait, auto)
+    return Step(
+        number,
+        node["screen"].strip(),
+        node["target"].strip(),
+        _texts(node.get("text"), f"{where} text"),
+        wait,
+        auto,
+    )
 
 
 def load_tour(path: Path) -> Tour:
@@ -211,8 +236,11 @@ def check_tour(tour: Tour) -> list[str]:
         keys = binding_keys(screen_class)
         wanted = list(step.auto.press) + ([step.wait.key] if step.wait and step.wait.key else [])
         for key in wanted:
-            if key not in keys and key not in WIDGET_KEYS and not (len(key) == 1
-                                                                   and key.isprintable()):
+            if (
+                key not in keys
+                and key not in WIDGET_KEYS
+                and not (len(key) == 1 and key.isprintable())
+            ):
                 problems.append(f"{where}: key {key!r} is not bound on {step.screen_name}")
         if step.wait and step.wait.screen:
             try:

@@ -21,14 +21,18 @@ TOUR_COMMANDS = ("next", "back", "pause", "quit")
 
 class TourHost(App[None]):
     BINDINGS = [
-        Binding("ctrl+n", "tour('next')", "tour.keys.next", id="tour.next", show=False,
-                priority=True),
-        Binding("ctrl+b", "tour('back')", "tour.keys.back", id="tour.back", show=False,
-                priority=True),
-        Binding("ctrl+t", "tour('pause')", "tour.keys.pause", id="tour.pause", show=False,
-                priority=True),
-        Binding("ctrl+g", "tour('quit')", "tour.keys.quit", id="tour.quit", show=False,
-                priority=True),
+        Binding(
+            "ctrl+n", "tour('next')", "tour.keys.next", id="tour.next", show=False, priority=True
+        ),
+        Binding(
+            "ctrl+b", "tour('back')", "tour.keys.back", id="tour.back", show=False, priority=True
+        ),
+        Binding(
+            "ctrl+t", "tour('pause')", "tour.keys.pause", id="tour.pause", show=False, priority=True
+        ),
+        Binding(
+            "ctrl+g", "tour('quit')", "tour.keys.quit", id="tour.quit", show=False, priority=True
+        ),
     ]
 
     tour: TourRunner | None = None

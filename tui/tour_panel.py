@@ -26,8 +26,17 @@ class TourPanel(Static):
     .{HIGHLIGHT} {{ outline: heavy $warning; text-style: bold reverse; }}
     """
 
-    def show_step(self, title: str, number: int, total: int, text: str, *, state: str,
-                  auto: bool, paused: bool) -> None:
+    def show_step(
+        self,
+        title: str,
+        number: int,
+        total: int,
+        text: str,
+        *,
+        state: str,
+        auto: bool,
+        paused: bool,
+    ) -> None:
         mode = _("tour.mode.auto") if auto else _("tour.mode.guided")
         if paused:
             mode = _("tour.mode.paused")

@@ -25,8 +25,7 @@ SPEEDS = {"slow": 3.0, "normal": 1.5, "fast": 0.6}
 """Seconds auto-play spends on a step before acting."""
 DONE_PAUSE = 0.6
 """How long a finished step stays up (with its tick) before the next one."""
-NAMED_CHARS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b",
-               "backspace": "\x7f"}
+NAMED_CHARS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b", "backspace": "\x7f"}
 MISSING_GRACE = 2.0
 """How long a step's screen may take to show its target before the step is reported broken."""
 
@@ -145,8 +144,9 @@ class TourRunner:
             return wait.key in self._keys
         if wait.screen is not None:
             return type(self.app.screen).__name__ == wait.screen.rpartition(":")[2]
-        field = target if wait.field == step.target else self._find(self.app.screen, wait.field
-                                                                    or "")
+        field = (
+            target if wait.field == step.target else self._find(self.app.screen, wait.field or "")
+        )
         return field is not None and str(getattr(field, "value", "")) == wait.value
 
     def _perform(self, step: Step, target: Widget) -> None:
@@ -196,9 +196,15 @@ class TourRunner:
             return
         self._shown = state
         step = self.step
-        panel.show_step(self.tour.title_now(), step.number, len(self.tour.steps),
-                        step.text_now(), state=self._state(), auto=self.auto,
-                        paused=self.paused)
+        panel.show_step(
+            self.tour.title_now(),
+            step.number,
+            len(self.tour.steps),
+            step.text_now(),
+            state=self._state(),
+            auto=self.auto,
+            paused=self.paused,
+        )
         panel.place(target)
 
     def _finish(self) -> None:

@@ -43,8 +43,19 @@ def start_sandbox_server(sandbox: Path, timeout: float = 60.0) -> tuple[subproce
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "branchdesk", "serve", "--demo", "--data", str(sandbox),
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "branchdesk",
+            "serve",
+            "--demo",
+            "--data",
+            str(sandbox),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,8 +83,10 @@ def run_web(args: Namespace) -> int:
         try:
             reset_store(sandbox)
         except StoreLocked as exc:
-            print(f"branchdesk web: the sandbox {exc.path} is in use by another process.",
-                  file=sys.stderr)
+            print(
+                f"branchdesk web: the sandbox {exc.path} is in use by another process.",
+                file=sys.stderr,
+            )
             return 1
     try:
         backend, api_url = start_sandbox_server(sandbox)
@@ -83,11 +96,15 @@ def run_web(args: Namespace) -> int:
     from branchdesk.tui.demo_reader import start_virtual_sim
 
     sim, _reader = start_virtual_sim()
-    print(f"branchdesk web: http://{args.host}:{args.port}  (sandbox backend {api_url}; "
-          "Ctrl+C stops)", flush=True)
+    print(
+        f"branchdesk web: http://{args.host}:{args.port}  (sandbox backend {api_url}; "
+        "Ctrl+C stops)",
+        flush=True,
+    )
     try:
-        Server(tab_command(args, api_url), host=args.host, port=args.port,
-               title="branchdesk").serve()
+        Server(
+            tab_command(args, api_url), host=args.host, port=args.port, title="branchdesk"
+        ).serve()
     finally:
         if sim is not None:
             sim.close()

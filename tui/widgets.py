@@ -48,8 +48,9 @@ class AppHeader(Static):
         if app.demo:
             right.append(_("header.demo"))
         if app.backend_label:
-            right.append(_("header.backend_local") if app.backend_label == "local"
-                         else app.backend_label)
+            right.append(
+                _("header.backend_local") if app.backend_label == "local" else app.backend_label
+            )
         if app.online is True:
             right.append(_("header.online"))
         elif app.online is False:

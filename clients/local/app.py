@@ -44,7 +44,7 @@ def create_app(backend: Backend) -> FastAPI:
         title="branchdesk API",
         version=__version__,
         description="The HTTP contract between branchdesk and its backends. "
-        "Errors are {\"error\": {\"code\", \"message\", \"details\"}}; every state-changing "
+        'Errors are {"error": {"code", "message", "details"}}; every state-changing '
         "request under /v1 (except POST /v1/sessions) needs an Idempotency-Key header.",
     )
     app.state.backend = backend

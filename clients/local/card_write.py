@@ -47,7 +47,7 @@ register_messages(
         "write_script_missing": {
             "zh-CN": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
             "en": "There is no write script for this card: load the card data file into "
-                  "the database first.",
+            "the database first.",
         },
         "card_not_blank": {
             "zh-CN": "请更换白卡!",
@@ -56,7 +56,7 @@ register_messages(
         "card_adm_rejected": {
             "zh-CN": "该卡写卡密钥校验未通过,请勿再写此卡。请更换白卡!",
             "en": "This card refused its ADM key; do not write it again. Please use another "
-                  "blank card.",
+            "blank card.",
         },
         "card_write_same_card": {
             "zh-CN": "写卡中断的是卡号 …{tail} 的卡,请重新插入同一张卡再写",
@@ -75,7 +75,9 @@ register_messages(
             "en": "The customer details are not valid; check the marked fields",
         },
         "number_not_found": {
-            "zh-CN": "号码 {msisdn} 不在号池中", "en": "Number {msisdn} is not in the pool"},
+            "zh-CN": "号码 {msisdn} 不在号池中",
+            "en": "Number {msisdn} is not in the pool",
+        },
         "number_taken": {
             "zh-CN": "号码 {msisdn} 已被占用,请另选号码",
             "en": "Number {msisdn} is already taken; choose another",
@@ -151,19 +153,25 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
     package = backend.store.get(PACKAGES, order["package_id"]) or {}
     tariff = backend.store.get(TARIFFS, order["tariff_id"]) or {}
     return {
-        "id": order["id"], "state": order["state"], "msisdn": order["msisdn"],
+        "id": order["id"],
+        "state": order["state"],
+        "msisdn": order["msisdn"],
         "customer": {
             "name": customer["name"],
             "id_number": validators.mask_id_number(customer["id_number"]),
             "contact": validators.mask_mobile(customer["contact"]),
         },
-        "package": {k: package.get(k) for k in ("id", "name_zh", "name_en", "monthly_fee",
-                                                 "prepay")},
+        "package": {
+            k: package.get(k) for k in ("id", "name_zh", "name_en", "monthly_fee", "prepay")
+        },
         "tariff": {k: tariff.get(k) for k in ("id", "name_zh", "name_en")},
-        "agent_id": order["agent_id"], "staff_id": order["staff_id"],
-        "iccid": order.get("iccid"), "imsi": order.get("imsi"),
+        "agent_id": order["agent_id"],
+        "staff_id": order["staff_id"],
+        "iccid": order.get("iccid"),
+        "imsi": order.get("imsi"),
         "attempts": order.get("attempts", 0),
-        "created_at": order["created_at"], "updated_at": order["updated_at"],
+        "created_at": order["created_at"],
+        "updated_at": order["updated_at"],
         "activated_at": order.get("activated_at"),
     }
 
@@ -172,8 +180,10 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
 def _customer_problems(name: str, id_number: str, contact: str) -> list[dict[str, str]]:
     problems = []
     checks = (
-        ("name", validators.required_error(name) or (
-            "name_length" if len(name.strip()) > 30 else None)),
+        (
+            "name",
+            validators.required_error(name) or ("name_length" if len(name.strip()) > 30 else None),
+        ),
         ("id_number", validators.id_number_error(id_number)),
         ("contact", validators.mobile_error(contact)),
     )
@@ -184,8 +194,15 @@ def _customer_problems(name: str, id_number: str, contact: str) -> list[dict[str
 
 
 def create_order(
-    backend: Backend, staff: Staff, *, name: str, id_number: str, contact: str,
-    msisdn: str, package_id: str, tariff_id: str,
+    backend: Backend,
+    staff: Staff,
+    *,
+    name: str,
+    id_number: str,
+    contact: str,
+    msisdn: str,
+    package_id: str,
+    tariff_id: str,
 ) -> dict[str, Any]:
     agent_id = agent_of(backend, staff)
     dept = sim_stock.require_dept(staff)
@@ -205,17 +222,34 @@ def create_order(
     with backend.store.transaction() as txn:
         order_id = f"KH{txn.next_id(ORDERS):08d}"
         order = {
-            "id": order_id, "state": "reserved", "staff_id": staff.id, "agent_id": agent_id,
-            "dept_id": dept, "msisdn": msisdn, "package_id": package_id,
-            "tariff_id": tariff_id, "iccid": None, "imsi": None, "attempts": 0,
-            "customer": {"name": name.strip(), "id_number": id_number.strip().upper(),
-                         "contact": contact.strip()},
-            "created_at": at, "updated_at": at,
+            "id": order_id,
+            "state": "reserved",
+            "staff_id": staff.id,
+            "agent_id": agent_id,
+            "dept_id": dept,
+            "msisdn": msisdn,
+            "package_id": package_id,
+            "tariff_id": tariff_id,
+            "iccid": None,
+            "imsi": None,
+            "attempts": 0,
+            "customer": {
+                "name": name.strip(),
+                "id_number": id_number.strip().upper(),
+                "contact": contact.strip(),
+            },
+            "created_at": at,
+            "updated_at": at,
         }
         txn.put(ORDERS, order_id, order)
         txn.put(NUMBERS, msisdn, {**number, "state": "reserved", "order_id": order_id})
-        audit.record(txn, "card_write.order_create", order_id, at,
-                     {"msisdn": msisdn, "package": package_id, "tariff": tariff_id})
+        audit.record(
+            txn,
+            "card_write.order_create",
+            order_id,
+            at,
+            {"msisdn": msisdn, "package": package_id, "tariff": tariff_id},
+        )
     return public(backend, order)
 
 
@@ -229,13 +263,17 @@ def bind_card(backend: Backend, staff: Staff, order_id: str, iccid: str) -> dict
     order = get_order(backend, staff, order_id)
     _require_state(order, "reserved", "card_bound", "write_interrupted")
     if order["state"] == "write_interrupted" and iccid != order["iccid"]:
-        raise DomainError(409, "card_write_same_card", details={"iccid": order["iccid"]},
-                          tail=order["iccid"][-4:])
+        raise DomainError(
+            409, "card_write_same_card", details={"iccid": order["iccid"]}, tail=order["iccid"][-4:]
+        )
     card = sim_stock.card_at_agent(backend, iccid, order["agent_id"])
     if card["dept_id"] != order["dept_id"]:
         raise DomainError(403, "sim_wrong_department", dept=card["dept_id"], own=order["dept_id"])
-    others = [o for o in backend.store.lookup(ORDERS, "iccid", iccid)
-              if o["id"] != order_id and o["state"] in OPEN_STATES]
+    others = [
+        o
+        for o in backend.store.lookup(ORDERS, "iccid", iccid)
+        if o["id"] != order_id and o["state"] in OPEN_STATES
+    ]
     if others:
         raise DomainError(409, "card_in_use", iccid=iccid)
     interrupted_here = card["state"] == "write_interrupted" and order.get("iccid") == iccid
@@ -249,11 +287,22 @@ def bind_card(backend: Backend, staff: Staff, order_id: str, iccid: str) -> dict
     at = backend.now_iso()
     with backend.store.transaction() as txn:
         imsi = order.get("imsi") or _allocate_imsi(txn)
-        bound = {**order, "state": "card_bound", "iccid": iccid, "imsi": imsi,
-                 "attempts": order.get("attempts", 0) + 1, "updated_at": at}
+        bound = {
+            **order,
+            "state": "card_bound",
+            "iccid": iccid,
+            "imsi": imsi,
+            "attempts": order.get("attempts", 0) + 1,
+            "updated_at": at,
+        }
         txn.put(ORDERS, order_id, bound)
-        audit.record(txn, "card_write.script_issued", order_id, at,
-                     {"iccid": iccid, "imsi": imsi, "attempt": bound["attempts"]})
+        audit.record(
+            txn,
+            "card_write.script_issued",
+            order_id,
+            at,
+            {"iccid": iccid, "imsi": imsi, "attempt": bound["attempts"]},
+        )
     return public(backend, bound)
 
 
@@ -271,13 +320,24 @@ def write_script(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any
     data = backend.store.get(CARD_DATA, order["iccid"])
     if data is None:
         raise DomainError(409, "write_script_missing", details={"iccid": order["iccid"]})
-    return {"order_id": order_id, "iccid": order["iccid"], "imsi": order["imsi"],
-            "msisdn": "+86" + order["msisdn"], "spn": SPN,
-            "ki": data["ki"], "opc": data["opc"], "adm": data["adm"]}
+    return {
+        "order_id": order_id,
+        "iccid": order["iccid"],
+        "imsi": order["imsi"],
+        "msisdn": "+86" + order["msisdn"],
+        "spn": SPN,
+        "ki": data["ki"],
+        "opc": data["opc"],
+        "adm": data["adm"],
+    }
 
 
 def report_write_failure(
-    backend: Backend, staff: Staff, order_id: str, outcome: str, tries_left: int | None,
+    backend: Backend,
+    staff: Staff,
+    order_id: str,
+    outcome: str,
+    tries_left: int | None,
 ) -> dict[str, Any]:
     """What happened to a write that did not finish (the app reports it, then tells staff)."""
     order = get_order(backend, staff, order_id)
@@ -289,9 +349,15 @@ def report_write_failure(
     with backend.store.transaction() as txn:
         if outcome == "interrupted":
             if not partly_written:
-                sim_stock.transition(backend, staff, iccid, state="write_interrupted",
-                                     action="write_fail", agent_id=order["agent_id"],
-                                     details={"order_id": order_id})
+                sim_stock.transition(
+                    backend,
+                    staff,
+                    iccid,
+                    state="write_interrupted",
+                    action="write_fail",
+                    agent_id=order["agent_id"],
+                    details={"order_id": order_id},
+                )
             updated = {**order, "state": "write_interrupted", "updated_at": at}
         elif partly_written:
             # Nothing more was written this time, but an earlier attempt left keys behind.
@@ -301,27 +367,43 @@ def report_write_failure(
         if outcome == "adm_rejected":
             data = backend.store.get(CARD_DATA, iccid)
             if data is not None:
-                txn.put(CARD_DATA, iccid, {**data, "adm_rejected": at,
-                                           "adm_tries_left": tries_left})
+                txn.put(
+                    CARD_DATA, iccid, {**data, "adm_rejected": at, "adm_tries_left": tries_left}
+                )
         txn.put(ORDERS, order_id, updated)
-        audit.record(txn, f"card_write.{outcome}", order_id, at,
-                     {"iccid": iccid, "tries_left": tries_left})
+        audit.record(
+            txn, f"card_write.{outcome}", order_id, at, {"iccid": iccid, "tries_left": tries_left}
+        )
     return public(backend, updated)
 
 
 def record_written(
-    backend: Backend, staff: Staff, order_id: str, iccid: str, imsi: str,
+    backend: Backend,
+    staff: Staff,
+    order_id: str,
+    iccid: str,
+    imsi: str,
 ) -> dict[str, Any]:
     """The app wrote the card and read back ``iccid`` and ``imsi``; the server compares."""
     order = get_order(backend, staff, order_id)
     _require_state(order, "card_bound")
     if iccid != order["iccid"] or imsi != order["imsi"]:
-        raise DomainError(409, "card_write_verify_mismatch",
-                          details={"iccid": iccid == order["iccid"], "imsi": imsi == order["imsi"]})
+        raise DomainError(
+            409,
+            "card_write_verify_mismatch",
+            details={"iccid": iccid == order["iccid"], "imsi": imsi == order["imsi"]},
+        )
     at = backend.now_iso()
     with backend.store.transaction() as txn:
-        sim_stock.transition(backend, staff, iccid, state="written", action="write",
-                             agent_id=order["agent_id"], details={"order_id": order_id})
+        sim_stock.transition(
+            backend,
+            staff,
+            iccid,
+            state="written",
+            action="write",
+            agent_id=order["agent_id"],
+            details={"order_id": order_id},
+        )
         updated = {**order, "state": "written", "written_at": at, "updated_at": at}
         txn.put(ORDERS, order_id, updated)
         audit.record(txn, "card_write.written", order_id, at, {"iccid": iccid, "imsi": imsi})
@@ -334,16 +416,36 @@ def confirm(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
     _require_state(order, "written")
     at = backend.now_iso()
     with backend.store.transaction() as txn:
-        sim_stock.transition(backend, staff, order["iccid"], state="activated",
-                             action="activate", agent_id=order["agent_id"],
-                             details={"order_id": order_id, "msisdn": order["msisdn"]})
+        sim_stock.transition(
+            backend,
+            staff,
+            order["iccid"],
+            state="activated",
+            action="activate",
+            agent_id=order["agent_id"],
+            details={"order_id": order_id, "msisdn": order["msisdn"]},
+        )
         number = txn.get(NUMBERS, order["msisdn"]) or {"msisdn": order["msisdn"]}
-        txn.put(NUMBERS, order["msisdn"], {**number, "state": "active", "order_id": order_id,
-                                           "iccid": order["iccid"], "imsi": order["imsi"]})
+        txn.put(
+            NUMBERS,
+            order["msisdn"],
+            {
+                **number,
+                "state": "active",
+                "order_id": order_id,
+                "iccid": order["iccid"],
+                "imsi": order["imsi"],
+            },
+        )
         updated = {**order, "state": "activated", "activated_at": at, "updated_at": at}
         txn.put(ORDERS, order_id, updated)
-        audit.record(txn, "card_write.activate", order_id, at,
-                     {"iccid": order["iccid"], "msisdn": order["msisdn"]})
+        audit.record(
+            txn,
+            "card_write.activate",
+            order_id,
+            at,
+            {"iccid": order["iccid"], "msisdn": order["msisdn"]},
+        )
     return public(backend, updated)
 
 
@@ -356,8 +458,15 @@ def cancel(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
         iccid = order.get("iccid")
         card = backend.store.get(sim_stock.CARDS, iccid) if iccid else None
         if card is not None and card["state"] == "write_interrupted":
-            sim_stock.transition(backend, staff, iccid, state="picked_up", action="write_reset",
-                                 agent_id=order["agent_id"], details={"order_id": order_id})
+            sim_stock.transition(
+                backend,
+                staff,
+                iccid,
+                state="picked_up",
+                action="write_reset",
+                agent_id=order["agent_id"],
+                details={"order_id": order_id},
+            )
         number = txn.get(NUMBERS, order["msisdn"])
         if number is not None:
             txn.put(NUMBERS, order["msisdn"], {**number, "state": "free", "order_id": None})

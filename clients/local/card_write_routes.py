@@ -14,6 +14,7 @@ router = APIRouter(tags=["card-write"])
 ROLES = ("clerk",)
 PREFIX = "/v1/card-write"
 
+
 class PackageOut(BaseModel):
     id: str
     name_zh: str
@@ -70,8 +71,9 @@ class OrderTariffOut(BaseModel):
 
 class OrderOut(BaseModel):
     id: str
-    state: Literal["reserved", "card_bound", "write_interrupted", "written", "activated",
-                   "cancelled"]
+    state: Literal[
+        "reserved", "card_bound", "write_interrupted", "written", "activated", "cancelled"
+    ]
     msisdn: str
     customer: CustomerOut
     package: OrderPackageOut
@@ -129,19 +131,25 @@ async def numbers(
 
 @router.get(f"{PREFIX}/orders", response_model=list[OrderOut])
 async def orders(
-    request: Request, open_only: bool = Query(True, alias="open"),
+    request: Request,
+    open_only: bool = Query(True, alias="open"),
     staff: Staff = auth.require(*ROLES),
 ) -> Any:
     return card_write.list_orders(auth.get_backend(request), staff, open_only)
 
 
 @router.post(f"{PREFIX}/orders", status_code=201, response_model=OrderOut)
-async def create_order(body: OrderIn, request: Request, staff: Staff = auth.require(*ROLES)
-                       ) -> Any:
+async def create_order(body: OrderIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
     return card_write.create_order(
-        auth.get_backend(request), staff, name=body.customer.name,
-        id_number=body.customer.id_number, contact=body.customer.contact, msisdn=body.msisdn,
-        package_id=body.package_id, tariff_id=body.tariff_id)
+        auth.get_backend(request),
+        staff,
+        name=body.customer.name,
+        id_number=body.customer.id_number,
+        contact=body.customer.contact,
+        msisdn=body.msisdn,
+        package_id=body.package_id,
+        tariff_id=body.tariff_id,
+    )
 
 
 @router.get(f"{PREFIX}/orders/{{order_id}}", response_model=OrderOut)
@@ -151,16 +159,18 @@ async def order(order_id: str, request: Request, staff: Staff = auth.require(*RO
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/card", response_model=OrderOut)
-async def bind_card(order_id: str, body: CardIn, request: Request,
-                    staff: Staff = auth.require(*ROLES)) -> Any:
+async def bind_card(
+    order_id: str, body: CardIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
     """Read card: bind the blank card in the reader; 409 ``write_script_missing`` when the
     card data file has no entry for it, ``card_not_blank`` when it is not a blank card."""
     return card_write.bind_card(auth.get_backend(request), staff, order_id, body.iccid)
 
 
 @router.get(f"{PREFIX}/orders/{{order_id}}/script", response_model=ScriptOut)
-async def script(order_id: str, request: Request, response: Response,
-                 staff: Staff = auth.require(*ROLES)) -> Any:
+async def script(
+    order_id: str, request: Request, response: Response, staff: Staff = auth.require(*ROLES)
+) -> Any:
     """The write script with the card's secrets: only for the clerk who owns the order, only
     while a card is bound. Never cached; never kept for idempotent replay (a GET)."""
     response.headers["Cache-Control"] = "no-store"
@@ -168,17 +178,21 @@ async def script(order_id: str, request: Request, response: Response,
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/failure", response_model=OrderOut)
-async def failure(order_id: str, body: FailureIn, request: Request,
-                  staff: Staff = auth.require(*ROLES)) -> Any:
-    return card_write.report_write_failure(auth.get_backend(request), staff, order_id,
-                                           body.outcome, body.tries_left)
+async def failure(
+    order_id: str, body: FailureIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    return card_write.report_write_failure(
+        auth.get_backend(request), staff, order_id, body.outcome, body.tries_left
+    )
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/written", response_model=OrderOut)
-async def written(order_id: str, body: WrittenIn, request: Request,
-                  staff: Staff = auth.require(*ROLES)) -> Any:
-    return card_write.record_written(auth.get_backend(request), staff, order_id, body.iccid,
-                                     body.imsi)
+async def written(
+    order_id: str, body: WrittenIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    return card_write.record_written(
+        auth.get_backend(request), staff, order_id, body.iccid, body.imsi
+    )
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/confirm", response_model=OrderOut)

@@ -22,9 +22,7 @@ def register_messages(catalog: dict[str, dict[str, str]]) -> None:
 class DomainError(Exception):
     """A refusal by the rules: HTTP ``status``, stable ``code``, message parameters."""
 
-    def __init__(
-        self, status: int, code: str, details: Any = None, **params: Any
-    ) -> None:
+    def __init__(self, status: int, code: str, details: Any = None, **params: Any) -> None:
         super().__init__(code)
         self.status = status
         self.code = code

@@ -37,9 +37,7 @@ class _Rollback(Exception):
 
 
 class IdempotencyMiddleware:
-    def __init__(
-        self, app: ASGIApp, backend: Backend, exempt: frozenset[tuple[str, str]]
-    ) -> None:
+    def __init__(self, app: ASGIApp, backend: Backend, exempt: frozenset[tuple[str, str]]) -> None:
         self.app = app
         self.backend = backend
         self.exempt = exempt
@@ -120,8 +118,9 @@ class IdempotencyMiddleware:
             return True
         replay_headers = [(k.encode(), v.encode()) for k, v in record["headers"]]
         replay_headers.append((REPLAY_HEADER, b"true"))
-        await send({"type": "http.response.start", "status": record["status"],
-                    "headers": replay_headers})
+        await send(
+            {"type": "http.response.start", "status": record["status"], "headers": replay_headers}
+        )
         await send({"type": "http.response.body", "body": record["body"].encode("utf-8")})
         return True
 

@@ -51,7 +51,7 @@ register_messages(
         "installment_job_not_registered": {
             "zh-CN": "绑定失败:工号 {job_no} 未登记,请联系当地业务联系人登记工号后再绑定。",
             "en": "Binding failed: job number {job_no} is not registered; ask your local "
-                  "business contact to register it, then bind again.",
+            "business contact to register it, then bind again.",
         },
         "installment_job_taken": {
             "zh-CN": "工号 {job_no} 已被其他账号绑定。",
@@ -88,7 +88,7 @@ register_messages(
         "installment_qr_used_up": {
             "zh-CN": "该二维码已服务 {quota} 位客户,请营业员重新生成。",
             "en": "This QR code has already admitted {quota} customers; ask the clerk for a "
-                  "new one.",
+            "new one.",
         },
         "installment_sms_unavailable": {
             "zh-CN": "短信通道不可用,无法发送验证码。",
@@ -158,8 +158,9 @@ def request_code(
     id_number = id_number.strip().upper()
     problems = registration_problems(job_no, name, id_number, mobile)
     if problems:
-        raise DomainError(422, "installment_field_invalid", details=problems,
-                          fields=", ".join(problems))
+        raise DomainError(
+            422, "installment_field_invalid", details=problems, fields=", ".join(problems)
+        )
     if job_no != mobile:
         raise DomainError(422, "installment_job_not_mobile", details={"job_no": "job_not_mobile"})
     if not backend.settings.sandbox:
@@ -170,7 +171,7 @@ def request_code(
         if current is not None and current["state"] == "bound":
             raise DomainError(409, "installment_already_bound", job_no=current["job_no"])
         key = _server_key(txn)
-        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         expires = now + timedelta(seconds=setting(backend, "bind_code_ttl_seconds"))
         nonce = secrets.token_hex(8)
         doc = {
@@ -190,8 +191,10 @@ def request_code(
         txn.put(CLERKS, staff.id, doc)
         audit.record(txn, "installment.clerk_code", staff.id, iso(now), {"job_no": job_no})
         minutes = max(1, int(setting(backend, "bind_code_ttl_seconds")) // 60)
-        text = (f"【中移金服】营业员绑定验证码 {code},工号 {job_no},{minutes} 分钟内有效。"
-                "请勿告诉他人。")
+        text = (
+            f"【中移金服】营业员绑定验证码 {code},工号 {job_no},{minutes} 分钟内有效。"
+            "请勿告诉他人。"
+        )
         at, purpose = iso(now), f"installment_clerk:{staff.id}"
         txn.after_commit.append(lambda: backend.sms.send(mobile, text, at, purpose))
     return clerk_view(doc, backend.store)
@@ -210,36 +213,61 @@ def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
         raise DomainError(410, "installment_code_dead")
     key_doc = store.get("_meta", QR_KEY_DOC)
     code = (code or "").strip()
-    ok = key_doc is not None and len(code) == CODE_DIGITS and code.isdigit() and \
-        hmac.compare_digest(
-            _code_mac(bytes.fromhex(key_doc["key"]), staff.id, doc["code_nonce"], doc["job_no"],
-                      code), doc["code_mac"])
+    ok = (
+        key_doc is not None
+        and len(code) == CODE_DIGITS
+        and code.isdigit()
+        and hmac.compare_digest(
+            _code_mac(
+                bytes.fromhex(key_doc["key"]), staff.id, doc["code_nonce"], doc["job_no"], code
+            ),
+            doc["code_mac"],
+        )
+    )
     if not ok:
         tries = doc["code_tries"] + 1
         max_tries = int(setting(backend, "bind_code_max_tries"))
         dead = tries >= max_tries
         # A failed try must outlive the refused request, whose transaction rolls back.
-        _commit_apart(backend, CLERKS, staff.id, {
-            **doc, "code_tries": tries, **({"code_mac": None} if dead else {})
-        }, "installment.clerk_code_wrong", {"tries": tries})
+        _commit_apart(
+            backend,
+            CLERKS,
+            staff.id,
+            {**doc, "code_tries": tries, **({"code_mac": None} if dead else {})},
+            "installment.clerk_code_wrong",
+            {"tries": tries},
+        )
         if dead:
             raise DomainError(410, "installment_code_dead")
         left = max_tries - tries
-        raise DomainError(422, "installment_code_invalid", details={"tries_left": left},
-                          left=left)
+        raise DomainError(422, "installment_code_invalid", details={"tries_left": left}, left=left)
     with store.transaction() as txn:
         merchant = _merchant_for_job(txn, doc["job_no"])
         if merchant is None:
-            raise DomainError(409, "installment_job_not_registered",
-                              details={"job_no": doc["job_no"]}, job_no=doc["job_no"])
+            raise DomainError(
+                409,
+                "installment_job_not_registered",
+                details={"job_no": doc["job_no"]},
+                job_no=doc["job_no"],
+            )
         for other in txn.store.lookup(CLERKS, "job_no", doc["job_no"]):
             if other["staff_id"] != staff.id and other["state"] == "bound":
                 raise DomainError(409, "installment_job_taken", job_no=doc["job_no"])
-        bound = {**doc, "state": "bound", "merchant_id": merchant["id"], "bound_at": iso(now),
-                 "code_mac": None}
+        bound = {
+            **doc,
+            "state": "bound",
+            "merchant_id": merchant["id"],
+            "bound_at": iso(now),
+            "code_mac": None,
+        }
         txn.put(CLERKS, staff.id, bound)
-        audit.record(txn, "installment.clerk_bound", staff.id, iso(now),
-                     {"job_no": doc["job_no"], "merchant_id": merchant["id"]})
+        audit.record(
+            txn,
+            "installment.clerk_bound",
+            staff.id,
+            iso(now),
+            {"job_no": doc["job_no"], "merchant_id": merchant["id"]},
+        )
     return clerk_view(bound, store)
 
 
@@ -262,8 +290,9 @@ def _code_mac(key: bytes, staff_id: str, nonce: str, job_no: str, code: str) -> 
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _commit_apart(backend: Backend, table: str, key: str, doc: Doc, action: str,
-                  details: dict[str, Any]) -> None:
+def _commit_apart(
+    backend: Backend, table: str, key: str, doc: Doc, action: str, details: dict[str, Any]
+) -> None:
     ctx = context.get()
     actor, idem = ctx.staff_id, ctx.idempotency_key
 
@@ -350,8 +379,9 @@ def issue_qr(backend: Backend, staff: Staff) -> dict[str, Any]:
             "admitted": [],
         }
         txn.put(QR_CODES, code_id, doc)
-        audit.record(txn, "installment.qr_issued", code_id, iso(now),
-                     {"merchant_id": clerk["merchant_id"]})
+        audit.record(
+            txn, "installment.qr_issued", code_id, iso(now), {"merchant_id": clerk["merchant_id"]}
+        )
     return qr_view(doc, backend)
 
 
@@ -375,11 +405,16 @@ def admit(txn: Transaction, backend: Backend, token: str, application_id: str) -
     now = backend.settings.now()
     expires = parse_time(doc["expires_at"])
     if now >= expires:
-        raise DomainError(410, "installment_qr_expired", details={"expired_at": doc["expires_at"]},
-                          at=local_minute(expires))
+        raise DomainError(
+            410,
+            "installment_qr_expired",
+            details={"expired_at": doc["expires_at"]},
+            at=local_minute(expires),
+        )
     if len(doc["admitted"]) >= doc["quota"]:
-        raise DomainError(409, "installment_qr_used_up", details={"quota": doc["quota"]},
-                          quota=doc["quota"])
+        raise DomainError(
+            409, "installment_qr_used_up", details={"quota": doc["quota"]}, quota=doc["quota"]
+        )
     updated = {**doc, "admitted": [*doc["admitted"], application_id]}
     txn.put(QR_CODES, doc["id"], updated)
     return updated
@@ -395,14 +430,27 @@ DEMO_BOUND_CLERK = ("ic-demo", "13985900002", "杨秀英", "MER001")
 
 def seed_merchants(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     for merchant_id, name, jobs in DEMO_MERCHANTS:
-        txn.put(MERCHANTS, merchant_id, {"id": merchant_id, "name": name,
-                                         "registered_jobs": list(jobs)})
+        txn.put(
+            MERCHANTS, merchant_id, {"id": merchant_id, "name": name, "registered_jobs": list(jobs)}
+        )
     staff_id, job_no, name, merchant_id = DEMO_BOUND_CLERK
     first17 = "52230119900101" + f"{rng.randrange(1000):03d}"
-    txn.put(CLERKS, staff_id, {
-        "staff_id": staff_id, "state": "bound", "job_no": job_no, "name": name,
-        "id_number": first17 + validators.id_check_char(first17), "mobile": job_no,
-        "merchant_id": merchant_id, "code_nonce": None, "code_mac": None,
-        "code_expires_at": None, "code_tries": 0, "created_at": backend.now_iso(),
-        "bound_at": backend.now_iso(),
-    })
+    txn.put(
+        CLERKS,
+        staff_id,
+        {
+            "staff_id": staff_id,
+            "state": "bound",
+            "job_no": job_no,
+            "name": name,
+            "id_number": first17 + validators.id_check_char(first17),
+            "mobile": job_no,
+            "merchant_id": merchant_id,
+            "code_nonce": None,
+            "code_mac": None,
+            "code_expires_at": None,
+            "code_tries": 0,
+            "created_at": backend.now_iso(),
+            "bound_at": backend.now_iso(),
+        },
+    )

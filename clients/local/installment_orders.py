@@ -35,8 +35,16 @@ from branchdesk.clients.local.store import Doc, Transaction
 
 APPLICATIONS = "inst_applications"
 STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
-STATUSES = ("in_progress", "in_review", "approved", "refused", "contract_pending",
-            "voucher_pending", "completed", "revoked")
+STATUSES = (
+    "in_progress",
+    "in_review",
+    "approved",
+    "refused",
+    "contract_pending",
+    "voucher_pending",
+    "completed",
+    "revoked",
+)
 CARD_STATES = ("not_started", "verifying", "passed", "failed")
 
 DEFAULTS: dict[str, float] = {
@@ -67,9 +75,9 @@ register_messages(
         },
         "installment_revoke_window_closed": {
             "zh-CN": "订单 {id} 于 {completed} 完成,撤销期限已于 {deadline} 截止"
-                     "(完成后 7 天内可撤销)。",
+            "(完成后 7 天内可撤销)。",
             "en": "Order {id} was completed on {completed}; revocation closed on {deadline} "
-                  "(allowed within 7 days of completion).",
+            "(allowed within 7 days of completion).",
         },
         "installment_bad_date": {
             "zh-CN": "日期格式应为 YYYY-MM-DD。",
@@ -113,21 +121,37 @@ def _rng(backend: Backend, application_id: str, purpose: str) -> random.Random:
 def settle(doc: Doc, now: datetime) -> Doc:
     """The application as it stands at ``now``: reveal what the funder decided meanwhile."""
     out = doc
-    if out["status"] == "in_review" and out.get("review_due_at") \
-            and now >= parse_time(out["review_due_at"]):
+    if (
+        out["status"] == "in_review"
+        and out.get("review_due_at")
+        and now >= parse_time(out["review_due_at"])
+    ):
         if out["review_outcome"] == "refused":
             out = {**out, "status": "refused", "reviewed_at": out["review_due_at"]}
         else:
-            out = {**out, "status": "approved", "step": "contract",
-                   "reviewed_at": out["review_due_at"]}
-    if out["status"] == "approved" and out.get("contract_due_at") \
-            and now >= parse_time(out["contract_due_at"]):
+            out = {
+                **out,
+                "status": "approved",
+                "step": "contract",
+                "reviewed_at": out["review_due_at"],
+            }
+    if (
+        out["status"] == "approved"
+        and out.get("contract_due_at")
+        and now >= parse_time(out["contract_due_at"])
+    ):
         out = {**out, "status": "contract_pending"}
-    if out.get("card_verification") == "verifying" and out.get("card_verify_due_at") \
-            and now >= parse_time(out["card_verify_due_at"]):
+    if (
+        out.get("card_verification") == "verifying"
+        and out.get("card_verify_due_at")
+        and now >= parse_time(out["card_verify_due_at"])
+    ):
         result = out.get("card_outcome") or "passed"
-        out = {**out, "card_verification": result,
-               "payment_received_at": out["card_verify_due_at"] if result == "passed" else None}
+        out = {
+            **out,
+            "card_verification": result,
+            "payment_received_at": out["card_verify_due_at"] if result == "passed" else None,
+        }
     return out
 
 
@@ -162,7 +186,8 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
         "submitted_at": doc.get("submitted_at"),
         "reviewed_at": doc.get("reviewed_at"),
         "review_seconds": review_seconds,
-        "likely_refused": doc["status"] == "in_review" and review_seconds is not None
+        "likely_refused": doc["status"] == "in_review"
+        and review_seconds is not None
         and review_seconds > setting(backend, "review_warn_seconds"),
         "completed_at": completed,
         "revoke_until": revoke_until,
@@ -175,8 +200,14 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
 
 
 # -- applications -----------------------------------------------------------------------------
-def create_application(txn: Transaction, backend: Backend, qr: Doc, application_id: str,
-                       customer_name: str, customer_mobile: str) -> Doc:
+def create_application(
+    txn: Transaction,
+    backend: Backend,
+    qr: Doc,
+    application_id: str,
+    customer_name: str,
+    customer_mobile: str,
+) -> Doc:
     now = iso(backend.settings.now())
     doc = {
         "id": application_id,
@@ -204,50 +235,83 @@ def load(txn: Transaction, backend: Backend, application_id: str) -> Doc:
     return settle(doc, backend.settings.now())
 
 
-def advance(txn: Transaction, backend: Backend, application_id: str,
-            choices: dict[str, Any]) -> Doc:
+def advance(
+    txn: Transaction, backend: Backend, application_id: str, choices: dict[str, Any]
+) -> Doc:
     """The customer takes the next step of the app (the simulated side calls this)."""
     doc = load(txn, backend, application_id)
     now = backend.settings.now()
     step, status = doc["step"], doc["status"]
     if status == "in_progress" and step == "select_product":
         product = choices.get("product") or {
-            "package": "畅享套餐 128元", "term_months": 12, "brand": "华为",
-            "model": "nova 12", "down_payment": "0.00", "price": "2999.00",
+            "package": "畅享套餐 128元",
+            "term_months": 12,
+            "brand": "华为",
+            "model": "nova 12",
+            "down_payment": "0.00",
+            "price": "2999.00",
         }
         doc = {**doc, "product": product, "step": "identity"}
     elif status == "in_progress" and step == "identity":
-        addons = {"life_insurance": bool(choices.get("life_insurance")),
-                  "flexible_repayment": bool(choices.get("flexible_repayment"))}
+        addons = {
+            "life_insurance": bool(choices.get("life_insurance")),
+            "flexible_repayment": bool(choices.get("flexible_repayment")),
+        }
         doc = {**doc, "addons": addons, "step": "supplementary"}
     elif status == "in_progress" and step == "supplementary":
         rng = _rng(backend, application_id, "review")
         refused = rng.random() < setting(backend, "refusal_rate")
         delay = setting(backend, "refused_delay_seconds" if refused else "review_delay_seconds")
         due = now + timedelta(seconds=delay)
-        doc = {**doc, "status": "in_review", "submitted_at": iso(now),
-               "review_outcome": "refused" if refused else "approved",
-               "review_due_at": iso(due),
-               "contract_due_at": iso(due + timedelta(
-                   seconds=setting(backend, "contract_delay_seconds")))}
+        doc = {
+            **doc,
+            "status": "in_review",
+            "submitted_at": iso(now),
+            "review_outcome": "refused" if refused else "approved",
+            "review_due_at": iso(due),
+            "contract_due_at": iso(
+                due + timedelta(seconds=setting(backend, "contract_delay_seconds"))
+            ),
+        }
     elif status == "contract_pending":
-        doc = {**doc, "status": "voucher_pending", "step": "voucher",
-               "contract_confirmed_at": iso(now)}
+        doc = {
+            **doc,
+            "status": "voucher_pending",
+            "step": "voucher",
+            "contract_confirmed_at": iso(now),
+        }
     elif status == "voucher_pending":
-        failed = _rng(backend, application_id, "card").random() < \
-            setting(backend, "card_failure_rate")
-        doc = {**doc, "status": "completed", "step": "my_applications",
-               "voucher_uploaded_at": iso(now), "completed_at": iso(now),
-               "card_verification": "verifying",
-               "card_outcome": "failed" if failed else "passed",
-               "card_verify_due_at": iso(now + timedelta(
-                   seconds=setting(backend, "card_verify_seconds")))}
+        failed = _rng(backend, application_id, "card").random() < setting(
+            backend, "card_failure_rate"
+        )
+        doc = {
+            **doc,
+            "status": "completed",
+            "step": "my_applications",
+            "voucher_uploaded_at": iso(now),
+            "completed_at": iso(now),
+            "card_verification": "verifying",
+            "card_outcome": "failed" if failed else "passed",
+            "card_verify_due_at": iso(
+                now + timedelta(seconds=setting(backend, "card_verify_seconds"))
+            ),
+        }
     else:
-        raise DomainError(409, "installment_cannot_advance", details={"status": status},
-                          id=application_id, state=_status_word(status))
+        raise DomainError(
+            409,
+            "installment_cannot_advance",
+            details={"status": status},
+            id=application_id,
+            state=_status_word(status),
+        )
     txn.put(APPLICATIONS, application_id, doc)
-    audit.record(txn, "installment.application_step", application_id, iso(now),
-                 {"step": doc["step"], "status": doc["status"]})
+    audit.record(
+        txn,
+        "installment.application_step",
+        application_id,
+        iso(now),
+        {"step": doc["step"], "status": doc["status"]},
+    )
     return doc
 
 
@@ -292,8 +356,9 @@ def _date(value: str | None) -> str | None:
         raise DomainError(422, "installment_bad_date", details={"value": value}) from None
 
 
-def query_orders(backend: Backend, staff: Staff, date_from: str | None, date_to: str | None,
-                 status: str | None) -> list[dict[str, Any]]:
+def query_orders(
+    backend: Backend, staff: Staff, date_from: str | None, date_to: str | None, status: str | None
+) -> list[dict[str, Any]]:
     """Orders of the clerk's merchant (a supervisor's: all) by creation date and status."""
     start, end = _date(date_from), _date(date_to)
     if staff.has("supervisor"):
@@ -320,19 +385,31 @@ def revoke(backend: Backend, staff: Staff, application_id: str, reason: str) -> 
         doc = load(txn, backend, application_id)
         _check_merchant(backend, staff, doc)
         if doc["status"] != "completed":
-            raise DomainError(409, "installment_not_revocable", details={"status": doc["status"]},
-                              id=application_id, state=_status_word(doc["status"]))
+            raise DomainError(
+                409,
+                "installment_not_revocable",
+                details={"status": doc["status"]},
+                id=application_id,
+                state=_status_word(doc["status"]),
+            )
         completed = parse_time(doc["completed_at"])
         deadline = completed + timedelta(days=setting(backend, "revoke_days"))
         if now >= deadline:
-            raise DomainError(409, "installment_revoke_window_closed",
-                              details={"completed_at": doc["completed_at"],
-                                       "revoke_until": iso(deadline)},
-                              id=application_id, completed=local_minute(completed),
-                              deadline=local_minute(deadline))
-        doc = {**doc, "status": "revoked", "revoked_at": iso(now), "revoke_reason": reason,
-               "revoked_by": staff.id}
+            raise DomainError(
+                409,
+                "installment_revoke_window_closed",
+                details={"completed_at": doc["completed_at"], "revoke_until": iso(deadline)},
+                id=application_id,
+                completed=local_minute(completed),
+                deadline=local_minute(deadline),
+            )
+        doc = {
+            **doc,
+            "status": "revoked",
+            "revoked_at": iso(now),
+            "revoke_reason": reason,
+            "revoked_by": staff.id,
+        }
         txn.put(APPLICATIONS, application_id, doc)
-        audit.record(txn, "installment.order_revoked", application_id, iso(now),
-                     {"reason": reason})
+        audit.record(txn, "installment.order_revoked", application_id, iso(now), {"reason": reason})
     return view(doc, backend, now)

@@ -15,10 +15,19 @@ from branchdesk.clients.local.errors import DomainError
 router = APIRouter(tags=["installment"])
 BASE = "/v1/installment"
 
-Status = Literal["in_progress", "in_review", "approved", "refused", "contract_pending",
-                 "voucher_pending", "completed", "revoked"]
-Step = Literal["select_product", "identity", "supplementary", "contract", "voucher",
-               "my_applications"]
+Status = Literal[
+    "in_progress",
+    "in_review",
+    "approved",
+    "refused",
+    "contract_pending",
+    "voucher_pending",
+    "completed",
+    "revoked",
+]
+Step = Literal[
+    "select_product", "identity", "supplementary", "contract", "voucher", "my_applications"
+]
 
 
 class ClerkOut(BaseModel):
@@ -111,22 +120,26 @@ class AdvanceIn(BaseModel):
 
 
 @router.get(f"{BASE}/clerk", response_model=ClerkOut)
-async def get_clerk(request: Request, staff: Staff = auth.require("clerk", "supervisor")
-                    ) -> dict[str, Any]:
+async def get_clerk(
+    request: Request, staff: Staff = auth.require("clerk", "supervisor")
+) -> dict[str, Any]:
     backend = auth.get_backend(request)
     return installment.clerk_view(backend.store.get(installment.CLERKS, staff.id), backend.store)
 
 
 @router.post(f"{BASE}/clerk/code", response_model=ClerkOut)
-async def request_code(body: RegistrationIn, request: Request,
-                       staff: Staff = auth.require("clerk")) -> dict[str, Any]:
-    return installment.request_code(auth.get_backend(request), staff, body.job_no, body.name,
-                                    body.id_number, body.mobile)
+async def request_code(
+    body: RegistrationIn, request: Request, staff: Staff = auth.require("clerk")
+) -> dict[str, Any]:
+    return installment.request_code(
+        auth.get_backend(request), staff, body.job_no, body.name, body.id_number, body.mobile
+    )
 
 
 @router.post(f"{BASE}/clerk/bind", response_model=ClerkOut)
-async def bind(body: BindIn, request: Request, staff: Staff = auth.require("clerk")
-               ) -> dict[str, Any]:
+async def bind(
+    body: BindIn, request: Request, staff: Staff = auth.require("clerk")
+) -> dict[str, Any]:
     return installment.bind(auth.get_backend(request), staff, body.code)
 
 
@@ -144,14 +157,16 @@ async def current_qr(request: Request, staff: Staff = auth.require("clerk")) -> 
 
 
 @router.get(f"{BASE}/applications", response_model=list[ApplicationOut])
-async def applications(request: Request, staff: Staff = auth.require("clerk", "supervisor")
-                       ) -> list[dict[str, Any]]:
+async def applications(
+    request: Request, staff: Staff = auth.require("clerk", "supervisor")
+) -> list[dict[str, Any]]:
     return installment_orders.board(auth.get_backend(request), staff)
 
 
 @router.get(f"{BASE}/applications/{{application_id}}", response_model=ApplicationOut)
-async def application(application_id: str, request: Request,
-                      staff: Staff = auth.require("clerk", "supervisor")) -> dict[str, Any]:
+async def application(
+    application_id: str, request: Request, staff: Staff = auth.require("clerk", "supervisor")
+) -> dict[str, Any]:
     return installment_orders.get_application(auth.get_backend(request), staff, application_id)
 
 
@@ -163,33 +178,49 @@ async def orders(
     status: Status | None = Query(default=None),
     staff: Staff = auth.require("clerk", "supervisor"),
 ) -> list[dict[str, Any]]:
-    return installment_orders.query_orders(auth.get_backend(request), staff, date_from, date_to,
-                                           status)
+    return installment_orders.query_orders(
+        auth.get_backend(request), staff, date_from, date_to, status
+    )
 
 
 @router.post(f"{BASE}/orders/{{application_id}}/revoke", response_model=ApplicationOut)
-async def revoke(application_id: str, body: RevokeIn, request: Request,
-                 staff: Staff = auth.require("clerk", "supervisor")) -> dict[str, Any]:
-    return installment_orders.revoke(auth.get_backend(request), staff, application_id,
-                                     body.reason.strip())
+async def revoke(
+    application_id: str,
+    body: RevokeIn,
+    request: Request,
+    staff: Staff = auth.require("clerk", "supervisor"),
+) -> dict[str, Any]:
+    return installment_orders.revoke(
+        auth.get_backend(request), staff, application_id, body.reason.strip()
+    )
 
 
-@router.post("/v1/sandbox/installment/scans", response_model=ApplicationOut, status_code=201,
-             tags=["sandbox"])
-async def simulated_scan(body: ScanIn, request: Request,
-                         staff: Staff = auth.require("clerk", "supervisor", "trainer")
-                         ) -> dict[str, Any]:
-    return installment_sim.scan(auth.get_backend(request), body.token, body.customer_name,
-                                body.customer_mobile)
+@router.post(
+    "/v1/sandbox/installment/scans",
+    response_model=ApplicationOut,
+    status_code=201,
+    tags=["sandbox"],
+)
+async def simulated_scan(
+    body: ScanIn, request: Request, staff: Staff = auth.require("clerk", "supervisor", "trainer")
+) -> dict[str, Any]:
+    return installment_sim.scan(
+        auth.get_backend(request), body.token, body.customer_name, body.customer_mobile
+    )
 
 
-@router.post("/v1/sandbox/installment/applications/{application_id}/advance",
-             response_model=ApplicationOut, tags=["sandbox"])
-async def simulated_step(application_id: str, body: AdvanceIn, request: Request,
-                         staff: Staff = auth.require("clerk", "supervisor", "trainer")
-                         ) -> dict[str, Any]:
-    choices = {"life_insurance": body.life_insurance,
-               "flexible_repayment": body.flexible_repayment}
+@router.post(
+    "/v1/sandbox/installment/applications/{application_id}/advance",
+    response_model=ApplicationOut,
+    tags=["sandbox"],
+)
+async def simulated_step(
+    application_id: str,
+    body: AdvanceIn,
+    request: Request,
+    staff: Staff = auth.require("clerk", "supervisor", "trainer"),
+) -> dict[str, Any]:
+    choices = {"life_insurance": body.life_insurance, "flexible_repayment": body.flexible_repayment}
     if body.product is not None:
         choices["product"] = body.product.model_dump()
     return installment_sim.step(auth.get_backend(request), application_id, choices)

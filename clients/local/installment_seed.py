@@ -44,33 +44,52 @@ def seed_installment(txn: Transaction, backend: Backend, rng: random.Random) -> 
         created = now - timedelta(minutes=age)
         brand, model, price = PRODUCTS[rng.randrange(len(PRODUCTS))]
         doc: dict[str, object] = {
-            "id": app_id, "qr_id": "Q00000000", "clerk_staff_id": staff_id,
-            "merchant_id": merchant_id, "customer_name": CUSTOMERS[index],
+            "id": app_id,
+            "qr_id": "Q00000000",
+            "clerk_staff_id": staff_id,
+            "merchant_id": merchant_id,
+            "customer_name": CUSTOMERS[index],
             "customer_mobile": f"1361234{rng.randrange(10000):04d}",
-            "created_at": iso(created), "created_date": iso(created)[:10],
-            "step": step, "status": status, "card_verification": "not_started",
-            "product": {"package": "畅享套餐 128元", "term_months": rng.choice([6, 12, 24]),
-                        "brand": brand, "model": model, "down_payment": "0.00",
-                        "price": price},
+            "created_at": iso(created),
+            "created_date": iso(created)[:10],
+            "step": step,
+            "status": status,
+            "card_verification": "not_started",
+            "product": {
+                "package": "畅享套餐 128元",
+                "term_months": rng.choice([6, 12, 24]),
+                "brand": brand,
+                "model": model,
+                "down_payment": "0.00",
+                "price": price,
+            },
             "addons": {"life_insurance": False, "flexible_repayment": False},
         }
         if status == "in_review":
             submitted = now - timedelta(minutes=int(facts["review_minutes"]))  # type: ignore[arg-type]
             delay = timedelta(minutes=30 if facts["outcome"] == "refused" else 6)
-            doc.update(submitted_at=iso(submitted), review_outcome=facts["outcome"],
-                       review_due_at=iso(submitted + delay),
-                       contract_due_at=iso(submitted + delay + timedelta(minutes=1)))
+            doc.update(
+                submitted_at=iso(submitted),
+                review_outcome=facts["outcome"],
+                review_due_at=iso(submitted + delay),
+                contract_due_at=iso(submitted + delay + timedelta(minutes=1)),
+            )
         elif facts.get("reviewed") or status == "completed":
-            doc.update(submitted_at=iso(created + timedelta(minutes=5)),
-                       reviewed_at=iso(created + timedelta(minutes=11)),
-                       review_outcome="refused" if status == "refused" else "approved")
+            doc.update(
+                submitted_at=iso(created + timedelta(minutes=5)),
+                reviewed_at=iso(created + timedelta(minutes=11)),
+                review_outcome="refused" if status == "refused" else "approved",
+            )
         if status == "completed":
             done = created + timedelta(minutes=40)
             card = facts["card"]
-            doc.update(completed_at=iso(done), voucher_uploaded_at=iso(done),
-                       contract_confirmed_at=iso(done - timedelta(minutes=10)),
-                       card_verification=card, card_outcome=card,
-                       card_verify_due_at=iso(done + timedelta(minutes=5)),
-                       payment_received_at=iso(done + timedelta(minutes=5))
-                       if card == "passed" else None)
+            doc.update(
+                completed_at=iso(done),
+                voucher_uploaded_at=iso(done),
+                contract_confirmed_at=iso(done - timedelta(minutes=10)),
+                card_verification=card,
+                card_outcome=card,
+                card_verify_due_at=iso(done + timedelta(minutes=5)),
+                payment_received_at=iso(done + timedelta(minutes=5)) if card == "passed" else None,
+            )
         txn.put(APPLICATIONS, app_id, doc)

@@ -48,8 +48,9 @@ def _check_sandbox(backend: Backend) -> None:
         raise DomainError(404, "installment_sandbox_only")
 
 
-def scan(backend: Backend, token: str, customer_name: str | None,
-         customer_mobile: str | None) -> dict[str, Any]:
+def scan(
+    backend: Backend, token: str, customer_name: str | None, customer_mobile: str | None
+) -> dict[str, Any]:
     """A simulated customer scans the clerk's QR: admitted (an application starts) or refused."""
     _check_sandbox(backend)
     with backend.store.transaction() as txn:
@@ -58,13 +59,21 @@ def scan(backend: Backend, token: str, customer_name: str | None,
         name = (customer_name or "").strip() or default_name
         mobile = (customer_mobile or "").strip() or default_mobile
         if validators.mobile_error(mobile):
-            raise DomainError(422, "installment_customer_invalid",
-                              details={"customer_mobile": validators.mobile_error(mobile)})
+            raise DomainError(
+                422,
+                "installment_customer_invalid",
+                details={"customer_mobile": validators.mobile_error(mobile)},
+            )
         application_id = f"A{seq:08d}"
         qr = admit(txn, backend, token, application_id)
         doc = create_application(txn, backend, qr, application_id, name, mobile)
-        audit.record(txn, "installment.customer_scan", application_id, iso(
-            backend.settings.now()), {"qr_id": qr["id"]})
+        audit.record(
+            txn,
+            "installment.customer_scan",
+            application_id,
+            iso(backend.settings.now()),
+            {"qr_id": qr["id"]},
+        )
     return view(doc, backend)
 
 

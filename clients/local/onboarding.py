@@ -36,8 +36,17 @@ from branchdesk.clients.local.store import Doc, Transaction
 
 CUSTOMERS = "customers"
 ITEMS_TABLE = "onboarding_items"
-FIELDS = ("name", "id_number", "mobile", "area", "licence_no", "card_number", "card_bank",
-          "token_type", "order_amount")
+FIELDS = (
+    "name",
+    "id_number",
+    "mobile",
+    "area",
+    "licence_no",
+    "card_number",
+    "card_bank",
+    "token_type",
+    "order_amount",
+)
 _LICENCE = re.compile(r"^[0-9A-Za-z]{8,20}$")
 _SERIAL = re.compile(r"^[0-9A-Za-z-]{6,32}$")
 MAX_AMOUNT = Decimal("100000000")
@@ -60,19 +69,19 @@ register_messages(
         },
         "prerequisite_not_done": {
             "zh-CN": "不能标记为已完成:前置事项「{prerequisite}」尚未完成。",
-            "en": "Cannot mark this done: the prerequisite \"{prerequisite}\" is not done yet.",
+            "en": 'Cannot mark this done: the prerequisite "{prerequisite}" is not done yet.',
         },
         "dependent_done": {
             "zh-CN": "事项「{dependent}」已完成且依赖本项,请先更改「{dependent}」。",
-            "en": "\"{dependent}\" is done and depends on this item; change it first.",
+            "en": '"{dependent}" is done and depends on this item; change it first.',
         },
         "item_required": {
             "zh-CN": "「{item}」是必需事项,不能标记为不适用。",
-            "en": "\"{item}\" is required and cannot be marked not applicable.",
+            "en": '"{item}" is required and cannot be marked not applicable.',
         },
         "item_not_applicable": {
             "zh-CN": "「{item}」仅适用于使用 UKey 的客户(该客户使用电子令牌)。",
-            "en": "\"{item}\" applies only to UKey customers (this customer uses an e-token).",
+            "en": '"{item}" applies only to UKey customers (this customer uses an e-token).',
         },
         "token_type_missing": {
             "zh-CN": "请先在客户资料中选择安全工具类型(UKey 或电子令牌)。",
@@ -88,7 +97,8 @@ register_messages(
         },
         "onb.field.required": {"zh-CN": "必填。", "en": "Required."},
         "onb.field.id_length": {
-            "zh-CN": "身份证号应为 18 位。", "en": "The ID number has 18 characters."
+            "zh-CN": "身份证号应为 18 位。",
+            "en": "The ID number has 18 characters.",
         },
         "onb.field.id_chars": {
             "zh-CN": "身份证号应为 17 位数字加 1 位数字或 X。",
@@ -156,7 +166,7 @@ register_messages(
         "onb.next.item": {"zh-CN": "下一步:{item}", "en": "Next: {item}"},
         "onb.next.blocked": {
             "zh-CN": "下一步:解决受阻事项「{item}」",
-            "en": "Next: unblock \"{item}\"",
+            "en": 'Next: unblock "{item}"',
         },
         "onb.next.handoff": {
             "zh-CN": "全部完成:导出交接材料交公司部",
@@ -211,8 +221,10 @@ def validate_customer(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[s
     check("area", "required" if not area else (None if area in AREAS else "area_unknown"))
     clean["area"] = area
     licence = str(data.get("licence_no") or "").strip().upper()
-    check("licence_no", "required" if not licence else (
-        None if _LICENCE.match(licence) else "licence_format"))
+    check(
+        "licence_no",
+        "required" if not licence else (None if _LICENCE.match(licence) else "licence_format"),
+    )
     clean["licence_no"] = licence
     card = str(data.get("card_number") or "").replace(" ", "")
     check("card_number", validators.card_number_error(card))
@@ -225,8 +237,10 @@ def validate_customer(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[s
     clean["token_type"] = token
     raw_amount = str(data.get("order_amount") or "").strip()
     amount = parse_amount(raw_amount) if raw_amount else None
-    check("order_amount", "required" if not raw_amount else (
-        None if amount is not None else "amount_invalid"))
+    check(
+        "order_amount",
+        "required" if not raw_amount else (None if amount is not None else "amount_invalid"),
+    )
     clean["order_amount"] = str(amount) if amount is not None else raw_amount
     if amount is not None and amount > ETOKEN_LIMIT and token == "etoken":
         check("token_type", "etoken_over_limit")
@@ -293,15 +307,16 @@ def detail(doc: Doc, *, reveal: bool = False) -> dict[str, Any]:
     }
 
 
-def search(backend: Backend, staff: Staff, q: str, area: str | None, limit: int,
-           offset: int) -> dict[str, Any]:
+def search(
+    backend: Backend, staff: Staff, q: str, area: str | None, limit: int, offset: int
+) -> dict[str, Any]:
     docs = visible_customers(backend, staff)
     needle = q.strip().lower()
     if area:
         docs = [d for d in docs if d["area"] == area]
     if needle:
         docs = [d for d in docs if needle in d["search"]]
-    return {"total": len(docs), "items": [summary(d) for d in docs[offset:offset + limit]]}
+    return {"total": len(docs), "items": [summary(d) for d in docs[offset : offset + limit]]}
 
 
 def _stored_items(backend: Backend, customer_id: str) -> dict[str, Doc]:
@@ -353,8 +368,7 @@ def checklist(backend: Backend, doc: Doc) -> dict[str, Any]:
     return {
         "customer": detail(doc),
         "sections": [
-            {"id": s, "title": section_title(s, lang), **_progress(statuses, s)}
-            for s in SECTIONS
+            {"id": s, "title": section_title(s, lang), **_progress(statuses, s)} for s in SECTIONS
         ],
         "items": views,
         "progress": _progress(statuses, "checklist"),
@@ -367,11 +381,18 @@ def _conflict(current: dict[str, Any]) -> DomainError:
     return DomainError(409, "version_conflict", details={"current": current})
 
 
-def _new_customer_doc(cid: str, clean: dict[str, Any], marketer_id: str, branch: str,
-                      now: str, actor: str) -> Doc:
+def _new_customer_doc(
+    cid: str, clean: dict[str, Any], marketer_id: str, branch: str, now: str, actor: str
+) -> Doc:
     doc = {
-        "id": cid, **clean, "marketer_id": marketer_id, "branch": branch, "version": 1,
-        "created_at": now, "updated_at": now, "updated_by": actor,
+        "id": cid,
+        **clean,
+        "marketer_id": marketer_id,
+        "branch": branch,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "updated_by": actor,
         "progress": {"done": 0, "required": 0},
     }
     doc["progress"] = _progress(_statuses_for(doc, {}), "checklist")
@@ -408,8 +429,9 @@ def create_customer(backend: Backend, staff: Staff, data: dict[str, Any]) -> Doc
     return doc
 
 
-def update_customer(backend: Backend, staff: Staff, customer_id: str, data: dict[str, Any],
-                    base_version: int) -> Doc:
+def update_customer(
+    backend: Backend, staff: Staff, customer_id: str, data: dict[str, Any], base_version: int
+) -> Doc:
     doc = load_customer(backend, staff, customer_id)
     if doc["version"] != base_version:
         raise _conflict(detail(doc))
@@ -423,18 +445,25 @@ def update_customer(backend: Backend, staff: Staff, customer_id: str, data: dict
         return doc
     now = backend.now_iso()
     with backend.store.transaction() as txn:
-        updated = {**doc, **clean, "version": doc["version"] + 1, "updated_at": now,
-                   "updated_by": staff.id}
+        updated = {
+            **doc,
+            **clean,
+            "version": doc["version"] + 1,
+            "updated_at": now,
+            "updated_by": staff.id,
+        }
         updated["progress"] = _progress(
-            _statuses_for(updated, _stored_items(backend, customer_id)), "checklist")
+            _statuses_for(updated, _stored_items(backend, customer_id)), "checklist"
+        )
         updated["search"] = search_text(updated)
         txn.put(CUSTOMERS, customer_id, updated)
         audit.record(txn, "customer.update", customer_id, now, {"fields": changed})
     return updated
 
 
-def _check_evidence(item_id: str, token_type: str, evidence: dict[str, str], today: date,
-                    status: str) -> list[dict[str, str]]:
+def _check_evidence(
+    item_id: str, token_type: str, evidence: dict[str, str], today: date, status: str
+) -> list[dict[str, str]]:
     errors = []
     for key in ("ukey_serial", "etoken_number"):
         if evidence.get(key) and not _SERIAL.match(evidence[key]):
@@ -453,8 +482,9 @@ def _check_evidence(item_id: str, token_type: str, evidence: dict[str, str], tod
     return errors
 
 
-def set_item(backend: Backend, staff: Staff, customer_id: str, item_id: str,
-             body: dict[str, Any]) -> dict[str, Any]:
+def set_item(
+    backend: Backend, staff: Staff, customer_id: str, item_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     """Change one item's status, note and evidence, with the dependency rules of A1."""
     lang = _lang()
     doc = load_customer(backend, staff, customer_id)
@@ -468,15 +498,17 @@ def set_item(backend: Backend, staff: Staff, customer_id: str, item_id: str,
         raise _conflict(_item_view(definition, current, token_type, lang))
     status = body["status"]
     note = str(body.get("note") or "").strip()
-    evidence = {k: str(v).strip() for k, v in (body.get("evidence") or {}).items()
-                if k in definition.evidence and v is not None and str(v).strip()}
+    evidence = {
+        k: str(v).strip()
+        for k, v in (body.get("evidence") or {}).items()
+        if k in definition.evidence and v is not None and str(v).strip()
+    }
     errors = []
     if status not in STATUSES:
         errors.append(_field_error("status", "status_unknown"))
     if len(note) > 500:
         errors.append(_field_error("note", "note_length"))
-    errors += _check_evidence(item_id, token_type, evidence, backend.settings.now().date(),
-                              status)
+    errors += _check_evidence(item_id, token_type, evidence, backend.settings.now().date(), status)
     if status == "done" and item_id == "security_device" and token_type == "undecided":
         raise DomainError(409, "token_type_missing")
     if errors:
@@ -490,7 +522,8 @@ def set_item(backend: Backend, staff: Staff, customer_id: str, item_id: str,
         for prerequisite in definition.requires:
             if statuses[prerequisite] != "done":
                 raise DomainError(
-                    409, "prerequisite_not_done",
+                    409,
+                    "prerequisite_not_done",
                     details={"prerequisite": prerequisite},
                     prerequisite=BY_ID[prerequisite].title(lang),
                 )
@@ -498,19 +531,31 @@ def set_item(backend: Backend, staff: Staff, customer_id: str, item_id: str,
         for dependent in DEPENDENTS[item_id]:
             if statuses[dependent] == "done":
                 raise DomainError(
-                    409, "dependent_done", details={"dependent": dependent},
+                    409,
+                    "dependent_done",
+                    details={"dependent": dependent},
                     dependent=BY_ID[dependent].title(lang),
                 )
     now = backend.now_iso()
     record = {
-        "customer_id": customer_id, "item": item_id, "status": status, "note": note,
-        "evidence": evidence, "version": (current["version"] if current else 0) + 1,
-        "updated_by": staff.id, "updated_at": now,
+        "customer_id": customer_id,
+        "item": item_id,
+        "status": status,
+        "note": note,
+        "evidence": evidence,
+        "version": (current["version"] if current else 0) + 1,
+        "updated_by": staff.id,
+        "updated_at": now,
     }
     with backend.store.transaction() as txn:
         _write_item(txn, doc, stored, record)
-        audit.record(txn, "onboarding.item", customer_id, now, {
-            "item": item_id, "from": statuses[item_id], "to": status})
+        audit.record(
+            txn,
+            "onboarding.item",
+            customer_id,
+            now,
+            {"item": item_id, "from": statuses[item_id], "to": status},
+        )
     return _item_view(definition, record, token_type, lang)
 
 
@@ -557,18 +602,38 @@ def area_rows(backend: Backend, staff: Staff, area: str) -> list[dict[str, Any]]
             row[f"{section}_required"] = progress["required"]
         rows.append(row)
     with backend.store.transaction() as txn:
-        audit.record(txn, "customer.export", f"area:{area}", backend.now_iso(),
-                     {"kind": "area", "count": len(rows)})
+        audit.record(
+            txn,
+            "customer.export",
+            f"area:{area}",
+            backend.now_iso(),
+            {"kind": "area", "count": len(rows)},
+        )
     return rows
 
 
 # -- demo data ----------------------------------------------------------------------------------
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ("秀英", "建华", "国强", "丽娟", "志明", "海燕", "永红", "德兵", "春梅", "光明",
-         "晓东", "桂芳", "正林", "玉兰", "家顺", "明富")
+GIVEN = (
+    "秀英",
+    "建华",
+    "国强",
+    "丽娟",
+    "志明",
+    "海燕",
+    "永红",
+    "德兵",
+    "春梅",
+    "光明",
+    "晓东",
+    "桂芳",
+    "正林",
+    "玉兰",
+    "家顺",
+    "明富",
+)
 SHOPS = ("便利店", "烟酒店", "小卖部", "副食店", "商店")
-DEMO_CARD_BINS = ("621799", "622188", "622202", "622848", "621700", "621559", "6217788",
-                  "628888")
+DEMO_CARD_BINS = ("621799", "622188", "622202", "622848", "621700", "621559", "6217788", "628888")
 
 
 def demo_customer(rng: random.Random, n: int) -> dict[str, Any]:
@@ -592,8 +657,9 @@ def demo_customer(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def insert_customer(txn: Transaction, data: dict[str, Any], marketer_id: str, branch: str,
-                    now: str) -> Doc:
+def insert_customer(
+    txn: Transaction, data: dict[str, Any], marketer_id: str, branch: str, now: str
+) -> Doc:
     clean, errors = validate_customer(data)
     if errors:
         raise ValueError(errors)
@@ -608,12 +674,27 @@ def seed_onboarding(txn: Transaction, backend: Backend, rng: random.Random) -> N
     from branchdesk.clients.local.seed import DEMO_BRANCH
     from branchdesk.clients.local.sessions_routes import DEMO_PASSWORD
 
-    txn.put(STAFF, "m002", new_staff_doc(
-        "m002", "赵文斌", ["marketer"], DEMO_BRANCH, DEMO_PASSWORD,
-        salt_hex="6d3030322d64656d6f2d73616c742d31"))
+    txn.put(
+        STAFF,
+        "m002",
+        new_staff_doc(
+            "m002",
+            "赵文斌",
+            ["marketer"],
+            DEMO_BRANCH,
+            DEMO_PASSWORD,
+            salt_hex="6d3030322d64656d6f2d73616c742d31",
+        ),
+    )
     now = backend.now_iso()
-    order = ("card", "online_banking", "security_device", "ukey_installed", "activated",
-             "xsm_account")
+    order = (
+        "card",
+        "online_banking",
+        "security_device",
+        "ukey_installed",
+        "activated",
+        "xsm_account",
+    )
     for n in range(30):
         marketer = "m002" if n % 6 == 5 else "m001"
         doc = insert_customer(txn, demo_customer(rng, n), marketer, DEMO_BRANCH, now)
@@ -629,9 +710,16 @@ def seed_onboarding(txn: Transaction, backend: Backend, rng: random.Random) -> N
                     break
                 key = "ukey_serial" if doc["token_type"] == "ukey" else "etoken_number"
                 evidence[key] = f"SN{rng.randrange(10**8):08d}"
-            record = {"customer_id": doc["id"], "item": item_id, "status": status, "note": "",
-                      "evidence": evidence, "version": 1, "updated_by": marketer,
-                      "updated_at": now}
+            record = {
+                "customer_id": doc["id"],
+                "item": item_id,
+                "status": status,
+                "note": "",
+                "evidence": evidence,
+                "version": 1,
+                "updated_by": marketer,
+                "updated_at": now,
+            }
             _write_item(txn, doc, stored, record)
             stored[item_id] = record
             doc = txn.get(CUSTOMERS, doc["id"]) or doc

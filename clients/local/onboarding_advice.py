@@ -33,7 +33,8 @@ BANK_NAMES = {
 def bin_table() -> dict[str, str]:
     """BIN prefix → bank code, from ``data/card_bins.csv`` (its source is noted in the file)."""
     text = (
-        resources.files("branchdesk.clients.local").joinpath("data/card_bins.csv")
+        resources.files("branchdesk.clients.local")
+        .joinpath("data/card_bins.csv")
         .read_text(encoding="utf-8")
     )
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))

@@ -34,52 +34,103 @@ SECTIONS = ("checklist", "materials", "documents", "credit")
 
 ITEMS: tuple[ItemDef, ...] = (
     # A1 — readiness checklist, confirmed before the on-site guidance visit
-    ItemDef("card", "checklist", "客户持有我行卡、存折或信用卡",
-            "Holds a PSBC debit card, passbook or credit card"),
-    ItemDef("online_banking", "checklist", "已开通个人网上银行",
-            "Personal online banking opened", requires=("card",)),
-    ItemDef("security_device", "checklist", "已发放 UKey 或电子令牌",
-            "UKey or e-token issued", requires=("online_banking",),
-            evidence=("ukey_serial", "etoken_number")),
-    ItemDef("ukey_installed", "checklist", "UKey 已安装在订货付款的电脑上",
-            "UKey installed on the ordering computer", requires=("security_device",),
-            may_skip=True),
-    ItemDef("activated", "checklist", "网银已激活并修改初始密码",
-            "Online banking activated, initial password changed",
-            requires=("online_banking",), evidence=("activation_date",)),
-    ItemDef("xsm_account", "checklist", "已申请新商盟账号和密码",
-            "Xinshangmeng account and password applied for"),
+    ItemDef(
+        "card",
+        "checklist",
+        "客户持有我行卡、存折或信用卡",
+        "Holds a PSBC debit card, passbook or credit card",
+    ),
+    ItemDef(
+        "online_banking",
+        "checklist",
+        "已开通个人网上银行",
+        "Personal online banking opened",
+        requires=("card",),
+    ),
+    ItemDef(
+        "security_device",
+        "checklist",
+        "已发放 UKey 或电子令牌",
+        "UKey or e-token issued",
+        requires=("online_banking",),
+        evidence=("ukey_serial", "etoken_number"),
+    ),
+    ItemDef(
+        "ukey_installed",
+        "checklist",
+        "UKey 已安装在订货付款的电脑上",
+        "UKey installed on the ordering computer",
+        requires=("security_device",),
+        may_skip=True,
+    ),
+    ItemDef(
+        "activated",
+        "checklist",
+        "网银已激活并修改初始密码",
+        "Online banking activated, initial password changed",
+        requires=("online_banking",),
+        evidence=("activation_date",),
+    ),
+    ItemDef(
+        "xsm_account",
+        "checklist",
+        "已申请新商盟账号和密码",
+        "Xinshangmeng account and password applied for",
+    ),
     # A2 — Xinshangmeng account application materials
-    ItemDef("m_licence_copy", "materials", "卷烟零售许可证复印件",
-            "Copy of the tobacco retail licence"),
-    ItemDef("m_id_copy", "materials", "零售户姓名及身份证复印件",
-            "Retailer's name and ID card copy"),
+    ItemDef(
+        "m_licence_copy", "materials", "卷烟零售许可证复印件", "Copy of the tobacco retail licence"
+    ),
+    ItemDef(
+        "m_id_copy", "materials", "零售户姓名及身份证复印件", "Retailer's name and ID card copy"
+    ),
     ItemDef("m_area", "materials", "零售户所属片区", "Retailer's area"),
-    ItemDef("m_trained_signed", "materials", "已培训并签署培训确认书、申请书、免责声明",
-            "Trained; training confirmation, application and disclaimer signed"),
-    ItemDef("m_sent_corporate", "materials", "材料已交公司部转烟草公司",
-            "Materials sent to the corporate department",
-            requires=("m_licence_copy", "m_id_copy", "m_area", "m_trained_signed")),
+    ItemDef(
+        "m_trained_signed",
+        "materials",
+        "已培训并签署培训确认书、申请书、免责声明",
+        "Trained; training confirmation, application and disclaimer signed",
+    ),
+    ItemDef(
+        "m_sent_corporate",
+        "materials",
+        "材料已交公司部转烟草公司",
+        "Materials sent to the corporate department",
+        requires=("m_licence_copy", "m_id_copy", "m_area", "m_trained_signed"),
+    ),
     # A3 — documents signed once the customer can order and pay alone
-    ItemDef("d_settlement_application", "documents", "网上结算业务申请",
-            "Online settlement application"),
-    ItemDef("d_disclaimer", "documents", "卷烟网上结算免责声明",
-            "Online tobacco settlement disclaimer"),
+    ItemDef(
+        "d_settlement_application", "documents", "网上结算业务申请", "Online settlement application"
+    ),
+    ItemDef(
+        "d_disclaimer", "documents", "卷烟网上结算免责声明", "Online tobacco settlement disclaimer"
+    ),
     ItemDef("d_training_confirmation", "documents", "培训确认书", "Training confirmation"),
     ItemDef("d_area", "documents", "客户所属片区", "Customer's area"),
     # A4 — credit card for tobacco retailers (only when the customer applies)
     ItemDef("c_application_form", "credit", "信用卡申请表", "Application form", may_skip=True),
     ItemDef("c_id_copy", "credit", "身份证复印件", "ID copy", may_skip=True),
-    ItemDef("c_group_note", "credit", "团办项目说明", "Group-application project note",
-            may_skip=True),
-    ItemDef("c_group_table", "credit", "团办申请人信息表", "Group applicant table",
-            may_skip=True),
-    ItemDef("c_business_licence", "credit", "营业执照复印件", "Business licence copy",
-            may_skip=True),
-    ItemDef("c_tobacco_licence", "credit", "烟草专卖许可证复印件",
-            "Tobacco monopoly licence copy", may_skip=True),
-    ItemDef("c_merchant_table", "credit", "烟草商户明细表", "Tobacco merchant detail table",
-            may_skip=True),
+    ItemDef(
+        "c_group_note", "credit", "团办项目说明", "Group-application project note", may_skip=True
+    ),
+    ItemDef("c_group_table", "credit", "团办申请人信息表", "Group applicant table", may_skip=True),
+    ItemDef(
+        "c_business_licence", "credit", "营业执照复印件", "Business licence copy", may_skip=True
+    ),
+    ItemDef(
+        "c_tobacco_licence",
+        "credit",
+        "烟草专卖许可证复印件",
+        "Tobacco monopoly licence copy",
+        may_skip=True,
+    ),
+    ItemDef(
+        "c_merchant_table",
+        "credit",
+        "烟草商户明细表",
+        "Tobacco merchant detail table",
+        may_skip=True,
+    ),
 )
 
 BY_ID: dict[str, ItemDef] = {item.id: item for item in ITEMS}

@@ -175,8 +175,12 @@ async def list_customers(
     return onboarding.search(auth.get_backend(request), staff, q, area, limit, offset)
 
 
-@router.post("/v1/customers", status_code=201, response_model=CustomerDetail,
-             responses={422: {"description": "customer_invalid, with field details"}})
+@router.post(
+    "/v1/customers",
+    status_code=201,
+    response_model=CustomerDetail,
+    responses={422: {"description": "customer_invalid, with field details"}},
+)
 async def create_customer(
     body: CustomerIn, request: Request, staff: Staff = auth.require(*ROLES)
 ) -> dict[str, Any]:
@@ -186,7 +190,9 @@ async def create_customer(
 
 @router.get("/v1/customers/{customer_id}", response_model=CustomerDetail, responses=ERRORS)
 async def get_customer(
-    customer_id: str, request: Request, reveal: bool = False,
+    customer_id: str,
+    request: Request,
+    reveal: bool = False,
     staff: Staff = auth.require(*ROLES),
 ) -> dict[str, Any]:
     """Masked by default; ``reveal=true`` shows the full values and records an audit row."""
@@ -197,20 +203,25 @@ async def get_customer(
         return onboarding.reveal(backend, staff, customer_id)
 
 
-@router.patch("/v1/customers/{customer_id}", response_model=CustomerDetail,
-              responses={**ERRORS, 409: {"description": "version_conflict"}})
+@router.patch(
+    "/v1/customers/{customer_id}",
+    response_model=CustomerDetail,
+    responses={**ERRORS, 409: {"description": "version_conflict"}},
+)
 async def update_customer(
-    customer_id: str, body: CustomerPatch, request: Request,
+    customer_id: str,
+    body: CustomerPatch,
+    request: Request,
     staff: Staff = auth.require(*ROLES),
 ) -> dict[str, Any]:
     data = body.model_dump(exclude={"base_version"}, exclude_unset=True)
     doc = onboarding.update_customer(
-        auth.get_backend(request), staff, customer_id, data, body.base_version)
+        auth.get_backend(request), staff, customer_id, data, body.base_version
+    )
     return onboarding.detail(doc)
 
 
-@router.get("/v1/customers/{customer_id}/checklist", response_model=ChecklistOut,
-            responses=ERRORS)
+@router.get("/v1/customers/{customer_id}/checklist", response_model=ChecklistOut, responses=ERRORS)
 async def get_checklist(
     customer_id: str, request: Request, staff: Staff = auth.require(*ROLES)
 ) -> dict[str, Any]:
@@ -219,15 +230,20 @@ async def get_checklist(
 
 
 @router.put(
-    "/v1/customers/{customer_id}/items/{item_id}", response_model=ItemOut,
+    "/v1/customers/{customer_id}/items/{item_id}",
+    response_model=ItemOut,
     responses={**ERRORS, 409: {"description": "prerequisite_not_done, version_conflict, ..."}},
 )
 async def put_item(
-    customer_id: str, item_id: str, body: ItemIn, request: Request,
+    customer_id: str,
+    item_id: str,
+    body: ItemIn,
+    request: Request,
     staff: Staff = auth.require(*ROLES),
 ) -> dict[str, Any]:
     return onboarding.set_item(
-        auth.get_backend(request), staff, customer_id, item_id, body.model_dump())
+        auth.get_backend(request), staff, customer_id, item_id, body.model_dump()
+    )
 
 
 @router.get("/v1/customers/{customer_id}/handoff", response_model=HandoffOut, responses=ERRORS)

@@ -60,8 +60,7 @@ register_messages(
         "channel_invalid": {"zh-CN": "兑换渠道无效。", "en": "Unknown redemption channel."},
         "insufficient_points": {
             "zh-CN": "积分不足:需要 {required} 分,当前 {balance} 分,还差 {missing} 分。",
-            "en": "Not enough points: {required} needed, {balance} available, "
-            "{missing} missing.",
+            "en": "Not enough points: {required} needed, {balance} available, {missing} missing.",
         },
         "proxy_offline_only": {
             "zh-CN": "金融网点掌柜只能为线下会员代兑换。",
@@ -179,11 +178,13 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     if validators.mobile_error(mobile):
         raise DomainError(422, "member_field_invalid", details={"field": "mobile"}, field="mobile")
     if card_no and validators.card_number_error(card_no):
-        raise DomainError(422, "member_field_invalid", details={"field": "card_no"},
-                          field="card_no")
+        raise DomainError(
+            422, "member_field_invalid", details={"field": "card_no"}, field="card_no"
+        )
     if id_number and validators.id_number_error(id_number):
-        raise DomainError(422, "member_field_invalid", details={"field": "id_number"},
-                          field="id_number")
+        raise DomainError(
+            422, "member_field_invalid", details={"field": "id_number"}, field="id_number"
+        )
     institution_id = str(body.get("institution_id", ""))
     if store.get(INSTITUTIONS, institution_id) is None:
         raise DomainError(422, "institution_not_found", details={"field": "institution_id"})
@@ -210,8 +211,9 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         }
         txn.put(MEMBERS, member_id, doc)
         txn.put(BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
-        audit.record(txn, "member.create", member_id, backend.now_iso(),
-                     {"institution_id": institution_id})
+        audit.record(
+            txn, "member.create", member_id, backend.now_iso(), {"institution_id": institution_id}
+        )
     return doc
 
 
@@ -262,8 +264,9 @@ def append_ledger(
         "note": note,
     }
     txn.put(LEDGER, f"{seq:012d}", row)
-    txn.put(BALANCES, member["id"],
-            {"member_id": member["id"], "balance": new_balance, "last_seq": seq})
+    txn.put(
+        BALANCES, member["id"], {"member_id": member["id"], "balance": new_balance, "last_seq": seq}
+    )
     return row
 
 
@@ -327,8 +330,7 @@ def create_redemption(backend: Backend, staff: Staff, body: dict[str, Any]) -> D
         order_total = order_amount(items)
         points = points_for_amount(order_total, rate)
         if body.get("points") not in (None, points):
-            raise DomainError(422, "order_invalid", details={"field": "points"},
-                              reason="points")
+            raise DomainError(422, "order_invalid", details={"field": "points"}, reason="points")
     else:
         points = check_points(body.get("points"))
         order_total = None
@@ -361,8 +363,13 @@ def create_redemption(backend: Backend, staff: Staff, body: dict[str, Any]) -> D
         }
         txn.put(REDEMPTIONS, redemption_id, doc)
         doc = points_otp.issue(txn, backend, doc, member)
-        audit.record(txn, "redemption.create", redemption_id, now,
-                     {"member_id": member["id"], "points": points, "channel": channel})
+        audit.record(
+            txn,
+            "redemption.create",
+            redemption_id,
+            now,
+            {"member_id": member["id"], "points": points, "channel": channel},
+        )
     return doc
 
 
@@ -398,15 +405,32 @@ def settle(backend: Backend, staff: Staff, redemption_id: str, code: str) -> Doc
         available = balance(txn.store, member["id"])
         if doc["points"] > available:
             raise _insufficient(available, doc["points"])
-        row = append_ledger(txn, member, "redeem", -doc["points"], now, ref=doc["id"],
-                            channel=doc["channel"], actor=staff.id)
+        row = append_ledger(
+            txn,
+            member,
+            "redeem",
+            -doc["points"],
+            now,
+            ref=doc["id"],
+            channel=doc["channel"],
+            actor=staff.id,
+        )
         points_otp.consume(txn, doc)
-        doc = {**doc, "status": "settled", "settled_at": now,
-               "balance_after": row["balance_after"], "settled_by": staff.id}
+        doc = {
+            **doc,
+            "status": "settled",
+            "settled_at": now,
+            "balance_after": row["balance_after"],
+            "settled_by": staff.id,
+        }
         txn.put(REDEMPTIONS, doc["id"], doc)
-        audit.record(txn, "redemption.settle", doc["id"], now,
-                     {"member_id": member["id"], "points": doc["points"],
-                      "amount": doc["amount"]})
+        audit.record(
+            txn,
+            "redemption.settle",
+            doc["id"],
+            now,
+            {"member_id": member["id"], "points": doc["points"], "amount": doc["amount"]},
+        )
     return doc
 
 
@@ -423,13 +447,33 @@ def reverse(backend: Backend, staff: Staff, redemption_id: str, reason: str) -> 
     member = get_member(store, doc["member_id"])
     now = backend.now_iso()
     with store.transaction() as txn:
-        row = append_ledger(txn, member, "reverse", doc["points"], now, ref=doc["id"],
-                            channel=doc["channel"], actor=staff.id, note=reason[:200])
-        doc = {**doc, "status": "reversed", "reversed_at": now, "reversed_by": staff.id,
-               "reverse_reason": reason[:200], "balance_after_reverse": row["balance_after"]}
+        row = append_ledger(
+            txn,
+            member,
+            "reverse",
+            doc["points"],
+            now,
+            ref=doc["id"],
+            channel=doc["channel"],
+            actor=staff.id,
+            note=reason[:200],
+        )
+        doc = {
+            **doc,
+            "status": "reversed",
+            "reversed_at": now,
+            "reversed_by": staff.id,
+            "reverse_reason": reason[:200],
+            "balance_after_reverse": row["balance_after"],
+        }
         txn.put(REDEMPTIONS, doc["id"], doc)
-        audit.record(txn, "redemption.reverse", doc["id"], now,
-                     {"member_id": member["id"], "points": doc["points"], "reason": reason[:200]})
+        audit.record(
+            txn,
+            "redemption.reverse",
+            doc["id"],
+            now,
+            {"member_id": member["id"], "points": doc["points"], "reason": reason[:200]},
+        )
     return doc
 
 
@@ -441,8 +485,12 @@ def grant(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     points = body.get("points")
     note = str(body.get("note") or "").strip()[:200]
     if kind == "adjust":
-        if isinstance(points, bool) or not isinstance(points, int) or points == 0 \
-                or abs(points) > MAX_POINTS:
+        if (
+            isinstance(points, bool)
+            or not isinstance(points, int)
+            or points == 0
+            or abs(points) > MAX_POINTS
+        ):
             raise DomainError(422, "points_invalid", details={"field": "points"}, max=MAX_POINTS)
         if not note:
             raise DomainError(422, "reason_required", details={"field": "note"})
@@ -452,10 +500,14 @@ def grant(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         raise DomainError(422, "points_invalid", details={"field": "kind"}, max=MAX_POINTS)
     now = backend.now_iso()
     with store.transaction() as txn:
-        row = append_ledger(txn, member, kind, points, now, ref="manual", actor=staff.id,
-                            note=note)
-        audit.record(txn, f"points.{kind}", member["id"], now,
-                     {"points": points, "note": note, "seq": row["seq"]})
+        row = append_ledger(txn, member, kind, points, now, ref="manual", actor=staff.id, note=note)
+        audit.record(
+            txn,
+            f"points.{kind}",
+            member["id"],
+            now,
+            {"points": points, "note": note, "seq": row["seq"]},
+        )
     return row
 
 
@@ -478,18 +530,26 @@ def seed_points(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     """Program, outlets, the demo members, and a month of history for the reports."""
     txn.put(PROGRAMS, DEMO_PROGRAM["id"], dict(DEMO_PROGRAM))
     for number, name, province, city, county in DEMO_INSTITUTIONS:
-        txn.put(INSTITUTIONS, number, {"id": number, "name": name, "province": province,
-                                       "city": city, "county": county})
+        txn.put(
+            INSTITUTIONS,
+            number,
+            {"id": number, "name": name, "province": province, "city": city, "county": county},
+        )
     now = backend.settings.now()
 
-    def add(name: str, mobile: str, id_number: str | None, institution: str,
-            offline: bool) -> Doc:
+    def add(name: str, mobile: str, id_number: str | None, institution: str, offline: bool) -> Doc:
         member_id = f"M{txn.next_id(MEMBERS):06d}"
-        doc = {"id": member_id, "name": name, "mobile": mobile,
-               "card_no": member_card_number(member_id), "id_number": id_number,
-               "program_id": DEMO_PROGRAM["id"], "institution_id": institution,
-               "offline": offline, "created_at": (now - timedelta(days=60)).isoformat(
-                   timespec="seconds")}
+        doc = {
+            "id": member_id,
+            "name": name,
+            "mobile": mobile,
+            "card_no": member_card_number(member_id),
+            "id_number": id_number,
+            "program_id": DEMO_PROGRAM["id"],
+            "institution_id": institution,
+            "offline": offline,
+            "created_at": (now - timedelta(days=60)).isoformat(timespec="seconds"),
+        }
         txn.put(MEMBERS, member_id, doc)
         txn.put(BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
         return doc
@@ -510,8 +570,15 @@ def seed_points(txn: Transaction, backend: Backend, rng: random.Random) -> None:
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
         mobile = f"139{rng.randrange(10**8):08d}"
         member = add(name, mobile, _demo_id(rng), rng.choice(institutions), n % 3 != 0)
-        append_ledger(txn, member, "earn", rng.choice((16, 32, 48, 160, 320, 480)) * 5,
-                      at(rng.uniform(29, 31)), ref="seed", note="定期存款")
+        append_ledger(
+            txn,
+            member,
+            "earn",
+            rng.choice((16, 32, 48, 160, 320, 480)) * 5,
+            at(rng.uniform(29, 31)),
+            ref="seed",
+            note="定期存款",
+        )
         for _ in range(rng.randrange(1, 5)):
             points = rng.choice((20, 40, 58, 100, 120, 200))
             if points > balance(txn.store, member["id"]):
@@ -519,17 +586,42 @@ def seed_points(txn: Transaction, backend: Backend, rng: random.Random) -> None:
             when = at(rng.uniform(0.1, 28))
             channel = rng.choice(CHANNELS)
             redemption_id = f"R{txn.next_id(REDEMPTIONS):08d}"
-            row = append_ledger(txn, member, "redeem", -points, when, ref=redemption_id,
-                                channel=channel, actor="k001")
-            txn.put(REDEMPTIONS, redemption_id, {
-                "id": redemption_id, "member_id": member["id"], "points": points,
-                "rate": str(rate), "amount": str(money(points, rate)), "order_amount": None,
-                "items": None, "channel": channel, "order_ref": f"D{rng.randrange(10**9):09d}",
-                "institution_id": member["institution_id"], "status": "settled",
-                "created_at": when, "created_by": "k001", "settled_at": when,
-                "settled_by": "k001", "balance_after": row["balance_after"],
-                "challenge_id": None, "reversed_at": None, "reversed_by": None,
-                "reverse_reason": None})
+            row = append_ledger(
+                txn,
+                member,
+                "redeem",
+                -points,
+                when,
+                ref=redemption_id,
+                channel=channel,
+                actor="k001",
+            )
+            txn.put(
+                REDEMPTIONS,
+                redemption_id,
+                {
+                    "id": redemption_id,
+                    "member_id": member["id"],
+                    "points": points,
+                    "rate": str(rate),
+                    "amount": str(money(points, rate)),
+                    "order_amount": None,
+                    "items": None,
+                    "channel": channel,
+                    "order_ref": f"D{rng.randrange(10**9):09d}",
+                    "institution_id": member["institution_id"],
+                    "status": "settled",
+                    "created_at": when,
+                    "created_by": "k001",
+                    "settled_at": when,
+                    "settled_by": "k001",
+                    "balance_after": row["balance_after"],
+                    "challenge_id": None,
+                    "reversed_at": None,
+                    "reversed_by": None,
+                    "reverse_reason": None,
+                },
+            )
 
 
 def _demo_id(rng: random.Random) -> str:

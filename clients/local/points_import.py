@@ -82,8 +82,14 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             problems.append({"line": line, "problem": "note", "value": note[:20]})
             continue
         if card_no in seen_cards:
-            problems.append({"line": line, "problem": "duplicate", "value": card_no,
-                             "first_line": seen_cards[card_no]})
+            problems.append(
+                {
+                    "line": line,
+                    "problem": "duplicate",
+                    "value": card_no,
+                    "first_line": seen_cards[card_no],
+                }
+            )
             continue
         seen_cards[card_no] = line
         rows.append({"line": line, "card_no": card_no, "points": value, "note": note})
@@ -101,16 +107,22 @@ def import_csv(backend: Backend, staff: Staff, text: str, *, dry_run: bool) -> d
     for row in rows:
         found = store.lookup(points.MEMBERS, "card_no", row["card_no"])
         if not found:
-            problems.append({"line": row["line"], "problem": "unknown_member",
-                             "value": row["card_no"]})
+            problems.append(
+                {"line": row["line"], "problem": "unknown_member", "value": row["card_no"]}
+            )
         else:
             members[row["line"]] = found[0]
     problems.sort(key=lambda p: p["line"])
     if not rows and not problems:
         raise DomainError(422, "import_empty")
     total = sum(r["points"] for r in rows)
-    summary = {"rows": len(rows), "points": total, "problems": problems, "batch_id": None,
-               "dry_run": dry_run}
+    summary = {
+        "rows": len(rows),
+        "points": total,
+        "problems": problems,
+        "batch_id": None,
+        "dry_run": dry_run,
+    }
     if problems:
         raise DomainError(422, "import_invalid", details=problems, count=len(problems))
     if dry_run:
@@ -119,11 +131,27 @@ def import_csv(backend: Backend, staff: Staff, text: str, *, dry_run: bool) -> d
     with store.transaction() as txn:
         batch_id = f"B{txn.next_id(BATCHES):06d}"
         for row in rows:
-            points.append_ledger(txn, members[row["line"]], "earn", row["points"], now,
-                                 ref=batch_id, actor=staff.id, note=row["note"])
-        txn.put(BATCHES, batch_id, {
-            "id": batch_id, "at": now, "by": staff.id, "rows": len(rows), "points": total,
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        })
+            points.append_ledger(
+                txn,
+                members[row["line"]],
+                "earn",
+                row["points"],
+                now,
+                ref=batch_id,
+                actor=staff.id,
+                note=row["note"],
+            )
+        txn.put(
+            BATCHES,
+            batch_id,
+            {
+                "id": batch_id,
+                "at": now,
+                "by": staff.id,
+                "rows": len(rows),
+                "points": total,
+                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            },
+        )
         audit.record(txn, "points.import", batch_id, now, {"rows": len(rows), "points": total})
     return {**summary, "batch_id": batch_id}

@@ -80,8 +80,14 @@ def _server_key(txn: Transaction) -> bytes:
 
 def _mac(key: bytes, challenge_id: str, redemption: Doc, code: str) -> str:
     message = "|".join(
-        [challenge_id, redemption["id"], redemption["member_id"], str(redemption["points"]),
-         redemption["amount"], code]
+        [
+            challenge_id,
+            redemption["id"],
+            redemption["member_id"],
+            str(redemption["points"]),
+            redemption["amount"],
+            code,
+        ]
     )
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -103,15 +109,19 @@ def issue(
     if resend and redemption.get("challenge_id"):
         previous = txn.get(CHALLENGES, redemption["challenge_id"])
         if previous is not None:
-            wait = limit(backend, "otp_resend_seconds") - (now - _parse(previous["created_at"]))\
-                .total_seconds()
+            wait = (
+                limit(backend, "otp_resend_seconds")
+                - (now - _parse(previous["created_at"])).total_seconds()
+            )
             if wait > 0:
                 seconds = int(wait + 0.999)
-                raise DomainError(429, "otp_cooldown", details={"retry_after": seconds},
-                                  seconds=seconds)
+                raise DomainError(
+                    429, "otp_cooldown", details={"retry_after": seconds}, seconds=seconds
+                )
     hour_ago = now - timedelta(hours=1)
     recent = [
-        c for c in txn.store.lookup(CHALLENGES, "phone", member["mobile"])
+        c
+        for c in txn.store.lookup(CHALLENGES, "phone", member["mobile"])
         if _parse(c["created_at"]) > hour_ago
     ]
     per_hour = limit(backend, "otp_per_hour")
@@ -119,25 +129,32 @@ def issue(
         raise DomainError(429, "otp_rate_limited", details={"limit": per_hour}, limit=per_hour)
     key = _server_key(txn)
     challenge_id = f"C{txn.next_id(CHALLENGES):09d}"
-    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     expires = now + timedelta(seconds=limit(backend, "otp_ttl_seconds"))
-    txn.put(CHALLENGES, challenge_id, {
-        "id": challenge_id,
-        "redemption_id": redemption["id"],
-        "phone": member["mobile"],
-        "mac": _mac(key, challenge_id, redemption, code),
-        "created_at": now.isoformat(timespec="seconds"),
-        "expires_at": expires.isoformat(timespec="seconds"),
-        "tries": 0,
-        "state": "live",
-    })
+    txn.put(
+        CHALLENGES,
+        challenge_id,
+        {
+            "id": challenge_id,
+            "redemption_id": redemption["id"],
+            "phone": member["mobile"],
+            "mac": _mac(key, challenge_id, redemption, code),
+            "created_at": now.isoformat(timespec="seconds"),
+            "expires_at": expires.isoformat(timespec="seconds"),
+            "tries": 0,
+            "state": "live",
+        },
+    )
     if redemption.get("challenge_id"):
         old = txn.get(CHALLENGES, redemption["challenge_id"])
         if old is not None and old["state"] == "live":
             txn.put(CHALLENGES, old["id"], {**old, "state": "replaced"})
-    redemption = {**redemption, "challenge_id": challenge_id,
-                  "code_expires_at": expires.isoformat(timespec="seconds"),
-                  "code_sent_at": now.isoformat(timespec="seconds")}
+    redemption = {
+        **redemption,
+        "challenge_id": challenge_id,
+        "code_expires_at": expires.isoformat(timespec="seconds"),
+        "code_sent_at": now.isoformat(timespec="seconds"),
+    }
     txn.put(REDEMPTIONS_TABLE, redemption["id"], redemption)
     minutes = max(1, limit(backend, "otp_ttl_seconds") // 60)
     text = (
@@ -145,8 +162,11 @@ def issue(
         f"(抵扣 {redemption['amount']} 元,单号 {redemption['id']}),{minutes} 分钟内有效。"
         "请勿告诉他人。"
     )
-    phone, at, purpose = member["mobile"], now.isoformat(timespec="seconds"), \
-        f"redemption:{redemption['id']}"
+    phone, at, purpose = (
+        member["mobile"],
+        now.isoformat(timespec="seconds"),
+        f"redemption:{redemption['id']}",
+    )
     txn.after_commit.append(lambda: backend.sms.send(phone, text, at, purpose))
     return redemption
 
@@ -188,20 +208,29 @@ def verify(backend: Backend, redemption: Doc, member: Doc, code: str) -> None:
     raise DomainError(422, "otp_invalid", details={"tries_left": left}, left=left)
 
 
-def _record_failure(backend: Backend, challenge: Doc, outcome: str, tries: int | None = None
-                    ) -> None:
+def _record_failure(
+    backend: Backend, challenge: Doc, outcome: str, tries: int | None = None
+) -> None:
     ctx = context.get()
     actor, key = ctx.staff_id, ctx.idempotency_key
     state = "live" if outcome == "wrong" else "dead"
-    updated = {**challenge, "state": state,
-               "tries": tries if tries is not None else challenge["tries"]}
+    updated = {
+        **challenge,
+        "state": state,
+        "tries": tries if tries is not None else challenge["tries"],
+    }
 
     def write() -> None:
         context.current.set(context.RequestContext(staff_id=actor, idempotency_key=key))
         with backend.store.transaction() as txn:
             txn.put(CHALLENGES, challenge["id"], updated)
-            audit.record(txn, f"redemption.otp_{outcome}", challenge["redemption_id"],
-                         backend.now_iso(), {"tries": updated["tries"]})
+            audit.record(
+                txn,
+                f"redemption.otp_{outcome}",
+                challenge["redemption_id"],
+                backend.now_iso(),
+                {"tries": updated["tries"]},
+            )
 
     # A fresh context has no current transaction, so this one commits on its own.
     contextvars.Context().run(write)

@@ -18,13 +18,44 @@ from branchdesk.clients.local.errors import DomainError, register_messages
 
 REPORTS = ("institutions", "channels", "issuance", "redemptions")
 COLUMNS = {
-    "institutions": ["institution_id", "station", "channel", "accounts", "points", "amount",
-                     "orders"],
+    "institutions": [
+        "institution_id",
+        "station",
+        "channel",
+        "accounts",
+        "points",
+        "amount",
+        "orders",
+    ],
     "channels": ["channel", "accounts", "points", "amount", "orders"],
-    "issuance": ["member", "card", "points", "value", "institution_id", "station", "province",
-                 "city", "county", "current_points", "current_value"],
-    "redemptions": ["time", "member", "points", "amount", "order_ref", "channel", "province",
-                    "city", "county", "station", "institution_id", "remaining", "redemption_id"],
+    "issuance": [
+        "member",
+        "card",
+        "points",
+        "value",
+        "institution_id",
+        "station",
+        "province",
+        "city",
+        "county",
+        "current_points",
+        "current_value",
+    ],
+    "redemptions": [
+        "time",
+        "member",
+        "points",
+        "amount",
+        "order_ref",
+        "channel",
+        "province",
+        "city",
+        "county",
+        "station",
+        "institution_id",
+        "remaining",
+        "redemption_id",
+    ],
 }
 MAX_DAYS = 366
 
@@ -54,8 +85,9 @@ def _dates(backend: Backend, date_from: str | None, date_to: str | None) -> tupl
         end = date.fromisoformat(date_to) if date_to else today
         start = date.fromisoformat(date_from) if date_from else end - timedelta(days=29)
     except ValueError:
-        raise DomainError(422, "report_dates_invalid", details={"field": "date"},
-                          days=MAX_DAYS) from None
+        raise DomainError(
+            422, "report_dates_invalid", details={"field": "date"}, days=MAX_DAYS
+        ) from None
     if start > end or (end - start).days >= MAX_DAYS:
         raise DomainError(422, "report_dates_invalid", details={"field": "date"}, days=MAX_DAYS)
     return start, end
@@ -88,15 +120,18 @@ def build(
         return not (channel and ch != channel)
 
     redeemed = [
-        r for r in store.scan(points.REDEMPTIONS)
+        r
+        for r in store.scan(points.REDEMPTIONS)
         if r["status"] == "settled" and wanted(r["settled_at"], r["institution_id"], r["channel"])
     ]
     daily: dict[date, int] = defaultdict(int)
     for r in redeemed:
         daily[local_day(r["settled_at"], zone)] += r["points"]
     series = [
-        {"date": (start + timedelta(days=n)).isoformat(),
-         "points": daily.get(start + timedelta(days=n), 0)}
+        {
+            "date": (start + timedelta(days=n)).isoformat(),
+            "points": daily.get(start + timedelta(days=n), 0),
+        }
         for n in range((end - start).days + 1)
     ]
     if report == "issuance":
@@ -116,13 +151,15 @@ def build(
     }
 
 
-def _grouped(report: str, redeemed: list[dict[str, Any]], institutions: dict[str, Any]
-             ) -> tuple[list[list[Any]], dict[str, Any]]:
+def _grouped(
+    report: str, redeemed: list[dict[str, Any]], institutions: dict[str, Any]
+) -> tuple[list[list[Any]], dict[str, Any]]:
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
     for r in redeemed:
         key = (r["institution_id"], r["channel"]) if report == "institutions" else (r["channel"],)
-        g = groups.setdefault(key, {"accounts": set(), "points": 0, "amount": Decimal(0),
-                                    "orders": 0})
+        g = groups.setdefault(
+            key, {"accounts": set(), "points": 0, "amount": Decimal(0), "orders": 0}
+        )
         g["accounts"].add(r["member_id"])
         g["points"] += r["points"]
         g["amount"] += Decimal(r["amount"])
@@ -145,18 +182,30 @@ def _grouped(report: str, redeemed: list[dict[str, Any]], institutions: dict[str
     return rows, totals
 
 
-def _detail(redeemed: list[dict[str, Any]], members: dict[str, Any],
-            institutions: dict[str, Any]) -> tuple[list[list[Any]], dict[str, Any]]:
+def _detail(
+    redeemed: list[dict[str, Any]], members: dict[str, Any], institutions: dict[str, Any]
+) -> tuple[list[list[Any]], dict[str, Any]]:
     rows = []
     for r in sorted(redeemed, key=lambda r: r["settled_at"]):
         member = members.get(r["member_id"], {})
         inst = institutions.get(r["institution_id"], {})
-        rows.append([
-            r["settled_at"], validators.mask_name(member.get("name", "")), r["points"],
-            r["amount"], r.get("order_ref") or "", r["channel"], inst.get("province", ""),
-            inst.get("city", ""), inst.get("county", ""), inst.get("name", ""),
-            r["institution_id"], r["balance_after"], r["id"],
-        ])
+        rows.append(
+            [
+                r["settled_at"],
+                validators.mask_name(member.get("name", "")),
+                r["points"],
+                r["amount"],
+                r.get("order_ref") or "",
+                r["channel"],
+                inst.get("province", ""),
+                inst.get("city", ""),
+                inst.get("county", ""),
+                inst.get("name", ""),
+                r["institution_id"],
+                r["balance_after"],
+                r["id"],
+            ]
+        )
     totals = {
         "orders": len(redeemed),
         "points": sum(r["points"] for r in redeemed),
@@ -165,9 +214,15 @@ def _detail(redeemed: list[dict[str, Any]], members: dict[str, Any],
     return rows, totals
 
 
-def _issuance(store: Any, members: dict[str, Any], institutions: dict[str, Any], start: date,
-              end: date, zone: timezone, institution: str | None
-              ) -> tuple[list[list[Any]], dict[str, Any]]:
+def _issuance(
+    store: Any,
+    members: dict[str, Any],
+    institutions: dict[str, Any],
+    start: date,
+    end: date,
+    zone: timezone,
+    institution: str | None,
+) -> tuple[list[list[Any]], dict[str, Any]]:
     issued: dict[str, int] = defaultdict(int)
     for row in store.lookup(points.LEDGER, "kind", "earn"):
         if start <= local_day(row["at"], zone) <= end and (
@@ -185,10 +240,19 @@ def _issuance(store: Any, members: dict[str, Any], institutions: dict[str, Any],
         value = points.money(issued[member_id], rate)
         total_points += issued[member_id]
         total_value += value
-        rows.append([
-            validators.mask_name(member["name"]), validators.mask_card(member["card_no"]),
-            issued[member_id], str(value), member["institution_id"], inst.get("name", ""),
-            inst.get("province", ""), inst.get("city", ""), inst.get("county", ""), current,
-            str(points.money(current, rate)),
-        ])
+        rows.append(
+            [
+                validators.mask_name(member["name"]),
+                validators.mask_card(member["card_no"]),
+                issued[member_id],
+                str(value),
+                member["institution_id"],
+                inst.get("name", ""),
+                inst.get("province", ""),
+                inst.get("city", ""),
+                inst.get("county", ""),
+                current,
+                str(points.money(current, rate)),
+            ]
+        )
     return rows, {"accounts": len(rows), "points": total_points, "amount": str(total_value)}

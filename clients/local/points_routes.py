@@ -160,8 +160,9 @@ def _backend(request: Request) -> Any:
     return auth.get_backend(request)
 
 
-@router.get("/v1/members", response_model=MemberOut,
-            responses={404: {"description": "member_not_found"}})
+@router.get(
+    "/v1/members", response_model=MemberOut, responses={404: {"description": "member_not_found"}}
+)
 async def find_member(
     request: Request,
     card: str | None = Query(default=None, max_length=23),
@@ -172,8 +173,12 @@ async def find_member(
     return points.member_view(backend.store, points.find_member(backend, card, phone))
 
 
-@router.post("/v1/members", status_code=201, response_model=MemberOut,
-             responses={409: {"description": "member_exists"}})
+@router.post(
+    "/v1/members",
+    status_code=201,
+    response_model=MemberOut,
+    responses={409: {"description": "member_exists"}},
+)
 async def create_member(
     body: MemberIn, request: Request, staff: Staff = auth.require("supervisor")
 ) -> dict[str, Any]:
@@ -189,8 +194,7 @@ async def member_ledger(
     store = _backend(request).store
     member = points.get_member(store, member_id)
     rows = points.ledger_rows(store, member_id)
-    return {"member": points.member_view(store, member), "rows": rows[-500:],
-            "total": len(rows)}
+    return {"member": points.member_view(store, member), "rows": rows[-500:], "total": len(rows)}
 
 
 @router.get("/v1/points/institutions", response_model=list[Institution])
@@ -201,9 +205,13 @@ async def institutions(
 
 
 @router.post(
-    "/v1/redemptions", status_code=201, response_model=RedemptionOut,
-    responses={409: {"description": "insufficient_points, member_id_unbound"},
-               429: {"description": "otp_rate_limited"}},
+    "/v1/redemptions",
+    status_code=201,
+    response_model=RedemptionOut,
+    responses={
+        409: {"description": "insufficient_points, member_id_unbound"},
+        429: {"description": "otp_rate_limited"},
+    },
 )
 async def create_redemption(
     body: RedemptionIn, request: Request, staff: Staff = auth.require(*REDEEMERS)
@@ -221,8 +229,11 @@ async def get_redemption(
     return points.get_redemption(_backend(request).store, redemption_id)
 
 
-@router.post("/v1/redemptions/{redemption_id}/otp", response_model=RedemptionOut,
-             responses={429: {"description": "otp_cooldown, otp_rate_limited"}})
+@router.post(
+    "/v1/redemptions/{redemption_id}/otp",
+    response_model=RedemptionOut,
+    responses={429: {"description": "otp_cooldown, otp_rate_limited"}},
+)
 async def resend_code(
     redemption_id: str, request: Request, staff: Staff = auth.require(*REDEEMERS)
 ) -> dict[str, Any]:
@@ -230,21 +241,32 @@ async def resend_code(
 
 
 @router.post(
-    "/v1/redemptions/{redemption_id}/verify", response_model=RedemptionOut,
-    responses={422: {"description": "otp_invalid"}, 410: {"description": "otp_dead"},
-               409: {"description": "insufficient_points, redemption_not_pending"}},
+    "/v1/redemptions/{redemption_id}/verify",
+    response_model=RedemptionOut,
+    responses={
+        422: {"description": "otp_invalid"},
+        410: {"description": "otp_dead"},
+        409: {"description": "insufficient_points, redemption_not_pending"},
+    },
 )
 async def verify(
-    redemption_id: str, body: VerifyIn, request: Request,
+    redemption_id: str,
+    body: VerifyIn,
+    request: Request,
     staff: Staff = auth.require(*REDEEMERS),
 ) -> dict[str, Any]:
     return points.settle(_backend(request), staff, redemption_id, body.code)
 
 
-@router.post("/v1/redemptions/{redemption_id}/reverse", response_model=RedemptionOut,
-             responses={409: {"description": "already_reversed, redemption_not_settled"}})
+@router.post(
+    "/v1/redemptions/{redemption_id}/reverse",
+    response_model=RedemptionOut,
+    responses={409: {"description": "already_reversed, redemption_not_settled"}},
+)
 async def reverse(
-    redemption_id: str, body: ReverseIn, request: Request,
+    redemption_id: str,
+    body: ReverseIn,
+    request: Request,
     staff: Staff = auth.require("supervisor"),
 ) -> dict[str, Any]:
     return points.reverse(_backend(request), staff, redemption_id, body.reason)
@@ -262,10 +284,16 @@ async def import_template(staff: Staff = auth.require("supervisor")) -> dict[str
     return {"filename": points_import.TEMPLATE_NAME, "content": points_import.TEMPLATE}
 
 
-@router.post("/v1/points/imports", status_code=201, response_model=ImportOut,
-             responses={422: {"description": "import_invalid (details: bad lines)"}})
+@router.post(
+    "/v1/points/imports",
+    status_code=201,
+    response_model=ImportOut,
+    responses={422: {"description": "import_invalid (details: bad lines)"}},
+)
 async def import_points(
-    body: ImportIn, request: Request, dry_run: bool = Query(default=False),
+    body: ImportIn,
+    request: Request,
+    dry_run: bool = Query(default=False),
     staff: Staff = auth.require("supervisor"),
 ) -> dict[str, Any]:
     return points_import.import_csv(_backend(request), staff, body.csv, dry_run=dry_run)
@@ -281,5 +309,11 @@ async def report(
     channel: str | None = Query(default=None, max_length=10),
     staff: Staff = auth.require("supervisor"),
 ) -> dict[str, Any]:
-    return points_reports.build(_backend(request), report, date_from=date_from,
-                                date_to=date_to, institution=institution, channel=channel)
+    return points_reports.build(
+        _backend(request),
+        report,
+        date_from=date_from,
+        date_to=date_to,
+        institution=institution,
+        channel=channel,
+    )

@@ -31,8 +31,11 @@ class PresetIn(BaseModel):
     """Empty for now; a body keeps the request shape open for options."""
 
 
-@router.get("/v1/sandbox/presets", response_model=list[PresetOut],
-            responses={403: {"description": "forbidden, preset_not_sandbox"}})
+@router.get(
+    "/v1/sandbox/presets",
+    response_model=list[PresetOut],
+    responses={403: {"description": "forbidden, preset_not_sandbox"}},
+)
 async def list_presets(request: Request, staff: Staff = auth.require(*ROLES)) -> list[Any]:
     return presets.list_presets(auth.get_backend(request), context.get().lang)
 
@@ -40,8 +43,10 @@ async def list_presets(request: Request, staff: Staff = auth.require(*ROLES)) ->
 @router.post(
     "/v1/sandbox/presets/{name}/apply",
     response_model=PresetApplied,
-    responses={403: {"description": "forbidden, preset_not_sandbox"},
-               404: {"description": "preset_not_found"}},
+    responses={
+        403: {"description": "forbidden, preset_not_sandbox"},
+        404: {"description": "preset_not_found"},
+    },
 )
 async def apply_preset(
     request: Request,

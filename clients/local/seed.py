@@ -48,8 +48,14 @@ def seed_staff(txn: Transaction, backend: Backend, rng: random.Random) -> None:
         txn.put(STAFF, staff_id, doc)
 
 
-DEMO_SEEDERS: list[Seeder] = [seed_staff, seed_sim_stock, seed_onboarding, seed_points,
-                                  seed_card_write, seed_installment]
+DEMO_SEEDERS: list[Seeder] = [
+    seed_staff,
+    seed_sim_stock,
+    seed_onboarding,
+    seed_points,
+    seed_card_write,
+    seed_installment,
+]
 
 
 def initialise(backend: Backend, *, demo: bool) -> None:

@@ -189,11 +189,18 @@ async def batch(batch_id: str, request: Request, staff: Staff = auth.require(*RO
     return sim_stock.public_batch(sim_stock.get_batch(auth.get_backend(request), batch_id))
 
 
-@router.post("/v1/sim/pickups", status_code=201, response_model=BatchOut | PreviewOut,
-             responses={200: {"model": PreviewOut, "description": "dry_run preview"}})
+@router.post(
+    "/v1/sim/pickups",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
 async def pickup(
-    body: AgentBatchIn, request: Request, response: Response,
-    dry_run: bool = Query(False), staff: Staff = auth.require(*ROLES),
+    body: AgentBatchIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
 ) -> Any:
     backend = auth.get_backend(request)
     spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type)
@@ -204,11 +211,18 @@ async def pickup(
     return sim_stock.commit_pickup(backend, staff, spec, agent, report)
 
 
-@router.post("/v1/sim/returns", status_code=201, response_model=BatchOut | PreviewOut,
-             responses={200: {"model": PreviewOut, "description": "dry_run preview"}})
+@router.post(
+    "/v1/sim/returns",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
 async def return_cards(
-    body: ReturnIn, request: Request, response: Response,
-    dry_run: bool = Query(False), staff: Staff = auth.require(*ROLES),
+    body: ReturnIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
 ) -> Any:
     backend = auth.get_backend(request)
     spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type, "return")
@@ -219,26 +233,34 @@ async def return_cards(
     return sim_stock.commit_return(backend, staff, spec, agent, report, body.fee_per_card)
 
 
-@router.post("/v1/sim/transfers", status_code=201, response_model=BatchOut | PreviewOut,
-             responses={200: {"model": PreviewOut, "description": "dry_run preview"}})
+@router.post(
+    "/v1/sim/transfers",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
 async def transfer(
-    body: TransferIn, request: Request, response: Response,
-    dry_run: bool = Query(False), staff: Staff = auth.require(*ROLES),
+    body: TransferIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
 ) -> Any:
     backend = auth.get_backend(request)
-    spec, warehouse = sim_stock.transfer_spec(backend, staff, body.from_warehouse,
-                                              body.card_type)
+    spec, warehouse = sim_stock.transfer_spec(backend, staff, body.from_warehouse, body.card_type)
     report = await sim_stock.check_batch(backend, spec, _iccids(body))
     if dry_run:
         response.status_code = 200
         return report.public()
     return sim_stock.public_batch(
-        sim_stock.commit_transfer(backend, staff, spec, warehouse, report))
+        sim_stock.commit_transfer(backend, staff, spec, warehouse, report)
+    )
 
 
 @router.get("/v1/sim/transfers", response_model=list[BatchOut])
 async def transfers(
-    request: Request, status: Literal["pending", "approved", "rejected"] | None = None,
+    request: Request,
+    status: Literal["pending", "approved", "rejected"] | None = None,
     staff: Staff = auth.require(*ROLES),
 ) -> Any:
     return sim_stock.list_transfers(auth.get_backend(request), status)

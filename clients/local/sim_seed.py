@@ -53,13 +53,31 @@ def seed_sim_stock(txn: Transaction, backend: Backend, rng: random.Random) -> No
             agent_id = f"A{no:03d}{n:02d}"
             zh, en = AGENT_NAMES[n - 1]
             branch_short = name_en.split()[0]
-            txn.put(AGENTS, agent_id, {
-                "id": agent_id, "name_zh": f"{_zh[:2]}{zh}", "name_en": f"{en} ({branch_short})",
-                "dept_id": dept_of_branch(no), "warehouse": target})
+            txn.put(
+                AGENTS,
+                agent_id,
+                {
+                    "id": agent_id,
+                    "name_zh": f"{_zh[:2]}{zh}",
+                    "name_en": f"{en} ({branch_short})",
+                    "dept_id": dept_of_branch(no),
+                    "warehouse": target,
+                },
+            )
             agents.setdefault(no, []).append(agent_id)
     batch = "SB00000000"  # the opening stock, before any real batch
-    txn.put(BATCHES, batch, {"id": batch, "action": "stock_in", "count": 0, "operator": "seed",
-                             "at": SEED_AT, "dept_id": None})
+    txn.put(
+        BATCHES,
+        batch,
+        {
+            "id": batch,
+            "action": "stock_in",
+            "count": 0,
+            "operator": "seed",
+            "at": SEED_AT,
+            "dept_id": None,
+        },
+    )
     total = 0
     for no, _zh, _en, secondary, target in BRANCHES:
         size = 400 if no == 1 else (150 if no <= 3 else 40)
@@ -74,12 +92,30 @@ def seed_sim_stock(txn: Transaction, backend: Backend, rng: random.Random) -> No
                     kind, loc, state = "agent", rng.choice(agents[no]), "picked_up"
                 else:
                     kind, loc, state = "warehouse", target, "in_stock"
-                txn.put(CARDS, iccid, {
-                    "iccid": iccid, "card_type": card_type, "dept_id": dept_of_branch(no),
-                    "state": state, "loc_kind": kind, "loc_id": loc, "batch": batch})
-                txn.put(MOVES, f"{batch}:{iccid}", {
-                    "iccid": iccid, "batch": batch, "from": "", "to": f"{kind}:{loc}",
-                    "state": state})
+                txn.put(
+                    CARDS,
+                    iccid,
+                    {
+                        "iccid": iccid,
+                        "card_type": card_type,
+                        "dept_id": dept_of_branch(no),
+                        "state": state,
+                        "loc_kind": kind,
+                        "loc_id": loc,
+                        "batch": batch,
+                    },
+                )
+                txn.put(
+                    MOVES,
+                    f"{batch}:{iccid}",
+                    {
+                        "iccid": iccid,
+                        "batch": batch,
+                        "from": "",
+                        "to": f"{kind}:{loc}",
+                        "state": state,
+                    },
+                )
                 total += 1
     txn.put(BATCHES, batch, {**txn.get(BATCHES, batch), "count": total})
     _seed_staff(txn)
@@ -93,8 +129,15 @@ def _seed_staff(txn: Transaction) -> None:
             extra = {"agent_id": DEMO_AGENT} if staff_id == "c001" else {}
             txn.put(STAFF, staff_id, {**doc, "dept_id": DEMO_DEPT, **extra})
     salt = hashlib.sha256(b"demo-salt:c002").hexdigest()[:32]
-    doc = new_staff_doc("c002", "赵敏", ["clerk"], _demo_branch(txn), "demo-pass-1",
-                        dept_id=DEMO_DEPT, salt_hex=salt)
+    doc = new_staff_doc(
+        "c002",
+        "赵敏",
+        ["clerk"],
+        _demo_branch(txn),
+        "demo-pass-1",
+        dept_id=DEMO_DEPT,
+        salt_hex=salt,
+    )
     txn.put(STAFF, "c002", {**doc, "agent_id": "A00102"})
 
 

@@ -87,8 +87,12 @@ def dept_of_branch(no: int) -> str:
 def warehouse_docs() -> list[Doc]:
     docs: list[Doc] = []
     for no, name_zh, name_en, secondary, target in BRANCHES:
-        common = {"branch_no": no, "branch_zh": name_zh, "branch_en": name_en,
-                  "dept_id": dept_of_branch(no)}
+        common = {
+            "branch_no": no,
+            "branch_zh": name_zh,
+            "branch_en": name_en,
+            "dept_id": dept_of_branch(no),
+        }
         docs.append({"code": secondary, "kind": "secondary", "target": target, **common})
         docs.append({"code": target, "kind": "channel", "target": None, **common})
     return docs
@@ -225,8 +229,11 @@ def card_view(backend: Backend, iccid: str) -> dict[str, Any]:
         "card_type": card["card_type"],
         "dept_id": card["dept_id"],
         "state": card["state"],
-        "location": {"kind": card["loc_kind"], "id": card["loc_id"],
-                     **_location_names(backend, card["loc_kind"], card["loc_id"])},
+        "location": {
+            "kind": card["loc_kind"],
+            "id": card["loc_id"],
+            **_location_names(backend, card["loc_kind"], card["loc_id"]),
+        },
         "batch": card.get("batch"),
         "history": [_history_row(backend, m) for m in moves],
     }
@@ -234,9 +241,15 @@ def card_view(backend: Backend, iccid: str) -> dict[str, Any]:
 
 def _history_row(backend: Backend, move: Doc) -> dict[str, Any]:
     batch = backend.store.get(BATCHES, move["batch"]) or {}
-    return {"at": batch.get("at", ""), "by": batch.get("operator", ""),
-            "action": batch.get("action", ""), "from": move["from"], "to": move["to"],
-            "state": move["state"], "batch": move["batch"]}
+    return {
+        "at": batch.get("at", ""),
+        "by": batch.get("operator", ""),
+        "action": batch.get("action", ""),
+        "from": move["from"],
+        "to": move["to"],
+        "state": move["state"],
+        "batch": move["batch"],
+    }
 
 
 def _location_names(backend: Backend, kind: str, loc_id: str) -> dict[str, str]:
@@ -312,11 +325,17 @@ def move_card(
     iccid = card["iccid"]
     moved = {**card, "state": state, "loc_kind": loc_kind, "loc_id": loc_id, "batch": batch_id}
     txn.put(CARDS, iccid, moved)
-    txn.put(MOVES, f"{batch_id}:{iccid}", {
-        "iccid": iccid, "batch": batch_id,
-        "from": sys.intern(f"{card['loc_kind']}:{card['loc_id']}"),
-        "to": sys.intern(f"{loc_kind}:{loc_id}"), "state": state,
-    })
+    txn.put(
+        MOVES,
+        f"{batch_id}:{iccid}",
+        {
+            "iccid": iccid,
+            "batch": batch_id,
+            "from": sys.intern(f"{card['loc_kind']}:{card['loc_id']}"),
+            "to": sys.intern(f"{loc_kind}:{loc_id}"),
+            "state": state,
+        },
+    )
     return moved
 
 
@@ -344,12 +363,17 @@ def card_at_agent(backend: Backend, iccid: str, agent_id: str) -> Doc:
 
 
 def transition(
-    backend: Backend, staff: Staff, iccid: str, *, state: str, action: str,
-    agent_id: str | None = None, details: dict[str, Any] | None = None,
+    backend: Backend,
+    staff: Staff,
+    iccid: str,
+    *,
+    state: str,
+    action: str,
+    agent_id: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Doc:
     """One card, one move, as its own batch (card writing and activation use this)."""
-    card = (card_at_agent(backend, iccid, agent_id) if agent_id
-            else backend.store.get(CARDS, iccid))
+    card = card_at_agent(backend, iccid, agent_id) if agent_id else backend.store.get(CARDS, iccid)
     if card is None:
         raise DomainError(404, "sim_card_not_found", iccid=iccid)
     dept = require_dept(staff)
@@ -358,11 +382,30 @@ def transition(
     at = backend.now_iso()
     with backend.store.transaction() as txn:
         batch_id = new_batch_id(txn)
-        moved = move_card(txn, card, state=state, loc_kind=card["loc_kind"],
-                          loc_id=card["loc_id"], action=action, batch_id=batch_id)
-        txn.put(BATCHES, batch_id, {"id": batch_id, "action": action, "count": 1,
-                                    "first": iccid, "last": iccid, "operator": staff.id,
-                                    "at": at, "dept_id": dept, **(details or {})})
+        moved = move_card(
+            txn,
+            card,
+            state=state,
+            loc_kind=card["loc_kind"],
+            loc_id=card["loc_id"],
+            action=action,
+            batch_id=batch_id,
+        )
+        txn.put(
+            BATCHES,
+            batch_id,
+            {
+                "id": batch_id,
+                "action": action,
+                "count": 1,
+                "first": iccid,
+                "last": iccid,
+                "operator": staff.id,
+                "at": at,
+                "dept_id": dept,
+                **(details or {}),
+            },
+        )
         audit.record(txn, f"sim.{action}", iccid, at, {"batch": batch_id, "state": state})
     return moved
 
@@ -374,9 +417,17 @@ class Report:
 
     requested: int = 0
     ok: list[Doc] = field(default_factory=list)
-    problems: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
-        "invalid": [], "duplicate": [], "not_found": [], "wrong_department": [],
-        "wrong_type": [], "wrong_state": [], "location_mismatch": []})
+    problems: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {
+            "invalid": [],
+            "duplicate": [],
+            "not_found": [],
+            "wrong_department": [],
+            "wrong_type": [],
+            "wrong_state": [],
+            "location_mismatch": [],
+        }
+    )
 
     @property
     def problem_count(self) -> int:
@@ -405,8 +456,14 @@ class BatchSpec:
     state: str  # the state they must be in
 
 
-def evaluate(backend: Backend, spec: BatchSpec, iccids: Iterable[str], report: Report,
-             start_index: int, seen: dict[str, int]) -> None:
+def evaluate(
+    backend: Backend,
+    spec: BatchSpec,
+    iccids: Iterable[str],
+    report: Report,
+    start_index: int,
+    seen: dict[str, int],
+) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
     cards = backend.store._tables.get(CARDS, {})  # hot loop: one dict lookup per card
     problems = report.problems
@@ -427,21 +484,31 @@ def evaluate(backend: Backend, spec: BatchSpec, iccids: Iterable[str], report: R
             problems["not_found"].append({"index": index, "iccid": iccid})
         elif card["dept_id"] != spec.dept_id:
             problems["wrong_department"].append(
-                {"index": index, "iccid": iccid, "dept_id": card["dept_id"]})
+                {"index": index, "iccid": iccid, "dept_id": card["dept_id"]}
+            )
         elif card["card_type"] != spec.card_type:
             problems["wrong_type"].append(
-                {"index": index, "iccid": iccid, "card_type": card["card_type"]})
-        elif card["state"] == spec.state and card["loc_kind"] == spec.source_kind \
-                and card["loc_id"] == spec.source_id:
+                {"index": index, "iccid": iccid, "card_type": card["card_type"]}
+            )
+        elif (
+            card["state"] == spec.state
+            and card["loc_kind"] == spec.source_kind
+            and card["loc_id"] == spec.source_id
+        ):
             report.ok.append(card)
         elif spec.action == "return" and card["state"] == "picked_up":
             problems["location_mismatch"].append(
-                {"index": index, "iccid": iccid, "agent_id": card["loc_id"]})
+                {"index": index, "iccid": iccid, "agent_id": card["loc_id"]}
+            )
         else:
-            problems["wrong_state"].append({
-                "index": index, "iccid": iccid, "state": card["state"],
-                "location": location_label(card["loc_kind"], card["loc_id"]),
-            })
+            problems["wrong_state"].append(
+                {
+                    "index": index,
+                    "iccid": iccid,
+                    "state": card["state"],
+                    "location": location_label(card["loc_kind"], card["loc_id"]),
+                }
+            )
 
 
 def refuse(report: Report, own_dept: str) -> None:
@@ -454,16 +521,22 @@ def refuse(report: Report, own_dept: str) -> None:
     other_dept = report.problems["wrong_department"]
     if other_dept:
         depts = sorted({p["dept_id"] for p in other_dept})
-        raise DomainError(403, "sim_wrong_department", details, dept=", ".join(depts),
-                          own=own_dept)
+        raise DomainError(403, "sim_wrong_department", details, dept=", ".join(depts), own=own_dept)
     if report.problem_count:
         raise DomainError(409, "sim_batch_rejected", details, n=report.problem_count)
     raise DomainError(422, "sim_batch_empty", details)
 
 
 def apply_batch(
-    backend: Backend, staff: Staff, spec: BatchSpec, report: Report, *, state: str,
-    loc_kind: str, loc_id: str, extra: dict[str, Any],
+    backend: Backend,
+    staff: Staff,
+    spec: BatchSpec,
+    report: Report,
+    *,
+    state: str,
+    loc_kind: str,
+    loc_id: str,
+    extra: dict[str, Any],
 ) -> Doc:
     """Move every accepted card, write the batch and its audit row; one transaction."""
     if report.problem_count or not report.ok:
@@ -472,20 +545,45 @@ def apply_batch(
     with backend.store.transaction() as txn, gc_paused():
         batch_id = new_batch_id(txn)
         for card in report.ok:
-            move_card(txn, card, state=state, loc_kind=loc_kind, loc_id=loc_id,
-                      action=spec.action, batch_id=batch_id)
+            move_card(
+                txn,
+                card,
+                state=state,
+                loc_kind=loc_kind,
+                loc_id=loc_id,
+                action=spec.action,
+                batch_id=batch_id,
+            )
         batch = {
-            "id": batch_id, "action": spec.action, "card_type": spec.card_type,
-            "dept_id": spec.dept_id, "count": len(report.ok),
-            "first": report.ok[0]["iccid"], "last": report.ok[-1]["iccid"],
+            "id": batch_id,
+            "action": spec.action,
+            "card_type": spec.card_type,
+            "dept_id": spec.dept_id,
+            "count": len(report.ok),
+            "first": report.ok[0]["iccid"],
+            "last": report.ok[-1]["iccid"],
             "from": location_label(spec.source_kind, spec.source_id),
             "to": location_label(loc_kind, loc_id),
-            "operator": staff.id, "operator_name": staff.name, "at": at, **extra,
+            "operator": staff.id,
+            "operator_name": staff.name,
+            "at": at,
+            **extra,
         }
         txn.put(BATCHES, batch_id, batch)
-        audit.record(txn, f"sim.{spec.action}", batch_id, at, {
-            "count": batch["count"], "first": batch["first"], "last": batch["last"],
-            "from": batch["from"], "to": batch["to"], "card_type": spec.card_type})
+        audit.record(
+            txn,
+            f"sim.{spec.action}",
+            batch_id,
+            at,
+            {
+                "count": batch["count"],
+                "first": batch["first"],
+                "last": batch["last"],
+                "from": batch["from"],
+                "to": batch["to"],
+                "card_type": spec.card_type,
+            },
+        )
     return batch
 
 
@@ -508,8 +606,11 @@ def public_batch(batch: Doc) -> dict[str, Any]:
 
 def list_transfers(backend: Backend, status: str | None) -> list[dict[str, Any]]:
     docs = backend.store.lookup(BATCHES, "action", "transfer_out")
-    return [public_batch(d) for d in sorted(docs, key=lambda d: d["id"], reverse=True)
-            if status is None or d.get("status") == status]
+    return [
+        public_batch(d)
+        for d in sorted(docs, key=lambda d: d["id"], reverse=True)
+        if status is None or d.get("status") == status
+    ]
 
 
 def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: bool) -> Doc:
@@ -534,19 +635,45 @@ def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: b
             card = cards[iccid]
             if card.get("batch") != transfer_id:
                 raise DomainError(409, "sim_state_invalid", iccid=iccid, state=card["state"])
-            move_card(txn, card, state="in_stock", loc_kind="warehouse", loc_id=destination,
-                      action=action, batch_id=batch_id)
-        decided = {**transfer, "status": "approved" if approve else "rejected",
-                   "decided_by": staff.id, "decided_at": at, "decision_batch": batch_id}
+            move_card(
+                txn,
+                card,
+                state="in_stock",
+                loc_kind="warehouse",
+                loc_id=destination,
+                action=action,
+                batch_id=batch_id,
+            )
+        decided = {
+            **transfer,
+            "status": "approved" if approve else "rejected",
+            "decided_by": staff.id,
+            "decided_at": at,
+            "decision_batch": batch_id,
+        }
         txn.put(BATCHES, transfer_id, decided)
-        txn.put(BATCHES, batch_id, {
-            "id": batch_id, "action": action, "card_type": transfer["card_type"],
-            "dept_id": dept, "count": transfer["count"], "first": transfer["first"],
-            "last": transfer["last"], "from": transfer["to"] if approve else transfer["from"],
-            "to": location_label("warehouse", destination), "operator": staff.id,
-            "operator_name": staff.name, "at": at, "transfer": transfer_id})
-        audit.record(txn, f"sim.{action}", transfer_id, at,
-                     {"batch": batch_id, "count": transfer["count"]})
+        txn.put(
+            BATCHES,
+            batch_id,
+            {
+                "id": batch_id,
+                "action": action,
+                "card_type": transfer["card_type"],
+                "dept_id": dept,
+                "count": transfer["count"],
+                "first": transfer["first"],
+                "last": transfer["last"],
+                "from": transfer["to"] if approve else transfer["from"],
+                "to": location_label("warehouse", destination),
+                "operator": staff.id,
+                "operator_name": staff.name,
+                "at": at,
+                "transfer": transfer_id,
+            },
+        )
+        audit.record(
+            txn, f"sim.{action}", transfer_id, at, {"batch": batch_id, "count": transfer["count"]}
+        )
     return decided
 
 
@@ -554,8 +681,9 @@ def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: b
 CHUNK = 5_000
 
 
-def pickup_spec(backend: Backend, staff: Staff, agent_id: str, card_type: str,
-                action: str = "pickup") -> tuple[BatchSpec, Doc]:
+def pickup_spec(
+    backend: Backend, staff: Staff, agent_id: str, card_type: str, action: str = "pickup"
+) -> tuple[BatchSpec, Doc]:
     dept = require_dept(staff)
     agent = get_agent(backend, agent_id)
     if agent["dept_id"] != dept:
@@ -567,8 +695,9 @@ def pickup_spec(backend: Backend, staff: Staff, agent_id: str, card_type: str,
     return spec, agent
 
 
-def transfer_spec(backend: Backend, staff: Staff, code: str, card_type: str
-                  ) -> tuple[BatchSpec, Doc]:
+def transfer_spec(
+    backend: Backend, staff: Staff, code: str, card_type: str
+) -> tuple[BatchSpec, Doc]:
     dept = require_dept(staff)
     warehouse = get_warehouse(backend, code)
     if warehouse["kind"] != "secondary":
@@ -592,28 +721,66 @@ async def check_batch(backend: Backend, spec: BatchSpec, iccids: Iterable[str]) 
 
 
 def _agent_fields(agent: Doc) -> dict[str, Any]:
-    return {"agent_id": agent["id"], "agent_name_zh": agent["name_zh"],
-            "agent_name_en": agent["name_en"], "warehouse": agent["warehouse"]}
+    return {
+        "agent_id": agent["id"],
+        "agent_name_zh": agent["name_zh"],
+        "agent_name_en": agent["name_en"],
+        "warehouse": agent["warehouse"],
+    }
 
 
-def commit_pickup(backend: Backend, staff: Staff, spec: BatchSpec, agent: Doc,
-                  report: Report) -> Doc:
-    return apply_batch(backend, staff, spec, report, state="picked_up", loc_kind="agent",
-                       loc_id=agent["id"], extra=_agent_fields(agent))
+def commit_pickup(
+    backend: Backend, staff: Staff, spec: BatchSpec, agent: Doc, report: Report
+) -> Doc:
+    return apply_batch(
+        backend,
+        staff,
+        spec,
+        report,
+        state="picked_up",
+        loc_kind="agent",
+        loc_id=agent["id"],
+        extra=_agent_fields(agent),
+    )
 
 
-def commit_return(backend: Backend, staff: Staff, spec: BatchSpec, agent: Doc,
-                  report: Report, fee_per_card: str | None) -> Doc:
+def commit_return(
+    backend: Backend,
+    staff: Staff,
+    spec: BatchSpec,
+    agent: Doc,
+    report: Report,
+    fee_per_card: str | None,
+) -> Doc:
     fee, received = fee_total(fee_per_card, len(report.ok))
-    return apply_batch(backend, staff, spec, report, state="in_stock", loc_kind="warehouse",
-                       loc_id=agent["warehouse"], extra={**_agent_fields(agent),
-                       "fee_per_card": fee, "amount_received": received})
+    return apply_batch(
+        backend,
+        staff,
+        spec,
+        report,
+        state="in_stock",
+        loc_kind="warehouse",
+        loc_id=agent["warehouse"],
+        extra={**_agent_fields(agent), "fee_per_card": fee, "amount_received": received},
+    )
 
 
-def commit_transfer(backend: Backend, staff: Staff, spec: BatchSpec, warehouse: Doc,
-                    report: Report) -> Doc:
-    return apply_batch(backend, staff, spec, report, state="in_transfer", loc_kind="warehouse",
-                       loc_id=warehouse["code"], extra={
-                           "source": warehouse["code"], "target": warehouse["target"],
-                           "to": location_label("warehouse", warehouse["target"]),
-                           "status": "pending", "iccids": [c["iccid"] for c in report.ok]})
+def commit_transfer(
+    backend: Backend, staff: Staff, spec: BatchSpec, warehouse: Doc, report: Report
+) -> Doc:
+    return apply_batch(
+        backend,
+        staff,
+        spec,
+        report,
+        state="in_transfer",
+        loc_kind="warehouse",
+        loc_id=warehouse["code"],
+        extra={
+            "source": warehouse["code"],
+            "target": warehouse["target"],
+            "to": location_label("warehouse", warehouse["target"]),
+            "status": "pending",
+            "iccids": [c["iccid"] for c in report.ok],
+        },
+    )

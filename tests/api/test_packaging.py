@@ -18,9 +18,19 @@ pytestmark = pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist),
-         str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheels = list(dist.glob("branchdesk-*.whl"))
     assert len(wheels) == 1
@@ -30,7 +40,9 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     site = Path(
         subprocess.run(
             [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     # The dependencies come from this environment (no network in tests); the project itself
@@ -38,7 +50,9 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheels[0])],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     top_level = {p.name for p in site.iterdir()}
     assert "branchdesk" in top_level
@@ -49,13 +63,17 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     assert (installed / "tui" / "app.tcss").exists()
     assert list((installed / "tui" / "locales").glob("*.toml"))
     out = subprocess.run(
-        [str(venv / "bin" / "branchdesk"), "--version"], capture_output=True, text=True,
+        [str(venv / "bin" / "branchdesk"), "--version"],
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"branchdesk {__version__}"
     where = subprocess.run(
         [str(py), "-c", "import branchdesk; print(branchdesk.__file__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert where.startswith(str(site)), where

@@ -60,9 +60,19 @@ async def test_data_survives_a_server_restart(tmp_path: Path) -> None:
 
 def test_a_second_server_on_the_same_store_is_refused(served: ServedBackend) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "branchdesk", "serve", "--port", str(free_port()),
-         "--data", str(served.data_dir)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "branchdesk",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--data",
+            str(served.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 1
     assert str(served.data_dir / "store.json") in out.stderr

@@ -11,8 +11,13 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from support.backend import DEMO_PASSWORD, FakeClock, asgi_client, make_backend
 
-ROLES = {"m001": "marketer", "c001": "clerk", "k001": "cashier", "t001": "trainer",
-         "s001": "supervisor"}
+ROLES = {
+    "m001": "marketer",
+    "c001": "clerk",
+    "k001": "cashier",
+    "t001": "trainer",
+    "s001": "supervisor",
+}
 
 
 @pytest.mark.parametrize("staff_id", sorted(ROLES))
@@ -145,7 +150,11 @@ async def test_demo_accounts_are_listed_only_with_demo_data() -> None:
     demo = asgi_client(make_backend(demo=True))
     real = asgi_client(make_backend(demo=False))
     assert [a["staff_id"] for a in (await demo.meta())["demo_accounts"]] == [
-        "m001", "c001", "k001", "t001", "s001"
+        "m001",
+        "c001",
+        "k001",
+        "t001",
+        "s001",
     ]
     assert (await real.meta())["demo_accounts"] == []
     with pytest.raises(ApiError):
@@ -158,5 +167,3 @@ def test_demo_seed_is_deterministic() -> None:
     first, second = make_backend(), make_backend()
     for table in ("staff",):
         assert list(first.store.scan(table)) == list(second.store.scan(table))
-
-

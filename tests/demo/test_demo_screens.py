@@ -38,14 +38,14 @@ async def test_trainer_resets_a_preset_with_one_key_in_chinese(backend: Backend)
         await show_tour(pilot, "onboarding")
         assert "六项准备清单" in text_of(app, "#tour-info")
         await pilot.press("f6")
-        await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen)
-                       and bool(app.screen.presets))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PresetsScreen) and bool(app.screen.presets)
+        )
         await pilot.press("4")
         await wait_for(pilot, lambda: "已重置" in text_of(app, "#presets-status"))
         teach = text_of(app, "#preset-teach")
         assert "A00101" in teach and WRONG_AGENT_HOLDER in teach and "{" not in teach
-        card = backend.store.get("sim_cards", demo_iccid(1, "128k_normal",
-                                                          WRONG_AGENT_SERIALS[0]))
+        card = backend.store.get("sim_cards", demo_iccid(1, "128k_normal", WRONG_AGENT_SERIALS[0]))
         assert card["loc_id"] == WRONG_AGENT_HOLDER
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, TourPickerScreen))
@@ -70,8 +70,14 @@ async def test_guided_tour_waits_for_the_trainee_and_obeys_the_tour_keys(
         await show_tour(pilot, "points")
         assert "k001" in text_of(app, "#tour-info")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.tour is not None and isinstance(app.screen, LoginScreen)
-                       and bool(app.screen.query(TourPanel)))
+        await wait_for(
+            pilot,
+            lambda: (
+                app.tour is not None
+                and isinstance(app.screen, LoginScreen)
+                and bool(app.screen.query(TourPanel))
+            ),
+        )
         runner = app.tour
         assert runner is not None and not runner.auto and app.staff is None
         panel = app.screen.query_one(TourPanel)

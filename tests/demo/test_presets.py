@@ -92,15 +92,15 @@ async def test_baseline_undoes_changes_keeps_sessions_and_audits() -> None:
         for table in ("members", "points_balances", "sim_cards", "customers", "redemptions"):
             assert backend.store.count(table) == pristine.store.count(table), table
         assert backend.store.get("members", member["id"]) == pristine.store.get(
-            "members", member["id"])
+            "members", member["id"]
+        )
     finally:
         pristine.store.close()
     assert backend.sms.messages == []
     # Both sessions survive: nobody in the training room is logged out by a reset.
     assert (await api.find_member("13800138000"))["points"] == 1000
     last = max(backend.store.scan("audit"), key=lambda row: row["seq"])
-    assert (last["action"], last["target"], last["actor"]) == ("sandbox.preset", "baseline",
-                                                                "t001")
+    assert (last["action"], last["target"], last["actor"]) == ("sandbox.preset", "baseline", "t001")
 
 
 async def test_reset_is_idempotent(login_as: Any, backend: Backend) -> None:
@@ -129,8 +129,11 @@ async def test_wrong_agent_return_is_location_mismatch(login_as: Any) -> None:
     details = result["details"]
     assert details["picked_up_by"] == "A00102" and details["return_to"] == "A00101"
     clerk = await login_as("c001", "zh-CN")
-    body = {"agent_id": details["return_to"], "card_type": "128k_normal",
-            "range": {"start": details["start"], "end": details["end"]}}
+    body = {
+        "agent_id": details["return_to"],
+        "card_type": "128k_normal",
+        "range": {"start": details["start"], "end": details["end"]},
+    }
     with pytest.raises(ApiError) as err:
         await clerk.post("/v1/sim/returns", body, Action())
     assert (err.value.code, err.value.message) == ("location_mismatch", "卡库位不一致")
@@ -162,8 +165,9 @@ async def test_otp_wrong_three_times_kills_the_code(login_as: Any) -> None:
     details = result["details"]
     api = PointsApi(await login_as("k001"))
     member = await api.find_member(details["phone"])
-    redemption = await api.create_redemption(member["id"], "pos", Action(),
-                                             points=details["points"])
+    redemption = await api.create_redemption(
+        member["id"], "pos", Action(), points=details["points"]
+    )
     codes = []
     for _ in range(3):
         with pytest.raises(ApiError) as err:

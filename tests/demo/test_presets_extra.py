@@ -16,7 +16,8 @@ from support.tui import SIZE, login, make_app, wait_for
 
 
 async def test_installment_bound_binds_c001_with_a_late_review_and_a_recent_sale(
-    login_as: Any, backend: Backend,
+    login_as: Any,
+    backend: Backend,
 ) -> None:
     result = await DemoApi(await login_as("t001")).apply_preset("installment_bound", Action())
     assert result["details"]["job_no"] == "13985900001"
@@ -39,8 +40,9 @@ async def test_installment_bound_binds_c001_with_a_late_review_and_a_recent_sale
     assert revoked["status"] == "revoked"
 
 
-async def test_installment_bound_again_starts_from_the_same_case(login_as: Any,
-                                                                 backend: Backend) -> None:
+async def test_installment_bound_again_starts_from_the_same_case(
+    login_as: Any, backend: Backend
+) -> None:
     demo = DemoApi(await login_as("t001"))
     first = await demo.apply_preset("installment_bound", Action())
     second = await demo.apply_preset("installment_bound", Action())
@@ -59,6 +61,9 @@ async def test_the_installment_tour_really_revokes_the_recent_sale(backend: Back
         assert runner.problems == []
     sale = backend.store.get(APPLICATIONS, details["recent_id"])
     assert (sale["status"], sale["revoke_reason"]) == ("revoked", "客户退机")
-    scanned = [a for a in backend.store.scan(APPLICATIONS)
-               if a["clerk_staff_id"] == "c001" and a["status"] == "in_progress"]
+    scanned = [
+        a
+        for a in backend.store.scan(APPLICATIONS)
+        if a["clerk_staff_id"] == "c001" and a["status"] == "in_progress"
+    ]
     assert len(scanned) == 1  # the simulated customer's scan

@@ -31,8 +31,14 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--window-size=1280,800",
 ]
 
@@ -75,9 +81,20 @@ def web_server(tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "web.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "branchdesk", "web", "--port", str(port), "--lang", "en",
-             "--data", str(tmp_path / "sandbox")],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "branchdesk",
+                "web",
+                "--port",
+                str(port),
+                "--lang",
+                "en",
+                "--data",
+                str(tmp_path / "sandbox"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -94,13 +111,18 @@ async def page(tmp_path: Path, web_server: str) -> AsyncIterator[CdpPage]:
     log = tmp_path / "chromium.log"
     with log.open("wb") as out:
         browser = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-             f"--remote-debugging-port={port}", "about:blank"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                CHROMIUM,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={tmp_path / 'profile'}",
+                f"--remote-debugging-port={port}",
+                "about:blank",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
-        await asyncio.to_thread(_wait_http, f"http://127.0.0.1:{port}/json/version", browser,
-                                log)
+        await asyncio.to_thread(_wait_http, f"http://127.0.0.1:{port}/json/version", browser, log)
         async with aiohttp.ClientSession() as session:
             targets = await (await session.get(f"http://127.0.0.1:{port}/json/list")).json()
             ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
@@ -131,8 +153,7 @@ class CdpPage:
         self.next_id += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[self.next_id] = future
-        await self.ws.send_str(json.dumps({"id": self.next_id, "method": method,
-                                           "params": params}))
+        await self.ws.send_str(json.dumps({"id": self.next_id, "method": method, "params": params}))
         return await asyncio.wait_for(future, 15)
 
     async def read_forever(self) -> None:
@@ -160,9 +181,14 @@ class CdpPage:
         for char in text:
             if char == "\r":
                 for kind in ("keyDown", "keyUp"):
-                    await self.call("Input.dispatchKeyEvent", type=kind, key="Enter",
-                                    code="Enter", windowsVirtualKeyCode=13,
-                                    **({"text": "\r"} if kind == "keyDown" else {}))
+                    await self.call(
+                        "Input.dispatchKeyEvent",
+                        type=kind,
+                        key="Enter",
+                        code="Enter",
+                        windowsVirtualKeyCode=13,
+                        **({"text": "\r"} if kind == "keyDown" else {}),
+                    )
             else:
                 await self.call("Input.insertText", text=char)
             await asyncio.sleep(0.03)
@@ -172,8 +198,9 @@ async def test_web_shows_login_and_a_demo_login_reaches_home(page: CdpPage) -> N
     await page.wait_for_text("Staff login")
     await page.wait_for_text("Demo accounts")
     await page.wait_for_text("DEMO")
-    await page.call("Runtime.evaluate",
-                    expression="document.querySelector('.xterm-helper-textarea').focus()")
+    await page.call(
+        "Runtime.evaluate", expression="document.querySelector('.xterm-helper-textarea').focus()"
+    )
     await page.type("t001\rdemo-pass-1\r")
     await page.wait_for_text("Workflows (press the number or Enter to open)")
     await page.wait_for_text("Guided demos")

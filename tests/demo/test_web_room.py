@@ -27,8 +27,10 @@ async def test_several_trainees_use_the_sandbox_at_once(tmp_path: Path) -> None:
     try:
         clients = [ApiClient(url, lang="en") for _ in range(3)]
         staff = await asyncio.gather(
-            *(c.login(sid, DEMO_PASSWORD) for c, sid in zip(clients, ["t001", "m001", "k001"],
-                                                           strict=True))
+            *(
+                c.login(sid, DEMO_PASSWORD)
+                for c, sid in zip(clients, ["t001", "m001", "k001"], strict=True)
+            )
         )
         assert [s.id for s in staff] == ["t001", "m001", "k001"]
         metas = [await c.meta() for c in clients]

@@ -31,8 +31,11 @@ CUSTOMER = {"name": "李华", "id_number": "11010519491231002X", "contact": "139
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(c["iccid"] for c in backend.store.scan(CARDS)
-                   if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT)
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
     return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
@@ -62,7 +65,10 @@ async def steps(login_as: Any) -> flow.OrderSteps:
 
 
 async def test_happy_path_read_script_write_verify_confirm(
-    virtual_sim: VirtualSim, pcscd: PcscService, reader: PcscReader, steps: flow.OrderSteps,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
     backend: Backend,
 ) -> None:
     iccid = blank_cards(backend)[0]
@@ -119,13 +125,22 @@ def test_pcsc_service_down_is_the_driver_message(pcscd: PcscService) -> None:
             print(flow.problem_key(exc))
     """)
     env = dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/branchdesk/pcscd.comm")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == "cw.error.driver"
 
 
 async def test_written_card_is_refused_before_anything_is_bound(
-    virtual_sim: VirtualSim, pcscd: PcscService, reader: PcscReader, steps: flow.OrderSteps,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
     backend: Backend,
 ) -> None:
     iccid = blank_cards(backend)[0]
@@ -144,7 +159,10 @@ async def test_written_card_is_refused_before_anything_is_bound(
 
 
 async def test_missing_write_script(
-    virtual_sim: VirtualSim, pcscd: PcscService, reader: PcscReader, steps: flow.OrderSteps,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
     backend: Backend,
 ) -> None:
     iccid = blank_cards(backend, with_data=False)[0]
@@ -159,7 +177,10 @@ async def test_missing_write_script(
 
 
 async def test_card_pulled_mid_write_then_retry_with_the_same_number(
-    virtual_sim: VirtualSim, pcscd: PcscService, reader: PcscReader, steps: flow.OrderSteps,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
     backend: Backend,
 ) -> None:
     iccid = blank_cards(backend)[0]
@@ -195,7 +216,10 @@ async def test_card_pulled_mid_write_then_retry_with_the_same_number(
 
 
 async def test_wrong_adm_is_presented_once_and_never_retried(
-    virtual_sim: VirtualSim, pcscd: PcscService, reader: PcscReader, steps: flow.OrderSteps,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
     backend: Backend,
 ) -> None:
     iccid, other = blank_cards(backend)[:2]

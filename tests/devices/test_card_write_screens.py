@@ -30,19 +30,33 @@ SIZE = (80, 24)
 CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test run
 
 TEXTS = {
-    "zh-CN": {"no_reader": "连接写卡器失败,请尝试重新插入白卡!", "not_blank": "请更换白卡!",
-              "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!", "id_err": "校验位",
-              "interrupted": "写卡中断", "written": "写卡成功", "receipt": "业务受理单"},
-    "en": {"no_reader": "Cannot connect to the card reader: re-insert the blank card.",
-           "not_blank": "Please use another blank card", "script": "no write script",
-           "id_err": "check character", "interrupted": "Write interrupted",
-           "written": "Card written", "receipt": "Account opening receipt"},
+    "zh-CN": {
+        "no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+        "not_blank": "请更换白卡!",
+        "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
+        "id_err": "校验位",
+        "interrupted": "写卡中断",
+        "written": "写卡成功",
+        "receipt": "业务受理单",
+    },
+    "en": {
+        "no_reader": "Cannot connect to the card reader: re-insert the blank card.",
+        "not_blank": "Please use another blank card",
+        "script": "no write script",
+        "id_err": "check character",
+        "interrupted": "Write interrupted",
+        "written": "Card written",
+        "receipt": "Account opening receipt",
+    },
 }
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(c["iccid"] for c in backend.store.scan(CARDS)
-                   if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT)
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
     return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
@@ -94,7 +108,10 @@ async def read_and_write(pilot: Any, app: Any, screen: CardWriteScreen) -> None:
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_open_account_and_write_the_card(
-    backend: Backend, virtual_sim: VirtualSim, pcscd: PcscService, lang: str,
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
 ) -> None:
     iccid = blank_cards(backend)[0]
     virtual_sim.insert(VirtualCard.blank(iccid))
@@ -126,7 +143,10 @@ async def test_open_account_and_write_the_card(
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_the_staff_errors_on_screen(
-    backend: Backend, virtual_sim: VirtualSim, pcscd: PcscService, lang: str,
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
 ) -> None:
     texts = TEXTS[lang]
     iccid = blank_cards(backend)[0]
@@ -178,7 +198,9 @@ async def test_the_staff_errors_on_screen(
 
 
 async def test_an_interrupted_order_resumes_from_the_open_orders(
-    backend: Backend, virtual_sim: VirtualSim, pcscd: PcscService,
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
 ) -> None:
     iccid = blank_cards(backend)[0]
     card = VirtualCard.blank(iccid)

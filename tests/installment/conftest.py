@@ -22,8 +22,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def settings(clock: FakeClock) -> Settings:
     # Sessions outlive the 7-day revocation window the tests walk through.
-    return Settings(clock=clock, session_hours=24 * 30,
-                    extra={"installment.refusal_rate": 0.0})
+    return Settings(clock=clock, session_hours=24 * 30, extra={"installment.refusal_rate": 0.0})
 
 
 @pytest.fixture

@@ -78,9 +78,12 @@ async def test_refusal_rate_is_deterministic(backend, clock):
     outcomes = []
     for _ in range(2):
         # Same seed, same application ids → the same decisions, run after run.
-        other = make_backend(settings=type(backend.settings)(
-            clock=clock, extra={"installment.refusal_rate": 0.5,
-                                "installment.refused_delay_seconds": 120}))
+        other = make_backend(
+            settings=type(backend.settings)(
+                clock=clock,
+                extra={"installment.refusal_rate": 0.5, "installment.refused_delay_seconds": 120},
+            )
+        )
         client = await logged_in(other, "c001")
         api = InstallmentApi(client)
         await bind_clerk(api, other)
@@ -156,8 +159,11 @@ async def test_clerk_cannot_revoke_other_merchants_orders(backend, clock):
     client = await logged_in(backend, "c001")
     api = InstallmentApi(client)
     await bind_clerk(api, backend, "13985900011")  # a job number of MER002
-    seeded = [o for o in await InstallmentApi(await logged_in(backend, "s001")).orders()
-              if o["merchant_id"] == "MER001" and o["status"] == "completed"]
+    seeded = [
+        o
+        for o in await InstallmentApi(await logged_in(backend, "s001")).orders()
+        if o["merchant_id"] == "MER001" and o["status"] == "completed"
+    ]
     with pytest.raises(ApiError) as denied:
         await api.revoke(seeded[0]["id"], "x", Action())
     assert denied.value.status == 403

@@ -165,8 +165,13 @@ async def test_roles_enforced(backend):
     for staff_id in ("k001", "m001"):
         client = await logged_in(backend, staff_id)
         api = InstallmentApi(client)
-        for call in (api.clerk(), api.applications(), api.orders(), api.new_qr(Action()),
-                     api.revoke("A00000001", "x", Action())):
+        for call in (
+            api.clerk(),
+            api.applications(),
+            api.orders(),
+            api.new_qr(Action()),
+            api.revoke("A00000001", "x", Action()),
+        ):
             with pytest.raises(ApiError) as denied:
                 await call
             assert denied.value.status == 403

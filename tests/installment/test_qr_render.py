@@ -53,7 +53,7 @@ def test_matrix_round_trip_is_exact(invert):
     lines = render_qr("BDQ1:Q00000007:ABCDEF0123456789ABCD", invert)
     back = matrix_from_half_blocks(lines, invert)
     assert back[: len(matrix)] == matrix
-    assert all(not dark for dark in back[len(matrix):][0]) if len(back) > len(matrix) else True
+    assert all(not dark for dark in back[len(matrix) :][0]) if len(back) > len(matrix) else True
 
 
 async def test_served_token_decodes(bound):

@@ -58,8 +58,9 @@ async def test_register_and_bind(backend, lang):
         await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
         await pilot.pause()
         bad_id = ID_NUMBER[:-1] + "1"
-        await pilot.press(*JOB_NO, "enter", *CLERK_NAME, "enter", *bad_id, "enter", *JOB_NO,
-                          "enter")
+        await pilot.press(
+            *JOB_NO, "enter", *CLERK_NAME, "enter", *bad_id, "enter", *JOB_NO, "enter"
+        )
         await wait_for(pilot, lambda: text(app, "#reg-id_number-error") != "")
         assert text(app, "#reg-id_number-error") == _("inst.error.id_checksum")
         assert app.screen.query_one("#reg-name").value == CLERK_NAME  # kept
@@ -90,8 +91,7 @@ async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
         await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
         await pilot.pause()
         job = "13985900099"
-        await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job,
-                          "enter")
+        await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job, "enter")
         await wait_for(pilot, lambda: app.screen.code_sent)
         await pilot.press(*latest_code(backend, job), "enter")
         contact = "业务联系人" if lang == "zh-CN" else "business contact"
@@ -157,8 +157,12 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
         for _step in range(3):  # product, identity, submitted
             before = screen.applications[0]["step"], screen.applications[0]["status"]
             await pilot.press("f6")
-            await wait_for(pilot, lambda before=before: (
-                screen.applications[0]["step"], screen.applications[0]["status"]) != before)
+            await wait_for(
+                pilot,
+                lambda before=before: (
+                    (screen.applications[0]["step"], screen.applications[0]["status"]) != before
+                ),
+            )
         assert screen.applications[0]["status"] == "in_review"
         clock.advance(minutes=10, seconds=1)
         await pilot.press("f5")
@@ -195,8 +199,12 @@ async def test_back_office_query_and_revoke(backend, lang):
         screen.query_one("#orders-reason").value = "客户退机"
         await pilot.press("f8", "f8")
         deadline = old["revoke_until"]
-        await wait_for(pilot, lambda: "7" in text(app, "#orders-status")
-                       and deadline[:4] in text(app, "#orders-status"))
+        await wait_for(
+            pilot,
+            lambda: (
+                "7" in text(app, "#orders-status") and deadline[:4] in text(app, "#orders-status")
+            ),
+        )
         assert screen.query_one("#orders-reason").value == "客户退机"
         # Within the window: revoked.
         target = unpaid  # completed two days ago
@@ -205,8 +213,10 @@ async def test_back_office_query_and_revoke(backend, lang):
         await pilot.press("f8")
         assert target["id"] in text(app, "#orders-status")  # asks to confirm
         await pilot.press("f8")
-        await wait_for(pilot, lambda: _("inst.orders.revoke_done", id=target["id"])
-                       == text(app, "#orders-status"))
+        await wait_for(
+            pilot,
+            lambda: _("inst.orders.revoke_done", id=target["id"]) == text(app, "#orders-status"),
+        )
         assert backend.store.get("inst_applications", target["id"])["status"] == "revoked"
         for selector in ("#orders-table", "#orders-reason", "#orders-status", "#orders-filter"):
             assert inside_screen(app, selector), selector

@@ -19,11 +19,14 @@ async def _new(api: OnboardingApi, **overrides) -> dict:
 
     body = "621799000012345678"
     data = {
-        "name": "测试客户", "id_number": "52230119850412301"
-        + validators.id_check_char("52230119850412301"),
-        "mobile": "13812345678", "area": "坪东", "licence_no": "522301100123",
+        "name": "测试客户",
+        "id_number": "52230119850412301" + validators.id_check_char("52230119850412301"),
+        "mobile": "13812345678",
+        "area": "坪东",
+        "licence_no": "522301100123",
         "card_number": body + str(validators.luhn_check_digit(body)),
-        "token_type": "ukey", "order_amount": "120000",
+        "token_type": "ukey",
+        "order_amount": "120000",
     }
     return await api.create_customer({**data, **overrides}, Action())
 
@@ -111,11 +114,16 @@ async def test_evidence_progress_and_next_step(login_as):
     for item in ("card", "online_banking"):
         await api.set_item(cid, item, status="done", base_version=0, action=Action())
     with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "security_device", status="done", base_version=0,
-                           action=Action())
+        await api.set_item(cid, "security_device", status="done", base_version=0, action=Action())
     assert err.value.code == "item_invalid" and err.value.details[0]["field"] == "ukey_serial"
-    done = await api.set_item(cid, "security_device", status="done", base_version=0,
-                              evidence={"ukey_serial": "UK-20261122"}, action=Action())
+    done = await api.set_item(
+        cid,
+        "security_device",
+        status="done",
+        base_version=0,
+        evidence={"ukey_serial": "UK-20261122"},
+        action=Action(),
+    )
     assert done["evidence"] == {"ukey_serial": "UK-20261122"} and done["updated_by"] == "m001"
     view = await api.checklist(cid)
     assert view["progress"] == {"done": 3, "required": 6}
@@ -123,8 +131,14 @@ async def test_evidence_progress_and_next_step(login_as):
     summary = (await api.search(q="测试客户"))["items"][0]
     assert (summary["progress_done"], summary["progress_required"]) == (3, 6)
     with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "activated", status="done", base_version=0,
-                           evidence={"activation_date": "2099-01-01"}, action=Action())
+        await api.set_item(
+            cid,
+            "activated",
+            status="done",
+            base_version=0,
+            evidence={"activation_date": "2099-01-01"},
+            action=Action(),
+        )
     assert err.value.details[0]["code"] == "date_format"
 
 
@@ -139,16 +153,16 @@ async def test_etoken_customer_skips_ukey_install(login_as):
         await api.set_item(cid, "ukey_installed", status="done", base_version=0, action=Action())
     assert err.value.code == "item_not_applicable"
     with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "card", status="not_applicable", base_version=0,
-                           action=Action())
+        await api.set_item(cid, "card", status="not_applicable", base_version=0, action=Action())
     assert err.value.code == "item_required"
 
 
 async def test_version_conflict_returns_current_copy(login_as):
     api = await _api(login_as)
     cid = (await _new(api))["id"]
-    await api.set_item(cid, "card", status="in_progress", note="first", base_version=0,
-                       action=Action())
+    await api.set_item(
+        cid, "card", status="in_progress", note="first", base_version=0, action=Action()
+    )
     with pytest.raises(ApiError) as err:
         await api.set_item(cid, "card", status="done", base_version=0, action=Action())
     assert err.value.status == 409 and err.value.code == "version_conflict"
@@ -177,8 +191,10 @@ async def test_reveal_is_audited_and_needs_no_key(login_as, backend):
     created = await _new(api)
     full = await api.customer(created["id"], reveal=True)
     assert full["mobile"] == "13812345678" and full["revealed"]
-    assert any(r["action"] == "customer.reveal" and r["target"] == created["id"]
-               for r in backend.store.scan("audit"))
+    assert any(
+        r["action"] == "customer.reveal" and r["target"] == created["id"]
+        for r in backend.store.scan("audit")
+    )
 
 
 @pytest.mark.parametrize(
@@ -195,7 +211,10 @@ async def test_payment_advice(login_as, card_for, prefix, bank, channel, exclude
     api = await _api(login_as)
     advice = (await _new(api, card_number=card_for(prefix)))["payment"]
     assert (advice["bank"], advice["channel"], advice["settlement_excluded"]) == (
-        bank, channel, excluded)
+        bank,
+        channel,
+        excluded,
+    )
     expected = WRONG_CHANNEL_ERROR if channel in ("icbc", "abc", "psbc") else None
     assert advice["wrong_channel_error"] == expected
 
@@ -204,8 +223,9 @@ async def test_unknown_bin_asks_for_the_bank(login_as, card_for):
     api = await _api(login_as)
     created = await _new(api, card_number=card_for("999999", 16))
     assert created["payment"]["ask_bank"] and created["payment"]["channel"] is None
-    updated = await api.update_customer(created["id"], {"card_bank": "icbc"},
-                                        created["version"], Action())
+    updated = await api.update_customer(
+        created["id"], {"card_bank": "icbc"}, created["version"], Action()
+    )
     assert updated["payment"]["channel"] == "icbc" and not updated["payment"]["ask_bank"]
     assert WRONG_CHANNEL_ERROR == "该商户不支持工行农行邮储卡支付,请使用他行卡进行支付"
 
@@ -232,6 +252,9 @@ async def test_handoff_and_area_export(login_as, backend):
     assert len(package["items"]) == 22
     rows = await api.area_export("坪东")
     assert any(r["id"] == cid for r in rows) and all(r["area"] == "坪东" for r in rows)
-    kinds = [r["details"].get("kind") for r in backend.store.scan("audit")
-             if r["action"] == "customer.export"]
+    kinds = [
+        r["details"].get("kind")
+        for r in backend.store.scan("audit")
+        if r["action"] == "customer.export"
+    ]
     assert kinds == ["handoff", "area"]

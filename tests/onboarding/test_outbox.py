@@ -48,8 +48,11 @@ async def offline_kit(backend, tmp_path, customer_data):
 
 
 def _item_rows(backend, cid):
-    return [r for r in backend.store.scan("audit")
-            if r["action"] == "onboarding.item" and r["target"] == cid]
+    return [
+        r
+        for r in backend.store.scan("audit")
+        if r["action"] == "onboarding.item" and r["target"] == cid
+    ]
 
 
 async def test_outage_queues_and_replays_without_duplicates(backend, offline_kit):
@@ -58,8 +61,14 @@ async def test_outage_queues_and_replays_without_duplicates(backend, offline_kit
     await api.checklist(cid)  # read while online: kept for the visit
     network.down = True
     first = await api.set_item(cid, "card", status="done", base_version=0, action=Action())
-    second = await api.set_item(cid, "online_banking", status="in_progress", note="柜面办理",
-                                base_version=0, action=Action())
+    second = await api.set_item(
+        cid,
+        "online_banking",
+        status="in_progress",
+        note="柜面办理",
+        base_version=0,
+        action=Action(),
+    )
     assert isinstance(first, Queued) and isinstance(second, Queued)
     assert counts[-1] == 2 and sync.count() == 2
     offline_view = await api.checklist(cid)
@@ -82,18 +91,18 @@ async def test_outage_queues_and_replays_without_duplicates(backend, offline_kit
     assert {i["id"]: i["version"] for i in view["items"]}["card"] == 1
 
 
-async def test_conflict_keeps_both_versions_until_the_user_chooses(
-    backend, offline_kit, login_as
-):
+async def test_conflict_keeps_both_versions_until_the_user_chooses(backend, offline_kit, login_as):
     network, client, sync, api, customer, counts = offline_kit
     cid = customer["id"]
     network.down = True
-    await api.set_item(cid, "card", status="blocked", note="客户未带卡", base_version=0,
-                       action=Action())
+    await api.set_item(
+        cid, "card", status="blocked", note="客户未带卡", base_version=0, action=Action()
+    )
     network.down = False
     supervisor = OnboardingApi(await login_as("s001"))
-    await supervisor.set_item(cid, "card", status="done", note="已核实", base_version=0,
-                              action=Action())
+    await supervisor.set_item(
+        cid, "card", status="done", note="已核实", base_version=0, action=Action()
+    )
     result = await sync.replay()
     assert result.conflicts == 1 and sync.count() == 1
     entry = sync.entries()[0]

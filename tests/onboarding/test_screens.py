@@ -38,8 +38,7 @@ async def test_create_tick_export(backend, customer_data, lang, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
         form = app.screen
         data = customer_data(name="新客户甲", mobile="1381234567")  # 10 digits: refused
-        for field in ("name", "id_number", "mobile", "licence_no", "card_number",
-                      "order_amount"):
+        for field in ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount"):
             await _type(pilot, f"#f-{field}", data[field])
         form.query_one("#f-area").value = "桔山"
         form.query_one("#f-token_type").value = "ukey"

@@ -20,15 +20,19 @@ def fixed_backend():
 async def _customers(pilot) -> None:
     await login(pilot, "m001")
     await pilot.press("1")
-    await wait_for(pilot, lambda: pilot.app.screen.query("#onb-table")
-                   and pilot.app.screen.query_one("#onb-table", DataTable).row_count > 0)
+    await wait_for(
+        pilot,
+        lambda: (
+            pilot.app.screen.query("#onb-table")
+            and pilot.app.screen.query_one("#onb-table", DataTable).row_count > 0
+        ),
+    )
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
 def test_customer_list(fixed_backend, snap_compare):
-    assert snap_compare(make_app(fixed_backend, "en"), terminal_size=SIZE,
-                        run_before=_customers)
+    assert snap_compare(make_app(fixed_backend, "en"), terminal_size=SIZE, run_before=_customers)
 
 
 def test_checklist_zh(fixed_backend, snap_compare):
@@ -40,5 +44,6 @@ def test_checklist_zh(fixed_backend, snap_compare):
         await pilot.pause()
         await pilot.pause()  # the list is drawn again once it knows its width
 
-    assert snap_compare(make_app(fixed_backend, "zh-CN"), terminal_size=SIZE,
-                        run_before=open_checklist)
+    assert snap_compare(
+        make_app(fixed_backend, "zh-CN"), terminal_size=SIZE, run_before=open_checklist
+    )

@@ -27,9 +27,16 @@ def served(tmp_path: Path):
 
 
 async def _member_with(supervisor: ApiClient, mobile: str, points: int) -> dict:
-    member = await supervisor.post("/v1/members", {
-        "name": "并发测试", "mobile": mobile, "institution_id": "52230101",
-        "id_number": "11010519491231002X"}, Action())
+    member = await supervisor.post(
+        "/v1/members",
+        {
+            "name": "并发测试",
+            "mobile": mobile,
+            "institution_id": "52230101",
+            "id_number": "11010519491231002X",
+        },
+        Action(),
+    )
     await PointsApi(supervisor).grant(member["id"], points, "test", Action())
     return member
 
@@ -41,9 +48,9 @@ async def test_fifty_concurrent_redemptions_never_overspend(served):
         await cashier.login("k001", "demo-pass-1")
         member = await _member_with(supervisor, "13700000001", 100)
         api = PointsApi(cashier)
-        created = await asyncio.gather(*[
-            api.create_redemption(member["id"], "pos", Action(), points=10) for _ in range(50)
-        ])
+        created = await asyncio.gather(
+            *[api.create_redemption(member["id"], "pos", Action(), points=10) for _ in range(50)]
+        )
         outbox = await cashier.sms_outbox("13700000001")
         codes = {}
         for message in outbox:

@@ -56,8 +56,13 @@ async def test_every_bad_line_reported_and_nothing_issued(supervisor, cards, bac
     assert err.value.status == 422 and err.value.code == "import_invalid"
     problems = {(p["line"], p["problem"]) for p in err.value.details}
     assert problems == {
-        (3, "points"), (4, "points"), (6, "unknown_member"), (7, "duplicate"), (8, "points"),
-        (9, "columns"), (10, "card_no"),
+        (3, "points"),
+        (4, "points"),
+        (6, "unknown_member"),
+        (7, "duplicate"),
+        (8, "points"),
+        (9, "columns"),
+        (10, "card_no"),
     }
     dup = next(p for p in err.value.details if p["problem"] == "duplicate")
     assert dup["first_line"] == 2
@@ -69,8 +74,11 @@ async def test_wrong_header_and_empty_file(supervisor):
     api = PointsApi(supervisor)
     with pytest.raises(ApiError) as err:
         await api.import_csv("mobile,amount\r\n1,2\r\n", Action(), dry_run=True)
-    assert err.value.details == [{"line": 1, "problem": "header", "value": "mobile,amount",
-                                  "first_line": None}] or err.value.details[0]["line"] == 1
+    assert (
+        err.value.details
+        == [{"line": 1, "problem": "header", "value": "mobile,amount", "first_line": None}]
+        or err.value.details[0]["line"] == 1
+    )
     with pytest.raises(ApiError) as err:
         await api.import_csv("\ufeff\r\n\r\n", Action(), dry_run=True)
     assert err.value.code == "import_empty"
@@ -113,24 +121,38 @@ async def test_manual_grant_adjust_and_detail(supervisor, cashier, backend):
 
 
 async def test_add_member_then_grant(supervisor, backend):
-    created = await supervisor.post("/v1/members", {
-        "name": "赵六", "mobile": "13912345678", "institution_id": "52230103",
-        "id_number": "11010519491231002X"}, Action())
+    created = await supervisor.post(
+        "/v1/members",
+        {
+            "name": "赵六",
+            "mobile": "13912345678",
+            "institution_id": "52230103",
+            "id_number": "11010519491231002X",
+        },
+        Action(),
+    )
     assert created["points"] == 0 and created["id_bound"] and created["mobile"] == "139****5678"
     with pytest.raises(ApiError) as err:
-        await supervisor.post("/v1/members", {"name": "赵六", "mobile": "13912345678",
-                                              "institution_id": "52230103"}, Action())
+        await supervisor.post(
+            "/v1/members",
+            {"name": "赵六", "mobile": "13912345678", "institution_id": "52230103"},
+            Action(),
+        )
     assert err.value.code == "member_exists"
     with pytest.raises(ApiError) as err:
-        await supervisor.post("/v1/members", {"name": "x", "mobile": "23912345678",
-                                              "institution_id": "52230103"}, Action())
+        await supervisor.post(
+            "/v1/members",
+            {"name": "x", "mobile": "23912345678", "institution_id": "52230103"},
+            Action(),
+        )
     assert err.value.status == 422
 
 
 async def test_balance_equals_ledger_sum_for_every_member(backend, supervisor, cards):
     await PointsApi(supervisor).import_csv(
-        "card_no,points,note\n" + "".join(f"{c},3,x\n" for c in cards[:10]), Action(),
-        dry_run=False)
+        "card_no,points,note\n" + "".join(f"{c},3,x\n" for c in cards[:10]), Action(), dry_run=False
+    )
     for member in backend.store.scan("members"):
         assert backend.store.get("points_balances", member["id"])["balance"] == _sum(
-            backend, member["id"])
+            backend, member["id"]
+        )

@@ -74,8 +74,9 @@ async def test_code_is_stored_only_as_hmac(backend, cashier, demo_member):
     api = PointsApi(cashier)
     r = await _create(api, demo_member["id"])
     code = await _code(cashier, r["id"])
-    challenge = backend.store.get("otp_challenges", backend.store.get("redemptions", r["id"])[
-        "challenge_id"])
+    challenge = backend.store.get(
+        "otp_challenges", backend.store.get("redemptions", r["id"])["challenge_id"]
+    )
     assert code not in str(challenge) and len(challenge["mac"]) == 64
     assert code not in str(backend.store.scan("audit"))
     assert code not in str(backend.store.get("redemptions", r["id"]))
@@ -205,8 +206,7 @@ async def test_settle_rechecks_balance(backend, cashier, demo_member):
     assert ledger_sum(backend, demo_member["id"]) == 400
 
 
-async def test_reverse_supervisor_only_once_with_reason(backend, cashier, supervisor,
-                                                        demo_member):
+async def test_reverse_supervisor_only_once_with_reason(backend, cashier, supervisor, demo_member):
     api = PointsApi(cashier)
     r = await _create(api, demo_member["id"], 100)
     await api.verify(r["id"], await _code(cashier, r["id"]), Action())
@@ -257,11 +257,12 @@ async def test_cashier_cannot_issue_or_see_reports(cashier, demo_member):
         assert err.value.status == 403
 
 
-async def test_proxy_order_covers_amount_or_says_how_many_points_are_missing(cashier,
-                                                                             demo_member):
+async def test_proxy_order_covers_amount_or_says_how_many_points_are_missing(cashier, demo_member):
     api = PointsApi(cashier)
-    items = [{"name": "大米 5kg", "quantity": 2, "unit_price": "45.50"},
-             {"name": "食用油", "quantity": 1, "unit_price": "69.90"}]
+    items = [
+        {"name": "大米 5kg", "quantity": 2, "unit_price": "45.50"},
+        {"name": "食用油", "quantity": 1, "unit_price": "69.90"},
+    ]
     r = await api.create_redemption(demo_member["id"], "proxy", Action(), items=items)
     assert r["order_amount"] == "160.90" and r["points"] == 322 and r["amount"] == "161.00"
     big = [{"name": "电视机", "quantity": 1, "unit_price": "600.00"}]

@@ -11,8 +11,9 @@ from branchdesk.clients.points_api import PointsApi, report_csv
 
 
 async def test_channel_summary_totals_match_rows_and_daily_series(supervisor):
-    data = await PointsApi(supervisor).report("channels", date_from="2026-10-01",
-                                              date_to="2026-11-30")
+    data = await PointsApi(supervisor).report(
+        "channels", date_from="2026-10-01", date_to="2026-11-30"
+    )
     assert data["columns"][0] == "channel" and data["rows"]
     assert sum(r[2] for r in data["rows"]) == data["totals"]["points"]
     assert sum(r[4] for r in data["rows"]) == data["totals"]["orders"]
@@ -24,10 +25,12 @@ async def test_channel_summary_totals_match_rows_and_daily_series(supervisor):
 async def test_filters_narrow_the_rows(supervisor):
     api = PointsApi(supervisor)
     everything = await api.report("redemptions", date_from="2026-10-01", date_to="2026-11-30")
-    pos = await api.report("redemptions", date_from="2026-10-01", date_to="2026-11-30",
-                           channel="pos")
-    inst = await api.report("institutions", date_from="2026-10-01", date_to="2026-11-30",
-                            institution="52230101")
+    pos = await api.report(
+        "redemptions", date_from="2026-10-01", date_to="2026-11-30", channel="pos"
+    )
+    inst = await api.report(
+        "institutions", date_from="2026-10-01", date_to="2026-11-30", institution="52230101"
+    )
     assert 0 < len(pos["rows"]) < len(everything["rows"])
     assert {r[5] for r in pos["rows"]} == {"pos"}
     assert {r[0] for r in inst["rows"]} == {"52230101"}
@@ -36,17 +39,23 @@ async def test_filters_narrow_the_rows(supervisor):
 
 
 async def test_issuance_summary(supervisor):
-    data = await PointsApi(supervisor).report("issuance", date_from="2026-10-01",
-                                              date_to="2026-11-30")
+    data = await PointsApi(supervisor).report(
+        "issuance", date_from="2026-10-01", date_to="2026-11-30"
+    )
     assert data["columns"][:3] == ["member", "card", "points"]
     assert data["totals"]["accounts"] == len(data["rows"]) > 20
     assert all("*" in r[0] for r in data["rows"])
 
 
-@pytest.mark.parametrize("params", [{"date_from": "2026-13-01"},
-                                    {"date_from": "2026-11-30", "date_to": "2026-11-01"},
-                                    {"date_from": "2024-01-01", "date_to": "2026-01-01"},
-                                    {"channel": "bank"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_from": "2026-13-01"},
+        {"date_from": "2026-11-30", "date_to": "2026-11-01"},
+        {"date_from": "2024-01-01", "date_to": "2026-01-01"},
+        {"channel": "bank"},
+    ],
+)
 async def test_bad_filters_are_422(supervisor, params):
     with pytest.raises(ApiError) as err:
         await PointsApi(supervisor).report("channels", **params)

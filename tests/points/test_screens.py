@@ -29,7 +29,8 @@ async def login(pilot, staff_id: str) -> None:
     except AssertionError:
         raise AssertionError(
             f"{app.screen} {app.screen.query_one('#login-status').render()} "
-            f"{app.screen.query_one('#staff-id').value!r} {app.focused}") from None
+            f"{app.screen.query_one('#staff-id').value!r} {app.focused}"
+        ) from None
     await pilot.pause()
 
 

@@ -10,5 +10,9 @@ def iccids(branch: int, card_type: str, first: int, last: int) -> list[str]:
 
 
 def card_range(branch: int, card_type: str, first: int, last: int) -> dict[str, dict[str, str]]:
-    return {"range": {"start": demo_iccid(branch, card_type, first),
-                      "end": demo_iccid(branch, card_type, last)}}
+    return {
+        "range": {
+            "start": demo_iccid(branch, card_type, first),
+            "end": demo_iccid(branch, card_type, last),
+        }
+    }

@@ -24,8 +24,11 @@ CUSTOMER = {"name": "王小明", "id_number": "11010519491231002X", "contact": "
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(c["iccid"] for c in backend.store.scan(CARDS)
-                   if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT)
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
     return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
@@ -56,14 +59,18 @@ async def test_offer_and_number_pool(api: CardWriteApi) -> None:
     assert found and found[0].endswith(tail)
 
 
-async def test_customer_fields_are_checked_with_field_details(api: CardWriteApi,
-                                                              backend: Backend) -> None:
+async def test_customer_fields_are_checked_with_field_details(
+    api: CardWriteApi, backend: Backend
+) -> None:
     number = (await api.numbers())[0]
     bad = {"name": " ", "id_number": "110105194912310021", "contact": "1380013800"}
     err = await refused(api.create_order(bad, number, "P59", "half", Action()))
     assert err.status == 422 and err.code == "card_write_invalid"
     assert {d["field"]: d["problem"] for d in err.details} == {
-        "name": "required", "id_number": "id_checksum", "contact": "mobile_format"}
+        "name": "required",
+        "id_number": "id_checksum",
+        "contact": "mobile_format",
+    }
     assert backend.store.get(NUMBERS, number)["state"] == "free"
 
 
@@ -83,8 +90,7 @@ async def test_an_order_reserves_its_number_once(api: CardWriteApi, backend: Bac
     assert err.status == 404 and err.code == "number_not_found"
 
 
-async def test_the_whole_order_changes_card_and_number(api: CardWriteApi,
-                                                       backend: Backend) -> None:
+async def test_the_whole_order_changes_card_and_number(api: CardWriteApi, backend: Backend) -> None:
     iccid = blank_cards(backend)[0]
     order = await new_order(api)
     bound = await api.bind_card(order["id"], iccid, Action())
@@ -105,8 +111,10 @@ async def test_the_whole_order_changes_card_and_number(api: CardWriteApi,
     # The secrets never reach the audit log.
     audit = json.dumps(list(backend.store.scan("audit")))
     assert script["ki"] not in audit and script["opc"] not in audit
-    assert any(r["action"] == "card_write.activate" and r["target"] == order["id"]
-               for r in backend.store.scan("audit"))
+    assert any(
+        r["action"] == "card_write.activate" and r["target"] == order["id"]
+        for r in backend.store.scan("audit")
+    )
 
 
 async def test_write_script_missing_is_refused_with_the_staff_message(
@@ -125,8 +133,11 @@ async def test_cards_that_are_not_blank_stock_of_the_agent_are_refused(
     api: CardWriteApi, backend: Backend
 ) -> None:
     order = await new_order(api)
-    in_stock = next(c["iccid"] for c in backend.store.scan(CARDS)
-                    if c["state"] == "in_stock" and c["dept_id"] == "TJ001")
+    in_stock = next(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "in_stock" and c["dept_id"] == "TJ001"
+    )
     err = await refused(api.bind_card(order["id"], in_stock, Action()))
     assert err.code == "sim_not_at_agent"
     # A card already activated by an earlier order: "请更换白卡!"
@@ -226,6 +237,9 @@ async def test_replayed_confirm_is_idempotent(api: CardWriteApi, backend: Backen
 async def test_missing_idempotency_key_is_refused(api: CardWriteApi) -> None:
     client: ApiClient = api.client
     order = await new_order(api)
-    response = await client._http.post(f"/v1/card-write/orders/{order['id']}/cancel", json={},
-                                       headers={"Authorization": f"Bearer {client.token}"})
+    response = await client._http.post(
+        f"/v1/card-write/orders/{order['id']}/cancel",
+        json={},
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
     assert response.status_code == 400

@@ -63,7 +63,10 @@ def test_every_bad_line_is_reported_by_number_and_reason() -> None:
     text = "\n".join([a, "12345", bad_luhn, "", "8986x12601100000101", a, GOOD19 + "99"])
     parsed = parse_file(text.encode())
     assert [(b.line, b.reason) for b in parsed.bad] == [
-        (2, "iccid_length"), (3, "luhn"), (5, "digits_only"), (6, "duplicate"),
+        (2, "iccid_length"),
+        (3, "luhn"),
+        (5, "digits_only"),
+        (6, "duplicate"),
         (7, "iccid_length"),
     ]
     assert parsed.bad[3].first_line == 1
@@ -85,8 +88,12 @@ def test_empty_file_is_not_ok() -> None:
 def test_range_walks_the_body_and_recomputes_check_digits() -> None:
     start, end = make_iccid("8986012601100000099"), make_iccid("8986012601100000102")
     cards = expand_range(start, end)
-    assert cards == [make_iccid(f"89860126011000000{n:02d}") if n < 100
-                     else make_iccid(f"8986012601100000{n:03d}") for n in (99, 100, 101, 102)]
+    assert cards == [
+        make_iccid(f"89860126011000000{n:02d}")
+        if n < 100
+        else make_iccid(f"8986012601100000{n:03d}")
+        for n in (99, 100, 101, 102)
+    ]
     assert all(iccid_problem(c) is None for c in cards)
     assert expand_range(start, start) == [start]
     assert expand_range(GOOD19, GOOD19) == [GOOD19]
@@ -97,8 +104,11 @@ def test_range_walks_the_body_and_recomputes_check_digits() -> None:
     [
         (make_iccid("8986012601100000200"), make_iccid("8986012601100000100"), "range_reversed"),
         (make_iccid("8986012601100000000"), make_iccid("8986012601100100000"), "range_too_large"),
-        (make_iccid("8986012601100000000"), make_iccid("8986022601100000001"),
-         "range_prefix_mismatch"),
+        (
+            make_iccid("8986012601100000000"),
+            make_iccid("8986022601100000001"),
+            "range_prefix_mismatch",
+        ),
         (GOOD19, GOOD20, "range_prefix_mismatch"),
         (GOOD20[:-1] + str((int(GOOD20[-1]) + 1) % 10), GOOD20, "range_start_invalid"),
         (GOOD20, GOOD20[:-1] + "x", "range_end_invalid"),

@@ -119,8 +119,15 @@ async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> N
     from branchdesk.clients.api import Action
 
     client = await login_as("c001")
-    await client.post("/v1/sim/pickups", {"agent_id": "A00101", "card_type": N, "range": {
-        "start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)}}, Action())
+    await client.post(
+        "/v1/sim/pickups",
+        {
+            "agent_id": "A00101",
+            "card_type": N,
+            "range": {"start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)},
+        },
+        Action(),
+    )
     app = make_app(backend, lang)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _return_range(pilot, app, lang, agent_ok=True)
@@ -139,13 +146,21 @@ async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> N
 
 
 async def test_range_return_to_other_agent_shows_location_mismatch(
-    backend: Backend, login_as  # noqa: ANN001
+    backend: Backend,
+    login_as,  # noqa: ANN001
 ) -> None:
     from branchdesk.clients.api import Action
 
     client = await login_as("c001")
-    await client.post("/v1/sim/pickups", {"agent_id": "A00101", "card_type": N, "range": {
-        "start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)}}, Action())
+    await client.post(
+        "/v1/sim/pickups",
+        {
+            "agent_id": "A00101",
+            "card_type": N,
+            "range": {"start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)},
+        },
+        Action(),
+    )
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _return_range(pilot, app, "zh-CN", agent_ok=False)

@@ -68,8 +68,18 @@ class ServedBackend:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "branchdesk", "serve", "--port", str(self.port),
-                "--data", str(data_dir), "--log-level", "warning"]
+        args = [
+            sys.executable,
+            "-m",
+            "branchdesk",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data",
+            str(data_dir),
+            "--log-level",
+            "warning",
+        ]
         if demo:
             args.append("--demo")
         env = {**os.environ, **(extra_env or {})}

@@ -31,12 +31,26 @@ ANSI = re.compile(
 CURSOR_TO = re.compile(rb"\x1b\[(\d+);(\d+)H")
 
 KEYS = {
-    "enter": b"\r", "escape": b"\x1b", "tab": b"\t", "backspace": b"\x7f",
-    "up": b"\x1b[A", "down": b"\x1b[B", "right": b"\x1b[C", "left": b"\x1b[D",
-    "ctrl+q": b"\x11", "ctrl+p": b"\x10",
-    "f1": b"\x1bOP", "f2": b"\x1bOQ", "f3": b"\x1bOR", "f4": b"\x1bOS",
-    "f5": b"\x1b[15~", "f6": b"\x1b[17~", "f7": b"\x1b[18~", "f8": b"\x1b[19~",
-    "f9": b"\x1b[20~", "f10": b"\x1b[21~",
+    "enter": b"\r",
+    "escape": b"\x1b",
+    "tab": b"\t",
+    "backspace": b"\x7f",
+    "up": b"\x1b[A",
+    "down": b"\x1b[B",
+    "right": b"\x1b[C",
+    "left": b"\x1b[D",
+    "ctrl+q": b"\x11",
+    "ctrl+p": b"\x10",
+    "f1": b"\x1bOP",
+    "f2": b"\x1bOQ",
+    "f3": b"\x1bOR",
+    "f4": b"\x1bOS",
+    "f5": b"\x1b[15~",
+    "f6": b"\x1b[17~",
+    "f7": b"\x1b[18~",
+    "f8": b"\x1b[19~",
+    "f9": b"\x1b[20~",
+    "f10": b"\x1b[21~",
 }
 
 
@@ -55,7 +69,10 @@ class PtySession:
     """A program in a pseudo-terminal of ``size`` (columns, rows)."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], size: tuple[int, int] = (80, 24),
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        size: tuple[int, int] = (80, 24),
         cwd: str | Path | None = None,
     ) -> None:
         self.size = size
@@ -63,8 +80,14 @@ class PtySession:
         columns, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.process = subprocess.Popen(
-            list(argv), stdin=slave, stdout=slave, stderr=slave, env=dict(env), cwd=cwd,
-            start_new_session=True, close_fds=True,
+            list(argv),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self._output = bytearray()
@@ -162,8 +185,11 @@ class PtySession:
 
 
 def sshd_available() -> bool:
-    return Path(SSHD).exists() and shutil.which("ssh") is not None \
+    return (
+        Path(SSHD).exists()
+        and shutil.which("ssh") is not None
         and shutil.which("ssh-keygen") is not None
+    )
 
 
 class Sshd:
@@ -182,8 +208,11 @@ class Sshd:
         self.host_key = directory / "host_ed25519"
         self.user_key = directory / "user_ed25519"
         for key in (self.host_key, self.user_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                check=True,
+                capture_output=True,
+            )
         self.authorized_keys = directory / "authorized_keys"
         self.authorized_keys.write_bytes(self.user_key.with_suffix(".pub").read_bytes())
         self.authorized_keys.chmod(0o600)
@@ -193,34 +222,38 @@ class Sshd:
         self.config = directory / "sshd_config"
         env_line = " ".join(f'"{k}={v}"' for k, v in (set_env or {}).items())
         self.config.write_text(
-            "\n".join([
-                f"Port {self.port}",
-                "ListenAddress 127.0.0.1",
-                f"HostKey {self.host_key}",
-                f"PidFile {self.pid_file}",
-                f"AuthorizedKeysFile {self.authorized_keys}",
-                "PubkeyAuthentication yes",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "PermitRootLogin prohibit-password",
-                "StrictModes no",
-                "UsePAM no",
-                "PrintMotd no",
-                "PrintLastLog no",
-                "PermitTTY yes",
-                "AllowTcpForwarding no",
-                "X11Forwarding no",
-                "AllowAgentForwarding no",
-                *([f"SetEnv {env_line}"] if env_line else []),
-                f"ForceCommand {force_command}",
-                "",
-            ])
+            "\n".join(
+                [
+                    f"Port {self.port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {self.host_key}",
+                    f"PidFile {self.pid_file}",
+                    f"AuthorizedKeysFile {self.authorized_keys}",
+                    "PubkeyAuthentication yes",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "PermitRootLogin prohibit-password",
+                    "StrictModes no",
+                    "UsePAM no",
+                    "PrintMotd no",
+                    "PrintLastLog no",
+                    "PermitTTY yes",
+                    "AllowTcpForwarding no",
+                    "X11Forwarding no",
+                    "AllowAgentForwarding no",
+                    *([f"SetEnv {env_line}"] if env_line else []),
+                    f"ForceCommand {force_command}",
+                    "",
+                ]
+            )
         )
         subprocess.run([SSHD, "-t", "-f", str(self.config)], check=True, capture_output=True)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(self.config)], stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [SSHD, "-D", "-e", "-f", str(self.config)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_listening()
 
@@ -238,10 +271,25 @@ class Sshd:
 
     def client_argv(self, user: str) -> list[str]:
         return [
-            "ssh", "-tt", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.user_key),
-            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", f"{user}@127.0.0.1",
+            "ssh",
+            "-tt",
+            "-F",
+            "/dev/null",
+            "-p",
+            str(self.port),
+            "-i",
+            str(self.user_key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            f"{user}@127.0.0.1",
         ]
 
     @property

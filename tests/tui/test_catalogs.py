@@ -51,8 +51,7 @@ def test_every_server_message_has_both_languages() -> None:
 
 def _screen_modules() -> list[str]:
     return [
-        f"branchdesk.screens.{m.name}"
-        for m in pkgutil.iter_modules(branchdesk.screens.__path__)
+        f"branchdesk.screens.{m.name}" for m in pkgutil.iter_modules(branchdesk.screens.__path__)
     ]
 
 

@@ -42,7 +42,8 @@ MODES = {
     "ansi_ascii": {"env": {}, "options": {"theme": "ansi", "ascii": True}},
 }
 LAYOUT_CONTAINERS = tuple(
-    obj for obj in vars(containers).values()
+    obj
+    for obj in vars(containers).values()
     if isinstance(obj, type) and issubclass(obj, Widget) and obj.__module__ == containers.__name__
 )
 
@@ -114,8 +115,7 @@ def assert_fits(app: BranchdeskApp, where: str) -> None:
     # The screen and its layout containers never scroll sideways (a wide table may, inside).
     for widget in [screen, *screen.query("*")]:
         is_layout = widget is screen or (
-            isinstance(widget, LAYOUT_CONTAINERS)
-            and not isinstance(widget, (Footer, ScrollView))
+            isinstance(widget, LAYOUT_CONTAINERS) and not isinstance(widget, (Footer, ScrollView))
         )
         if is_layout and widget.display and widget.show_horizontal_scrollbar:
             raise AssertionError(f"{where}: {widget!r} scrolls horizontally")

@@ -31,10 +31,21 @@ def _files(folder: str) -> list[Path]:
     ("folder", "forbidden"),
     [
         ("screens", ("branchdesk.clients.local", "fastapi", "uvicorn", "starlette")),
-        ("clients/local", ("textual", "branchdesk.tui", "branchdesk.screens",
-                           "branchdesk.devices", "smartcard")),
-        ("devices", ("textual", "httpx", "branchdesk.clients", "branchdesk.tui",
-                     "branchdesk.screens", "fastapi")),
+        (
+            "clients/local",
+            ("textual", "branchdesk.tui", "branchdesk.screens", "branchdesk.devices", "smartcard"),
+        ),
+        (
+            "devices",
+            (
+                "textual",
+                "httpx",
+                "branchdesk.clients",
+                "branchdesk.tui",
+                "branchdesk.screens",
+                "fastapi",
+            ),
+        ),
         ("clients", ("textual", "branchdesk.tui", "branchdesk.screens", "branchdesk.devices")),
     ],
 )
@@ -66,6 +77,15 @@ def test_the_first_frame_path_imports_no_server_framework_or_pyscard() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
-    for heavy in ("fastapi", "uvicorn", "starlette", "pydantic", "smartcard", "tinydb",
-                  "branchdesk.clients.local", "segno", "keyring.backends.SecretService"):
+    for heavy in (
+        "fastapi",
+        "uvicorn",
+        "starlette",
+        "pydantic",
+        "smartcard",
+        "tinydb",
+        "branchdesk.clients.local",
+        "segno",
+        "keyring.backends.SecretService",
+    ):
         assert heavy not in loaded, f"{heavy} is imported on the way to the first frame"

@@ -19,8 +19,13 @@ from branchdesk.tui.workflows import allowed_workflows
 from support.backend import make_backend
 from support.tui import SIZE, focus, login, make_app, wait_for
 
-ROLES = {"m001": "marketer", "c001": "clerk", "k001": "cashier", "t001": "trainer",
-         "s001": "supervisor"}
+ROLES = {
+    "m001": "marketer",
+    "c001": "clerk",
+    "k001": "cashier",
+    "t001": "trainer",
+    "s001": "supervisor",
+}
 
 
 def _text(app: BranchdeskApp, selector: str) -> str:

@@ -32,8 +32,9 @@ def sshd(tmp_path: Path, served: ServedBackend) -> Iterator[Sshd]:
             pytest.fail("BRANCHDESK_REQUIRE_SSH=1 but OpenSSH (sshd, ssh, ssh-keygen) is missing")
         pytest.skip("OpenSSH server not installed (apt-get install openssh-server)")
     home = tmp_path / "clerk-home"
-    command = shlex.join([sys.executable, "-m", "branchdesk", "--lang", "en",
-                          "--api-url", served.url])
+    command = shlex.join(
+        [sys.executable, "-m", "branchdesk", "--lang", "en", "--api-url", served.url]
+    )
     server = Sshd(
         tmp_path / "sshd",
         force_command=command,
@@ -55,8 +56,12 @@ def _en(key: str, **params: object) -> str:
 
 
 def test_a_clerk_logs_in_over_ssh_opens_sim_stock_and_quits(sshd: Sshd) -> None:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
     session = PtySession(sshd.client_argv(getpass.getuser()), env, size=(80, 24))
     try:
         session.expect(_en("login.title"), timeout=30)

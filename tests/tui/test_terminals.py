@@ -31,12 +31,24 @@ def _en(key: str) -> str:
 
 def _run(tmp_path: Path, term: str, *flags: str, **env: str) -> PtySession:
     environ = {
-        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "TERM": term, "LANG": "C.UTF-8",
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TERM": term,
+        "LANG": "C.UTF-8",
         "BRANCHDESK_CONFIG_DIR": str(tmp_path / "config"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", **env,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        **env,
     }
-    argv = [sys.executable, "-m", "branchdesk", "--lang", "en", "--data", str(tmp_path / "d"),
-            *flags]
+    argv = [
+        sys.executable,
+        "-m",
+        "branchdesk",
+        "--lang",
+        "en",
+        "--data",
+        str(tmp_path / "d"),
+        *flags,
+    ]
     session = PtySession(argv, environ, size=SIZE)
     session.expect(_en("login.title"), timeout=30)
     session.expect(_en("login.ready"), timeout=30)

@@ -37,8 +37,12 @@ def _classes() -> list[type[DOMNode]]:
     for name in _modules():
         module = importlib.import_module(name)
         for obj in vars(module).values():
-            if (isinstance(obj, type) and issubclass(obj, DOMNode)
-                    and obj.__module__ == name and "BINDINGS" in vars(obj)):
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, DOMNode)
+                and obj.__module__ == name
+                and "BINDINGS" in vars(obj)
+            ):
                 found[f"{name}.{obj.__qualname__}"] = obj
     return [found[k] for k in sorted(found)]
 
@@ -80,9 +84,22 @@ def test_bindings_use_keys_every_terminal_sends(cls: type[DOMNode]) -> None:
 
 @pytest.mark.parametrize(
     ("key", "ok"),
-    [("f10", True), ("f11", False), ("f12", False), ("ctrl+s", True), ("ctrl+h", False),
-     ("alt+x", False), ("ctrl+shift+a", False), ("escape", True), ("pageup", False),
-     ("ctrl+1", False), ("shift+tab", False), ("enter", True), ("x", True), ("9", True)],
+    [
+        ("f10", True),
+        ("f11", False),
+        ("f12", False),
+        ("ctrl+s", True),
+        ("ctrl+h", False),
+        ("alt+x", False),
+        ("ctrl+shift+a", False),
+        ("escape", True),
+        ("pageup", False),
+        ("ctrl+1", False),
+        ("shift+tab", False),
+        ("enter", True),
+        ("x", True),
+        ("9", True),
+    ],
 )
 def test_portable_key_set(key: str, ok: bool) -> None:
     assert portable(key) is ok

@@ -14,8 +14,13 @@ CASES = {
     # id: (lang, NO_COLOR, options, staff, workflow)
     "login-en-ascii-ansi": ("en", False, {"ascii": True, "theme": "ansi"}, None, None),
     "login-zh-no-color": ("zh-CN", True, {}, None, None),
-    "sim-stock-zh-ascii-ansi": ("zh-CN", False, {"ascii": True, "theme": "ansi"}, "c001",
-                                "sim_stock"),
+    "sim-stock-zh-ascii-ansi": (
+        "zh-CN",
+        False,
+        {"ascii": True, "theme": "ansi"},
+        "c001",
+        "sim_stock",
+    ),
     "sim-stock-en-no-color-ansi": ("en", True, {"theme": "ansi"}, "c001", "sim_stock"),
     "onboarding-en-ascii": ("en", False, {"ascii": True}, "m001", "onboarding"),
     "points-zh-no-color-ascii": ("zh-CN", True, {"ascii": True}, "k001", "points.redeem"),
