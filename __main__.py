@@ -139,7 +139,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     sandbox = args.data or data_dir() / "sandbox"
     if args.reset:
-        from branchdesk.clients.local.reset import reset_store
+        from branchdesk.clients.local.demo.reset import reset_store
 
         reset_store(sandbox)
     args.api_url = None

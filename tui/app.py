@@ -37,13 +37,13 @@ def _open_connection(options: AppOptions, lang: str) -> Connection:
 
 
 def _login_screen() -> Screen[Any]:
-    from branchdesk.screens.login import LoginScreen
+    from branchdesk.screens.common.login import LoginScreen
 
     return LoginScreen()
 
 
 def _home_screen() -> Screen[Any]:
-    from branchdesk.screens.home import HomeScreen
+    from branchdesk.screens.common.home import HomeScreen
 
     return HomeScreen()
 
@@ -111,7 +111,7 @@ class BranchdeskApp(TourHost):
 
             if not isinstance(exc, StartupError):
                 raise
-            from branchdesk.screens.startup_error import StartupErrorScreen
+            from branchdesk.screens.common.startup_error import StartupErrorScreen
 
             await self.push_screen(StartupErrorScreen(exc.key, exc.params))
             return
@@ -196,7 +196,7 @@ class BranchdeskApp(TourHost):
         self.push_screen(workflow.screen_class()())
 
     def action_show_keys(self) -> None:
-        from branchdesk.screens.keys_help import KeysHelpScreen
+        from branchdesk.screens.common.keys_help import KeysHelpScreen
 
         if isinstance(self.screen, KeysHelpScreen):
             self.pop_screen()
@@ -205,7 +205,7 @@ class BranchdeskApp(TourHost):
         self.push_screen(KeysHelpScreen.for_screen(self.screen, title))
 
     def go_home(self) -> None:
-        from branchdesk.screens.home import HomeScreen
+        from branchdesk.screens.common.home import HomeScreen
 
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
@@ -234,7 +234,7 @@ class BranchdeskApp(TourHost):
         small = width < terminal.MIN_WIDTH or height < terminal.MIN_HEIGHT
         if not small and type(self.screen).__name__ != "TooSmallScreen":
             return
-        from branchdesk.screens.too_small import TooSmallScreen
+        from branchdesk.screens.common.too_small import TooSmallScreen
 
         if isinstance(self.screen, TooSmallScreen):
             if small:

@@ -5,12 +5,12 @@ out first, so the trainee logs in with the tour's account; ``"home"`` goes back 
 optional scenario preset to reset the sandbox to, and its steps::
 
     [[steps]]
-    screen = "branchdesk.screens.points_lookup:PointsLookupScreen"   # where the step happens
+    screen = "points.lookup"       # where the step happens: a screen registry id
     target = "#member-query"                                          # the widget it talks about
     text.zh-CN = "输入会员手机号。"
     text.en = "Type the member's mobile number."
     wait = { field = "#member-query", value = "13800138000" }   # or { key = "f2" },
-                                                                # or { screen = "module:Class" }
+                                                                # or { screen = "registry.id" }
     auto = { type = "13800138000", press = ["enter"] }          # what auto-play does
 
 A step without ``wait`` is read and then left with Next (auto-play moves on by itself).
@@ -20,12 +20,12 @@ play every tour in auto-play, which finds every target on its screen.
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from branchdesk.tui import screen_registry
 from branchdesk.tui.i18n import LANGUAGES, language
 
 TOURS_DIR = Path(__file__).with_name("tours")
@@ -83,7 +83,7 @@ class Step:
 
     @property
     def screen_name(self) -> str:
-        return self.screen.rpartition(":")[2]
+        return screen_registry.class_name(self.screen)
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ def _step(number: int, node: Any, where: str) -> Step:
     for name in ("screen", "target"):
         if not isinstance(node.get(name), str) or not node[name].strip():
             raise TourError(f"{where}: '{name}' is required")
-    if ":" not in node["screen"]:
-        raise TourError(f"{where}: screen must be 'module:Class'")
+    if ":" in node["screen"] or "." not in node["screen"]:
+        raise TourError(f"{where}: screen must be a screen registry id such as 'common.home'")
     wait = None
     if "wait" in node:
         raw = node["wait"]
@@ -196,9 +196,8 @@ def load_tours(directory: Path = TOURS_DIR) -> list[Tour]:
     return [load_tour(path) for path in sorted(directory.glob("*.toml"))]
 
 
-def import_screen(spec: str) -> type[Any]:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
+def import_screen(screen_id: str) -> type[Any]:
+    return screen_registry.screen_class(screen_id)
 
 
 def binding_keys(screen_class: type[Any]) -> set[str]:

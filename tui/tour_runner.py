@@ -13,6 +13,7 @@ from textual.keys import _character_to_key
 from textual.timer import Timer
 from textual.widget import Widget
 
+from branchdesk.tui import screen_registry
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tour import Step, Tour
 from branchdesk.tui.tour_panel import HIGHLIGHT, TourPanel
@@ -143,7 +144,7 @@ class TourRunner:
         if wait.key is not None:
             return wait.key in self._keys
         if wait.screen is not None:
-            return type(self.app.screen).__name__ == wait.screen.rpartition(":")[2]
+            return type(self.app.screen).__name__ == screen_registry.class_name(wait.screen)
         field = (
             target if wait.field == step.target else self._find(self.app.screen, wait.field or "")
         )

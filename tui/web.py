@@ -78,7 +78,7 @@ def run_web(args: Namespace) -> int:
 
     sandbox = args.data or data_dir() / "sandbox"
     if args.reset:
-        from branchdesk.clients.local.reset import reset_store
+        from branchdesk.clients.local.demo.reset import reset_store
 
         try:
             reset_store(sandbox)

@@ -6,9 +6,10 @@ show the workflows the logged-in staff member's roles allow.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from branchdesk.tui import screen_registry
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -21,14 +22,13 @@ class Workflow:
     help_key: str
     roles: frozenset[str]
     screen: str
-    """``module:Class`` of the screen that opens the workflow."""
+    """Registry id of the screen that opens the workflow (see ``tui.screen_registry``)."""
 
     def allowed(self, roles: tuple[str, ...] | list[str]) -> bool:
         return bool(self.roles.intersection(roles))
 
-    def screen_class(self) -> type[Screen]:
-        module, _, name = self.screen.partition(":")
-        return getattr(importlib.import_module(module), name)
+    def screen_class(self) -> type[Screen[Any]]:
+        return screen_registry.screen_class(self.screen)
 
 
 WORKFLOWS: list[Workflow] = [
@@ -37,63 +37,63 @@ WORKFLOWS: list[Workflow] = [
         "onb.workflow.title",
         "onb.workflow.help",
         frozenset({"marketer", "supervisor"}),
-        "branchdesk.screens.onboarding_customers:CustomersScreen",
+        "onboarding.customers",
     ),
     Workflow(
         "sim_stock",
         "sim.workflow.title",
         "sim.workflow.help",
         frozenset({"clerk", "supervisor"}),
-        "branchdesk.screens.sim_stock:SimStockScreen",
+        "sim.stock",
     ),
     Workflow(
         "card_write",
         "cw.workflow.title",
         "cw.workflow.help",
         frozenset({"clerk"}),
-        "branchdesk.screens.account_customer:AccountCustomerScreen",
+        "card_write.customer",
     ),
     Workflow(
         "installment",
         "inst.workflow.title",
         "inst.workflow.help",
         frozenset({"clerk", "supervisor"}),
-        "branchdesk.screens.installment_home:InstallmentHomeScreen",
+        "installment.home",
     ),
     Workflow(
         "points.redeem",
         "points.workflow.redeem",
         "points.workflow.redeem_help",
         frozenset({"cashier", "supervisor"}),
-        "branchdesk.screens.points_lookup:PointsLookupScreen",
+        "points.lookup",
     ),
     Workflow(
         "points.reverse",
         "points.workflow.reverse",
         "points.workflow.reverse_help",
         frozenset({"supervisor"}),
-        "branchdesk.screens.points_reverse:PointsReverseScreen",
+        "points.reverse",
     ),
     Workflow(
         "points.issue",
         "points.workflow.issue",
         "points.workflow.issue_help",
         frozenset({"supervisor"}),
-        "branchdesk.screens.points_issue:PointsIssueScreen",
+        "points.issue",
     ),
     Workflow(
         "points.reports",
         "points.workflow.reports",
         "points.workflow.reports_help",
         frozenset({"supervisor"}),
-        "branchdesk.screens.points_reports:PointsReportsScreen",
+        "points.reports",
     ),
     Workflow(
         "demo.guided",
         "demo.workflow.title",
         "demo.workflow.help",
         frozenset({"trainer", "supervisor"}),
-        "branchdesk.screens.demo_tours:TourPickerScreen",
+        "demo.tours",
     ),
 ]
 

@@ -12,16 +12,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from branchdesk import __version__
-from branchdesk.clients.local import context, points_routes, sandbox_routes, seed, sessions_routes
+from branchdesk.clients.local import context, seed, sessions_routes
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.card_write_routes import router as card_write_router
+from branchdesk.clients.local.card_write.routes import router as card_write_router
+from branchdesk.clients.local.demo import sandbox_routes
+from branchdesk.clients.local.demo.routes import router as preset_router
 from branchdesk.clients.local.errors import DomainError, error_body, render
 from branchdesk.clients.local.idempotency import IdempotencyMiddleware
-from branchdesk.clients.local.installment_routes import router as installment_router
-from branchdesk.clients.local.onboarding_routes import router as onboarding_router
-from branchdesk.clients.local.preset_routes import router as preset_router
+from branchdesk.clients.local.installment.routes import router as installment_router
+from branchdesk.clients.local.onboarding.routes import router as onboarding_router
+from branchdesk.clients.local.points import routes as points_routes
 from branchdesk.clients.local.settings import Settings
-from branchdesk.clients.local.sim_routes import router as sim_router
+from branchdesk.clients.local.sim.routes import router as sim_router
 from branchdesk.clients.local.store import MemoryStore, open_store
 
 log = logging.getLogger("branchdesk.server")

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from branchdesk.clients.local.auth import STAFF, new_staff_doc
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.card_write_catalog import seed_card_write
-from branchdesk.clients.local.installment_seed import seed_installment
-from branchdesk.clients.local.onboarding import seed_onboarding
-from branchdesk.clients.local.points import seed_points
+from branchdesk.clients.local.card_write.catalog import seed_card_write
+from branchdesk.clients.local.installment.seed import seed_installment
+from branchdesk.clients.local.onboarding.rules import seed_onboarding
+from branchdesk.clients.local.points.rules import seed_points
 from branchdesk.clients.local.sessions_routes import DEMO_ACCOUNTS, DEMO_PASSWORD
-from branchdesk.clients.local.sim_seed import seed_sim_stock
+from branchdesk.clients.local.sim.seed import seed_sim_stock
 from branchdesk.clients.local.store import Transaction
 
 SEED = 20261122

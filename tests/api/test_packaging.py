@@ -77,3 +77,19 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
         check=True,
     ).stdout.strip()
     assert where.startswith(str(site)), where
+
+
+def test_every_sub_package_is_listed_in_pyproject() -> None:
+    """setuptools cannot find packages under a renamed root, so the list is checked here."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {"branchdesk"} | {
+        "branchdesk." + ".".join(init.parent.relative_to(ROOT).parts)
+        for init in ROOT.rglob("__init__.py")
+        if init.parent != ROOT
+        and not {".venv", ".git", "tests", "bench", "build"} & set(init.relative_to(ROOT).parts)
+    }
+    assert listed == found

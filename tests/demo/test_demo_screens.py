@@ -8,11 +8,11 @@ from typing import Any
 from textual.widgets import OptionList
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.presets import WRONG_AGENT_HOLDER, WRONG_AGENT_SERIALS
-from branchdesk.clients.local.sim_seed import demo_iccid
-from branchdesk.screens.demo_presets import PresetsScreen
-from branchdesk.screens.demo_tours import TourPickerScreen
-from branchdesk.screens.login import LoginScreen
+from branchdesk.clients.local.demo.presets import WRONG_AGENT_HOLDER, WRONG_AGENT_SERIALS
+from branchdesk.clients.local.sim.seed import demo_iccid
+from branchdesk.screens.common.login import LoginScreen
+from branchdesk.screens.demo.presets import PresetsScreen
+from branchdesk.screens.demo.tours import TourPickerScreen
 from branchdesk.tui.tour_panel import HIGHLIGHT, TourPanel
 from support.tui import SIZE, login, make_app, wait_for
 

@@ -13,10 +13,10 @@ import pytest
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.errors import ApiError
-from branchdesk.clients.local import presets
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.demo import presets
 from branchdesk.clients.local.settings import Settings
-from branchdesk.clients.local.sim_seed import demo_iccid
+from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.clients.points_api import PointsApi
 from support.backend import FakeClock, asgi_client, logged_in, make_backend
 

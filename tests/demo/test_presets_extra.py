@@ -8,9 +8,9 @@ from typing import Any
 from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.installment_api import InstallmentApi
-from branchdesk.clients.local import presets
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.installment_orders import APPLICATIONS
+from branchdesk.clients.local.demo import presets
+from branchdesk.clients.local.installment.orders import APPLICATIONS
 from branchdesk.tui.tour import TOURS_DIR, load_tour
 from support.tui import SIZE, login, make_app, wait_for
 

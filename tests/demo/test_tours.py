@@ -12,7 +12,7 @@ import pytest
 from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.presets import PRESETS
+from branchdesk.clients.local.demo.presets import PRESETS
 from branchdesk.clients.local.sessions_routes import DEMO_ACCOUNTS
 from branchdesk.tui.tour import TOURS_DIR, TourError, check_tour, load_tour
 from branchdesk.tui.tour_panel import HIGHLIGHT, TourPanel
@@ -68,20 +68,20 @@ def test_broken_files_are_refused_with_the_step_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
         '[title]\nzh-CN = "x"\nen = "x"\n[summary]\nzh-CN = "x"\nen = "x"\n'
-        '[[steps]]\nscreen = "branchdesk.screens.home:HomeScreen"\ntarget = "#workflows"\n'
+        '[[steps]]\nscreen = "common.home"\ntarget = "#workflows"\n'
         'text.en = "only English"\n'
     )
     with pytest.raises(TourError, match=r"bad.toml step 1 text: text missing for zh-CN"):
         load_tour(bad)
     bad.write_text(
         '[title]\nzh-CN = "x"\nen = "x"\n[summary]\nzh-CN = "x"\nen = "x"\n'
-        '[[steps]]\nscreen = "branchdesk.screens.home:HomeScreen"\ntarget = "#workflows"\n'
+        '[[steps]]\nscreen = "common.home"\ntarget = "#workflows"\n'
         'text.en = "e"\ntext.zh-CN = "z"\nwait = { key = "f9" }\n'
-        '[[steps]]\nscreen = "branchdesk.screens.nothing:Nowhere"\ntarget = "#x"\n'
+        '[[steps]]\nscreen = "nothing.nowhere"\ntarget = "#x"\n'
         'text.en = "e"\ntext.zh-CN = "z"\n'
     )
     problems = check_tour(load_tour(bad))
     assert any("step 1: key 'f9' is not bound on HomeScreen" in p for p in problems)
     assert any(
-        "step 2: screen 'branchdesk.screens.nothing:Nowhere' not found" in p for p in problems
+        "step 2: screen 'nothing.nowhere' not found" in p for p in problems
     )

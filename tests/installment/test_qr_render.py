@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.local.installment import make_token
+from branchdesk.clients.local.installment.rules import make_token
 from branchdesk.tui.qr import QUIET_ZONE, matrix_from_half_blocks, qr_matrix, render_qr
 
 PIXELS_PER_MODULE = 4

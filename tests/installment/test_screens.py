@@ -8,11 +8,11 @@ from installment.test_qr_render import decode
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import InstallmentApi
-from branchdesk.screens.installment_board import InstallmentBoardScreen
-from branchdesk.screens.installment_home import InstallmentHomeScreen
-from branchdesk.screens.installment_orders import InstallmentOrdersScreen
-from branchdesk.screens.installment_qr import InstallmentQrScreen
-from branchdesk.screens.installment_register import InstallmentRegisterScreen
+from branchdesk.screens.installment.board import InstallmentBoardScreen
+from branchdesk.screens.installment.home import InstallmentHomeScreen
+from branchdesk.screens.installment.orders import InstallmentOrdersScreen
+from branchdesk.screens.installment.qr import InstallmentQrScreen
+from branchdesk.screens.installment.register import InstallmentRegisterScreen
 from branchdesk.tui.i18n import _
 from support.backend import DEMO_PASSWORD, logged_in
 from support.tui import SIZE, make_app, wait_for

@@ -6,7 +6,7 @@ from typing import Any
 
 from installment.test_screens import login
 
-from branchdesk.screens.installment_orders import InstallmentOrdersScreen
+from branchdesk.screens.installment.orders import InstallmentOrdersScreen
 from support.tui import SIZE, make_app, wait_for
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError
-from branchdesk.clients.local.onboarding_advice import WRONG_CHANNEL_ERROR
+from branchdesk.clients.local.onboarding.advice import WRONG_CHANNEL_ERROR
 from branchdesk.clients.onboarding_api import OnboardingApi
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from branchdesk.screens.onboarding_checklist import ChecklistScreen
-from branchdesk.screens.onboarding_customer_form import CustomerFormScreen
-from branchdesk.screens.onboarding_customers import CustomersScreen
-from branchdesk.screens.onboarding_item import ItemModal
+from branchdesk.screens.onboarding.checklist import ChecklistScreen
+from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+from branchdesk.screens.onboarding.customers import CustomersScreen
+from branchdesk.screens.onboarding.item import ItemModal
 from branchdesk.tui.widgets import StatusLine
 from support.tui import SIZE, login, make_app, wait_for
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from branchdesk.screens.points_checkout import PointsCheckoutScreen
-from branchdesk.screens.points_lookup import PointsLookupScreen
-from branchdesk.screens.points_receipt import PointsReceiptScreen
+from branchdesk.screens.points.checkout import PointsCheckoutScreen
+from branchdesk.screens.points.lookup import PointsLookupScreen
+from branchdesk.screens.points.receipt import PointsReceiptScreen
 from branchdesk.tui.i18n import _
 from support.backend import DEMO_PASSWORD
 from support.tui import SIZE, make_app, wait_for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from branchdesk.clients.local.sim_seed import demo_iccid
+from branchdesk.clients.local.sim.seed import demo_iccid
 
 
 def iccids(branch: int, card_type: str, first: int, last: int) -> list[str]:

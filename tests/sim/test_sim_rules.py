@@ -10,8 +10,7 @@ from sim.sim_cards import card_range, iccids
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.sim_seed import demo_iccid
-from branchdesk.clients.local.sim_stock import (
+from branchdesk.clients.local.sim.rules import (
     AGENTS,
     BATCHES,
     CARDS,
@@ -19,6 +18,7 @@ from branchdesk.clients.local.sim_stock import (
     card_view,
     transition,
 )
+from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.clients.sim_api import SimApi
 
 N = "128k_normal"

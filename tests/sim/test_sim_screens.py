@@ -8,12 +8,12 @@ import pytest
 from textual.widgets import Input, RichLog, Select
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.sim_seed import demo_iccid
-from branchdesk.clients.local.sim_stock import CARDS
-from branchdesk.screens.sim_batch import SimBatchScreen
-from branchdesk.screens.sim_confirm import SimConfirmModal
-from branchdesk.screens.sim_receipt import SimReceiptScreen
-from branchdesk.screens.sim_stock import SimStockScreen
+from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.clients.local.sim.seed import demo_iccid
+from branchdesk.screens.sim.batch import SimBatchScreen
+from branchdesk.screens.sim.confirm import SimConfirmModal
+from branchdesk.screens.sim.receipt import SimReceiptScreen
+from branchdesk.screens.sim.stock import SimStockScreen
 from support.tui import login, make_app, wait_for
 
 N = "128k_normal"

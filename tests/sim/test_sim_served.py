@@ -7,7 +7,7 @@ from typing import Any
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError
-from branchdesk.clients.local.sim_seed import demo_iccid
+from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.clients.sim_api import BatchCards, SimApi
 from support.backend import DEMO_PASSWORD, ServedBackend
 

@@ -96,7 +96,7 @@ _CALL = re.compile(r"""\b_\(\s*f?["']([^"'{]+)["']""")
 
 @pytest.mark.parametrize(
     "path",
-    sorted(p for d in ("screens", "tui") for p in (ROOT / d).glob("*.py")),
+    sorted(p for d in ("screens", "tui") for p in (ROOT / d).rglob("*.py")),
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_literal_keys_used_in_code_exist(path: Path) -> None:

@@ -21,9 +21,9 @@ from textual.widgets import Footer, OptionList
 
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.sessions_routes import DEMO_ACCOUNTS
-from branchdesk.screens.home import HomeScreen
-from branchdesk.screens.login import LoginScreen
-from branchdesk.screens.too_small import TooSmallScreen
+from branchdesk.screens.common.home import HomeScreen
+from branchdesk.screens.common.login import LoginScreen
+from branchdesk.screens.common.too_small import TooSmallScreen
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.terminal_ascii import BLOCK_ELEMENTS, BOX_DRAWING
 from branchdesk.tui.workflows import WORKFLOWS, Workflow, allowed_workflows

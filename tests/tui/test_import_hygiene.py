@@ -72,7 +72,7 @@ def test_the_first_frame_path_imports_no_server_framework_or_pyscard() -> None:
         "import sys, json\n"
         "import branchdesk.__main__\n"
         "import branchdesk.tui.app\n"
-        "import branchdesk.screens.login\n"
+        "import branchdesk.screens.common.login\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

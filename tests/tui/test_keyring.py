@@ -7,8 +7,8 @@ from keyring.backend import KeyringBackend
 from textual.widgets import Static
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.screens.home import HomeScreen
-from branchdesk.screens.login import LoginScreen
+from branchdesk.screens.common.home import HomeScreen
+from branchdesk.screens.common.login import LoginScreen
 from branchdesk.tui import secrets
 from support.tui import SIZE, login, make_app, wait_for
 

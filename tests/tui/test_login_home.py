@@ -8,11 +8,11 @@ import pytest
 from textual.widgets import Input, Static
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.screens.home import HomeScreen
-from branchdesk.screens.keys_help import KeysHelpScreen
-from branchdesk.screens.login import LoginScreen
-from branchdesk.screens.startup_error import StartupErrorScreen
-from branchdesk.screens.too_small import TooSmallScreen
+from branchdesk.screens.common.home import HomeScreen
+from branchdesk.screens.common.keys_help import KeysHelpScreen
+from branchdesk.screens.common.login import LoginScreen
+from branchdesk.screens.common.startup_error import StartupErrorScreen
+from branchdesk.screens.common.too_small import TooSmallScreen
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.workflows import allowed_workflows

@@ -27,8 +27,9 @@ from branchdesk.tui.terminal import TAB_PAIR, binding_keys, portable
 def _modules() -> list[str]:
     names = []
     for package in (branchdesk.screens, branchdesk.tui):
-        for info in pkgutil.iter_modules(package.__path__):
-            names.append(f"{package.__name__}.{info.name}")
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.ispkg:
+                names.append(info.name)
     return sorted(names)
 
 

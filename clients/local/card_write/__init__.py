@@ -1,0 +1,1 @@
+"""Account opening and card-writing rules, routes and demo data."""

@@ -1,0 +1,103 @@
+"""What a clerk sells with a written card: packages, first-month tariffs, the number pool,
+and the card data file (号卡文件: per ICCID the ADM key, Ki and OPc from the card vendor).
+
+Packages and tariffs live in the store (a real backend manages them); this module seeds them.
+"""
+
+from __future__ import annotations
+
+import random
+
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.clients.local.sim.seed import DEMO_AGENT
+from branchdesk.clients.local.store import Transaction
+
+PACKAGES = "cw_packages"
+TARIFFS = "cw_tariffs"
+NUMBERS = "cw_numbers"
+CARD_DATA = "cw_card_data"
+
+NUMBER_PREFIX = "1860220"
+DEMO_NUMBERS = 300
+DEMO_ADM = "88888888"
+"""The ADM key of the demo blank cards; the virtual SIM's cards use the same default."""
+CARDS_WITHOUT_DATA = 3
+"""Picked-up demo cards of the demo agent with no card data, to show "写卡脚本内容不存在"."""
+
+_PACKAGES = (
+    {
+        "id": "P39",
+        "name_zh": "沃4G+ 39元套餐",
+        "name_en": "Wo 4G+ 39 plan",
+        "monthly_fee": "39.00",
+        "prepay": "50.00",
+    },
+    {
+        "id": "P59",
+        "name_zh": "沃4G+ 59元套餐",
+        "name_en": "Wo 4G+ 59 plan",
+        "monthly_fee": "59.00",
+        "prepay": "100.00",
+    },
+    {
+        "id": "P99",
+        "name_zh": "冰激凌 99元套餐",
+        "name_en": "Ice Cream 99 unlimited plan",
+        "monthly_fee": "99.00",
+        "prepay": "100.00",
+    },
+)
+_TARIFFS = (
+    {
+        "id": "full",
+        "name_zh": "全月套餐",
+        "name_en": "Full month",
+        "note_zh": "首月收取全月月费,赠送全月资源",
+        "note_en": "Full fee and full allowance",
+    },
+    {
+        "id": "half",
+        "name_zh": "套餐减半",
+        "name_en": "Half month",
+        "note_zh": "首月月费与资源各减半",
+        "note_en": "Half fee and half allowance",
+    },
+    {
+        "id": "usage",
+        "name_zh": "按量计费",
+        "name_en": "Pay as used",
+        "note_zh": "首月按实际使用计费",
+        "note_en": "Charged by actual use",
+    },
+)
+
+
+def seed_card_write(txn: Transaction, backend: Backend, rng: random.Random) -> None:
+    for package in _PACKAGES:
+        txn.put(PACKAGES, package["id"], dict(package))
+    for order, tariff in enumerate(_TARIFFS):
+        txn.put(TARIFFS, tariff["id"], {**tariff, "order": order})
+    for tail in sorted(rng.sample(range(10_000), DEMO_NUMBERS)):
+        msisdn = f"{NUMBER_PREFIX}{tail:04d}"
+        txn.put(NUMBERS, msisdn, {"msisdn": msisdn, "state": "free", "order_id": None})
+    without_data = set(
+        sorted(
+            c["iccid"]
+            for c in backend.store.scan(CARDS)
+            if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+        )[-CARDS_WITHOUT_DATA:]
+    )
+    for iccid in sorted(c["iccid"] for c in backend.store.scan(CARDS)):
+        if iccid in without_data:
+            continue
+        txn.put(
+            CARD_DATA,
+            iccid,
+            {
+                "iccid": iccid,
+                "adm": DEMO_ADM,
+                "ki": f"{rng.getrandbits(128):032x}",
+                "opc": f"{rng.getrandbits(128):032x}",
+            },
+        )

@@ -1,0 +1,206 @@
+"""HTTP: account opening with on-site card writing (clerk)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from branchdesk.clients.local import auth
+from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.card_write import rules as card_write
+
+router = APIRouter(tags=["card-write"])
+ROLES = ("clerk",)
+PREFIX = "/v1/card-write"
+
+
+class PackageOut(BaseModel):
+    id: str
+    name_zh: str
+    name_en: str
+    monthly_fee: str
+    prepay: str
+
+
+class TariffOut(BaseModel):
+    id: str
+    name_zh: str
+    name_en: str
+    note_zh: str
+    note_en: str
+
+
+class OfferOut(BaseModel):
+    packages: list[PackageOut]
+    tariffs: list[TariffOut]
+
+
+class CustomerIn(BaseModel):
+    name: str = Field(max_length=60)
+    id_number: str = Field(max_length=30)
+    contact: str = Field(max_length=20)
+
+
+class OrderIn(BaseModel):
+    customer: CustomerIn
+    msisdn: str = Field(min_length=11, max_length=11, pattern=r"^[0-9]+$")
+    package_id: str = Field(min_length=1, max_length=16)
+    tariff_id: str = Field(min_length=1, max_length=16)
+
+
+class CustomerOut(BaseModel):
+    name: str
+    id_number: str = Field(description="masked")
+    contact: str = Field(description="masked")
+
+
+class OrderPackageOut(BaseModel):
+    id: str | None
+    name_zh: str | None
+    name_en: str | None
+    monthly_fee: str | None
+    prepay: str | None
+
+
+class OrderTariffOut(BaseModel):
+    id: str | None
+    name_zh: str | None
+    name_en: str | None
+
+
+class OrderOut(BaseModel):
+    id: str
+    state: Literal[
+        "reserved", "card_bound", "write_interrupted", "written", "activated", "cancelled"
+    ]
+    msisdn: str
+    customer: CustomerOut
+    package: OrderPackageOut
+    tariff: OrderTariffOut
+    agent_id: str
+    staff_id: str
+    iccid: str | None
+    imsi: str | None
+    attempts: int
+    created_at: str
+    updated_at: str
+    activated_at: str | None
+
+
+class CardIn(BaseModel):
+    iccid: str = Field(min_length=19, max_length=20, pattern=r"^[0-9]+$")
+
+
+class ScriptOut(BaseModel):
+    order_id: str
+    iccid: str
+    imsi: str
+    msisdn: str
+    spn: str
+    ki: str
+    opc: str
+    adm: str
+
+
+class FailureIn(BaseModel):
+    outcome: Literal["untouched", "interrupted", "adm_rejected"]
+    tries_left: int | None = Field(None, ge=0, le=15)
+
+
+class WrittenIn(BaseModel):
+    iccid: str = Field(min_length=19, max_length=20, pattern=r"^[0-9]+$")
+    imsi: str = Field(min_length=6, max_length=15, pattern=r"^[0-9]+$")
+
+
+@router.get(f"{PREFIX}/offer", response_model=OfferOut)
+async def offer(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    backend = auth.get_backend(request)
+    return {"packages": card_write.packages(backend), "tariffs": card_write.tariffs(backend)}
+
+
+@router.get(f"{PREFIX}/numbers", response_model=list[str])
+async def numbers(
+    request: Request,
+    digits: str | None = Query(None, max_length=11, pattern=r"^[0-9]*$"),
+    limit: int = Query(30, ge=1, le=200),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    return card_write.free_numbers(auth.get_backend(request), digits or None, limit)
+
+
+@router.get(f"{PREFIX}/orders", response_model=list[OrderOut])
+async def orders(
+    request: Request,
+    open_only: bool = Query(True, alias="open"),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    return card_write.list_orders(auth.get_backend(request), staff, open_only)
+
+
+@router.post(f"{PREFIX}/orders", status_code=201, response_model=OrderOut)
+async def create_order(body: OrderIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return card_write.create_order(
+        auth.get_backend(request),
+        staff,
+        name=body.customer.name,
+        id_number=body.customer.id_number,
+        contact=body.customer.contact,
+        msisdn=body.msisdn,
+        package_id=body.package_id,
+        tariff_id=body.tariff_id,
+    )
+
+
+@router.get(f"{PREFIX}/orders/{{order_id}}", response_model=OrderOut)
+async def order(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    backend = auth.get_backend(request)
+    return card_write.public(backend, card_write.get_order(backend, staff, order_id))
+
+
+@router.post(f"{PREFIX}/orders/{{order_id}}/card", response_model=OrderOut)
+async def bind_card(
+    order_id: str, body: CardIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    """Read card: bind the blank card in the reader; 409 ``write_script_missing`` when the
+    card data file has no entry for it, ``card_not_blank`` when it is not a blank card."""
+    return card_write.bind_card(auth.get_backend(request), staff, order_id, body.iccid)
+
+
+@router.get(f"{PREFIX}/orders/{{order_id}}/script", response_model=ScriptOut)
+async def script(
+    order_id: str, request: Request, response: Response, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    """The write script with the card's secrets: only for the clerk who owns the order, only
+    while a card is bound. Never cached; never kept for idempotent replay (a GET)."""
+    response.headers["Cache-Control"] = "no-store"
+    return card_write.write_script(auth.get_backend(request), staff, order_id)
+
+
+@router.post(f"{PREFIX}/orders/{{order_id}}/failure", response_model=OrderOut)
+async def failure(
+    order_id: str, body: FailureIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    return card_write.report_write_failure(
+        auth.get_backend(request), staff, order_id, body.outcome, body.tries_left
+    )
+
+
+@router.post(f"{PREFIX}/orders/{{order_id}}/written", response_model=OrderOut)
+async def written(
+    order_id: str, body: WrittenIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    return card_write.record_written(
+        auth.get_backend(request), staff, order_id, body.iccid, body.imsi
+    )
+
+
+@router.post(f"{PREFIX}/orders/{{order_id}}/confirm", response_model=OrderOut)
+async def confirm(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return card_write.confirm(auth.get_backend(request), staff, order_id)
+
+
+@router.post(f"{PREFIX}/orders/{{order_id}}/cancel", response_model=OrderOut)
+async def cancel(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return card_write.cancel(auth.get_backend(request), staff, order_id)

@@ -1,0 +1,1 @@
+"""Demo presets, sandbox reset and sandbox-only routes."""

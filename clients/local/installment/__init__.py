@@ -1,0 +1,1 @@
+"""Installment rules, routes and demo data."""

@@ -1,0 +1,1 @@
+"""Onboarding rules, routes and demo data."""

@@ -1,0 +1,1 @@
+"""Points rules, routes, imports, OTP and reports."""

@@ -1,0 +1,258 @@
+"""The four points reports of the domain brief, with filters, totals and redeemed points per day.
+
+Dates are the branch's local calendar days (``points.report_utc_offset_hours``, default UTC+8).
+Reversed redemptions are not counted as redeemed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from branchdesk.clients import validators
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.errors import DomainError, register_messages
+from branchdesk.clients.local.points import rules as points
+
+REPORTS = ("institutions", "channels", "issuance", "redemptions")
+COLUMNS = {
+    "institutions": [
+        "institution_id",
+        "station",
+        "channel",
+        "accounts",
+        "points",
+        "amount",
+        "orders",
+    ],
+    "channels": ["channel", "accounts", "points", "amount", "orders"],
+    "issuance": [
+        "member",
+        "card",
+        "points",
+        "value",
+        "institution_id",
+        "station",
+        "province",
+        "city",
+        "county",
+        "current_points",
+        "current_value",
+    ],
+    "redemptions": [
+        "time",
+        "member",
+        "points",
+        "amount",
+        "order_ref",
+        "channel",
+        "province",
+        "city",
+        "county",
+        "station",
+        "institution_id",
+        "remaining",
+        "redemption_id",
+    ],
+}
+MAX_DAYS = 366
+
+register_messages(
+    {
+        "report_unknown": {"zh-CN": "没有这个报表。", "en": "No such report."},
+        "report_dates_invalid": {
+            "zh-CN": "日期范围无效(格式 YYYY-MM-DD,起始不晚于结束,最长 {days} 天)。",
+            "en": "Invalid date range (YYYY-MM-DD, start not after end, at most {days} days).",
+        },
+    }
+)
+
+
+def _zone(backend: Backend) -> timezone:
+    hours = backend.settings.get("points.report_utc_offset_hours", 8)
+    return timezone(timedelta(hours=int(hours)))  # type: ignore[arg-type]
+
+
+def local_day(at: str, zone: timezone) -> date:
+    return datetime.fromisoformat(at).astimezone(zone).date()
+
+
+def _dates(backend: Backend, date_from: str | None, date_to: str | None) -> tuple[date, date]:
+    today = backend.settings.now().astimezone(_zone(backend)).date()
+    try:
+        end = date.fromisoformat(date_to) if date_to else today
+        start = date.fromisoformat(date_from) if date_from else end - timedelta(days=29)
+    except ValueError:
+        raise DomainError(
+            422, "report_dates_invalid", details={"field": "date"}, days=MAX_DAYS
+        ) from None
+    if start > end or (end - start).days >= MAX_DAYS:
+        raise DomainError(422, "report_dates_invalid", details={"field": "date"}, days=MAX_DAYS)
+    return start, end
+
+
+def build(
+    backend: Backend,
+    report: str,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    institution: str | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    if report not in REPORTS:
+        raise DomainError(404, "report_unknown")
+    if channel and channel not in points.CHANNELS:
+        raise DomainError(422, "channel_invalid", details={"field": "channel"})
+    start, end = _dates(backend, date_from, date_to)
+    zone = _zone(backend)
+    store = backend.store
+    institutions = {d["id"]: d for d in store.scan(points.INSTITUTIONS)}
+    members = {d["id"]: d for d in store.scan(points.MEMBERS)}
+
+    def wanted(at: str | None, inst: str, ch: str | None) -> bool:
+        if at is None or not start <= local_day(at, zone) <= end:
+            return False
+        if institution and inst != institution:
+            return False
+        return not (channel and ch != channel)
+
+    redeemed = [
+        r
+        for r in store.scan(points.REDEMPTIONS)
+        if r["status"] == "settled" and wanted(r["settled_at"], r["institution_id"], r["channel"])
+    ]
+    daily: dict[date, int] = defaultdict(int)
+    for r in redeemed:
+        daily[local_day(r["settled_at"], zone)] += r["points"]
+    series = [
+        {
+            "date": (start + timedelta(days=n)).isoformat(),
+            "points": daily.get(start + timedelta(days=n), 0),
+        }
+        for n in range((end - start).days + 1)
+    ]
+    if report == "issuance":
+        rows, totals = _issuance(store, members, institutions, start, end, zone, institution)
+    elif report == "redemptions":
+        rows, totals = _detail(redeemed, members, institutions)
+    else:
+        rows, totals = _grouped(report, redeemed, institutions)
+    return {
+        "report": report,
+        "date_from": start.isoformat(),
+        "date_to": end.isoformat(),
+        "columns": COLUMNS[report],
+        "rows": rows,
+        "totals": totals,
+        "daily": series,
+    }
+
+
+def _grouped(
+    report: str, redeemed: list[dict[str, Any]], institutions: dict[str, Any]
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for r in redeemed:
+        key = (r["institution_id"], r["channel"]) if report == "institutions" else (r["channel"],)
+        g = groups.setdefault(
+            key, {"accounts": set(), "points": 0, "amount": Decimal(0), "orders": 0}
+        )
+        g["accounts"].add(r["member_id"])
+        g["points"] += r["points"]
+        g["amount"] += Decimal(r["amount"])
+        g["orders"] += 1
+    rows: list[list[Any]] = []
+    for key in sorted(groups):
+        g = groups[key]
+        figures = [len(g["accounts"]), g["points"], str(g["amount"]), g["orders"]]
+        if report == "institutions":
+            station = institutions.get(key[0], {}).get("name", "")
+            rows.append([key[0], station, key[1], *figures])
+        else:
+            rows.append([key[0], *figures])
+    totals = {
+        "accounts": len({r["member_id"] for r in redeemed}),
+        "points": sum(r["points"] for r in redeemed),
+        "amount": str(sum((Decimal(r["amount"]) for r in redeemed), Decimal("0.00"))),
+        "orders": len(redeemed),
+    }
+    return rows, totals
+
+
+def _detail(
+    redeemed: list[dict[str, Any]], members: dict[str, Any], institutions: dict[str, Any]
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    rows = []
+    for r in sorted(redeemed, key=lambda r: r["settled_at"]):
+        member = members.get(r["member_id"], {})
+        inst = institutions.get(r["institution_id"], {})
+        rows.append(
+            [
+                r["settled_at"],
+                validators.mask_name(member.get("name", "")),
+                r["points"],
+                r["amount"],
+                r.get("order_ref") or "",
+                r["channel"],
+                inst.get("province", ""),
+                inst.get("city", ""),
+                inst.get("county", ""),
+                inst.get("name", ""),
+                r["institution_id"],
+                r["balance_after"],
+                r["id"],
+            ]
+        )
+    totals = {
+        "orders": len(redeemed),
+        "points": sum(r["points"] for r in redeemed),
+        "amount": str(sum((Decimal(r["amount"]) for r in redeemed), Decimal("0.00"))),
+    }
+    return rows, totals
+
+
+def _issuance(
+    store: Any,
+    members: dict[str, Any],
+    institutions: dict[str, Any],
+    start: date,
+    end: date,
+    zone: timezone,
+    institution: str | None,
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    issued: dict[str, int] = defaultdict(int)
+    for row in store.lookup(points.LEDGER, "kind", "earn"):
+        if start <= local_day(row["at"], zone) <= end and (
+            not institution or row["institution_id"] == institution
+        ):
+            issued[row["member_id"]] += row["points"]
+    rows: list[list[Any]] = []
+    total_points = 0
+    total_value = Decimal("0.00")
+    for member_id in sorted(issued):
+        member = members[member_id]
+        rate = points.program_rate(store, member["program_id"])
+        inst = institutions.get(member["institution_id"], {})
+        current = points.balance(store, member_id)
+        value = points.money(issued[member_id], rate)
+        total_points += issued[member_id]
+        total_value += value
+        rows.append(
+            [
+                validators.mask_name(member["name"]),
+                validators.mask_card(member["card_no"]),
+                issued[member_id],
+                str(value),
+                member["institution_id"],
+                inst.get("name", ""),
+                inst.get("province", ""),
+                inst.get("city", ""),
+                inst.get("county", ""),
+                current,
+                str(points.money(current, rate)),
+            ]
+        )
+    return rows, {"accounts": len(rows), "points": total_points, "amount": str(total_value)}

@@ -1,0 +1,1 @@
+"""SIM stock rules, routes and demo data."""

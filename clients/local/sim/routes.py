@@ -1,0 +1,279 @@
+"""HTTP: blank SIM card stock — warehouses, agents, pick-ups, returns, transfers, card lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field, StringConstraints
+
+from branchdesk.clients.iccid_batch import MAX_BATCH, RangeError, iter_range, range_size
+from branchdesk.clients.local import auth
+from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.errors import DomainError
+from branchdesk.clients.local.sim import rules as sim_stock
+
+router = APIRouter(tags=["sim"])
+ROLES = ("clerk", "supervisor")
+
+CardType = Literal["128k_normal", "128k_micro"]
+IccidText = Annotated[str, StringConstraints(max_length=40)]
+
+
+class RangeIn(BaseModel):
+    start: IccidText
+    end: IccidText
+
+
+class BatchSource(BaseModel):
+    card_type: CardType
+    iccids: list[IccidText] | None = Field(None, max_length=MAX_BATCH)
+    range: RangeIn | None = None
+
+
+class AgentBatchIn(BatchSource):
+    agent_id: str = Field(min_length=1, max_length=32)
+
+
+class ReturnIn(AgentBatchIn):
+    fee_per_card: str | None = Field(
+        None, pattern=r"^\d{1,6}(\.\d{1,2})?$", description="return fee per card, CNY"
+    )
+
+
+class TransferIn(BatchSource):
+    from_warehouse: str = Field(min_length=1, max_length=16)
+
+
+class WarehouseOut(BaseModel):
+    code: str
+    kind: Literal["secondary", "channel"]
+    target: str | None
+    branch_no: int
+    branch_zh: str
+    branch_en: str
+    dept_id: str
+
+
+class AgentOut(BaseModel):
+    id: str
+    name_zh: str
+    name_en: str
+    dept_id: str
+    warehouse: str
+
+
+class StockWarehouse(WarehouseOut):
+    counts: dict[str, dict[str, int]]
+
+
+class StockAgent(AgentOut):
+    counts: dict[str, dict[str, int]]
+
+
+class StockOut(BaseModel):
+    warehouses: list[StockWarehouse]
+    agents: list[StockAgent]
+
+
+class PreviewOut(BaseModel):
+    dry_run: bool
+    requested: int
+    found: int
+    first: str | None
+    last: str | None
+    accepted: bool
+    counts: dict[str, int]
+    invalid: list[dict[str, Any]]
+    duplicate: list[dict[str, Any]]
+    not_found: list[dict[str, Any]]
+    wrong_department: list[dict[str, Any]]
+    wrong_type: list[dict[str, Any]]
+    wrong_state: list[dict[str, Any]]
+    location_mismatch: list[dict[str, Any]]
+
+
+class BatchOut(BaseModel):
+    """A committed batch: the receipt data."""
+
+    id: str
+    action: str
+    card_type: str | None = None
+    dept_id: str | None = None
+    count: int
+    first: str | None = None
+    last: str | None = None
+    operator: str
+    operator_name: str | None = None
+    at: str
+    agent_id: str | None = None
+    agent_name_zh: str | None = None
+    agent_name_en: str | None = None
+    warehouse: str | None = None
+    fee_per_card: str | None = None
+    amount_received: str | None = None
+    status: str | None = None
+    source: str | None = None
+    target: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+
+
+class MoveOut(BaseModel):
+    at: str
+    by: str
+    action: str
+    from_: str = Field(alias="from")
+    to: str
+    state: str
+    batch: str
+
+    model_config = {"populate_by_name": True}
+
+
+class LocationOut(BaseModel):
+    kind: Literal["warehouse", "agent"]
+    id: str
+    name_zh: str
+    name_en: str
+
+
+class CardOut(BaseModel):
+    iccid: str
+    card_type: str
+    dept_id: str
+    state: str
+    location: LocationOut
+    batch: str | None
+    history: list[MoveOut]
+
+
+def _iccids(body: BatchSource) -> Iterable[str]:
+    if (body.iccids is None) == (body.range is None):
+        raise DomainError(422, "sim_batch_source")
+    if body.range is not None:
+        try:
+            range_size(body.range.start, body.range.end)
+        except RangeError as exc:
+            raise DomainError(422, exc.code, {"field": "range"}, **exc.params) from None
+        return iter_range(body.range.start, body.range.end)
+    if not body.iccids:
+        raise DomainError(422, "sim_batch_empty")
+    return body.iccids
+
+
+@router.get("/v1/warehouses", response_model=list[WarehouseOut])
+async def warehouses(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return sim_stock.list_warehouses(auth.get_backend(request))
+
+
+@router.get("/v1/agents", response_model=list[AgentOut])
+async def agents(
+    request: Request, dept: str | None = None, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    return sim_stock.list_agents(auth.get_backend(request), dept.strip() if dept else None)
+
+
+@router.get("/v1/sim/stock", response_model=StockOut)
+async def stock(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return sim_stock.stock_overview(auth.get_backend(request))
+
+
+@router.get("/v1/sim/cards/{iccid}", response_model=CardOut, response_model_by_alias=True)
+async def card(iccid: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return sim_stock.card_view(auth.get_backend(request), iccid.strip())
+
+
+@router.get("/v1/sim/batches/{batch_id}", response_model=BatchOut)
+async def batch(batch_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return sim_stock.public_batch(sim_stock.get_batch(auth.get_backend(request), batch_id))
+
+
+@router.post(
+    "/v1/sim/pickups",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
+async def pickup(
+    body: AgentBatchIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    backend = auth.get_backend(request)
+    spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type)
+    report = await sim_stock.check_batch(backend, spec, _iccids(body))
+    if dry_run:
+        response.status_code = 200
+        return report.public()
+    return sim_stock.commit_pickup(backend, staff, spec, agent, report)
+
+
+@router.post(
+    "/v1/sim/returns",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
+async def return_cards(
+    body: ReturnIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    backend = auth.get_backend(request)
+    spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type, "return")
+    report = await sim_stock.check_batch(backend, spec, _iccids(body))
+    if dry_run:
+        response.status_code = 200
+        return report.public()
+    return sim_stock.commit_return(backend, staff, spec, agent, report, body.fee_per_card)
+
+
+@router.post(
+    "/v1/sim/transfers",
+    status_code=201,
+    response_model=BatchOut | PreviewOut,
+    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
+)
+async def transfer(
+    body: TransferIn,
+    request: Request,
+    response: Response,
+    dry_run: bool = Query(False),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    backend = auth.get_backend(request)
+    spec, warehouse = sim_stock.transfer_spec(backend, staff, body.from_warehouse, body.card_type)
+    report = await sim_stock.check_batch(backend, spec, _iccids(body))
+    if dry_run:
+        response.status_code = 200
+        return report.public()
+    return sim_stock.public_batch(
+        sim_stock.commit_transfer(backend, staff, spec, warehouse, report)
+    )
+
+
+@router.get("/v1/sim/transfers", response_model=list[BatchOut])
+async def transfers(
+    request: Request,
+    status: Literal["pending", "approved", "rejected"] | None = None,
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    return sim_stock.list_transfers(auth.get_backend(request), status)
+
+
+@router.post("/v1/sim/transfers/{transfer_id}/approve", response_model=BatchOut)
+async def approve(transfer_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    backend = auth.get_backend(request)
+    return sim_stock.public_batch(sim_stock.decide_transfer(backend, staff, transfer_id, True))
+
+
+@router.post("/v1/sim/transfers/{transfer_id}/reject", response_model=BatchOut)
+async def reject(transfer_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    backend = auth.get_backend(request)
+    return sim_stock.public_batch(sim_stock.decide_transfer(backend, staff, transfer_id, False))

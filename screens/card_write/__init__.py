@@ -1,0 +1,1 @@
+"""Account opening with on-site card writing (clerk)."""

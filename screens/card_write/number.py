@@ -1,0 +1,75 @@
+"""Account opening, step 2: a number from the pool, searched by its ending."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+
+class AccountNumberScreen(BaseScreen):
+    TITLE_KEY = "cw.number.title"
+    DEFAULT_CSS = """
+    AccountNumberScreen #cw-number-row { height: 1; padding: 0 1; }
+    AccountNumberScreen #cw-number-row Label { width: auto; padding-right: 1; }
+    AccountNumberScreen #cw-digits { width: 16; }
+    AccountNumberScreen #cw-numbers { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self, customer: dict[str, str]) -> None:
+        super().__init__()
+        self.customer = customer
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("cw.number.title"), classes="title")
+        with Horizontal(id="cw-number-row"):
+            yield Label(_("cw.number.digits"))
+            yield Input(id="cw-digits", max_length=11, restrict=r"[0-9]*", compact=True)
+        yield Static(_("cw.number.hint"))
+        yield OptionList(id="cw-numbers")
+        yield StatusLine(id="cw-number-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#cw-digits", Input).focus()
+        self._search("")
+
+    @on(Input.Submitted, "#cw-digits")
+    def _digits(self, event: Input.Submitted) -> None:
+        self._search(event.value.strip())
+
+    @work(exclusive=True, group="numbers")
+    async def _search(self, digits: str) -> None:
+        status = self.query_one("#cw-number-status", StatusLine)
+        status.show(_("cw.number.loading"))
+        try:
+            numbers = await CardWriteApi(self.client).numbers(digits or None, limit=50)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("cw.error.unreachable"), "error")
+            return
+        options = self.query_one("#cw-numbers", OptionList)
+        options.clear_options()
+        options.add_options([Option(n, id=n) for n in numbers])
+        if numbers:
+            status.show(_("cw.number.found", n=len(numbers)), "ok")
+            options.highlighted = 0
+            options.focus()
+        else:
+            status.show(_("cw.number.none"), "error")
+
+    @on(OptionList.OptionSelected, "#cw-numbers")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        from branchdesk.screens.card_write.package import AccountPackageScreen
+
+        msisdn = event.option.id or ""
+        self.app.push_screen(AccountPackageScreen(self.customer, msisdn))

@@ -1,0 +1,73 @@
+"""Open account orders of this clerk: resume one whose card steps are not finished
+(for example after a pulled card, or after the app was closed mid-way)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+
+class AccountOrdersScreen(BaseScreen):
+    TITLE_KEY = "cw.orders.title"
+    DEFAULT_CSS = """
+    AccountOrdersScreen #cw-orders { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.orders: dict[str, dict[str, object]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("cw.orders.title"), classes="title")
+        yield Static(_("cw.orders.hint"))
+        yield DataTable(id="cw-orders", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="cw-orders-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cw-orders", DataTable)
+        for key in ("id", "msisdn", "customer", "state"):
+            table.add_column(_(f"cw.orders.col.{key}"), key=key)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="orders")
+    async def _load(self) -> None:
+        status = self.query_one("#cw-orders-status", StatusLine)
+        try:
+            orders = await CardWriteApi(self.client).orders()
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("cw.error.unreachable"), "error")
+            return
+        self.orders = {o["id"]: o for o in orders}
+        table = self.query_one("#cw-orders", DataTable)
+        table.clear()
+        for order in orders:
+            table.add_row(
+                order["id"],
+                order["msisdn"],
+                order["customer"]["name"],
+                _(f"cw.state.{order['state']}"),
+                key=order["id"],
+            )
+        status.show(_("cw.orders.none") if not orders else "")
+
+    @on(DataTable.RowSelected, "#cw-orders")
+    def _resume(self, event: DataTable.RowSelected) -> None:
+        from branchdesk.screens.card_write.write import CardWriteScreen
+
+        order = self.orders.get(str(event.row_key.value))
+        if order is not None:
+            self.app.push_screen(CardWriteScreen(dict(order)))

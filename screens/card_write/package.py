@@ -1,0 +1,154 @@
+"""Account opening, step 3: package and first-month tariff, then pre-submit (reserves the
+number on the server) and go on to the card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from branchdesk.clients import validators
+from branchdesk.clients.api import Action
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _, language
+from branchdesk.tui.widgets import StatusLine
+
+
+def local_name(item: dict[str, Any]) -> str:
+    return str(item["name_zh"] if language() == "zh-CN" else item["name_en"])
+
+
+class AccountPackageScreen(BaseScreen):
+    TITLE_KEY = "cw.package.title"
+    BINDINGS = [
+        Binding("f5", "submit", "cw.keys.submit", id="account_package.submit", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AccountPackageScreen .cw-list-title { padding: 0 1; text-style: bold; }
+    AccountPackageScreen OptionList { height: auto; max-height: 6; margin: 0 1; }
+    AccountPackageScreen #cw-package-summary { padding: 0 1; }
+    """
+
+    def __init__(self, customer: dict[str, str], msisdn: str) -> None:
+        super().__init__()
+        self.customer = customer
+        self.msisdn = msisdn
+        self.action_key = Action()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("cw.package.title"), classes="title")
+        yield Static(
+            _(
+                "cw.package.summary",
+                msisdn=self.msisdn,
+                name=self.customer["name"],
+                id=validators.mask_id_number(self.customer["id_number"]),
+            ),
+            id="cw-package-summary",
+            markup=False,
+        )
+        yield Static(_("cw.package.packages"), classes="cw-list-title")
+        yield OptionList(id="cw-packages")
+        yield Static(_("cw.package.tariffs"), classes="cw-list-title")
+        yield OptionList(id="cw-tariffs")
+        yield Static(_("cw.package.hint"))
+        yield StatusLine(id="cw-package-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#cw-packages", OptionList).focus()
+        self._load()
+
+    @property
+    def api(self) -> CardWriteApi:
+        return CardWriteApi(self.client)
+
+    @work(exclusive=True, group="offer")
+    async def _load(self) -> None:
+        status = self.query_one("#cw-package-status", StatusLine)
+        try:
+            offer = await self.api.offer()
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("cw.error.unreachable"), "error")
+            return
+        packages = self.query_one("#cw-packages", OptionList)
+        packages.add_options(
+            [
+                Option(
+                    _(
+                        "cw.package.line",
+                        name=local_name(p),
+                        fee=p["monthly_fee"],
+                        prepay=p["prepay"],
+                    ),
+                    id=p["id"],
+                )
+                for p in offer["packages"]
+            ]
+        )
+        tariffs = self.query_one("#cw-tariffs", OptionList)
+        tariffs.add_options(
+            [
+                Option(
+                    f"{local_name(t)}  {t['note_zh'] if language() == 'zh-CN' else t['note_en']}",
+                    id=t["id"],
+                )
+                for t in offer["tariffs"]
+            ]
+        )
+        packages.highlighted = 0
+        tariffs.highlighted = 0
+
+    def chosen(self, selector: str) -> str | None:
+        options = self.query_one(selector, OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "cw-packages":
+            self.query_one("#cw-tariffs", OptionList).focus()
+        else:
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        package, tariff = self.chosen("#cw-packages"), self.chosen("#cw-tariffs")
+        if package is None or tariff is None:
+            self.query_one("#cw-package-status", StatusLine).show(_("cw.package.choose"), "error")
+            return
+        self._submit(package, tariff)
+
+    @work(exclusive=True, group="submit")
+    async def _submit(self, package: str, tariff: str) -> None:
+        from branchdesk.screens.card_write.write import CardWriteScreen
+
+        status = self.query_one("#cw-package-status", StatusLine)
+        status.show(_("cw.package.submitting"))
+        try:
+            order = await self.api.create_order(
+                self.customer, self.msisdn, package, tariff, self.action_key
+            )
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            self.action_key = Action()  # refused: nothing changed, a new attempt gets a new key
+            return
+        except BackendUnreachable:
+            status.show(_("cw.error.unreachable"), "error")  # same key on the next try
+            return
+        # The order exists now: the form steps are done, the card steps take over. Run after
+        # this worker: going home removes this screen and cancels its workers.
+        app = self.bd_app
+
+        def card_steps() -> None:
+            app.go_home()
+            app.push_screen(CardWriteScreen(order))
+
+        app.call_later(card_steps)

@@ -1,0 +1,1 @@
+"""Screens every workflow shares: login, home, keys help, start-up errors."""

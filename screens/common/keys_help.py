@@ -1,0 +1,54 @@
+"""F1: the keys of the current screen, with what each does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from branchdesk.screens.common.base import BaseModal
+from branchdesk.tui.i18n import _
+from branchdesk.tui.keys import translate_bindings
+from branchdesk.tui.tables import DataTable
+
+
+class KeysHelpScreen(BaseModal):
+    BINDINGS = [Binding("f1", "dismiss_modal", "keys.close", id="keys.close")]
+    DEFAULT_CSS = """
+    KeysHelpScreen { align: center middle; }
+    KeysHelpScreen > Vertical {
+        width: 70; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    KeysHelpScreen DataTable { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.screen_title = screen_title
+        self.rows = rows
+
+    @classmethod
+    def for_screen(cls, screen: object, title: str) -> KeysHelpScreen:
+        bindings = translate_bindings(screen.active_bindings)  # type: ignore[attr-defined]
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for key, active in bindings.items():
+            binding = active.binding
+            if not binding.description or key in seen:
+                continue
+            seen.add(key)
+            display = binding.key_display or screen.app.get_key_display(binding)  # type: ignore[attr-defined]
+            rows.append((display, binding.description))
+        return cls(title, rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("keys_help.title", screen=self.screen_title), classes="title")
+            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_columns(_("keys_help.key"), _("keys_help.action"))
+            for row in self.rows:
+                table.add_row(*row)
+            yield table
+            yield Static(_("keys_help.hint"))

@@ -1,0 +1,139 @@
+"""Log in with staff ID and password; in demo data, the demo accounts are listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine, role_names
+
+
+class LoginScreen(BaseScreen):
+    TITLE_KEY = "login.title"
+    BINDINGS = [Binding("escape", "clear", "keys.clear", id="login.clear")]
+    DEFAULT_CSS = """
+    LoginScreen { align: center middle; }
+    LoginScreen #login-box {
+        width: 64; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
+    }
+    LoginScreen .login-row { height: 1; margin-top: 1; }
+    LoginScreen .login-row Label { width: 14; }
+    LoginScreen .login-row Input { width: 1fr; }
+    LoginScreen #login-status { margin-top: 1; }
+    LoginScreen #demo-accounts, LoginScreen #keyring-notice {
+        width: 64; max-width: 100%; height: auto; padding: 0 1; margin-top: 1;
+    }
+    LoginScreen #keyring-notice { color: $warning; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="login-box") as box:
+            box.border_title = _("login.title")
+            with Horizontal(classes="login-row"):
+                yield Label(_("login.staff_id"))
+                yield Input(
+                    id="staff-id",
+                    placeholder=_("login.staff_id_hint"),
+                    max_length=64,
+                    compact=True,
+                )
+            with Horizontal(classes="login-row"):
+                yield Label(_("login.password"))
+                yield Input(id="password", password=True, max_length=256, compact=True)
+            # No Button: Enter submits (the status line says so), and Button's stylesheet alone
+            # would double the CSS parsed before the first frame.
+            yield StatusLine(_("login.connecting"), id="login-status")
+        # The demo accounts and the keyring notice are mounted once the backend has answered:
+        # they have nothing to show before, and the first frame should not wait for them.
+
+    AUTO_FOCUS = "#staff-id"
+
+    def on_mount(self) -> None:
+        if self.bd_app.ready:
+            self.backend_ready(self.bd_app.meta)
+
+    def backend_ready(self, meta: dict[str, Any] | None) -> None:
+        """Called by the app once the backend answered (or did not); no-op until composed."""
+        try:
+            status = self.query_one("#login-status", StatusLine)
+        except NoMatches:
+            return
+        if meta is None:
+            status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
+        else:
+            status.show(_("login.ready"))
+        accounts = (meta or {}).get("demo_accounts") or []
+        if accounts:
+            lines = [_("login.demo_accounts", password=accounts[0]["password"])]
+            lines.append("  ".join(f"{a['staff_id']} {role_names([a['role']])}" for a in accounts))
+            self._panel("demo-accounts", "\n".join(lines))
+        if not self.bd_app.keyring_ok:
+            self._panel("keyring-notice", _("login.no_keyring"))
+
+    def _panel(self, panel_id: str, text: str) -> None:
+        try:
+            self.query_one(f"#{panel_id}", Static).update(text)
+        except NoMatches:
+            self.mount(Static(text, id=panel_id))
+
+    def action_clear(self) -> None:
+        self.query_one("#password", Input).value = ""
+        self.query_one("#staff-id", Input).value = ""
+        self.query_one("#staff-id", Input).focus()
+
+    @on(Input.Submitted, "#staff-id")
+    def _next_field(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    checking = False
+    """A login request is on its way; Enter waits for its answer."""
+
+    @on(Input.Submitted, "#password")
+    def submit(self) -> None:
+        staff_id = self.query_one("#staff-id", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        status = self.query_one("#login-status", StatusLine)
+        if not staff_id:
+            status.show(_("login.staff_id_required"), "error")
+            self.query_one("#staff-id", Input).focus()
+            return
+        if not password:
+            status.show(_("login.password_required"), "error")
+            self.query_one("#password", Input).focus()
+            return
+        if not self.bd_app.ready:
+            status.show(_("login.connecting"), "error")
+            return
+        if self.checking:
+            return
+        status.show(_("login.checking"))
+        self.checking = True
+        self._login(staff_id, password)
+
+    @work(exclusive=True, group="login")
+    async def _login(self, staff_id: str, password: str) -> None:
+        status = self.query_one("#login-status", StatusLine)
+        try:
+            staff = await self.client.login(staff_id, password)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            password_input = self.query_one("#password", Input)
+            password_input.value = ""
+            password_input.focus()
+            return
+        except BackendUnreachable:
+            status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
+            return
+        finally:
+            self.checking = False
+        self.query_one("#password", Input).value = ""
+        self.bd_app.logged_in(staff)

@@ -1,0 +1,104 @@
+"""The trainer's scenario presets: one key resets the sandbox to a teaching case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.demo_api import DemoApi
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+
+class PresetsScreen(BaseScreen):
+    TITLE_KEY = "demo.presets.title"
+    BINDINGS = [
+        Binding(
+            "enter", "apply_selected", "demo.keys.apply", id="demo_presets.apply", priority=True
+        ),
+    ]
+    DEFAULT_CSS = """
+    PresetsScreen #presets { height: auto; max-height: 8; margin: 0 1; }
+    PresetsScreen #preset-teach { height: 1fr; padding: 0 1; border: round $accent; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.presets: list[dict[str, Any]] = []
+        self.applying = False
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("demo.presets.list"), classes="title")
+            yield OptionList(id="presets")
+            yield Static(id="preset-teach")
+            yield StatusLine(_("demo.presets.loading"), id="presets-status")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="presets")
+    async def _load(self) -> None:
+        status = self.query_one("#presets-status", StatusLine)
+        try:
+            self.presets = await DemoApi(self.client).presets()
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("demo.presets.unreachable"), "error")
+            return
+        option_list = self.query_one("#presets", OptionList)
+        for number, preset in enumerate(self.presets, start=1):
+            option_list.add_option(Option(f"{number}. {preset['title']}", id=preset["name"]))
+        option_list.highlighted = 0
+        option_list.focus()
+        status.show("")
+        self._show_teach()
+
+    @on(OptionList.OptionHighlighted, "#presets")
+    def _show_teach(self) -> None:
+        option_list = self.query_one("#presets", OptionList)
+        if option_list.highlighted is not None and self.presets:
+            preset = self.presets[option_list.highlighted]
+            self.query_one("#preset-teach", Static).update(Text(preset["teach"]))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key.isdigit() and event.key != "0" and int(event.key) <= len(self.presets):
+            event.stop()
+            self.query_one("#presets", OptionList).highlighted = int(event.key) - 1
+            self.action_apply_selected()
+
+    def action_apply_selected(self) -> None:
+        option_list = self.query_one("#presets", OptionList)
+        if self.applying or option_list.highlighted is None or not self.presets:
+            return
+        self._apply(self.presets[option_list.highlighted], Action())
+
+    @work(exclusive=True, group="presets")
+    async def _apply(self, preset: dict[str, Any], action: Action) -> None:
+        status = self.query_one("#presets-status", StatusLine)
+        self.applying = True
+        status.show(_("demo.presets.applying", title=preset["title"]))
+        try:
+            result = await DemoApi(self.client).apply_preset(preset["name"], action)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("demo.presets.unreachable"), "error")
+            return
+        finally:
+            self.applying = False
+        self.query_one("#preset-teach", Static).update(Text(result["teach"]))
+        status.show(_("demo.presets.applied", title=result["title"]), "ok")

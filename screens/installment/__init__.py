@@ -1,0 +1,1 @@
+"""Installment phone purchase at a partner shop (clerk)."""

@@ -1,0 +1,182 @@
+"""Applications board: the clerk's customers' applications, their step and status, and how
+long the funder has been reviewing (over 10 minutes is marked "likely refused", in words too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.installment_api import STEPS, InstallmentApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.phone import sandbox_enabled
+from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+REFRESH_SECONDS = 15.0
+
+
+def review_text(application: dict[str, Any]) -> Text:
+    seconds = application.get("review_seconds")
+    if seconds is None:
+        return Text("-")
+    text = Text(f"{seconds // 60}:{seconds % 60:02d}")
+    if application.get("likely_refused"):
+        text.append(" " + _("inst.board.likely_refused"), style="bold reverse")
+    return text
+
+
+def step_bar(current: str) -> Text:
+    """选择产品 → 身份认证 → … with the current step in brackets (readable without colour)."""
+    bar = Text()
+    for index, step in enumerate(STEPS):
+        if index:
+            bar.append(" → ")
+        label = _(f"inst.step.{step}")
+        if step == current:
+            bar.append(f"[{label}]", style="bold")
+        else:
+            bar.append(label)
+    return bar
+
+
+class InstallmentBoardScreen(BaseScreen):
+    TITLE_KEY = "inst.board.title"
+    BINDINGS = [
+        Binding("f5", "refresh", "inst.keys.refresh", id="installment_board.refresh"),
+        Binding(
+            "f6", "simulate_step", "inst.keys.simulate_step", id="installment_board.simulate_step"
+        ),
+    ]
+    DEFAULT_CSS = """
+    InstallmentBoardScreen #board-main { padding: 0 1; }
+    InstallmentBoardScreen #board-warning { height: auto; text-style: bold; color: $warning; }
+    InstallmentBoardScreen #board-table { height: 1fr; }
+    InstallmentBoardScreen #board-detail { height: auto; min-height: 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.applications: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="board-main"):
+            yield Static(_("inst.warning.addons_short"), id="board-warning")
+            yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="board-detail")
+            yield StatusLine(id="board-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#board-table", DataTable)
+        for key in ("id", "customer", "step", "status", "review"):
+            table.add_column(_(f"inst.board.col.{key}"), key=key)
+        table.focus()
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="inst-board")
+    async def _load(self) -> None:
+        await self._reload()
+
+    async def _reload(self) -> None:
+        status = self.query_one("#board-status", StatusLine)
+        try:
+            applications = await InstallmentApi(self.client).applications()
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        self.applications = applications
+        table = self.query_one("#board-table", DataTable)
+        selected = self._selected_id()
+        table.clear()
+        for app in applications:
+            table.add_row(
+                app["id"],
+                app["customer_name"],
+                _(f"inst.step.{app['step']}"),
+                _(f"inst.status.{app['status']}"),
+                review_text(app),
+                key=app["id"],
+            )
+        if selected in {a["id"] for a in applications}:
+            table.move_cursor(row=table.get_row_index(selected))
+        late = sum(1 for a in applications if a["likely_refused"])
+        status.show(_("inst.board.count", n=len(applications), late=late))
+        self._detail()
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#board-table", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def selected(self) -> dict[str, Any] | None:
+        selected = self._selected_id()
+        return next((a for a in self.applications if a["id"] == selected), None)
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        app = self.selected()
+        detail = self.query_one("#board-detail", Static)
+        if app is None:
+            detail.update(_("inst.board.empty"))
+            return
+        text = step_bar(app["step"])
+        text.append("\n")
+        if app["addons_ticked"]:
+            names = "、".join(_(f"inst.addon.{a}") for a in app["addons_ticked"])
+            text.append(_("inst.board.addons_ticked", addons=names), style="bold")
+        elif app.get("product"):
+            p = app["product"]
+            text.append(
+                _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
+            )
+        detail.update(text)
+
+    def action_simulate_step(self) -> None:
+        status = self.query_one("#board-status", StatusLine)
+        if not sandbox_enabled(self.app):
+            status.show(_("inst.sandbox_only"), "error")
+            return
+        app = self.selected()
+        if app is None:
+            status.show(_("inst.board.empty"), "error")
+            return
+        self._step(app["id"], Action())
+
+    @work(exclusive=True, group="inst-board-step")
+    async def _step(self, application_id: str, action: Action) -> None:
+        status = self.query_one("#board-status", StatusLine)
+        try:
+            app = await InstallmentApi(self.client).simulate_step(application_id, action)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        await self._reload()
+        status.show(
+            _(
+                "inst.board.stepped",
+                id=app["id"],
+                step=_(f"inst.step.{app['step']}"),
+                status=_(f"inst.status.{app['status']}"),
+            ),
+            "ok",
+        )

@@ -1,0 +1,133 @@
+"""Installment phone purchase (中移金服): the clerk's start page — binding state, the add-on
+warning, and the keys to the QR code, the applications board and the back office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.installment_api import InstallmentApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+
+class InstallmentHomeScreen(BaseScreen):
+    TITLE_KEY = "inst.home.title"
+    BINDINGS = [
+        Binding("f2", "register", "inst.keys.register", id="installment_home.register"),
+        Binding("f3", "qr", "inst.keys.qr", id="installment_home.qr"),
+        Binding("f4", "board", "inst.keys.board", id="installment_home.board"),
+        Binding("f5", "orders", "inst.keys.orders", id="installment_home.orders"),
+    ]
+    DEFAULT_CSS = """
+    InstallmentHomeScreen #inst-home { padding: 0 1; }
+    InstallmentHomeScreen #inst-profile {
+        height: auto; min-height: 4; border: round $accent; padding: 0 1;
+    }
+    InstallmentHomeScreen #inst-warning {
+        height: auto; border: round $warning; padding: 0 1; text-style: bold;
+    }
+    InstallmentHomeScreen #inst-menu { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.profile: dict[str, Any] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="inst-home"):
+            yield Static(_("inst.home.title"), classes="title")
+            yield Static(_("inst.home.loading"), id="inst-profile")
+            yield Static(_("inst.warning.addons"), id="inst-warning")
+            yield Static(_("inst.home.menu"), id="inst-menu")
+            yield StatusLine(id="inst-home-status")
+
+    def on_mount(self) -> None:
+        self.load_profile()
+
+    def on_screen_resume(self) -> None:
+        self.load_profile()
+
+    @work(exclusive=True, group="inst-home")
+    async def load_profile(self) -> None:
+        try:
+            profile = await InstallmentApi(self.client).clerk()
+        except ApiError as exc:
+            self.query_one("#inst-home-status", StatusLine).show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            self.query_one("#inst-home-status", StatusLine).show(
+                _("inst.error.unreachable"), "error"
+            )
+            return
+        self.profile = profile
+        self.query_one("#inst-profile", Static).update(Text(profile_text(profile)))
+
+    @property
+    def is_clerk(self) -> bool:
+        staff = self.bd_app.staff
+        return staff is not None and "clerk" in staff.roles
+
+    @property
+    def bound(self) -> bool:
+        return bool(self.profile and self.profile["state"] == "bound")
+
+    def _need(self, ok: bool, key: str) -> bool:
+        if not ok:
+            self.query_one("#inst-home-status", StatusLine).show(_(key), "error")
+        return ok
+
+    def action_register(self) -> None:
+        if not self._need(self.is_clerk, "inst.home.clerk_only"):
+            return
+        if self.bound:
+            self.query_one("#inst-home-status", StatusLine).show(_("inst.home.already_bound"))
+            return
+        from branchdesk.screens.installment.register import InstallmentRegisterScreen
+
+        self.app.push_screen(InstallmentRegisterScreen())
+
+    def action_qr(self) -> None:
+        if not self._need(self.is_clerk, "inst.home.clerk_only") or not self._need(
+            self.bound, "inst.home.bind_first"
+        ):
+            return
+        from branchdesk.screens.installment.qr import InstallmentQrScreen
+
+        self.app.push_screen(InstallmentQrScreen())
+
+    def action_board(self) -> None:
+        if self.is_clerk and not self._need(self.bound, "inst.home.bind_first"):
+            return
+        from branchdesk.screens.installment.board import InstallmentBoardScreen
+
+        self.app.push_screen(InstallmentBoardScreen())
+
+    def action_orders(self) -> None:
+        if self.is_clerk and not self._need(self.bound, "inst.home.bind_first"):
+            return
+        from branchdesk.screens.installment.orders import InstallmentOrdersScreen
+
+        self.app.push_screen(InstallmentOrdersScreen())
+
+
+def profile_text(profile: dict[str, Any]) -> str:
+    if profile["state"] == "bound":
+        return "\n".join(
+            [
+                _("inst.profile.bound", job_no=profile["job_no"], name=profile["name"]),
+                _("inst.profile.merchant", merchant=profile["merchant_name"]),
+                _("inst.profile.id", id_number=profile["id_number"], mobile=profile["mobile"]),
+            ]
+        )
+    if profile["state"] == "pending":
+        return _("inst.profile.pending", job_no=profile["job_no"])
+    return _("inst.profile.unregistered")

@@ -1,0 +1,231 @@
+"""Merchant back office: orders by date and status; "payment not received" shows the card
+verification status; a completed order can be revoked within 7 days (the server decides)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.installment_api import STATUSES, InstallmentApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+STATUS_FILTERS: tuple[str | None, ...] = (None, *STATUSES)
+
+
+def date_error(value: str) -> str | None:
+    if not value.strip():
+        return None
+    try:
+        datetime.strptime(value.strip(), "%Y-%m-%d")
+    except ValueError:
+        return "date_format"
+    return None
+
+
+def payment_text(order: dict[str, Any]) -> str:
+    if order["status"] not in ("completed", "revoked"):
+        return "-"
+    if order["payment_received"]:
+        return _("inst.orders.paid")
+    return _("inst.orders.unpaid", card=_(f"inst.card.{order['card_verification']}"))
+
+
+def _local(value: str | None) -> str:
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class InstallmentOrdersScreen(BaseScreen):
+    TITLE_KEY = "inst.orders.title"
+    BINDINGS = [
+        Binding("f2", "query", "inst.keys.query", id="installment_orders.query"),
+        Binding(
+            "f3", "next_status", "inst.keys.status_filter", id="installment_orders.status_filter"
+        ),
+        Binding("f8", "revoke", "inst.keys.revoke", id="installment_orders.revoke"),
+    ]
+    DEFAULT_CSS = """
+    InstallmentOrdersScreen #orders-main { padding: 0 1; }
+    InstallmentOrdersScreen .orders-row { height: 1; }
+    InstallmentOrdersScreen .orders-row Label { width: auto; padding-right: 1; }
+    InstallmentOrdersScreen .orders-row Input {
+        width: 12; height: 1; border: none; padding: 0; margin-right: 2;
+    }
+    InstallmentOrdersScreen #orders-reason { width: 1fr; }
+    InstallmentOrdersScreen #orders-filter { width: 1fr; }
+    InstallmentOrdersScreen #orders-table { height: 1fr; }
+    InstallmentOrdersScreen #orders-detail { height: auto; min-height: 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.orders: list[dict[str, Any]] = []
+        self.status_index = 0
+        self.armed: str | None = None
+        """Order id that F8 will revoke on the next press (the first press asks to confirm)."""
+        self._revoke_action: Action | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="orders-main"):
+            with Horizontal(classes="orders-row"):
+                yield Label(_("inst.orders.from"))
+                yield Input(id="orders-from", max_length=10, placeholder="YYYY-MM-DD")
+                yield Label(_("inst.orders.to"))
+                yield Input(id="orders-to", max_length=10, placeholder="YYYY-MM-DD")
+                yield Static("", id="orders-filter")
+            yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="orders-detail")
+            with Horizontal(classes="orders-row"):
+                yield Label(_("inst.orders.reason"))
+                yield Input(id="orders-reason", max_length=200)
+            yield StatusLine(id="orders-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#orders-table", DataTable)
+        for key in ("id", "created", "customer", "status", "payment"):
+            table.add_column(_(f"inst.orders.col.{key}"), key=key)
+        self._show_filter()
+        self.query_one("#orders-from", Input).focus()
+        self.action_query()
+
+    def _show_filter(self) -> None:
+        status = STATUS_FILTERS[self.status_index]
+        label = _(f"inst.status.{status}") if status else _("inst.orders.all")
+        self.query_one("#orders-filter", Static).update(Text(_("inst.orders.filter", status=label)))
+
+    def action_next_status(self) -> None:
+        self.status_index = (self.status_index + 1) % len(STATUS_FILTERS)
+        self._show_filter()
+        self.action_query()
+
+    @on(Input.Submitted, "#orders-from, #orders-to")
+    def action_query(self) -> None:
+        status = self.query_one("#orders-status", StatusLine)
+        values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]
+        for name, value in zip(("from", "to"), values, strict=True):
+            if date_error(value):
+                status.show(_("inst.error.date_format"), "error")
+                self.query_one(f"#orders-{name}", Input).focus()
+                return
+        self._query(values[0], values[1], STATUS_FILTERS[self.status_index])
+
+    @work(exclusive=True, group="inst-orders")
+    async def _query(self, date_from: str, date_to: str, status_filter: str | None) -> None:
+        await self._reload(date_from, date_to, status_filter)
+
+    async def _reload(self, date_from: str, date_to: str, status_filter: str | None) -> None:
+        status = self.query_one("#orders-status", StatusLine)
+        try:
+            orders = await InstallmentApi(self.client).orders(date_from, date_to, status_filter)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        self.orders = orders
+        table = self.query_one("#orders-table", DataTable)
+        table.clear()
+        for order in orders:
+            table.add_row(
+                order["id"],
+                _local(order["created_at"])[5:],
+                order["customer_name"],
+                _(f"inst.status.{order['status']}"),
+                payment_text(order),
+                key=order["id"],
+            )
+        status.show(_("inst.orders.count", n=len(orders)))
+        self._detail()
+
+    def selected(self) -> dict[str, Any] | None:
+        table = self.query_one("#orders-table", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((o for o in self.orders if o["id"] == row_key.value), None)
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        order = self.selected()
+        self.armed = None
+        detail = self.query_one("#orders-detail", Static)
+        if order is None:
+            detail.update(_("inst.orders.none"))
+            return
+        lines = [
+            _(
+                "inst.orders.detail",
+                id=order["id"],
+                merchant=order["merchant_name"],
+                clerk=order["clerk_name"] or "-",
+            )
+        ]
+        if order["status"] == "completed":
+            lines.append(
+                _(
+                    "inst.orders.revocable",
+                    completed=_local(order["completed_at"]),
+                    until=_local(order["revoke_until"]),
+                )
+            )
+        elif order["status"] == "revoked":
+            lines.append(
+                _(
+                    "inst.orders.revoked",
+                    at=_local(order["revoked_at"]),
+                    reason=order["revoke_reason"] or "",
+                )
+            )
+        if not order["payment_received"] and order["status"] in ("completed", "revoked"):
+            lines.append(payment_text(order))
+        detail.update(Text("\n".join(lines)))
+
+    def action_revoke(self) -> None:
+        status = self.query_one("#orders-status", StatusLine)
+        order = self.selected()
+        if order is None:
+            status.show(_("inst.orders.none"), "error")
+            return
+        reason_input = self.query_one("#orders-reason", Input)
+        reason = reason_input.value.strip()
+        if not reason:
+            status.show(_("inst.orders.reason_required"), "error")
+            reason_input.focus()
+            return
+        if self.armed != order["id"]:
+            self.armed = order["id"]
+            self._revoke_action = Action()
+            status.show(_("inst.orders.confirm_revoke", id=order["id"]))
+            return
+        self.armed = None
+        self._revoke(order["id"], reason, self._revoke_action or Action())
+
+    @work(exclusive=True, group="inst-orders")
+    async def _revoke(self, order_id: str, reason: str, action: Action) -> None:
+        status = self.query_one("#orders-status", StatusLine)
+        try:
+            order = await InstallmentApi(self.client).revoke(order_id, reason, action)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        self.query_one("#orders-reason", Input).value = ""
+        values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]
+        await self._reload(values[0], values[1], STATUS_FILTERS[self.status_index])
+        status.show(_("inst.orders.revoke_done", id=order["id"]), "ok")

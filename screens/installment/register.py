@@ -1,0 +1,178 @@
+"""Clerk registration: job number (= own mobile), name, ID number, mobile → SMS code → bound.
+
+Fields are checked here for early feedback (the server checks again); a refusal keeps what
+was typed. The code arrives in the simulated phone in local and demo mode.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients import validators
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.installment_api import InstallmentApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+FIELDS = ("job_no", "name", "id_number", "mobile")
+
+
+def field_errors(job_no: str, name: str, id_number: str, mobile: str) -> dict[str, str]:
+    """Field → error code, the same codes the server answers with."""
+    errors: dict[str, str] = {}
+    for field, error in (
+        ("job_no", validators.mobile_error(job_no)),
+        ("name", validators.required_error(name)),
+        ("id_number", validators.id_number_error(id_number)),
+        ("mobile", validators.mobile_error(mobile)),
+    ):
+        if error:
+            errors[field] = error
+    if not errors and job_no.strip() != mobile.strip():
+        errors["job_no"] = "job_not_mobile"
+    return errors
+
+
+class InstallmentRegisterScreen(BaseScreen):
+    TITLE_KEY = "inst.register.title"
+    BINDINGS = [
+        Binding("f2", "send_code", "inst.keys.send_code", id="installment_register.send_code"),
+        Binding("f3", "bind", "inst.keys.bind", id="installment_register.bind"),
+    ]
+    DEFAULT_CSS = """
+    InstallmentRegisterScreen #reg-body { height: 1fr; }
+    InstallmentRegisterScreen #reg-form { width: 1fr; padding: 0 1; }
+    InstallmentRegisterScreen .reg-row { height: 1; margin-top: 1; }
+    InstallmentRegisterScreen .reg-row Label { width: 12; }
+    InstallmentRegisterScreen .reg-row Input { width: 1fr; height: 1; border: none; padding: 0; }
+    InstallmentRegisterScreen .reg-error { height: auto; color: $error; padding-left: 12; }
+    InstallmentRegisterScreen #reg-hint { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._send_action: Action | None = None
+        self._send_fields: tuple[str, ...] | None = None
+        self._bind_action: Action | None = None
+        self.code_sent = False
+        self.bound = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="reg-body"):
+            with Vertical(id="reg-form"):
+                yield Static(_("inst.register.title"), classes="title")
+                for field, max_length in (
+                    ("job_no", 11),
+                    ("name", 20),
+                    ("id_number", 18),
+                    ("mobile", 11),
+                ):
+                    with Horizontal(classes="reg-row"):
+                        yield Label(_(f"inst.register.{field}"))
+                        yield Input(id=f"reg-{field}", max_length=max_length)
+                    yield Static("", id=f"reg-{field}-error", classes="reg-error")
+                with Horizontal(classes="reg-row"):
+                    yield Label(_("inst.register.code"))
+                    yield Input(id="reg-code", max_length=6)
+                yield Static(_("inst.register.hint"), id="reg-hint")
+                yield StatusLine(id="reg-status")
+            yield SimulatedPhone(id="phone")
+
+    def on_mount(self) -> None:
+        self.query_one("#reg-job_no", Input).focus()
+
+    def _values(self) -> dict[str, str]:
+        return {f: self.query_one(f"#reg-{f}", Input).value.strip() for f in FIELDS}
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for field in FIELDS:
+            code = errors.get(field)
+            self.query_one(f"#reg-{field}-error", Static).update(
+                _(f"inst.error.{code}") if code else ""
+            )
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "reg-code":
+            self.action_bind()
+        elif event.input.id == "reg-mobile":
+            self.action_send_code()
+        else:
+            self.focus_next()
+
+    def action_send_code(self) -> None:
+        values = self._values()
+        values["id_number"] = values["id_number"].upper()
+        errors = field_errors(**values)
+        self._show_errors(errors)
+        status = self.query_one("#reg-status", StatusLine)
+        if errors:
+            status.show(_("inst.register.fix_fields"), "error")
+            self.query_one(f"#reg-{next(iter(errors))}", Input).focus()
+            return
+        fields = tuple(values[f] for f in FIELDS)
+        if self._send_action is None or self._send_fields != fields:
+            self._send_action, self._send_fields = Action(), fields
+        self._send(values, self._send_action)
+
+    @work(exclusive=True, group="inst-register")
+    async def _send(self, values: dict[str, str], action: Action) -> None:
+        status = self.query_one("#reg-status", StatusLine)
+        status.show(_("inst.register.sending"))
+        try:
+            await InstallmentApi(self.client).request_code(
+                values["job_no"], values["name"], values["id_number"], values["mobile"], action
+            )
+        except ApiError as exc:
+            if isinstance(exc.details, dict):
+                self._show_errors({k: str(v) for k, v in exc.details.items() if k in FIELDS})
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        self.code_sent = True
+        self._bind_action = None
+        status.show(
+            _("inst.register.code_sent", mobile=validators.mask_mobile(values["mobile"])), "ok"
+        )
+        self.query_one("#reg-code", Input).focus()
+
+    def action_bind(self) -> None:
+        status = self.query_one("#reg-status", StatusLine)
+        code = self.query_one("#reg-code", Input).value.strip()
+        if not self.code_sent:
+            status.show(_("inst.register.send_first"), "error")
+            return
+        if len(code) != 6 or not code.isdigit():
+            status.show(_("inst.error.code_format"), "error")
+            self.query_one("#reg-code", Input).focus()
+            return
+        self._bind_action = self._bind_action or Action()
+        self._bind(code, self._bind_action)
+
+    @work(exclusive=True, group="inst-register")
+    async def _bind(self, code: str, action: Action) -> None:
+        status = self.query_one("#reg-status", StatusLine)
+        try:
+            profile = await InstallmentApi(self.client).bind(code, action)
+        except ApiError as exc:
+            self._bind_action = None  # a new code or a registered job number is a new try
+            self.query_one("#reg-code", Input).value = ""
+            status.show(exc.message, "error")
+            return
+        except BackendUnreachable:
+            status.show(_("inst.error.unreachable"), "error")
+            return
+        self.bound = True
+        status.show(
+            _("inst.register.bound", job_no=profile["job_no"], merchant=profile["merchant_name"]),
+            "ok",
+        )

@@ -1,0 +1,1 @@
+"""Customer onboarding for online tobacco ordering (marketer)."""

@@ -1,0 +1,196 @@
+"""Create or edit a customer; every field gets its own message, and what was typed is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Select, Static
+
+from branchdesk.clients import validators
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+AREAS = ("坪东", "下五屯", "桔山", "安龙")
+BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
+TOKENS = ("undecided", "ukey", "etoken")
+TEXT_FIELDS = ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount")
+ALL_FIELDS = (
+    "name",
+    "id_number",
+    "mobile",
+    "area",
+    "licence_no",
+    "card_number",
+    "card_bank",
+    "token_type",
+    "order_amount",
+)
+ETOKEN_LIMIT = 100_000
+
+
+def early_errors(values: dict[str, Any]) -> dict[str, str]:
+    """Checks the screen can make before asking the server (which checks again)."""
+    checks = {
+        "name": validators.required_error(values["name"]),
+        "id_number": validators.id_number_error(values["id_number"]),
+        "mobile": validators.mobile_error(values["mobile"]),
+        "area": None if values["area"] else "required",
+        "licence_no": validators.required_error(values["licence_no"]),
+        "card_number": validators.card_number_error(values["card_number"]),
+        "order_amount": validators.required_error(values["order_amount"]),
+    }
+    return {k: v for k, v in checks.items() if v}
+
+
+class CustomerFormScreen(BaseScreen):
+    TITLE_KEY = "onb.form.title_new"
+    BINDINGS = [
+        Binding("f2", "save", "onb.keys.save", id="onb.form.save", priority=True),
+        Binding("ctrl+s", "save", "onb.keys.save", id="onb.form.save_ctrl", show=False),
+    ]
+    DEFAULT_CSS = """
+    CustomerFormScreen #onb-form { height: 1fr; padding: 0 1; }
+    CustomerFormScreen .onb-row { height: 1; }
+    CustomerFormScreen .onb-row Label { width: 18; }
+    CustomerFormScreen .onb-row Input, CustomerFormScreen .onb-row Select { width: 1fr; }
+    CustomerFormScreen .onb-error { color: $error; padding-left: 18; height: auto; }
+    CustomerFormScreen #onb-form-title { text-style: bold; }
+    """
+
+    def __init__(self, customer_id: str | None = None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.version = 0
+        self.action_key = Action()
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="onb-form"):
+            title = "onb.form.title_edit" if self.customer_id else "onb.form.title_new"
+            yield Static(_(title), id="onb-form-title")
+            for field in ALL_FIELDS:
+                with Horizontal(classes="onb-row"):
+                    yield Label(_(f"onb.field.{field}"))
+                    yield self._widget(field)
+                yield Static("", id=f"err-{field}", classes="onb-error")
+            yield Static(_("onb.form.hint"))
+        yield StatusLine(id="onb-form-status")
+
+    def _widget(self, field: str) -> Input | Select[str]:
+        if field == "area":
+            return Select(
+                [(a, a) for a in AREAS], id="f-area", prompt=_("onb.form.choose"), compact=True
+            )
+        if field == "card_bank":
+            return Select(
+                [(_(f"onb.bank.{b}"), b) for b in BANKS],
+                id="f-card_bank",
+                prompt=_("onb.form.bank_auto"),
+                compact=True,
+            )
+        if field == "token_type":
+            return Select(
+                [(_(f"onb.token.{t}"), t) for t in TOKENS],
+                id="f-token_type",
+                value="undecided",
+                allow_blank=False,
+                compact=True,
+            )
+        return Input(
+            id=f"f-{field}", placeholder=_(f"onb.hint.{field}"), max_length=40, compact=True
+        )
+
+    def on_mount(self) -> None:
+        for error in self.query(".onb-error"):
+            error.display = False
+        self.query_one("#f-name", Input).focus()
+        if self.customer_id:
+            self._load()
+
+    @property
+    def api(self) -> OnboardingApi:
+        from branchdesk.screens.onboarding.customers import onboarding_api
+
+        return onboarding_api(self)
+
+    @work(exclusive=True, group="load")
+    async def _load(self) -> None:
+        status = self.query_one("#onb-form-status", StatusLine)
+        try:
+            # Editing needs the real values in the fields: an audited reveal.
+            data = await self.api.customer(self.customer_id or "", reveal=True)
+        except (ApiError, BackendUnreachable) as exc:
+            status.show(getattr(exc, "message", _("onb.offline_edit")), "error")
+            return
+        self.version = data["version"]
+        for field in TEXT_FIELDS:
+            self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
+        self.query_one("#f-area", Select).value = data["area"]
+        if data.get("card_bank"):
+            self.query_one("#f-card_bank", Select).value = data["card_bank"]
+        self.query_one("#f-token_type", Select).value = data["token_type"]
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            f: self.query_one(f"#f-{f}", Input).value.strip() for f in TEXT_FIELDS
+        }
+        for field in ("area", "card_bank", "token_type"):
+            value = self.query_one(f"#f-{field}", Select).value
+            values[field] = value if isinstance(value, str) else None
+        return values
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for field in ALL_FIELDS:
+            widget = self.query_one(f"#err-{field}", Static)
+            widget.update(errors.get(field, ""))
+            widget.display = field in errors
+        if errors:
+            first = next(f for f in ALL_FIELDS if f in errors)
+            self.query_one(f"#f-{first}").focus()
+
+    @on(Input.Submitted)
+    def _next(self) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        values = self.values()
+        errors = {f: _(f"onb.err.{code}") for f, code in early_errors(values).items()}
+        if errors:
+            self.show_errors(errors)
+            self.query_one("#onb-form-status", StatusLine).show(_("onb.form.fix"), "error")
+            return
+        self.show_errors({})
+        self._save(values)
+
+    @work(exclusive=True, group="save")
+    async def _save(self, values: dict[str, Any]) -> None:
+        status = self.query_one("#onb-form-status", StatusLine)
+        status.show(_("onb.form.saving"))
+        try:
+            if self.customer_id:
+                result = await self.api.update_customer(
+                    self.customer_id, values, self.version, self.action_key
+                )
+            else:
+                result = await self.api.create_customer(values, self.action_key)
+        except BackendUnreachable:
+            status.show(_("onb.offline_save"), "error")
+            return
+        except ApiError as exc:
+            if exc.code == "customer_invalid" and isinstance(exc.details, list):
+                self.show_errors({d["field"]: d["message"] for d in exc.details})
+            status.show(exc.message, "error")
+            self.action_key = Action()  # the refused request changed nothing: a new attempt
+            return
+        if isinstance(result, Queued):
+            self.bd_app.notify(_("onb.queued"))
+        else:
+            self.bd_app.notify(_("onb.form.saved", name=result["name"]))
+        self.dismiss(result)

@@ -1,0 +1,179 @@
+"""Marketer: own customers (supervisor: the branch), search-as-you-type, onboarding progress."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Select
+
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.onboarding_api import OnboardingApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.export import write_area
+from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+PAGE = 200
+
+
+def onboarding_api(screen: BaseScreen) -> OnboardingApi:
+    return OnboardingApi(screen.client, getattr(screen.bd_app, "outbox_sync", None))
+
+
+class CustomersScreen(BaseScreen):
+    TITLE_KEY = "onb.customers.title"
+    BINDINGS = [
+        Binding("f2", "new", "onb.keys.new", id="onb.customers.new"),
+        Binding("f4", "edit", "onb.keys.edit", id="onb.customers.edit"),
+        Binding("f5", "export_area", "onb.keys.export_area", id="onb.customers.export"),
+        Binding("f6", "sync", "onb.keys.sync", id="onb.customers.sync"),
+        Binding("down", "move(1)", "onb.keys.down", id="onb.customers.down", show=False),
+        Binding("up", "move(-1)", "onb.keys.up", id="onb.customers.up", show=False),
+    ]
+    DEFAULT_CSS = """
+    CustomersScreen #onb-filter { height: 1; margin: 0 1; }
+    CustomersScreen #onb-search { width: 1fr; }
+    CustomersScreen #onb-area { width: 18; }
+    CustomersScreen #onb-table { height: 1fr; margin: 0 1; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="onb-filter"):
+            yield Input(
+                id="onb-search",
+                placeholder=_("onb.customers.search_hint"),
+                max_length=100,
+                compact=True,
+            )
+            yield Select([], id="onb-area", prompt=_("onb.customers.all_areas"), compact=True)
+        yield DataTable(id="onb-table", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="onb-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#onb-table", DataTable)
+        for key, width in (
+            ("name", 10),
+            ("area", 6),
+            ("mobile", 12),
+            ("licence", 14),
+            ("progress", 6),
+        ):
+            table.add_column(_(f"onb.customers.col.{key}"), key=key, width=width)
+        self.query_one("#onb-search", Input).focus()
+        self._load_areas()
+        self.refresh_list()
+
+    @property
+    def api(self) -> OnboardingApi:
+        return onboarding_api(self)
+
+    @work(group="areas")
+    async def _load_areas(self) -> None:
+        try:
+            areas = await self.api.areas()
+        except (ApiError, BackendUnreachable):
+            return
+        self.query_one("#onb-area", Select).set_options([(a, a) for a in areas])
+
+    def _area(self) -> str | None:
+        value = self.query_one("#onb-area", Select).value
+        return value if isinstance(value, str) else None
+
+    @on(Input.Changed, "#onb-search")
+    @on(Select.Changed, "#onb-area")
+    def refresh_list(self) -> None:
+        self._search(self.query_one("#onb-search", Input).value, self._area())
+
+    @work(exclusive=True, group="search")
+    async def _search(self, q: str, area: str | None) -> None:
+        status = self.query_one("#onb-status", StatusLine)
+        try:
+            page = await self.api.search(q=q, area=area, limit=PAGE)
+        except BackendUnreachable:
+            status.show(_("onb.offline_list"), "error")
+            return
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        table = self.query_one("#onb-table", DataTable)
+        table.clear()
+        for c in page["items"]:
+            table.add_row(
+                c["name"],
+                c["area"],
+                c["mobile"],
+                c["licence_no"],
+                f"{c['progress_done']}/{c['progress_required']}",
+                key=c["id"],
+            )
+        shown = len(page["items"])
+        status.show(_("onb.customers.count", shown=shown, total=page["total"]))
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#onb-table", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_move(self, step: int) -> None:
+        table = self.query_one("#onb-table", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    @on(Input.Submitted, "#onb-search")
+    @on(DataTable.RowSelected, "#onb-table")
+    def open_selected(self) -> None:
+        customer_id = self._selected_id()
+        if customer_id is None:
+            return
+        from branchdesk.screens.onboarding.checklist import ChecklistScreen
+
+        self.app.push_screen(ChecklistScreen(customer_id), lambda _r: self.refresh_list())
+
+    def action_new(self) -> None:
+        from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+
+        self.app.push_screen(CustomerFormScreen(), lambda _r: self.refresh_list())
+
+    def action_edit(self) -> None:
+        customer_id = self._selected_id()
+        if customer_id is None:
+            return
+        from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+
+        self.app.push_screen(CustomerFormScreen(customer_id), lambda _r: self.refresh_list())
+
+    def action_sync(self) -> None:
+        from branchdesk.screens.onboarding.sync import SyncScreen
+
+        self.app.push_screen(SyncScreen(), lambda _r: self.refresh_list())
+
+    def action_export_area(self) -> None:
+        area = self._area()
+        if area is None:
+            self.query_one("#onb-status", StatusLine).show(_("onb.export.choose_area"), "error")
+            self.query_one("#onb-area", Select).focus()
+            return
+        self._export_area(area)
+
+    @work(exclusive=True, group="export")
+    async def _export_area(self, area: str) -> None:
+        status = self.query_one("#onb-status", StatusLine)
+        status.show(_("onb.export.working"))
+        try:
+            rows = await self.api.area_export(area)
+        except BackendUnreachable:
+            status.show(_("onb.offline_export"), "error")
+            return
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            return
+        try:
+            path = write_area(area, rows)
+        except OSError as exc:
+            status.show(_("onb.export.failed", reason=str(exc)), "error")
+            return
+        status.show(_("onb.export.area_done", n=len(rows), path=str(path)), "ok")

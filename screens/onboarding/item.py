@@ -1,0 +1,128 @@
+"""Change one checklist item: status, note and evidence; refusals are explained in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Select, Static
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.onboarding_api import OnboardingApi
+from branchdesk.screens.common.base import BaseModal
+from branchdesk.screens.onboarding.export import STATUSES
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+
+def evidence_fields(item: dict[str, Any], token_type: str) -> list[str]:
+    fields = list(item["evidence_fields"])
+    if item["id"] == "security_device":
+        fields = ["etoken_number"] if token_type == "etoken" else ["ukey_serial"]
+    return fields
+
+
+class ItemModal(BaseModal):
+    BINDINGS = [
+        Binding("f2", "save", "onb.keys.save", id="onb.item.save", priority=True),
+        Binding("ctrl+s", "save", "onb.keys.save", id="onb.item.save_ctrl", show=False),
+    ]
+    DEFAULT_CSS = """
+    ItemModal { align: center middle; }
+    ItemModal > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%;
+                           border: round $accent; background: $surface; padding: 0 1; }
+    ItemModal .onb-row { height: 1; margin-top: 1; }
+    ItemModal .onb-row Label { width: 16; }
+    ItemModal .onb-row Input, ItemModal .onb-row Select { width: 1fr; }
+    ItemModal .onb-error { color: $error; padding-left: 16; height: auto; }
+    """
+
+    def __init__(
+        self, api: OnboardingApi, customer_id: str, item: dict[str, Any], token_type: str
+    ) -> None:
+        super().__init__()
+        self.api = api
+        self.customer_id = customer_id
+        self.item = item
+        self.fields = evidence_fields(item, token_type)
+        self.action_key = Action()
+
+    def compose(self) -> ComposeResult:
+        allowed = [s for s in STATUSES if s != "not_applicable" or self.item["may_skip"]]
+        with Vertical():
+            yield Static(f"[b]{self.item['title']}[/b]")
+            with Horizontal(classes="onb-row"):
+                yield Label(_("onb.item.status"))
+                yield Select(
+                    [(_(f"onb.status.{s}"), s) for s in allowed],
+                    id="i-status",
+                    value=self.item["status"] if self.item["status"] in allowed else "not_started",
+                    allow_blank=False,
+                    compact=True,
+                )
+            with Horizontal(classes="onb-row"):
+                yield Label(_("onb.item.note"))
+                yield Input(self.item["note"], id="i-note", max_length=500, compact=True)
+            yield Static("", id="err-note", classes="onb-error")
+            for field in self.fields:
+                with Horizontal(classes="onb-row"):
+                    yield Label(_(f"onb.evidence.{field}"))
+                    yield Input(
+                        self.item["evidence"].get(field, ""),
+                        id=f"i-{field}",
+                        placeholder=_(f"onb.hint.{field}"),
+                        max_length=32,
+                        compact=True,
+                    )
+                yield Static("", id=f"err-{field}", classes="onb-error")
+            yield StatusLine(_("onb.item.hint"), id="i-status-line")
+
+    def on_mount(self) -> None:
+        for error in self.query(".onb-error"):
+            error.display = False
+        self.query_one("#i-status", Select).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        status = self.query_one("#i-status", Select).value
+        note = self.query_one("#i-note", Input).value
+        evidence = {f: self.query_one(f"#i-{f}", Input).value.strip() for f in self.fields}
+        self._save(str(status), note, {k: v for k, v in evidence.items() if v})
+
+    @work(exclusive=True, group="save")
+    async def _save(self, status: str, note: str, evidence: dict[str, str]) -> None:
+        line = self.query_one("#i-status-line", StatusLine)
+        for error in self.query(".onb-error"):
+            error.display = False
+        try:
+            result = await self.api.set_item(
+                self.customer_id,
+                self.item["id"],
+                status=status,
+                base_version=self.item["version"],
+                note=note,
+                evidence=evidence,
+                action=self.action_key,
+                title=self.item["title"],
+            )
+        except BackendUnreachable:
+            line.show(_("onb.offline_save"), "error")
+            return
+        except ApiError as exc:
+            self.action_key = Action()
+            line.show(exc.message, "error")
+            if isinstance(exc.details, list):
+                for problem in exc.details:
+                    widgets = self.query(f"#err-{problem.get('field')}")
+                    if widgets:
+                        widgets.first(Static).update(problem["message"])
+                        widgets.first(Static).display = True
+            return
+        self.dismiss(result)

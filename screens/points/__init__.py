@@ -1,0 +1,1 @@
+"""Postal points redemption and issuance (cashier, supervisor)."""

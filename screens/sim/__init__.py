@@ -1,0 +1,1 @@
+"""Blank SIM stock: overview, transfers, batch pick-up and return (clerk)."""

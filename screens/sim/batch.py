@@ -1,0 +1,542 @@
+"""Batch pick-up (批量领卡), batch return (批量退卡) and transfer down (下拨), by file or range.
+
+Steps: choose the agent (by department ID) or the secondary warehouse, the card type and the
+cards → F5 checks locally (file lines, range) then asks the server for a preview → F9 asks for
+confirmation and commits all-or-nothing → the receipt. Esc cancels a running check.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, ProgressBar, RichLog, Select
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.iccid_batch import (
+    BatchFileError,
+    ParsedFile,
+    RangeError,
+    decode_file,
+    parse_lines,
+    range_size,
+)
+from branchdesk.clients.sim_api import BatchCards, SimApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _, language
+from branchdesk.tui.widgets import StatusLine
+
+MODES = ("pickup", "return", "transfer")
+CARD_TYPES = ("128k_normal", "128k_micro")
+PARSE_CHUNK = 5_000
+SHOW_PROBLEMS = 500
+FEE = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
+PROBLEM_KINDS = (
+    "invalid",
+    "duplicate",
+    "not_found",
+    "wrong_department",
+    "wrong_type",
+    "wrong_state",
+    "location_mismatch",
+)
+
+
+def name_of(doc: dict[str, Any], field: str = "name") -> str:
+    return str(doc.get(f"{field}_zh" if language() == "zh-CN" else f"{field}_en", ""))
+
+
+def problem_line(kind: str, row: dict[str, Any]) -> str:
+    """One problem of a server preview, in the UI language."""
+    extra = ""
+    if kind == "invalid":
+        extra = _(f"sim.reason.{row['reason']}")
+    elif kind == "duplicate":
+        extra = _("sim.problem.first_index", n=row["first_index"])
+    elif kind == "wrong_department":
+        extra = row["dept_id"]
+    elif kind == "wrong_type":
+        extra = _(f"sim.type.{row['card_type']}")
+    elif kind == "wrong_state":
+        extra = f"{_('sim.state.' + row['state'])} {row['location']}"
+    elif kind == "location_mismatch":
+        extra = row["agent_id"]
+    return f"#{row['index']} {row['iccid']} {_('sim.problem.' + kind)} {extra}".rstrip()
+
+
+class SimBatchScreen(BaseScreen):
+    BINDINGS = [
+        Binding("f5", "preview", "sim.keys.preview", id="sim_batch.preview"),
+        Binding("f9", "commit", "sim.keys.commit", id="sim_batch.commit"),
+        Binding("escape", "back", "sim.keys.cancel_back", id="sim_batch.back"),
+    ]
+    DEFAULT_CSS = """
+    SimBatchScreen #batch-form { height: auto; padding: 0 1; }
+    SimBatchScreen .row { height: 1; margin-bottom: 0; }
+    SimBatchScreen .row Label { width: 12; }
+    SimBatchScreen .row Input { width: 1fr; }
+    SimBatchScreen .row Select { width: 1fr; }
+    SimBatchScreen #dept { width: 12; }
+    SimBatchScreen #batch-progress { height: 1; padding: 0 1; }
+    SimBatchScreen #batch-log { height: 1fr; border: round $accent; margin: 0 1; }
+    SimBatchScreen #received { width: auto; padding: 0 1; }
+    """
+
+    def __init__(self, mode: str = "pickup") -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        super().__init__()
+        self.mode = mode
+        self.preview: dict[str, Any] | None = None
+        self.preview_of: tuple[Any, ...] | None = None
+        self.cards: BatchCards | None = None
+        self.commit_action: Action | None = None
+        self.committing = False
+        self.found = 0
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="batch-form"):
+            yield Label(_(f"sim.{self.mode}.title"), classes="title")
+            if self.mode == "transfer":
+                with Horizontal(classes="row"):
+                    yield Label(_("sim.field.warehouse"))
+                    yield Select[str](
+                        [], id="warehouse", compact=True, prompt=_("sim.field.choose")
+                    )
+            else:
+                with Horizontal(classes="row"):
+                    yield Label(_("sim.field.dept"))
+                    yield Input(id="dept", compact=True, max_length=16)
+                    yield Select[str](
+                        [], id="agent", compact=True, prompt=_("sim.field.agent_prompt")
+                    )
+            with Horizontal(classes="row"):
+                yield Label(_("sim.field.card_type"))
+                yield Select[str](
+                    [(_(f"sim.type.{t}"), t) for t in CARD_TYPES],
+                    id="card-type",
+                    value=CARD_TYPES[0],
+                    allow_blank=False,
+                    compact=True,
+                )
+                sources = [(_("sim.source.file"), "file"), (_("sim.source.range"), "range")]
+                yield Select[str](
+                    sources, id="source", value="file", allow_blank=False, compact=True
+                )
+            with Horizontal(classes="row", id="file-row"):
+                yield Label(_("sim.field.file"))
+                yield Input(id="file", compact=True, placeholder=_("sim.field.file_hint"))
+            with Horizontal(classes="row", id="range-row"):
+                yield Label(_("sim.field.range"))
+                yield Input(
+                    id="start",
+                    compact=True,
+                    max_length=20,
+                    restrict=r"[0-9 ]*",
+                    placeholder=_("sim.field.start"),
+                )
+                yield Input(
+                    id="end",
+                    compact=True,
+                    max_length=20,
+                    restrict=r"[0-9 ]*",
+                    placeholder=_("sim.field.end"),
+                )
+            if self.mode == "return":
+                with Horizontal(classes="row"):
+                    yield Label(_("sim.field.fee"))
+                    yield Input(
+                        id="fee",
+                        compact=True,
+                        max_length=9,
+                        restrict=r"[0-9.]*",
+                        placeholder="0.00",
+                    )
+                    yield Label("", id="received")
+        yield ProgressBar(id="batch-progress", show_eta=False)
+        yield StatusLine(_(f"sim.{self.mode}.help"), id="batch-status")
+        yield RichLog(id="batch-log", wrap=True, markup=False, highlight=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#range-row").display = False
+        self.query_one("#batch-progress").display = False
+        staff = self.bd_app.staff
+        if self.mode == "transfer":
+            self._load_warehouses()
+            self.query_one("#warehouse", Select).focus()
+        else:
+            dept = self.query_one("#dept", Input)
+            dept.value = (staff.dept_id if staff else None) or ""
+            self._load_agents(dept.value)
+            dept.focus()
+        self._show_received()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#batch-status", StatusLine)
+
+    @property
+    def log_view(self) -> RichLog:
+        return self.query_one("#batch-log", RichLog)
+
+    # -- reference data ----------------------------------------------------------------------
+    @on(Input.Submitted, "#dept")
+    def _dept_entered(self, event: Input.Submitted) -> None:
+        self._load_agents(event.value)
+
+    @work(exclusive=True, group="agents")
+    async def _load_agents(self, dept: str) -> None:
+        select = self.query_one("#agent", Select)
+        dept = dept.strip()
+        if not dept:
+            select.set_options([])
+            return
+        try:
+            agents = await SimApi(self.client).agents(dept)
+        except (ApiError, BackendUnreachable) as exc:
+            self.status.show(_error_text(exc), "error")
+            return
+        select.set_options([(f"{a['id']} {name_of(a)}", a["id"]) for a in agents])
+        if agents:
+            select.value = agents[0]["id"]
+        else:
+            self.status.show(_("sim.error.no_agents", dept=dept), "error")
+
+    @work(exclusive=True, group="warehouses")
+    async def _load_warehouses(self) -> None:
+        staff = self.bd_app.staff
+        try:
+            warehouses = await SimApi(self.client).warehouses()
+        except (ApiError, BackendUnreachable) as exc:
+            self.status.show(_error_text(exc), "error")
+            return
+        own = [
+            w
+            for w in warehouses
+            if w["kind"] == "secondary" and staff and w["dept_id"] == staff.dept_id
+        ]
+        select = self.query_one("#warehouse", Select)
+        select.set_options(
+            [(f"{w['code']} {name_of(w, 'branch')} → {w['target']}", w["code"]) for w in own]
+        )
+        if own:
+            select.value = own[0]["code"]
+
+    # -- form state --------------------------------------------------------------------------
+    @on(Select.Changed, "#source")
+    def _source_changed(self, event: Select.Changed) -> None:
+        self.query_one("#file-row").display = event.value == "file"
+        self.query_one("#range-row").display = event.value == "range"
+
+    @on(Input.Changed, "#fee")
+    def _fee_changed(self) -> None:
+        self._show_received()
+
+    def _fee(self) -> str | None:
+        if self.mode != "return":
+            return None
+        return self.query_one("#fee", Input).value.strip() or None
+
+    def _show_received(self) -> None:
+        if self.mode != "return":
+            return
+        fee = self._fee()
+        label = self.query_one("#received", Label)
+        if fee is None or not FEE.match(fee):
+            label.update(_("sim.fee.received", amount="—", n=self.found))
+            return
+        total = (Decimal(fee) * self.found).quantize(Decimal("0.01"))
+        label.update(_("sim.fee.received", amount=f"{total}", n=self.found))
+
+    def _inputs(self) -> tuple[Any, ...]:
+        values: list[Any] = [
+            self.query_one("#card-type", Select).value,
+            self.query_one("#source", Select).value,
+        ]
+        for selector in ("#file", "#start", "#end"):
+            values.append(self.query_one(selector, Input).value.strip())
+        if self.mode == "transfer":
+            values.append(self.query_one("#warehouse", Select).value)
+        else:
+            values.append(self.query_one("#agent", Select).value)
+        return tuple(values)
+
+    def _target(self) -> str | None:
+        widget = self.query_one("#warehouse" if self.mode == "transfer" else "#agent", Select)
+        value = widget.value
+        return value if isinstance(value, str) else None
+
+    def _field_error(self, selector: str, key: str, **params: Any) -> None:
+        self.status.show(_(key, **params), "error")
+        self.query_one(selector).focus()
+
+    # -- preview -----------------------------------------------------------------------------
+    def action_preview(self) -> None:
+        if self.committing:
+            return
+        target = self._target()
+        if target is None:
+            self._field_error(
+                "#warehouse" if self.mode == "transfer" else "#agent", "sim.error.target_required"
+            )
+            return
+        if self.mode == "return" and self._fee() and not FEE.match(self._fee() or ""):
+            self._field_error("#fee", "sim.error.fee")
+            return
+        source = self.query_one("#source", Select).value
+        if source == "file":
+            path = self.query_one("#file", Input).value.strip()
+            if not path:
+                self._field_error("#file", "sim.error.file_required")
+                return
+            self._run_preview(target, Path(path).expanduser(), None)
+        else:
+            start = self.query_one("#start", Input).value.replace(" ", "")
+            end = self.query_one("#end", Input).value.replace(" ", "")
+            if not start or not end:
+                self._field_error("#start" if not start else "#end", "sim.error.range_required")
+                return
+            try:
+                range_size(start, end)
+            except RangeError as exc:
+                params = {**exc.params}
+                if "reason" in params:
+                    params["reason"] = _(f"sim.reason.{params['reason']}")
+                self._field_error(
+                    "#end" if exc.code == "range_end_invalid" else "#start",
+                    f"sim.error.{exc.code}",
+                    **params,
+                )
+                return
+            self._run_preview(target, None, (start, end))
+
+    @work(exclusive=True, group="batch")
+    async def _run_preview(
+        self, target: str, path: Path | None, card_range: tuple[str, str] | None
+    ) -> None:
+        self.preview = None
+        self.preview_of = None
+        self.found = 0
+        self._show_received()
+        self.log_view.clear()
+        progress = self.query_one("#batch-progress", ProgressBar)
+        progress.display = True
+        try:
+            if path is not None:
+                parsed = await self._parse_file(path)
+                if parsed is None:
+                    return
+                cards = BatchCards(iccids=parsed.iccids)
+            else:
+                assert card_range is not None
+                cards = BatchCards(start=card_range[0], end=card_range[1])
+            progress.update(total=None)
+            self.status.show(_("sim.status.previewing"))
+            inputs = self._inputs()
+            preview = await self._call(target, cards, Action(), dry_run=True)
+        except (ApiError, BackendUnreachable) as exc:
+            self.status.show(_error_text(exc), "error")
+            self._show_details(getattr(exc, "details", None))
+            return
+        finally:
+            progress.display = False
+        self.preview, self.preview_of, self.cards = preview, inputs, cards
+        self.commit_action = Action()
+        self.found = preview["found"]
+        self._show_received()
+        self._show_details(preview)
+        if preview["accepted"]:
+            self.status.show(
+                _(
+                    "sim.status.preview_ok",
+                    n=preview["found"],
+                    first=preview["first"],
+                    last=preview["last"],
+                ),
+                "ok",
+            )
+        else:
+            bad = sum(preview["counts"].values())
+            self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]), "error")
+
+    async def _parse_file(self, path: Path) -> ParsedFile | None:
+        try:
+            data = path.read_bytes()
+            lines = decode_file(data).splitlines()
+        except BatchFileError:
+            self._field_error("#file", "sim.error.file_not_utf8")
+            return None
+        except OSError as exc:
+            self._field_error("#file", "sim.error.file_unreadable", reason=exc.strerror or "")
+            return None
+        progress = self.query_one("#batch-progress", ProgressBar)
+        progress.update(total=max(len(lines), 1), progress=0)
+        self.status.show(_("sim.status.parsing", n=len(lines)))
+        parsed = ParsedFile()
+        seen: dict[str, int] = {}
+        worker = get_current_worker()
+        for offset in range(0, len(lines), PARSE_CHUNK):
+            if worker.is_cancelled:
+                return None
+            parse_lines(lines[offset : offset + PARSE_CHUNK], offset + 1, parsed, seen)
+            progress.update(progress=min(offset + PARSE_CHUNK, len(lines)))
+            await self._yield()
+        if parsed.bad:
+            for bad in parsed.bad[:SHOW_PROBLEMS]:
+                reason = _(f"sim.reason.{bad.reason}")
+                if bad.first_line:
+                    reason += " " + _("sim.problem.first_line", n=bad.first_line)
+                self.log_view.write(
+                    Text(_("sim.file.bad_line", line=bad.line, text=bad.text, reason=reason))
+                )
+            if len(parsed.bad) > SHOW_PROBLEMS:
+                self.log_view.write(_("sim.more", n=len(parsed.bad) - SHOW_PROBLEMS))
+            self._field_error(
+                "#file", "sim.error.file_bad_lines", n=len(parsed.bad), ok=len(parsed.iccids)
+            )
+            return None
+        if not parsed.iccids:
+            self._field_error("#file", "sim.error.file_empty")
+            return None
+        if len(parsed.iccids) > 100_000:
+            self._field_error("#file", "sim.error.too_many", n=len(parsed.iccids))
+            return None
+        self.log_view.write(_("sim.file.ok", n=len(parsed.iccids), lines=parsed.total_lines))
+        return parsed
+
+    async def _yield(self) -> None:
+        import asyncio
+
+        await asyncio.sleep(0)
+
+    def _show_details(self, report: Any) -> None:
+        if not isinstance(report, dict) or "counts" not in report:
+            return
+        counts = report["counts"]
+        self.log_view.write(
+            _("sim.preview.summary", requested=report["requested"], found=report["found"])
+        )
+        for kind in PROBLEM_KINDS:
+            if counts.get(kind):
+                self.log_view.write(
+                    _("sim.preview.kind", kind=_(f"sim.problem.{kind}"), n=counts[kind])
+                )
+                for row in report.get(kind, []):
+                    self.log_view.write(Text("  " + problem_line(kind, row)))
+                if counts[kind] > len(report.get(kind, [])):
+                    self.log_view.write(_("sim.more", n=counts[kind] - len(report[kind])))
+
+    # -- commit ------------------------------------------------------------------------------
+    def action_commit(self) -> None:
+        if self.committing:
+            return
+        if self.preview is None or self.preview_of != self._inputs():
+            self.status.show(_("sim.error.preview_first"), "error")
+            return
+        if not self.preview["accepted"]:
+            self.status.show(_("sim.error.preview_has_problems"), "error")
+            return
+        if self.mode == "return" and self._fee() and not FEE.match(self._fee() or ""):
+            self._field_error("#fee", "sim.error.fee")
+            return
+        from branchdesk.screens.sim.confirm import SimConfirmModal
+
+        self.app.push_screen(
+            SimConfirmModal(
+                _(f"sim.confirm.{self.mode}"),
+                _(
+                    "sim.confirm.detail",
+                    n=self.preview["found"],
+                    first=self.preview["first"],
+                    last=self.preview["last"],
+                ),
+            ),
+            self._confirmed,
+        )
+
+    def _confirmed(self, answer: object) -> None:
+        if answer is True:
+            self._run_commit()
+
+    @work(exclusive=True, group="batch")
+    async def _run_commit(self) -> None:
+        target, cards, action = self._target(), self.cards, self.commit_action
+        assert target is not None and cards is not None and action is not None
+        self.committing = True
+        self.status.show(_("sim.status.committing"))
+        progress = self.query_one("#batch-progress", ProgressBar)
+        progress.update(total=None)
+        progress.display = True
+        try:
+            batch = await self._call(target, cards, action, dry_run=False)
+        except ApiError as exc:
+            self.status.show(exc.message, "error")
+            self._show_details(exc.details)
+            self.preview = None
+            return
+        except BackendUnreachable as exc:
+            # Same action (same idempotency key) on the next F9: never applied twice.
+            self.status.show(_error_text(exc), "error")
+            return
+        finally:
+            self.committing = False
+            progress.display = False
+        self.preview = None
+        from branchdesk.screens.sim.receipt import SimReceiptScreen
+
+        self.app.push_screen(SimReceiptScreen(batch))
+        self.status.show(_("sim.status.done", id=batch["id"]), "ok")
+
+    async def _call(
+        self, target: str, cards: BatchCards, action: Action, *, dry_run: bool
+    ) -> dict[str, Any]:
+        api = SimApi(self.client)
+        card_type = str(self.query_one("#card-type", Select).value)
+        if self.mode == "pickup":
+            return await api.pickup(target, card_type, cards, action, dry_run=dry_run)
+        if self.mode == "return":
+            return await api.return_cards(
+                target, card_type, cards, action, fee_per_card=self._fee(), dry_run=dry_run
+            )
+        return await api.transfer(target, card_type, cards, action, dry_run=dry_run)
+
+    # -- Esc: cancel a running check, else back ----------------------------------------------
+    def action_back(self) -> None:
+        if self.committing:
+            self.status.show(_("sim.status.cannot_cancel"), "error")
+            return
+        running = [
+            w
+            for w in self.workers
+            if w.node is self
+            and w.group == "batch"
+            and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        ]
+        if running:
+            for worker in running:
+                worker.cancel()
+            self.query_one("#batch-progress").display = False
+            self.status.show(_("sim.status.cancelled"), "error")
+            return
+        super().action_back()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "batch" and event.state == WorkerState.ERROR:
+            self.committing = False
+            self.status.show(_("sim.error.unexpected"), "error")
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        return exc.message
+    return _("sim.error.unreachable")

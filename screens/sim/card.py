@@ -1,0 +1,105 @@
+"""Card lookup: an ICCID's state, location and full history (who, when, from, to, batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.iccid_batch import iccid_problem
+from branchdesk.clients.sim_api import SimApi
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui.i18n import _, language
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+
+class SimCardScreen(BaseScreen):
+    DEFAULT_CSS = """
+    SimCardScreen #card-row { height: 1; padding: 0 1; }
+    SimCardScreen #card-row Label { width: auto; padding-right: 1; }
+    SimCardScreen #card-iccid { width: 24; }
+    SimCardScreen #card-info { height: auto; padding: 0 1; }
+    SimCardScreen #card-history { height: 1fr; margin: 0 1; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("sim.card.title"), classes="title")
+        with Horizontal(id="card-row"):
+            yield Label(_("sim.field.iccid"))
+            yield Input(id="card-iccid", compact=True, max_length=20, restrict=r"[0-9 ]*")
+        yield Static("", id="card-info", markup=False)
+        yield StatusLine(_("sim.card.help"), id="card-status")
+        yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#card-history", DataTable)
+        for key in ("at", "by", "action", "from", "to", "batch"):
+            table.add_column(_(f"sim.history.{key}"), key=key)
+        self.query_one("#card-iccid", Input).focus()
+
+    @on(Input.Submitted, "#card-iccid")
+    def _submitted(self, event: Input.Submitted) -> None:
+        iccid = event.value.replace(" ", "")
+        problem = iccid_problem(iccid) if iccid else "required"
+        status = self.query_one("#card-status", StatusLine)
+        if problem:
+            status.show(_(f"sim.reason.{problem}"), "error")
+            return
+        status.show(_("sim.status.searching"))
+        self._lookup(iccid)
+
+    @work(exclusive=True, group="card")
+    async def _lookup(self, iccid: str) -> None:
+        status = self.query_one("#card-status", StatusLine)
+        table = self.query_one("#card-history", DataTable)
+        try:
+            card = await SimApi(self.client).card(iccid)
+        except ApiError as exc:
+            status.show(exc.message, "error")
+            self.query_one("#card-info", Static).update("")
+            table.clear()
+            return
+        except BackendUnreachable:
+            status.show(_("sim.error.unreachable"), "error")
+            return
+        self.show_card(card)
+        status.show(_("sim.card.found", n=len(card["history"])), "ok")
+
+    def show_card(self, card: dict[str, Any]) -> None:
+        loc = card["location"]
+        name = loc["name_zh"] if language() == "zh-CN" else loc["name_en"]
+        self.query_one("#card-info", Static).update(
+            "\n".join(
+                [
+                    _(
+                        "sim.card.summary",
+                        iccid=card["iccid"],
+                        type=_(f"sim.type.{card['card_type']}"),
+                        dept=card["dept_id"],
+                    ),
+                    _(
+                        "sim.card.where",
+                        state=_(f"sim.state.{card['state']}"),
+                        kind=_(f"sim.loc.{loc['kind']}"),
+                        id=loc["id"],
+                        name=name,
+                    ),
+                ]
+            )
+        )
+        table = self.query_one("#card-history", DataTable)
+        table.clear()
+        for move in card["history"]:
+            table.add_row(
+                move["at"][:16].replace("T", " "),
+                move["by"],
+                _(f"sim.action.{move['action']}"),
+                move["from"],
+                move["to"],
+                move["batch"],
+            )

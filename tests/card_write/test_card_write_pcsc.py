@@ -1,0 +1,242 @@
+"""The card steps of an account opening through the real stack:
+pyscard -> pcscd -> vpcd -> VirtualSim, against the real client and the in-process backend."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from branchdesk.clients.api import Action
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.errors import ApiError
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
+from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.clients.local.sim.seed import DEMO_AGENT
+from branchdesk.devices.pcsc import PcscReader
+from branchdesk.devices.vcard import VirtualSim
+from branchdesk.devices.virtual_card import VirtualCard
+from branchdesk.screens.card_write import flow
+from support.pcsc import PcscService, wait_for_slot
+
+pytestmark = pytest.mark.pcsc
+
+CUSTOMER = {"name": "李华", "id_number": "11010519491231002X", "contact": "13900139000"}
+
+
+def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
+    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
+
+
+def insert(sim: VirtualSim, pcscd: PcscService, card: VirtualCard) -> None:
+    sim.insert(card)
+    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+
+
+def remove(sim: VirtualSim, pcscd: PcscService) -> None:
+    sim.remove()
+    assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+
+
+@pytest.fixture
+def reader(pcscd: PcscService) -> Iterator[PcscReader]:
+    reader = PcscReader(pcscd.reader_name)
+    yield reader
+    reader.close()
+
+
+@pytest.fixture
+async def steps(login_as: Any) -> flow.OrderSteps:
+    api = CardWriteApi(await login_as("c001"))
+    number = (await api.numbers())[0]
+    order = await api.create_order(CUSTOMER, number, "P39", "full", Action())
+    return flow.OrderSteps(api, order)
+
+
+async def test_happy_path_read_script_write_verify_confirm(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    insert(virtual_sim, pcscd, VirtualCard.blank(iccid))
+    card = flow.read_card(reader)
+    assert (card.iccid, card.blank, card.imsi) == (iccid, True, None)
+    profile = await steps.bind(card.iccid)
+    progress: list[tuple[int, int]] = []
+    result = flow.write_card(reader, profile, lambda d, t: progress.append((d, t)))
+    assert isinstance(result, int) and progress[-1] == (result, result)
+    matches, read_iccid, read_imsi = flow.read_back(reader, profile)
+    assert matches and read_iccid == iccid and read_imsi == steps.order["imsi"]
+    await steps.written(read_iccid, read_imsi)
+    done = await steps.confirm()
+    assert done["state"] == "activated"
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    number = backend.store.get(NUMBERS, done["msisdn"])
+    assert number["state"] == "active" and number["imsi"] == read_imsi
+    # What the card holds is what the backend issued, readable by standard tooling.
+    sim_card = virtual_sim.card
+    assert sim_card is not None and sim_card.imsi == read_imsi
+    data = backend.store.get(CARD_DATA, iccid)
+    from branchdesk.devices import sim_files as fids
+
+    assert sim_card.peek(fids.PATH_KI).hex() == data["ki"]
+
+
+async def test_no_card_in_the_reader(pcscd: PcscService, reader: PcscReader) -> None:
+    assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
+    with pytest.raises(flow.NoReaderOrCard) as err:
+        flow.read_card(reader, timeout=0.3)
+    assert flow.problem_key(err.value) == "cw.error.no_reader"
+
+
+async def test_no_reader_at_all(pcscd: PcscService) -> None:
+    reader = PcscReader("No Such Reader")
+    try:
+        with pytest.raises(flow.NoReaderOrCard) as err:
+            flow.read_card(reader, timeout=0.2)
+        assert flow.problem_key(err.value) == "cw.error.no_reader"
+    finally:
+        reader.close()
+
+
+def test_pcsc_service_down_is_the_driver_message(pcscd: PcscService) -> None:
+    # libpcsclite reads its socket path once per process: a child with a dead socket.
+    code = textwrap.dedent("""
+        from branchdesk.devices.errors import ReaderError
+        from branchdesk.devices.pcsc import PcscReader
+        from branchdesk.screens.card_write import flow
+        try:
+            flow.read_card(PcscReader(), timeout=0.2)
+        except ReaderError as exc:
+            print(flow.problem_key(exc))
+    """)
+    env = dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/branchdesk/pcscd.comm")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.strip() == "cw.error.driver"
+
+
+async def test_written_card_is_refused_before_anything_is_bound(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    insert(virtual_sim, pcscd, VirtualCard.written(iccid, "460011234567890"))
+    card = flow.read_card(reader)
+    assert not card.blank and card.imsi == "460011234567890"
+    assert not flow.already_written_by(steps.order, card)
+    # The server refuses it too, should the app not have looked: bind then write.
+    profile = await steps.bind(card.iccid)
+    result = flow.write_card(reader, profile)
+    assert isinstance(result, flow.WriteFailure) and result.outcome == "untouched"
+    assert flow.problem_key(result.error) == "cw.error.not_blank"
+    await steps.failed(result)
+    assert steps.order["state"] == "reserved"
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+
+
+async def test_missing_write_script(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid = blank_cards(backend, with_data=False)[0]
+    insert(virtual_sim, pcscd, VirtualCard.blank(iccid))
+    card = flow.read_card(reader)
+    steps.api.client.lang = "zh-CN"
+    with pytest.raises(ApiError) as err:
+        await steps.bind(card.iccid)
+    assert err.value.code == "write_script_missing"
+    assert err.value.message == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
+    assert virtual_sim.card is not None and virtual_sim.card.update_count == 0
+
+
+async def test_card_pulled_mid_write_then_retry_with_the_same_number(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    number = steps.order["msisdn"]
+    free_before = len(backend.store.lookup(NUMBERS, "state", "free"))
+    sim_card = VirtualCard.blank(iccid)
+    insert(virtual_sim, pcscd, sim_card)
+    profile = await steps.bind(flow.read_card(reader).iccid)
+    imsi = steps.order["imsi"]
+    virtual_sim.remove_after_updates(2)
+    result = flow.write_card(reader, profile)
+    assert isinstance(result, flow.WriteFailure) and result.outcome == "interrupted"
+    assert flow.problem_key(result.error) == "cw.error.no_reader"
+    await steps.failed(result)
+    assert steps.order["state"] == "write_interrupted"
+    assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
+    assert sim_card.is_blank  # EF.IMSI, the commit mark, was never written
+    assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+
+    insert(virtual_sim, pcscd, sim_card)  # the clerk re-inserts the same card
+    card = flow.read_card(reader)
+    assert card.iccid == iccid and card.blank
+    profile = await steps.bind(card.iccid)
+    assert steps.order["msisdn"] == number and steps.order["imsi"] == imsi
+    assert isinstance(flow.write_card(reader, profile), int)
+    matches, read_iccid, read_imsi = flow.read_back(reader, profile)
+    assert matches
+    await steps.written(read_iccid, read_imsi or "")
+    await steps.confirm()
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    assert len(backend.store.lookup(NUMBERS, "state", "free")) == free_before
+    assert len(backend.store.lookup(NUMBERS, "state", "active")) == 1
+
+
+async def test_wrong_adm_is_presented_once_and_never_retried(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid, other = blank_cards(backend)[:2]
+    sim_card = VirtualCard.blank(iccid, adm="12345678")  # the card data file says 88888888
+    insert(virtual_sim, pcscd, sim_card)
+    profile = await steps.bind(flow.read_card(reader).iccid)
+    result = flow.write_card(reader, profile)
+    assert isinstance(result, flow.WriteFailure) and result.outcome == "adm_rejected"
+    assert result.tries_left == 2 and flow.problem_key(result.error) == "cw.error.adm"
+    assert sim_card.count_commands(0x20) == 1 and sim_card.update_count == 0
+    await steps.failed(result)
+    with pytest.raises(ApiError) as err:
+        await steps.bind(iccid)
+    assert err.value.code == "card_adm_rejected"
+    assert sim_card.count_commands(0x20) == 1
+    # The same number goes on another blank card.
+    remove(virtual_sim, pcscd)
+    insert(virtual_sim, pcscd, VirtualCard.blank(other))
+    profile = await steps.bind(flow.read_card(reader).iccid)
+    assert isinstance(flow.write_card(reader, profile), int)

@@ -1,0 +1,245 @@
+"""Account opening with card writing: the server's rules over the real client and ASGI app.
+
+The reader side is covered in tests/devices/test_card_write_pcsc.py (through pcscd); here the
+app's reports (bind, written, failure) are sent as the app would send them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from branchdesk.clients.api import Action, ApiClient
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.errors import ApiError
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
+from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.clients.local.sim.seed import DEMO_AGENT
+
+CUSTOMER = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
+
+
+def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
+    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
+
+
+async def new_order(api: CardWriteApi, msisdn: str | None = None) -> dict[str, Any]:
+    number = msisdn or (await api.numbers())[0]
+    return await api.create_order(CUSTOMER, number, "P59", "half", Action())
+
+
+async def refused(coro: Any) -> ApiError:
+    with pytest.raises(ApiError) as err:
+        await coro
+    return err.value
+
+
+@pytest.fixture
+async def api(login_as: Any) -> CardWriteApi:
+    return CardWriteApi(await login_as("c001"))
+
+
+async def test_offer_and_number_pool(api: CardWriteApi) -> None:
+    offer = await api.offer()
+    assert [p["id"] for p in offer["packages"]] == ["P39", "P59", "P99"]
+    assert [t["id"] for t in offer["tariffs"]] == ["full", "half", "usage"]
+    numbers = await api.numbers(limit=10)
+    assert len(numbers) == 10 and all(n.startswith("1860220") and len(n) == 11 for n in numbers)
+    tail = numbers[3][-2:]
+    found = await api.numbers(tail)
+    assert found and found[0].endswith(tail)
+
+
+async def test_customer_fields_are_checked_with_field_details(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    number = (await api.numbers())[0]
+    bad = {"name": " ", "id_number": "110105194912310021", "contact": "1380013800"}
+    err = await refused(api.create_order(bad, number, "P59", "half", Action()))
+    assert err.status == 422 and err.code == "card_write_invalid"
+    assert {d["field"]: d["problem"] for d in err.details} == {
+        "name": "required",
+        "id_number": "id_checksum",
+        "contact": "mobile_format",
+    }
+    assert backend.store.get(NUMBERS, number)["state"] == "free"
+
+
+async def test_an_order_reserves_its_number_once(api: CardWriteApi, backend: Backend) -> None:
+    order = await new_order(api)
+    assert order["state"] == "reserved"
+    assert order["customer"]["id_number"] == "110105********002X"
+    assert order["customer"]["contact"] == "138****8000"
+    assert backend.store.get(NUMBERS, order["msisdn"])["state"] == "reserved"
+    assert order["msisdn"] not in await api.numbers(limit=200)
+    err = await refused(new_order(api, order["msisdn"]))
+    assert err.status == 409 and err.code == "number_taken"
+    free = (await api.numbers())[0]
+    err = await refused(api.create_order(CUSTOMER, free, "NOPE", "half", Action()))
+    assert err.status == 422 and err.code == "package_not_found"
+    err = await refused(api.create_order(CUSTOMER, "18602199999", "P59", "half", Action()))
+    assert err.status == 404 and err.code == "number_not_found"
+
+
+async def test_the_whole_order_changes_card_and_number(api: CardWriteApi, backend: Backend) -> None:
+    iccid = blank_cards(backend)[0]
+    order = await new_order(api)
+    bound = await api.bind_card(order["id"], iccid, Action())
+    assert bound["state"] == "card_bound" and bound["imsi"].startswith("46001")
+    script = await api.script(order["id"])
+    assert script["iccid"] == iccid and script["imsi"] == bound["imsi"]
+    assert len(script["ki"]) == 32 and len(script["adm"]) == 8
+    assert script["msisdn"] == "+86" + order["msisdn"]
+    written = await api.written(order["id"], iccid, bound["imsi"], Action())
+    assert written["state"] == "written"
+    assert backend.store.get(CARDS, iccid)["state"] == "written"
+    done = await api.confirm(order["id"], Action())
+    assert done["state"] == "activated" and done["activated_at"]
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    number = backend.store.get(NUMBERS, order["msisdn"])
+    assert number["state"] == "active" and number["iccid"] == iccid
+    assert await api.orders() == []
+    # The secrets never reach the audit log.
+    audit = json.dumps(list(backend.store.scan("audit")))
+    assert script["ki"] not in audit and script["opc"] not in audit
+    assert any(
+        r["action"] == "card_write.activate" and r["target"] == order["id"]
+        for r in backend.store.scan("audit")
+    )
+
+
+async def test_write_script_missing_is_refused_with_the_staff_message(
+    login_as: Any, backend: Backend
+) -> None:
+    iccid = blank_cards(backend, with_data=False)[0]
+    api = CardWriteApi(await login_as("c001", "zh-CN"))
+    order = await new_order(api)
+    err = await refused(api.bind_card(order["id"], iccid, Action()))
+    assert err.code == "write_script_missing"
+    assert err.message == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
+    assert backend.store.get(ORDERS, order["id"])["state"] == "reserved"
+
+
+async def test_cards_that_are_not_blank_stock_of_the_agent_are_refused(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    order = await new_order(api)
+    in_stock = next(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "in_stock" and c["dept_id"] == "TJ001"
+    )
+    err = await refused(api.bind_card(order["id"], in_stock, Action()))
+    assert err.code == "sim_not_at_agent"
+    # A card already activated by an earlier order: "请更换白卡!"
+    first, second = blank_cards(backend)[:2]
+    other = await new_order(api)
+    await api.bind_card(other["id"], first, Action())
+    await api.written(other["id"], first, (await api.script(other["id"]))["imsi"], Action())
+    await api.confirm(other["id"], Action())
+    err = await refused(api.bind_card(order["id"], first, Action()))
+    assert err.code == "card_not_blank" and err.status == 409
+    # A card bound to another open order cannot be taken over.
+    third = await new_order(api)
+    await api.bind_card(third["id"], second, Action())
+    err = await refused(api.bind_card(order["id"], second, Action()))
+    assert err.code == "card_in_use"
+
+
+async def test_interrupted_write_retries_with_the_same_number_and_card(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    iccid, other = blank_cards(backend)[:2]
+    free_before = len(backend.store.lookup(NUMBERS, "state", "free"))
+    order = await new_order(api)
+    bound = await api.bind_card(order["id"], iccid, Action())
+    failed = await api.report_failure(order["id"], "interrupted", Action())
+    assert failed["state"] == "write_interrupted"
+    assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
+    err = await refused(api.script(order["id"]))
+    assert err.code == "order_state_invalid"
+    err = await refused(api.bind_card(order["id"], other, Action()))
+    assert err.code == "card_write_same_card" and iccid[-4:] in err.message
+    again = await api.bind_card(order["id"], iccid, Action())
+    assert again["msisdn"] == order["msisdn"] and again["imsi"] == bound["imsi"]
+    assert again["attempts"] == 2
+    await api.written(order["id"], iccid, again["imsi"], Action())
+    await api.confirm(order["id"], Action())
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    assert len(backend.store.lookup(NUMBERS, "state", "free")) == free_before - 1
+
+
+async def test_rejected_adm_blocks_the_card_but_keeps_the_number(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    iccid, other = blank_cards(backend)[:2]
+    order = await new_order(api)
+    await api.bind_card(order["id"], iccid, Action())
+    back = await api.report_failure(order["id"], "adm_rejected", Action(), tries_left=2)
+    assert back["state"] == "reserved" and back["iccid"] is None
+    assert backend.store.get(CARD_DATA, iccid)["adm_tries_left"] == 2
+    err = await refused(api.bind_card(order["id"], iccid, Action()))
+    assert err.code == "card_adm_rejected"
+    moved = await api.bind_card(order["id"], other, Action())
+    assert moved["msisdn"] == order["msisdn"]
+
+
+async def test_verify_mismatch_and_cancel(api: CardWriteApi, backend: Backend) -> None:
+    iccid = blank_cards(backend)[0]
+    order = await new_order(api)
+    bound = await api.bind_card(order["id"], iccid, Action())
+    err = await refused(api.written(order["id"], iccid, "460019999999999", Action()))
+    assert err.code == "card_write_verify_mismatch"
+    await api.report_failure(order["id"], "interrupted", Action())
+    cancelled = await api.cancel(order["id"], Action())
+    assert cancelled["state"] == "cancelled"
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    assert backend.store.get(NUMBERS, order["msisdn"])["state"] == "free"
+    assert bound["imsi"]
+    err = await refused(api.confirm(order["id"], Action()))
+    assert err.code == "order_state_invalid"
+
+
+async def test_only_the_owning_clerk_gets_the_script(login_as: Any, backend: Backend) -> None:
+    mine = CardWriteApi(await login_as("c001"))
+    order = await new_order(mine)
+    await mine.bind_card(order["id"], blank_cards(backend)[0], Action())
+    other = CardWriteApi(await login_as("c002"))
+    err = await refused(other.script(order["id"]))
+    assert err.status == 403 and err.code == "order_not_yours"
+    marketer = CardWriteApi(await login_as("m001"))
+    err = await refused(marketer.script(order["id"]))
+    assert err.status == 403 and err.code == "forbidden"
+
+
+async def test_replayed_confirm_is_idempotent(api: CardWriteApi, backend: Backend) -> None:
+    iccid = blank_cards(backend)[0]
+    order = await new_order(api)
+    bound = await api.bind_card(order["id"], iccid, Action())
+    await api.written(order["id"], iccid, bound["imsi"], Action())
+    action = Action()
+    first = await api.confirm(order["id"], action)
+    again = await api.confirm(order["id"], action)
+    assert first == again
+    activations = [r for r in backend.store.scan("audit") if r["action"] == "card_write.activate"]
+    assert len(activations) == 1
+
+
+async def test_missing_idempotency_key_is_refused(api: CardWriteApi) -> None:
+    client: ApiClient = api.client
+    order = await new_order(api)
+    response = await client._http.post(
+        f"/v1/card-write/orders/{order['id']}/cancel",
+        json={},
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
+    assert response.status_code == 400

@@ -1,0 +1,235 @@
+"""The account opening screens at 80x24 in both languages, with the production PcscReader
+reading and writing the virtual SIM through pcscd (pyscard -> pcscd -> vpcd -> VirtualSim)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
+from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.clients.local.sim.seed import DEMO_AGENT
+from branchdesk.devices.vcard import VirtualSim
+from branchdesk.devices.virtual_card import VirtualCard
+from branchdesk.screens.card_write.customer import AccountCustomerScreen
+from branchdesk.screens.card_write.number import AccountNumberScreen
+from branchdesk.screens.card_write.orders import AccountOrdersScreen
+from branchdesk.screens.card_write.package import AccountPackageScreen
+from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
+from branchdesk.screens.card_write.write import CardWriteScreen
+from support.pcsc import PcscService, wait_for_slot
+from support.tui import login, make_app, wait_for
+
+pytestmark = pytest.mark.pcsc
+
+SIZE = (80, 24)
+CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test run
+
+TEXTS = {
+    "zh-CN": {
+        "no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+        "not_blank": "请更换白卡!",
+        "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
+        "id_err": "校验位",
+        "interrupted": "写卡中断",
+        "written": "写卡成功",
+        "receipt": "业务受理单",
+    },
+    "en": {
+        "no_reader": "Cannot connect to the card reader: re-insert the blank card.",
+        "not_blank": "Please use another blank card",
+        "script": "no write script",
+        "id_err": "check character",
+        "interrupted": "Write interrupted",
+        "written": "Card written",
+        "receipt": "Account opening receipt",
+    },
+}
+
+
+def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
+    cards = sorted(
+        c["iccid"]
+        for c in backend.store.scan(CARDS)
+        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
+    )
+    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
+
+
+def status(app: Any) -> str:
+    return str(app.screen.query_one("#cw-status").render())
+
+
+def screen_text(app: Any) -> str:
+    return " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+
+async def open_card_screen(pilot: Any, app: Any, *, bad_id_first: bool = False) -> Any:
+    """Customer -> number -> package -> pre-submit; returns the card write screen."""
+    await login(pilot, "c001")
+    app.open_workflow("card_write")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountCustomerScreen))
+    screen = app.screen
+    await pilot.press(*"王小明", "enter")
+    if bad_id_first:
+        await pilot.press(*"110105194912310021", "enter", *"13800138000", "enter")
+        assert screen.query_one("#cw-err-id_number").display
+        assert TEXTS[app.lang]["id_err"] in str(screen.query_one("#cw-err-id_number").render())
+        assert screen.query_one("#cw-contact", Input).value == "13800138000"  # kept
+        field = screen.query_one("#cw-id_number", Input)
+        field.value = ""
+        await pilot.press(*"11010519491231002X")
+        await pilot.press("f5")
+    else:
+        await pilot.press(*"11010519491231002X", "enter", *"13800138000", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
+    numbers = app.screen.query_one("#cw-numbers", OptionList)
+    await wait_for(pilot, lambda: numbers.option_count > 0)
+    await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountPackageScreen))
+    packages = app.screen.query_one("#cw-packages", OptionList)
+    await wait_for(pilot, lambda: packages.option_count == 3)
+    await pilot.press("down", "enter")  # P59, then the tariff list
+    await pilot.press("down", "enter")  # half month: pre-submit
+    await wait_for(pilot, lambda: isinstance(app.screen, CardWriteScreen))
+    return app.screen
+
+
+async def read_and_write(pilot: Any, app: Any, screen: CardWriteScreen) -> None:
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+    await pilot.press("f6")
+    await wait_for(pilot, lambda: screen.phase == "written", CARD_STEP)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_open_account_and_write_the_card(
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    virtual_sim.insert(VirtualCard.blank(iccid))
+    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app, bad_id_first=True)
+        order_id = screen.order["id"]
+        assert backend.store.get(NUMBERS, screen.order["msisdn"])["state"] == "reserved"
+        await read_and_write(pilot, app, screen)
+        assert TEXTS[lang]["written"] in status(app)
+        text = screen_text(app)
+        assert "100.00" in text and screen.order["msisdn"] in text
+        assert backend.store.get(CARDS, iccid)["state"] == "written"
+        # The secrets never reach the screen.
+        secret = backend.store.get(CARD_DATA, iccid)["ki"]
+        assert secret not in text
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+        receipt = app.screen.text
+        assert TEXTS[lang]["receipt"] in receipt and iccid in receipt
+        assert "110105********002X" in receipt and "138****8000" in receipt
+    order = backend.store.get(ORDERS, order_id)
+    assert order["state"] == "activated"
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    assert backend.store.get(NUMBERS, order["msisdn"])["state"] == "active"
+    assert virtual_sim.card is not None and virtual_sim.card.imsi == order["imsi"]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_the_staff_errors_on_screen(
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
+) -> None:
+    texts = TEXTS[lang]
+    iccid = blank_cards(backend)[0]
+    no_data = blank_cards(backend, with_data=False)[0]
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        # No card in the reader.
+        virtual_sim.remove()
+        assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: texts["no_reader"] in status(app), CARD_STEP)
+        assert status(app) == texts["no_reader"]
+        # An already-written card.
+        virtual_sim.insert(VirtualCard.written(iccid, "460011234567890"))
+        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: texts["not_blank"] in status(app), CARD_STEP)
+        # A blank card without card data in the database.
+        virtual_sim.insert(VirtualCard.blank(no_data))
+        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: texts["script"] in status(app), CARD_STEP)
+        if lang == "zh-CN":
+            assert status(app) == texts["script"]
+        assert screen.phase == "insert"
+        # Pulled out mid-write: interrupted, then the same card again, same number.
+        number = screen.order["msisdn"]
+        card = VirtualCard.blank(iccid)
+        virtual_sim.insert(card)
+        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        virtual_sim.remove_after_updates(1)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: texts["interrupted"] in status(app), CARD_STEP)
+        assert iccid[-4:] in status(app)
+        assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
+        assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+        virtual_sim.insert(card)
+        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        await read_and_write(pilot, app, screen)
+        assert screen.order["msisdn"] == number
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
+    assert [n["msisdn"] for n in backend.store.lookup(NUMBERS, "state", "active")] == [number]
+    assert backend.store.lookup(NUMBERS, "state", "reserved") == []
+
+
+async def test_an_interrupted_order_resumes_from_the_open_orders(
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    card = VirtualCard.blank(iccid)
+    virtual_sim.insert(card)
+    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+    app = make_app(backend, "zh-CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        virtual_sim.remove_after_updates(2)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: "写卡中断" in status(app), CARD_STEP)
+        await pilot.press("escape")  # the clerk leaves; the order stays open
+        await wait_for(pilot, lambda: not isinstance(app.screen, CardWriteScreen))
+        app.open_workflow("card_write")
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountCustomerScreen))
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountOrdersScreen))
+        table = app.screen.query_one("#cw-orders")
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteScreen))
+        resumed = app.screen
+        assert iccid[-4:] in status(app)
+        assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+        virtual_sim.insert(card)
+        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        await read_and_write(pilot, app, resumed)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
