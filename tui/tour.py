@@ -226,7 +226,7 @@ def check_tour(tour: Tour) -> list[str]:
         where = f"{tour.path.name} step {step.number}"
         try:
             screen_class = import_screen(step.screen)
-        except (ImportError, AttributeError) as exc:
+        except (ImportError, AttributeError, KeyError) as exc:
             problems.append(f"{where}: screen {step.screen!r} not found ({exc})")
             continue
         if not (isinstance(screen_class, type) and issubclass(screen_class, Screen)):
@@ -244,7 +244,7 @@ def check_tour(tour: Tour) -> list[str]:
         if step.wait and step.wait.screen:
             try:
                 import_screen(step.wait.screen)
-            except (ImportError, AttributeError) as exc:
+            except (ImportError, AttributeError, KeyError) as exc:
                 problems.append(f"{where}: wait screen {step.wait.screen!r} not found ({exc})")
         if step.auto.type and not step.wait:
             problems.append(f"{where}: auto.type without a wait never checks what was typed")
