@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from branchdesk import __version__
-from branchdesk.clients.local import context, seed, sessions_routes
+from branchdesk.clients.local import context, sealing, seed, sessions_routes
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.routes import router as card_write_router
 from branchdesk.clients.local.demo import sandbox_routes
@@ -96,7 +96,8 @@ def open_backend(
     store: MemoryStore = open_store(data_dir)
     try:
         settings = settings or Settings()
-        backend = Backend(store=store, settings=settings)
+        sealer = sealing.sealer_for(Path(data_dir) if data_dir is not None else None)
+        backend = Backend(store=store, settings=settings, sealer=sealer)
         meta = store.get("_meta", "store")
         if meta is None:
             seed.initialise(backend, demo=demo)

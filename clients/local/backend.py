@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from branchdesk.clients.local.sealing import Sealer
 from branchdesk.clients.local.settings import Settings
 from branchdesk.clients.local.store import MemoryStore
 
@@ -33,6 +35,8 @@ class Backend:
     sms: SmsOutbox = field(default_factory=SmsOutbox)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Serialises state-changing requests, so a rule's check and its write cannot interleave."""
+    sealer: Sealer = field(default_factory=lambda: Sealer(secrets.token_bytes(32)))
+    """Seals secrets kept in the store (see ``sealing``); its key lives outside the data dir."""
 
     def now_iso(self) -> str:
         return self.settings.now().isoformat(timespec="seconds")
