@@ -32,7 +32,7 @@ from branchdesk.tui.i18n import _
 if TYPE_CHECKING:
     from textual.worker import Worker
 
-    from branchdesk.screens.common.base import BaseScreen
+    from branchdesk.screens.common.base import ApiCalls
 
 T = TypeVar("T")
 log = logging.getLogger("branchdesk.screens")
@@ -128,7 +128,7 @@ class Running:
 
 
 def start(
-    screen: BaseScreen,
+    screen: ApiCalls,
     name: str,
     call: Callable[[], Awaitable[T]],
     done: Callable[[T], object] | None,
@@ -181,19 +181,19 @@ def start(
     return worker
 
 
-def _finished(screen: BaseScreen, name: str, worker: Worker[None]) -> None:
+def _finished(screen: ApiCalls, name: str, worker: Worker[None]) -> None:
     current = screen._api_calls.get(name)
     if current is not None and current.worker is worker:
         del screen._api_calls[name]
         screen.refresh_bindings()
 
 
-def _progress(screen: BaseScreen, text: str | None) -> None:
+def _progress(screen: ApiCalls, text: str | None) -> None:
     screen.show_status(text or _("common.working"))
 
 
 def _failed(
-    screen: BaseScreen,
+    screen: ApiCalls,
     failure: Failure,
     failed: Callable[[Failure], str | None] | None,
     quiet: bool = False,
@@ -205,7 +205,7 @@ def _failed(
         screen.show_status(message, "error")
 
 
-def cancel_reads(screen: BaseScreen) -> bool | None:
+def cancel_reads(screen: ApiCalls) -> bool | None:
     """Esc while calls run: cancel the reads (True); a write keeps going (False); none: None."""
     shown = {n: r for n, r in screen._api_calls.items() if not r.quiet}
     if not shown:
@@ -220,3 +220,13 @@ def cancel_reads(screen: BaseScreen) -> bool | None:
     screen.refresh_bindings()
     screen.show_status(_("common.wait_write") if writes else _("common.cancelled"), "error")
     return not writes
+
+
+def unreachable_says(key: str) -> Callable[[Failure], str | None]:
+    """A ``failed`` handler: this screen's own text when the backend is unreachable
+    (e.g. "no offline copy of this customer"), else the server's message."""
+
+    def failed(failure: Failure) -> str | None:
+        return _(key) if failure.unreachable else None
+
+    return failed

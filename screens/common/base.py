@@ -24,22 +24,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class BaseScreen(TranslatedBindings):
-    BINDINGS = [Binding("escape", "back", "keys.back", id="screen.back")]
+class ApiCalls(TranslatedBindings):
+    """The action mechanism on a screen or a modal (see ``actions``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._api_calls: dict[str, actions.Running] = {}
         self.intents = Intents()
         """One idempotency key per user intent (see ``actions.Intents``)."""
-
-    def compose(self) -> ComposeResult:
-        yield AppHeader()
-        yield from self.compose_body()
-        yield FittingFooter()
-
-    def compose_body(self) -> ComposeResult:
-        return iter(())
 
     @property
     def bd_app(self) -> BranchdeskApp:
@@ -114,6 +106,28 @@ class BaseScreen(TranslatedBindings):
         elif kind == "error":
             self.notify(text, severity="error")
 
+    def can(self, action: str) -> bool:
+        """Whether ``action`` applies to what is on screen now; False greys its key."""
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        for running in self._api_calls.values():
+            if action in running.keys:
+                return None
+        return True if self.can(action) else None
+
+
+class BaseScreen(ApiCalls):
+    BINDINGS = [Binding("escape", "back", "keys.back", id="screen.back")]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield from self.compose_body()
+        yield FittingFooter()
+
+    def compose_body(self) -> ComposeResult:
+        return iter(())
+
     # -- keys ---------------------------------------------------------------------------------
     def action_back(self) -> None:
         if actions.cancel_reads(self) is not None:
@@ -121,23 +135,18 @@ class BaseScreen(TranslatedBindings):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
-    def can(self, action: str) -> bool:
-        """Whether ``action`` applies to what is on screen now; False greys its key."""
-        return True
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             # Nothing to go back to from the base of a stack (login, home): hide "Esc Back".
             at_base = self.is_current and len(self.app.screen_stack) <= 1
             return not at_base or any(not r.quiet for r in self._api_calls.values())
-        for running in self._api_calls.values():
-            if action in running.keys:
-                return None
-        return True if self.can(action) else None
+        return super().check_action(action, parameters)
 
 
-class BaseModal(TranslatedBindings, ModalScreen[object]):
+class BaseModal(ApiCalls, ModalScreen[object]):
     BINDINGS = [Binding("escape", "dismiss_modal", "keys.close", id="modal.close")]
 
     def action_dismiss_modal(self) -> None:
+        if actions.cancel_reads(self) is not None:
+            return
         self.dismiss(None)

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.validators import mask_mobile
-from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.base import ApiCalls
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 
@@ -53,7 +53,7 @@ class SimulatedPhone(Vertical):
 
     def refresh_outbox(self) -> None:
         screen = self.screen
-        if isinstance(screen, BaseScreen):
+        if isinstance(screen, ApiCalls):
             screen.call_api("phone", screen.client.sms_outbox, self._received, quiet=True)
 
     def _received(self, messages: list[dict[str, Any]]) -> None:
