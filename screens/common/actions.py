@@ -200,8 +200,9 @@ def _failed(
 ) -> None:
     message = failure.message
     if failed is not None:
-        message = failed(failure) or message
-    if not quiet:
+        instead = failed(failure)
+        message = message if instead is None else instead
+    if message and not quiet:  # "" from ``failed``: it has said all there is to say
         screen.show_status(message, "error")
 
 
