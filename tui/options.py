@@ -45,6 +45,8 @@ class AppOptions:
     """ASCII borders and glyphs: the Linux console, CJK-width terminals."""
     slow_link: bool = False
     """No animations, no cursor blink, a slower health poll."""
+    cursor_blink: bool = True
+    """False: a steady cursor in every input (tests and snapshots; ``--slow-link`` implies it)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def store_dir(self) -> Path:
