@@ -47,6 +47,8 @@ class AppOptions:
     """No animations, no cursor blink, a slower health poll."""
     timezone: str | None = None
     """IANA zone for every time shown (``Asia/Shanghai``); None = the system's."""
+    cursor_blink: bool = True
+    """False: a steady cursor in every input (tests and snapshots; ``--slow-link`` implies it)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def store_dir(self) -> Path:
