@@ -19,6 +19,8 @@ from branchdesk.clients.local.store import Doc
 
 ROLES = ("marketer", "clerk", "cashier", "trainer", "supervisor")
 STAFF = "staff"
+DEMO_BRANCH = "邮储银行兴义分行坪东支行"
+"""The branch of the demo accounts."""
 SESSIONS = "sessions"
 
 

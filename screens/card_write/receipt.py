@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from branchdesk.screens.card_write.package import local_name
+from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine

@@ -24,7 +24,7 @@ from branchdesk.devices.errors import ReaderError
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
 from branchdesk.screens.card_write import flow
-from branchdesk.screens.card_write.package import local_name
+from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory

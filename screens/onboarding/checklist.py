@@ -16,6 +16,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
@@ -55,8 +56,6 @@ class ChecklistScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
     def on_mount(self) -> None:
