@@ -30,6 +30,9 @@ MISSING_GRACE = 2.0
 
 
 class TourRunner:
+    _shown: tuple[Any, ...] | None
+    """What the panel last drew, so a tick that changes nothing does not redraw it."""
+
     def __init__(self, app: TourHost, tour: Tour, *, auto: bool, speed: float) -> None:
         self.app = app
         self.tour = tour
@@ -91,7 +94,7 @@ class TourRunner:
         self._performed = False
         self._missing_since: float | None = None
         self._reported = False
-        self._shown: tuple[Any, ...] | None = None
+        self._shown = None
         self._target_seen_at: float | None = None
 
     def _tick(self) -> None:
@@ -129,9 +132,10 @@ class TourRunner:
 
     def _find(self, screen: Any, selector: str) -> Widget | None:
         try:
-            return screen.query_one(selector)
+            found: Widget = screen.query_one(selector)
         except NoMatches:
             return None
+        return found
 
     def _check_missing(self, step: Step, on_screen: bool, target: Widget | None) -> None:
         if not on_screen or target is not None:

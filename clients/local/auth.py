@@ -184,7 +184,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_backend(request: Request) -> Backend:
-    return request.app.state.backend
+    backend: Backend = request.app.state.backend
+    return backend
 
 
 def require(*roles: str) -> Any:

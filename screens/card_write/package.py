@@ -140,10 +140,10 @@ class AccountPackageScreen(BaseScreen):
             return
         # The order exists now: the form steps are done, the card steps take over. Run after
         # this worker: going home removes this screen and cancels its workers.
-        app = self.bd_app
+        app, services = self.app, self.bd_app
 
         def card_steps() -> None:
-            app.go_home()
+            services.go_home()
             app.push_screen(CardWriteScreen(order))
 
         app.call_later(card_steps)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,8 +16,11 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
 
-def receipt_text(order: dict[str, Any]) -> str:
+
+def receipt_text(order: OrderOut) -> str:
     """Plain text a printer takes as it is; PII stays masked as on screen."""
     customer, package, tariff = order["customer"], order["package"], order["tariff"]
     rule = "=" * 40
@@ -55,7 +58,7 @@ class CardWriteReceiptScreen(BaseScreen):
     CardWriteReceiptScreen #cw-save-path { width: 1fr; }
     """
 
-    def __init__(self, order: dict[str, Any]) -> None:
+    def __init__(self, order: OrderOut) -> None:
         super().__init__()
         self.order = order
         self.text = receipt_text(order)

@@ -14,7 +14,7 @@ from branchdesk.tui.widgets import AppHeader
 
 if TYPE_CHECKING:
     from branchdesk.clients.api import ApiClient
-    from branchdesk.tui.app import BranchdeskApp
+    from branchdesk.tui.app_protocol import AppProtocol
 
 
 class BaseScreen(TranslatedBindings):
@@ -29,8 +29,8 @@ class BaseScreen(TranslatedBindings):
         return iter(())
 
     @property
-    def bd_app(self) -> BranchdeskApp:
-        return cast("BranchdeskApp", self.app)
+    def bd_app(self) -> AppProtocol:
+        return cast("AppProtocol", self.app)
 
     @property
     def client(self) -> ApiClient:

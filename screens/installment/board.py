@@ -3,7 +3,7 @@ long the funder has been reviewing (over 10 minutes is marked "likely refused", 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -21,10 +21,13 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut
+
 REFRESH_SECONDS = 15.0
 
 
-def review_text(application: dict[str, Any]) -> Text:
+def review_text(application: ApplicationOut) -> Text:
     seconds = application.get("review_seconds")
     if seconds is None:
         return Text("-")
@@ -65,7 +68,7 @@ class InstallmentBoardScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.applications: list[dict[str, Any]] = []
+        self.applications: list[ApplicationOut] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="board-main"):
@@ -125,7 +128,7 @@ class InstallmentBoardScreen(BaseScreen):
         row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
         return str(row_key.value)
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ApplicationOut | None:
         selected = self._selected_id()
         return next((a for a in self.applications if a["id"] == selected), None)
 
@@ -141,8 +144,7 @@ class InstallmentBoardScreen(BaseScreen):
         if app["addons_ticked"]:
             names = "、".join(_(f"inst.addon.{a}") for a in app["addons_ticked"])
             text.append(_("inst.board.addons_ticked", addons=names), style="bold")
-        elif app.get("product"):
-            p = app["product"]
+        elif p := app.get("product"):
             text.append(
                 _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
             )

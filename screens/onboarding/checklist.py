@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -14,12 +14,15 @@ from textual.widgets.option_list import Option
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import Checklist, ChecklistItem, OnboardingApi, Queued
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
+
+if TYPE_CHECKING:
+    pass
 
 
 class ChecklistScreen(BaseScreen):
@@ -43,7 +46,7 @@ class ChecklistScreen(BaseScreen):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.data: dict[str, Any] | None = None
+        self.data: Checklist | None = None
         self.revealed: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -128,7 +131,7 @@ class ChecklistScreen(BaseScreen):
         option_id = items.get_option_at_index(items.highlighted).id
         return option_id if option_id and ":" not in option_id else None
 
-    def _item(self, item_id: str | None) -> dict[str, Any] | None:
+    def _item(self, item_id: str | None) -> ChecklistItem | None:
         if self.data is None or item_id is None:
             return None
         return next((i for i in self.data["items"] if i["id"] == item_id), None)
@@ -197,7 +200,7 @@ class ChecklistScreen(BaseScreen):
         self._mark_done(item)
 
     @work(exclusive=True, group="change")
-    async def _mark_done(self, item: dict[str, Any]) -> None:
+    async def _mark_done(self, item: ChecklistItem) -> None:
         status = self.query_one("#onb-check-status", StatusLine)
         try:
             result = await self.api.set_item(

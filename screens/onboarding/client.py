@@ -7,4 +7,4 @@ from branchdesk.screens.common.base import BaseScreen
 
 
 def onboarding_api(screen: BaseScreen) -> OnboardingApi:
-    return OnboardingApi(screen.client, getattr(screen.bd_app, "outbox_sync", None))
+    return OnboardingApi(screen.client, screen.bd_app.outbox_sync)

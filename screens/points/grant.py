@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,6 +19,9 @@ from branchdesk.screens.points.lookup import member_lines, query_error
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
+
 
 class PointsGrantScreen(BaseScreen):
     TITLE_KEY = "points.grant.title"
@@ -33,7 +36,7 @@ class PointsGrantScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.member: dict[str, Any] | None = None
+        self.member: MemberOut | None = None
         self._action: Action | None = None
 
     def compose_body(self) -> ComposeResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,6 +19,9 @@ from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
+
 
 def query_error(text: str) -> str | None:
     """Early check: an 11-digit mobile, or a member card number (13–19 digits, Luhn)."""
@@ -30,7 +33,7 @@ def query_error(text: str) -> str | None:
     return validators.card_number_error(value)
 
 
-def member_lines(member: dict[str, Any]) -> str:
+def member_lines(member: MemberOut) -> str:
     lines = [
         _("points.member.name", name=member["name"], id=member["id"]),
         _("points.member.mobile", mobile=member["mobile"], card=member["card"]),
@@ -69,7 +72,7 @@ class PointsLookupScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.member: dict[str, Any] | None = None
+        self.member: MemberOut | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -115,7 +118,7 @@ class PointsLookupScreen(BaseScreen):
             return
         self.show_member(member)
 
-    def show_member(self, member: dict[str, Any]) -> None:
+    def show_member(self, member: MemberOut) -> None:
         self.member = member
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
@@ -129,7 +132,7 @@ class PointsLookupScreen(BaseScreen):
             # Back from a redemption: show the new balance.
             self._lookup(self.query_one("#member-query", Input).value)
 
-    def _redeemable(self) -> dict[str, Any] | None:
+    def _redeemable(self) -> MemberOut | None:
         status = self.query_one("#points-status", StatusLine)
         if self.member is None:
             status.show(_("points.lookup.first"), "error")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +18,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import RedemptionOut
+
 
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
@@ -31,7 +34,7 @@ class PointsReverseScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.redemption: dict[str, Any] | None = None
+        self.redemption: RedemptionOut | None = None
         self._action: Action | None = None
 
     def compose_body(self) -> ComposeResult:
