@@ -274,7 +274,7 @@ class OrderItem(TypedDict):
 class RedemptionOut(TypedDict):
     id: str
     member_id: str
-    status: Literal["pending_otp", "settled", "reversed"]
+    status: Literal["pending_otp", "settled", "reversed", "cancelled"]
     points: int
     amount: str
     rate: str
@@ -290,11 +290,26 @@ class RedemptionOut(TypedDict):
     code_sent_at: NotRequired[str | None]
     reversed_at: NotRequired[str | None]
     reverse_reason: NotRequired[str | None]
+    cancelled_at: NotRequired[str | None]
+    created_by: NotRequired[str | None]
+    created_by_name: NotRequired[str]
+    member_name: NotRequired[str]
+    member_card: NotRequired[str]
+    member_mobile: NotRequired[str]
+    institution_name: NotRequired[str]
 
 
 class TemplateOut(TypedDict):
     filename: str
     content: str
+
+
+class ImportPreviewRow(TypedDict):
+    line: int
+    card: str
+    member: str
+    points: int
+    note: str
 
 
 class ImportProblem(TypedDict):
@@ -304,12 +319,23 @@ class ImportProblem(TypedDict):
     first_line: NotRequired[int | None]
 
 
+class BatchRef(TypedDict):
+    batch_id: str
+    by: str
+    at: str
+
+
 class ImportOut(TypedDict):
     rows: int
     points: int
+    members: int
+    value: str
+    first_rows: list[ImportPreviewRow]
     batch_id: str | None
     dry_run: bool
     problems: list[ImportProblem]
+    sha256: str
+    earlier_batch: NotRequired[BatchRef | None]
 
 
 class DayPoints(TypedDict):

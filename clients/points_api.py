@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -127,6 +128,53 @@ class PointsApi:
                 "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
             ),
         )
+
+    async def import_file(
+        self,
+        raw: bytes,
+        action: Action,
+        *,
+        dry_run: bool,
+        filename: str = "",
+        confirm_reimport: bool = False,
+    ) -> ImportOut:
+        """Send the file's bytes; the server decodes them line by line and checks every line."""
+        body = {
+            "content_base64": base64.b64encode(raw).decode("ascii"),
+            "filename": filename,
+            "confirm_reimport": confirm_reimport,
+        }
+        return cast(
+            "ImportOut",
+            await self.client.post(
+                "/v1/points/imports", body, action, dry_run=str(dry_run).lower()
+            ),
+        )
+
+    async def redemptions(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        created_by: str | None = None,
+        status: str | None = None,
+    ) -> list[RedemptionOut]:
+        """Redemptions handled by a cashier (the caller, unless a supervisor names someone)."""
+        return cast(
+            "list[RedemptionOut]",
+            await self.client.get(
+                "/v1/redemptions", since=since, until=until, created_by=created_by, status=status
+            ),
+        )
+
+    async def cancel(self, redemption_id: str, action: Action) -> RedemptionOut:
+        return cast(
+            "RedemptionOut",
+            await self.client.post(f"/v1/redemptions/{redemption_id}/cancel", {}, action),
+        )
+
+    async def create_member(self, body: dict[str, Any], action: Action) -> MemberOut:
+        return cast("MemberOut", await self.client.post("/v1/members", body, action))
 
     async def institutions(self) -> list[Institution]:
         return cast("list[Institution]", await self.client.get("/v1/points/institutions"))
