@@ -8,7 +8,7 @@ updated once a second). In local and demo mode F5 makes a simulated customer sca
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import QrOut
 
 
 def countdown_text(seconds: int) -> str:
@@ -53,7 +56,7 @@ class InstallmentQrScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.code: dict[str, Any] | None = None
+        self.code: QrOut | None = None
         self.clock_skew = 0.0
         """Server clock minus local clock, so the countdown follows the server's time."""
         self.used_up_by_scan = False
@@ -114,7 +117,7 @@ class InstallmentQrScreen(BaseScreen):
             write=True,
         )
 
-    def _show(self, code: dict[str, Any]) -> None:
+    def _show(self, code: QrOut) -> None:
         self.code = code
         # The server said how long is left; measure from there with the local clock.
         self.clock_skew = code["seconds_left"] - seconds_left(code["expires_at"], self._now())

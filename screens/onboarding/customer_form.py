@@ -15,6 +15,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -116,8 +117,6 @@ class CustomerFormScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
     def _load(self) -> None:

@@ -13,16 +13,13 @@ from textual.widgets import Input, Select
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 PAGE = 200
-
-
-def onboarding_api(screen: BaseScreen) -> OnboardingApi:
-    return OnboardingApi(screen.client, getattr(screen.bd_app, "outbox_sync", None))
 
 
 class CustomersScreen(BaseScreen):

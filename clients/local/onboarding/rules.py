@@ -16,7 +16,7 @@ from typing import Any
 
 from branchdesk.clients import validators
 from branchdesk.clients.local import audit, context
-from branchdesk.clients.local.auth import STAFF, Staff, new_staff_doc
+from branchdesk.clients.local.auth import DEMO_BRANCH, STAFF, Staff, new_staff_doc
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.onboarding.advice import BANKS, limits_advice, payment_advice
@@ -708,7 +708,6 @@ def insert_customer(
 
 def seed_onboarding(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     """A second marketer m002 and ~30 customers, most of them m001's, some part-way through."""
-    from branchdesk.clients.local.seed import DEMO_BRANCH
     from branchdesk.clients.local.sessions_routes import DEMO_PASSWORD
 
     txn.put(

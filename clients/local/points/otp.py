@@ -68,7 +68,7 @@ def limit(backend: Backend, name: str) -> int:
     if value is None:
         value = os.environ.get(f"BRANCHDESK_POINTS_{name.upper()}")
     try:
-        return int(value) if value is not None else DEFAULTS[name]
+        return int(str(value)) if value is not None else DEFAULTS[name]
     except (TypeError, ValueError):
         return DEFAULTS[name]
 

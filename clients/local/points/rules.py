@@ -20,7 +20,7 @@ from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.points import otp as points_otp
-from branchdesk.clients.local.store import Doc, Transaction
+from branchdesk.clients.local.store import Doc, Store, Transaction
 
 PROGRAMS = "programs"
 INSTITUTIONS = "points_institutions"
@@ -150,7 +150,7 @@ def find_member(backend: Backend, card: str | None, phone: str | None) -> Doc:
     return found[0]
 
 
-def get_member(store: Any, member_id: str) -> Doc:
+def get_member(store: Store, member_id: str) -> Doc:
     member = store.get(MEMBERS, member_id)
     if member is None:
         raise DomainError(404, "member_not_found")
@@ -240,7 +240,7 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     return doc
 
 
-def _default_program(store: Any) -> str:
+def _default_program(store: Store) -> str:
     programs = sorted(store.keys(PROGRAMS))
     if not programs:
         raise DomainError(500, "program_missing")
@@ -396,7 +396,7 @@ def create_redemption(backend: Backend, staff: Staff, body: dict[str, Any]) -> D
     return doc
 
 
-def get_redemption(store: Any, redemption_id: str) -> Doc:
+def get_redemption(store: Store, redemption_id: str) -> Doc:
     doc = store.get(REDEMPTIONS, redemption_id)
     if doc is None:
         raise DomainError(404, "redemption_not_found")
@@ -580,7 +580,7 @@ def grant(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         if not note:
             raise DomainError(422, "reason_required", details={"field": "note"})
     elif kind == "earn":
-        check_points(points)
+        points = check_points(points)
     else:
         raise DomainError(422, "points_invalid", details={"field": "kind"}, max=MAX_POINTS)
     now = backend.now_iso()

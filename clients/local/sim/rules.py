@@ -510,7 +510,7 @@ def evaluate(
     seen: dict[str, int],
 ) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
-    cards = backend.store._tables.get(CARDS, {})  # hot loop: one dict lookup per card
+    card_of = backend.store.get  # hot loop: one dict lookup per card
     problems = report.problems
     for index, raw in enumerate(iccids, start=start_index):
         report.requested += 1
@@ -524,7 +524,7 @@ def evaluate(
             problems["duplicate"].append({"index": index, "iccid": iccid, "first_index": first})
             continue
         seen[iccid] = index
-        card = cards.get(iccid)
+        card = card_of(CARDS, iccid)
         if card is None:
             problems["not_found"].append({"index": index, "iccid": iccid})
         elif card["dept_id"] != spec.dept_id:
@@ -698,13 +698,13 @@ def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: b
     action = "transfer_in" if approve else "transfer_reject"
     destination = transfer["target"] if approve else transfer["source"]
     at = backend.now_iso()
-    cards = backend.store._tables.get(CARDS, {})
     with backend.store.transaction() as txn, gc_paused():
         batch_id = new_batch_id(txn)
         for iccid in transfer["iccids"]:
-            card = cards[iccid]
-            if card.get("batch") != transfer_id:
-                raise DomainError(409, "sim_state_invalid", iccid=iccid, state=card["state"])
+            card = txn.get(CARDS, iccid)
+            if card is None or card.get("batch") != transfer_id:
+                state = card["state"] if card is not None else "missing"
+                raise DomainError(409, "sim_state_invalid", iccid=iccid, state=state)
             move_card(
                 txn,
                 card,
