@@ -3,7 +3,7 @@ warning, and the keys to the QR code, the applications board and the back office
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult

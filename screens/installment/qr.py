@@ -8,7 +8,7 @@ updated once a second). In local and demo mode F5 makes a simulated customer sca
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
@@ -54,8 +55,6 @@ class ChecklistScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
     def on_mount(self) -> None:
