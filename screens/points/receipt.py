@@ -1,4 +1,4 @@
-"""The receipt after a settled redemption."""
+"""The receipt after a settled redemption; F3 prints it (PDF through CUPS, or to the browser)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseModal
+from branchdesk.screens.common.printing import Printing
 from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut, RedemptionOut
@@ -34,8 +36,11 @@ def receipt_text(member: MemberOut, redemption: RedemptionOut) -> str:
     return "\n".join(lines)
 
 
-class PointsReceiptScreen(BaseModal):
-    BINDINGS = [Binding("enter", "dismiss_modal", "keys.close", id="points_receipt.close")]
+class PointsReceiptScreen(Printing, BaseModal):
+    BINDINGS = [
+        Binding("enter", "dismiss_modal", "keys.close", id="points_receipt.close"),
+        Binding("f3", "print", "keys.print", id="points_receipt.print"),
+    ]
     DEFAULT_CSS = """
     PointsReceiptScreen { align: center middle; }
     PointsReceiptScreen > Vertical {
@@ -54,3 +59,10 @@ class PointsReceiptScreen(BaseModal):
             yield Static(_("points.receipt.title"), classes="title")
             yield Static(Text(receipt_text(self.member, self.redemption)), id="receipt-body")
             yield Static(_("points.receipt.close"))
+            yield StatusLine("", id="receipt-status")
+
+    def action_print(self) -> None:
+        title = _("points.receipt.title")
+        text = f"{title}\n\n{receipt_text(self.member, self.redemption)}"
+        path = self.bd_app.options.receipts_dir() / f"points-{self.redemption['id']}.pdf"
+        self.print_document(title, text, path)
