@@ -121,3 +121,51 @@ async def test_a_printer_that_is_not_there_is_said_and_the_pdf_kept(
         head = _("print.error.no_printer", reason="@", path="").split("@")[0]
         assert head in shown, shown
         assert (tmp_path / "receipts" / "points-RD-000042.pdf").exists()
+
+
+BATCH = {
+    "id": "SB000123",
+    "action": "pickup",
+    "card_type": "usim",
+    "count": 30,
+    "first": "89860126011000005108",
+    "last": "89860126011000005397",
+    "operator": "c001",
+    "operator_name": "李建国",
+    "at": "2026-12-01 18:00",
+    "agent_id": "A001",
+    "agent_name_zh": "张三通讯",
+    "agent_name_en": "Zhang San Telecom",
+    "fee_per_card": "0.00",
+    "amount_received": "0.00",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_the_sim_receipt_prints_and_keeps_its_files_in_the_data_dir(
+    backend, cups: CupsServer, tmp_path: Path, lang
+) -> None:
+    from textual.widgets import Input
+
+    from branchdesk.screens.sim.receipt import SimReceiptScreen
+
+    data = tmp_path / "data"
+    app = make_app(backend, lang, data_dir=data, printer=cups.printer, print_server=cups.server)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready, 15)
+        screen = SimReceiptScreen(BATCH)  # type: ignore[arg-type]
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        # Not the working directory: under `branchdesk web` or SSH that is the server's.
+        default = Path(screen.query_one("#save-path", Input).value)
+        assert default == data / "receipts" / "receipt-SB000123.txt"
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen.printed_pdf is not None and not screen.is_printing, 30)
+        assert screen.printed_pdf == default.with_suffix(".pdf")
+        assert "-error" not in screen.query_one("#receipt-status").classes
+        text = screen.text
+    printed = _flat(pdf_text(cups.wait_for_pdf()))
+    for line in text.splitlines():
+        assert _flat(line) in printed, (line, printed)
+    assert ("批量领卡回执" if lang == "zh-CN" else "BATCHPICK-UPRECEIPT") in printed
