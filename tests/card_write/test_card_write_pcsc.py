@@ -39,6 +39,11 @@ def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
     return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
+def adm_presented(card: VirtualCard) -> int:
+    """VERIFY commands that carried a key (not retry-counter queries)."""
+    return sum(1 for c in card.commands if c[1] == 0x20 and len(c) > 5)
+
+
 def insert(sim: VirtualSim, pcscd: PcscService, card: VirtualCard) -> None:
     sim.insert(card)
     assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
@@ -229,14 +234,37 @@ async def test_wrong_adm_is_presented_once_and_never_retried(
     result = flow.write_card(reader, profile)
     assert isinstance(result, flow.WriteFailure) and result.outcome == "adm_rejected"
     assert result.tries_left == 2 and flow.problem_key(result.error) == "cw.error.adm"
-    assert sim_card.count_commands(0x20) == 1 and sim_card.update_count == 0
+    assert adm_presented(sim_card) == 1 and sim_card.update_count == 0
     await steps.failed(result)
     with pytest.raises(ApiError) as err:
         await steps.bind(iccid)
     assert err.value.code == "card_adm_rejected"
-    assert sim_card.count_commands(0x20) == 1
+    assert adm_presented(sim_card) == 1
     # The same number goes on another blank card.
     remove(virtual_sim, pcscd)
     insert(virtual_sim, pcscd, VirtualCard.blank(other))
     profile = await steps.bind(flow.read_card(reader).iccid)
     assert isinstance(flow.write_card(reader, profile), int)
+
+
+async def test_card_with_one_adm_try_left_is_not_written(
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    reader: PcscReader,
+    steps: flow.OrderSteps,
+    backend: Backend,
+) -> None:
+    iccid = blank_cards(backend)[0]
+    sim_card = VirtualCard.blank(iccid)
+    sim_card.adm_tries_left = 1
+    insert(virtual_sim, pcscd, sim_card)
+    profile = await steps.bind(flow.read_card(reader).iccid)
+    result = flow.write_card(reader, profile)
+    assert isinstance(result, flow.WriteFailure) and result.outcome == "adm_rejected"
+    assert result.tries_left == 1
+    assert flow.problem_key(result.error) == "cw.error.adm_last_try"
+    assert adm_presented(sim_card) == 0 and sim_card.adm_tries_left == 1
+    await steps.failed(result)
+    with pytest.raises(ApiError) as err:
+        await steps.bind(iccid)
+    assert err.value.code == "card_adm_rejected"
