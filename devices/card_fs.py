@@ -7,7 +7,7 @@ TS 51.011 section 10)::
       EF.DIR 2F00, EF.ICCID 2FE2, EF.PL 2F05, EF.ARR 2F06
       ADF.USIM (AID A0000000871002..., FID 7FFF while selected)
         EF.LI, EF.IMSI, EF.Keys, EF.KeysPS, EF.HPPLMN, EF.UST, EF.EST, EF.ACC, EF.FPLMN,
-        EF.LOCI, EF.PSLOCI, EF.EPSLOCI, EF.AD, EF.START-HFN, EF.THRESHOLD, EF.ECC,
+        EF.LOCI, EF.PSLOCI, EF.EPSLOCI, EF.AD, EF.START-HFN, EF.THRESHOLD, EF.NETPAR, EF.ECC,
         EF.PLMNwAcT, EF.OPLMNwAcT, EF.HPLMNwAcT, EF.SPN, EF.MSISDN, EF.SMSP, EF.SMS,
         EF.ARR, and the proprietary key files EF.KI 6FF0 and EF.OPC 6FF1
       DF.TELECOM 7F10: EF.ADN, EF.SMS, EF.MSISDN, EF.SMSP, EF.SMSS, EF.EXT1
@@ -293,6 +293,7 @@ def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:
     usim.add(
         ef(fids.EF_START_HFN, bytes.fromhex("F00000F00000"), pin1, pin1, sfi[fids.EF_START_HFN])
     )
+    usim.add(ef(fids.EF_NETPAR, _blank(46), pin1, pin1))
     usim.add(ef(fids.EF_THRESHOLD, bytes.fromhex("FFFFFF"), pin1, adm, sfi[fids.EF_THRESHOLD]))
     mf.add(usim)
 
