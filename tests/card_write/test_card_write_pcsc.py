@@ -90,6 +90,7 @@ async def test_happy_path_read_script_write_verify_confirm(
     assert isinstance(result, int) and progress[-1] == (result, result)
     matches, read_iccid, read_imsi = flow.read_back(reader, profile)
     assert matches and read_iccid == iccid and read_imsi == steps.order["imsi"]
+    assert reader.apdu_count <= 40  # the whole card cycle (issue 16)
     await steps.written(read_iccid, read_imsi)
     done = await steps.confirm()
     assert done["state"] == "activated"

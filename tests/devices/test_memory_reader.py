@@ -267,3 +267,13 @@ def test_card_without_sim_files_is_unreadable() -> None:
     del card.mf.children[fids.EF_ICCID]
     with pytest.raises(CardNotBlank):
         MemoryReader(card).read_iccid()
+
+
+def test_a_whole_cycle_takes_at_most_40_apdus(reader: MemoryReader, card: VirtualCard) -> None:
+    identity = reader.read_card()
+    assert identity.blank and identity.iccid == ICCID
+    reader.write_profile(FULL_PROFILE)
+    result = reader.verify(FULL_PROFILE)
+    assert result.matches and result.authenticated and result.gsm_imsi == IMSI
+    assert reader.apdu_count == 40
+    assert card.sqn_ms > 0  # the test AUTHENTICATE was accepted
