@@ -16,6 +16,7 @@ CardNotBlank; any failed exchange once connected -> CardRemoved.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -55,11 +56,12 @@ T = TypeVar("T")
 
 
 def _load_scard() -> ModuleType:
+    # pyscard has no type information; imported by name, it is just a module here.
     try:
-        from smartcard import scard
+        importlib.import_module("smartcard")
+        return importlib.import_module("smartcard.scard")
     except ImportError as exc:  # pyscard or libpcsclite missing
         raise ServiceUnavailable(f"PC/SC client library unavailable: {exc}") from exc
-    return scard
 
 
 def _code(hresult: int) -> int:
