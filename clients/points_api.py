@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -99,6 +100,44 @@ class PointsApi:
         return await self.client.post(
             "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
         )
+
+    async def import_file(
+        self,
+        raw: bytes,
+        action: Action,
+        *,
+        dry_run: bool,
+        filename: str = "",
+        confirm_reimport: bool = False,
+    ) -> dict[str, Any]:
+        """Send the file's bytes; the server decodes them line by line and checks every line."""
+        body = {
+            "content_base64": base64.b64encode(raw).decode("ascii"),
+            "filename": filename,
+            "confirm_reimport": confirm_reimport,
+        }
+        return await self.client.post(
+            "/v1/points/imports", body, action, dry_run=str(dry_run).lower()
+        )
+
+    async def redemptions(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        created_by: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Redemptions handled by a cashier (the caller, unless a supervisor names someone)."""
+        return await self.client.get(
+            "/v1/redemptions", since=since, until=until, created_by=created_by, status=status
+        )
+
+    async def cancel(self, redemption_id: str, action: Action) -> dict[str, Any]:
+        return await self.client.post(f"/v1/redemptions/{redemption_id}/cancel", {}, action)
+
+    async def create_member(self, body: dict[str, Any], action: Action) -> dict[str, Any]:
+        return await self.client.post("/v1/members", body, action)
 
     async def institutions(self) -> list[dict[str, Any]]:
         return await self.client.get("/v1/points/institutions")

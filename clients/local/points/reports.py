@@ -75,6 +75,11 @@ def _zone(backend: Backend) -> timezone:
     return timezone(timedelta(hours=int(hours)))  # type: ignore[arg-type]
 
 
+def local_time(backend: Backend, at: str) -> str:
+    """A stored UTC stamp as the report zone's wall clock, for server messages people read."""
+    return datetime.fromisoformat(at).astimezone(_zone(backend)).strftime("%Y-%m-%d %H:%M")
+
+
 def local_day(at: str, zone: timezone) -> date:
     return datetime.fromisoformat(at).astimezone(zone).date()
 

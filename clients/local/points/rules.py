@@ -94,8 +94,21 @@ register_messages(
             "en": "The adjustment would make the balance negative ({balance} available).",
         },
         "institution_not_found": {"zh-CN": "机构号不存在。", "en": "Unknown institution."},
+        "redemption_not_cancellable": {
+            "zh-CN": "只能取消待验证的兑换（当前：{state}）。",
+            "en": "Only a redemption waiting for its code can be cancelled (now: {state}).",
+        },
+        "redemption_not_yours": {
+            "zh-CN": "只能查看本人经办的兑换。",
+            "en": "You can list only the redemptions you handled.",
+        },
+        "member_duplicate_id": {
+            "zh-CN": "该身份证号已绑定会员 {member_id}。",
+            "en": "This ID number is already bound to member {member_id}.",
+        },
     }
 )
+LIST_LIMIT = 500
 
 
 # -- programs, institutions, members ---------------------------------------------------------
@@ -191,10 +204,19 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         raise DomainError(422, "institution_not_found", details={"field": "institution_id"})
     program_id = str(body.get("program_id") or _default_program(store))
     program_rate(store, program_id)
-    if store.lookup(MEMBERS, "mobile", mobile) or (
-        card_no and store.lookup(MEMBERS, "card_no", card_no)
-    ):
-        raise DomainError(409, "member_exists")
+    existing = store.lookup(MEMBERS, "mobile", mobile) or (
+        store.lookup(MEMBERS, "card_no", card_no) if card_no else []
+    )
+    if existing:
+        raise DomainError(409, "member_exists", details={"member_id": existing[0]["id"]})
+    same_id = store.lookup(MEMBERS, "id_number", id_number) if id_number else []
+    if same_id:
+        raise DomainError(
+            409,
+            "member_duplicate_id",
+            details={"member_id": same_id[0]["id"]},
+            member_id=same_id[0]["id"],
+        )
     with store.transaction() as txn:
         member_id = f"M{txn.next_id(MEMBERS):06d}"
         if not card_no:
@@ -475,6 +497,68 @@ def reverse(backend: Backend, staff: Staff, redemption_id: str, reason: str) -> 
             now,
             {"member_id": member["id"], "points": doc["points"], "reason": reason[:200]},
         )
+    return doc
+
+
+def redemption_view(store: Any, doc: Doc) -> dict[str, Any]:
+    """A redemption as staff see it: with the member masked, the outlet and the staff names."""
+    member = store.get(MEMBERS, doc["member_id"]) or {}
+    institution = store.get(INSTITUTIONS, doc.get("institution_id") or "") or {}
+    staff_doc = store.get("staff", doc.get("created_by") or "") or {}
+    return {
+        **doc,
+        "member_name": validators.mask_name(member["name"]) if member else "",
+        "member_card": validators.mask_card(member["card_no"]) if member else "",
+        "member_mobile": validators.mask_mobile(member["mobile"]) if member else "",
+        "institution_name": institution.get("name", ""),
+        "created_by_name": staff_doc.get("name", ""),
+    }
+
+
+def list_redemptions(
+    store: Any,
+    staff: Staff,
+    *,
+    created_by: str | None,
+    since: str | None,
+    until: str | None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Redemptions handled by ``created_by`` in [since, until), newest first.
+
+    A cashier sees only their own; a supervisor anyone's (or everyone's, with no filter).
+    """
+    if "supervisor" not in staff.roles:
+        if created_by not in (None, staff.id):
+            raise DomainError(403, "redemption_not_yours")
+        created_by = staff.id
+    if created_by:
+        docs = store.lookup(REDEMPTIONS, "created_by", created_by)
+    else:
+        docs = list(store.scan(REDEMPTIONS))
+    chosen = [
+        d
+        for d in docs
+        if (since is None or d["created_at"] >= since)
+        and (until is None or d["created_at"] < until)
+        and (status is None or d["status"] == status)
+    ]
+    chosen.sort(key=lambda d: (d["created_at"], d["id"]), reverse=True)
+    return [redemption_view(store, d) for d in chosen[:LIST_LIMIT]]
+
+
+def cancel(backend: Backend, staff: Staff, redemption_id: str) -> Doc:
+    """Abandon a redemption still waiting for its code: its code dies, no points move."""
+    store = backend.store
+    doc = get_redemption(store, redemption_id)
+    if doc["status"] != "pending_otp":
+        raise DomainError(409, "redemption_not_cancellable", state=doc["status"])
+    now = backend.now_iso()
+    with store.transaction() as txn:
+        points_otp.cancel(txn, doc)
+        doc = {**doc, "status": "cancelled", "cancelled_at": now, "cancelled_by": staff.id}
+        txn.put(REDEMPTIONS, doc["id"], doc)
+        audit.record(txn, "redemption.cancel", doc["id"], now, {"member_id": doc["member_id"]})
     return doc
 
 
