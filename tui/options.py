@@ -45,6 +45,10 @@ class AppOptions:
     """ASCII borders and glyphs: the Linux console, CJK-width terminals."""
     slow_link: bool = False
     """No animations, no cursor blink, a slower health poll."""
+    timezone: str | None = None
+    """IANA zone for every time shown (``Asia/Shanghai``); None = the system's."""
+    cursor_blink: bool = True
+    """False: a steady cursor in every input (tests and snapshots; ``--slow-link`` implies it)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def store_dir(self) -> Path:
@@ -56,6 +60,7 @@ _ENV = {
     "BRANCHDESK_LANG": "lang",
     "BRANCHDESK_API_URL": "api_url",
     "BRANCHDESK_THEME": "theme",
+    "BRANCHDESK_TIMEZONE": "timezone",
 }
 _BOOL_ENV = {"BRANCHDESK_ASCII": "ascii", "BRANCHDESK_SLOW_LINK": "slow_link"}
 

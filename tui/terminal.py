@@ -105,7 +105,8 @@ def health_interval(options: AppOptions, default: float) -> float:
 def focused(app: App[object], widget: Widget) -> None:
     """On a slow link a blinking cursor is a redraw twice a second: keep it steady."""
     options = getattr(app, "options", None)
-    if options is not None and options.slow_link and hasattr(widget, "cursor_blink"):
+    steady = options is not None and (options.slow_link or not options.cursor_blink)
+    if steady and hasattr(widget, "cursor_blink"):
         widget.cursor_blink = False
 
 

@@ -27,7 +27,7 @@ from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.package import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory
+from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory, reader_support_missing
 from branchdesk.tui.widgets import StatusLine
 
 STEPS = ("read", "write", "verify", "confirm")
@@ -196,6 +196,8 @@ class CardWriteScreen(BaseScreen):
     def reader_problem(self, error: ReaderError, **params: Any) -> None:
         key = flow.problem_key(error)
         hint = NEXT_HINT.get(key, "cw.next.no_reader")
+        if key == "cw.error.driver" and reader_support_missing():
+            hint = "cw.next.reader_extra"
         self.say(_(key, **params), "error", _(hint))
 
     def server_problem(self, exc: ApiError | BackendUnreachable) -> None:

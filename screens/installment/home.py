@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
@@ -56,18 +54,10 @@ class InstallmentHomeScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         self.load_profile()
 
-    @work(exclusive=True, group="inst-home")
-    async def load_profile(self) -> None:
-        try:
-            profile = await InstallmentApi(self.client).clerk()
-        except ApiError as exc:
-            self.query_one("#inst-home-status", StatusLine).show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            self.query_one("#inst-home-status", StatusLine).show(
-                _("inst.error.unreachable"), "error"
-            )
-            return
+    def load_profile(self) -> None:
+        self.call_api("profile", lambda: InstallmentApi(self.client).clerk(), self._profile)
+
+    def _profile(self, profile: dict[str, Any]) -> None:
         self.profile = profile
         self.query_one("#inst-profile", Static).update(Text(profile_text(profile)))
 

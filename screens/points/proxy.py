@@ -135,7 +135,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
         for field_id, value in (("#item-name", ""), ("#item-qty", "1"), ("#item-price", "")):
             self.query_one(field_id, Input).value = value
         self.query_one("#item-name", Input).focus()
-        self._send_action = None
         self._show_total()
 
     def action_remove_item(self) -> None:
@@ -147,7 +146,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
         table.clear()
         for item in self.items:
             table.add_row(Text(item["name"]), str(item["quantity"]), item["unit_price"])
-        self._send_action = None
         self._show_total()
         self.query_one("#item-name", Input).focus()
 

@@ -6,16 +6,16 @@ from datetime import date
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_csv, write_text
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.issue import exports_dir
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -141,35 +141,36 @@ class PointsReportsScreen(BaseScreen):
         status.show(_("points.reports.loading"))
         self._load(values["date-from"] or None, values["date-to"] or None, institution)
 
-    @work(exclusive=True, group="report")
-    async def _load(
-        self, date_from: str | None, date_to: str | None, institution: str | None
-    ) -> None:
-        status = self.query_one("#report-status", StatusLine)
-        try:
-            data = await PointsApi(self.client).report(
+    def _load(self, date_from: str | None, date_to: str | None, institution: str | None) -> None:
+        # A new query clears the old result first: F3 exports only what answers this one.
+        self.data = None
+        self.refresh_bindings()
+
+        def loaded(data: dict[str, Any]) -> None:
+            self.data = data
+            self.refresh_bindings()
+            self._show(data)
+            self.show_status(
+                _(
+                    "points.reports.loaded",
+                    rows=len(data["rows"]),
+                    start=data["date_from"],
+                    end=data["date_to"],
+                ),
+                "ok",
+            )
+
+        self.call_api(
+            "report",
+            lambda: PointsApi(self.client).report(
                 self.report,
                 date_from=date_from,
                 date_to=date_to,
                 institution=institution,
                 channel=self.channel,
-            )
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.data = data
-        self._show(data)
-        status.show(
-            _(
-                "points.reports.loaded",
-                rows=len(data["rows"]),
-                start=data["date_from"],
-                end=data["date_to"],
             ),
-            "ok",
+            loaded,
+            keys=("export",),
         )
 
     def _headers(self, data: dict[str, Any]) -> list[str]:
@@ -181,7 +182,7 @@ class PointsReportsScreen(BaseScreen):
             if column == "channel":
                 value = _(f"points.channel.{value}")
             elif column == "time":
-                value = str(value)[:16].replace("T", " ")
+                value = timefmt.when(str(value))
             cells.append(value)
         return cells
 

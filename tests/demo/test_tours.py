@@ -82,6 +82,4 @@ def test_broken_files_are_refused_with_the_step_named(tmp_path: Path) -> None:
     )
     problems = check_tour(load_tour(bad))
     assert any("step 1: key 'f9' is not bound on HomeScreen" in p for p in problems)
-    assert any(
-        "step 2: screen 'nothing.nowhere' not found" in p for p in problems
-    )
+    assert any("step 2: screen 'nothing.nowhere' not found" in p for p in problems)
