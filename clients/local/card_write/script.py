@@ -11,7 +11,7 @@ that a reader would refuse is refused here, before a card is bound to an order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from branchdesk.clients import validators
 from branchdesk.clients.local.backend import Backend
@@ -55,7 +55,7 @@ def open_card_data(backend: Backend, collection: str, doc: dict[str, Any]) -> di
     return opened
 
 
-def _digits(value: object) -> bool:
+def _digits(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
