@@ -24,6 +24,9 @@ from branchdesk.tui.workflows import allowed_workflows, by_id
 if TYPE_CHECKING:
     # httpx and the server framework load after the first frame (see _connect).
     from branchdesk.clients.api import ApiClient, StaffInfo
+    from branchdesk.clients.models import MetaOut
+    from branchdesk.clients.outbox import OutboxSync
+    from branchdesk.tui.app_protocol import AppProtocol
     from branchdesk.tui.connect import Connection
 
 HEALTH_INTERVAL = 15.0
@@ -82,10 +85,12 @@ class BranchdeskApp(TourHost):
             timefmt.set_zone(None)  # an unknown zone in the config: the system's, not a crash
         self.connection: Connection | None = None
         self._injected = connection
-        self.meta: dict[str, Any] | None = None
+        self.meta: MetaOut | None = None
         self.ready = False
         """The backend was tried: ``meta`` holds its answer, or None when unreachable."""
         self.keyring_ok = True
+        self.outbox_sync: OutboxSync | None = None
+        """Set at login: queues changes made while the backend cannot be reached."""
         """Probed after the first frame: asking keyring for its backend is slow."""
         terminal.configure(self)
         # Known before the first frame: set without watchers, so the header draws once.
@@ -305,3 +310,9 @@ class BranchdeskApp(TourHost):
 
     async def on_unmount(self) -> None:
         await self.close_connection()
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_protocol(app: BranchdeskApp) -> AppProtocol:
+        return app  # mypy: the App provides everything screens may use of it

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from branchdesk.clients.api import ApiClient
-    from branchdesk.tui.app import BranchdeskApp
+    from branchdesk.tui.app_protocol import AppProtocol
 
 T = TypeVar("T")
 
@@ -34,8 +34,8 @@ class ApiCalls(TranslatedBindings):
         """One idempotency key per user intent (see ``actions.Intents``)."""
 
     @property
-    def bd_app(self) -> BranchdeskApp:
-        return cast("BranchdeskApp", self.app)
+    def bd_app(self) -> AppProtocol:
+        return cast("AppProtocol", self.app)
 
     @property
     def client(self) -> ApiClient:

@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from branchdesk.screens.common.base import BaseModal
+from branchdesk.screens.common.plain_modal import PlainModal
 from branchdesk.tui.i18n import _
 
 
-class ConfirmModal(BaseModal):
+class ConfirmModal(PlainModal):
     """Dismisses with True (Enter, y) or None (Esc, n)."""
 
     BINDINGS = [

@@ -7,11 +7,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from branchdesk.screens.common.base import BaseModal
+from branchdesk.screens.common.plain_modal import PlainModal
 from branchdesk.tui.i18n import _
 
 
-class ErrorPanel(BaseModal):
+class ErrorPanel(PlainModal):
     BINDINGS = [Binding("enter", "dismiss_modal", "keys.close", id="error_panel.close")]
     DEFAULT_CSS = """
     ErrorPanel { align: center middle; }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -17,6 +17,9 @@ from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import PresetApplied, PresetOut
 
 
 class PresetsScreen(BaseScreen):
@@ -33,7 +36,7 @@ class PresetsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.presets: list[dict[str, Any]] = []
+        self.presets: list[PresetOut] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical():
@@ -54,7 +57,7 @@ class PresetsScreen(BaseScreen):
             keys=("apply_selected",),
         )
 
-    def _loaded(self, presets: list[dict[str, Any]]) -> None:
+    def _loaded(self, presets: list[PresetOut]) -> None:
         self.presets = presets
         status = self.query_one("#presets-status", StatusLine)
         option_list = self.query_one("#presets", OptionList)
@@ -98,11 +101,11 @@ class PresetsScreen(BaseScreen):
     def applying(self) -> bool:
         return self.busy("apply")
 
-    def _apply(self, preset: dict[str, Any]) -> None:
+    def _apply(self, preset: PresetOut) -> None:
         action = self.intents.action("apply", preset["name"])
         self.show_status(_("demo.presets.applying", title=preset["title"]))
 
-        def applied(result: dict[str, Any]) -> None:
+        def applied(result: PresetApplied) -> None:
             self.intents.finished("apply")
             self.query_one("#preset-teach", Static).update(Text(result["teach"]))
             self.show_status(_("demo.presets.applied", title=result["title"]), "ok")

@@ -3,7 +3,7 @@ warning, and the keys to the QR code, the applications board and the back office
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ClerkOut
 
 
 class InstallmentHomeScreen(BaseScreen):
@@ -38,7 +41,7 @@ class InstallmentHomeScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.profile: dict[str, Any] | None = None
+        self.profile: ClerkOut | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="inst-home"):
@@ -57,7 +60,7 @@ class InstallmentHomeScreen(BaseScreen):
     def load_profile(self) -> None:
         self.call_api("profile", lambda: InstallmentApi(self.client).clerk(), self._profile)
 
-    def _profile(self, profile: dict[str, Any]) -> None:
+    def _profile(self, profile: ClerkOut) -> None:
         self.profile = profile
         self.query_one("#inst-profile", Static).update(Text(profile_text(profile)))
 
@@ -109,7 +112,7 @@ class InstallmentHomeScreen(BaseScreen):
         self.app.push_screen(InstallmentOrdersScreen())
 
 
-def profile_text(profile: dict[str, Any]) -> str:
+def profile_text(profile: ClerkOut) -> str:
     if profile["state"] == "bound":
         return "\n".join(
             [

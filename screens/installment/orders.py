@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -21,6 +21,9 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut
+
 STATUS_FILTERS: tuple[str | None, ...] = (None, *STATUSES)
 
 
@@ -34,7 +37,7 @@ def date_error(value: str) -> str | None:
     return None
 
 
-def payment_text(order: dict[str, Any]) -> str:
+def payment_text(order: ApplicationOut) -> str:
     if order["status"] not in ("completed", "revoked"):
         return "-"
     if order["payment_received"]:
@@ -70,7 +73,7 @@ class InstallmentOrdersScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.orders: list[dict[str, Any]] = []
+        self.orders: list[ApplicationOut] = []
         self.status_index = 0
 
     def compose_body(self) -> ComposeResult:
@@ -129,7 +132,7 @@ class InstallmentOrdersScreen(BaseScreen):
         self.query_one("#orders-table", DataTable).clear()
         self.refresh_bindings()
 
-        def loaded(orders: list[dict[str, Any]]) -> None:
+        def loaded(orders: list[ApplicationOut]) -> None:
             self._show(orders)
             if then is not None:
                 then()
@@ -141,7 +144,7 @@ class InstallmentOrdersScreen(BaseScreen):
             keys=("revoke",),
         )
 
-    def _show(self, orders: list[dict[str, Any]]) -> None:
+    def _show(self, orders: list[ApplicationOut]) -> None:
         status = self.query_one("#orders-status", StatusLine)
         self.orders = orders
         self.refresh_bindings()
@@ -159,7 +162,7 @@ class InstallmentOrdersScreen(BaseScreen):
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ApplicationOut | None:
         table = self.query_one("#orders-table", DataTable)
         if not table.row_count:
             return None
@@ -228,7 +231,7 @@ class InstallmentOrdersScreen(BaseScreen):
     def _revoke(self, order_id: str, reason: str) -> None:
         action = self.intents.action("revoke", (order_id, reason))
 
-        def revoked(order: dict[str, Any]) -> None:
+        def revoked(order: ApplicationOut) -> None:
             self.intents.finished("revoke")
             self.query_one("#orders-reason", Input).value = ""
             values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]

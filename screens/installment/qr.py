@@ -8,7 +8,7 @@ updated once a second). In local and demo mode F5 makes a simulated customer sca
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut, QrOut
 
 
 def countdown_text(seconds: int) -> str:
@@ -53,7 +56,7 @@ class InstallmentQrScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.code: dict[str, Any] | None = None
+        self.code: QrOut | None = None
         self.clock_skew = 0.0
         """Server clock minus local clock, so the countdown follows the server's time."""
         self.used_up_by_scan = False
@@ -78,7 +81,7 @@ class InstallmentQrScreen(BaseScreen):
         return datetime.now(UTC)
 
     def load_current(self) -> None:
-        def loaded(code: dict[str, Any]) -> None:
+        def loaded(code: QrOut) -> None:
             self._show(code)
             if code["state"] != "valid":
                 self.show_status(_("inst.qr.need_new"), "error")
@@ -96,7 +99,7 @@ class InstallmentQrScreen(BaseScreen):
     def action_new_code(self) -> None:
         action = self.intents.action("new_code")
 
-        def issued(code: dict[str, Any]) -> None:
+        def issued(code: QrOut) -> None:
             self.intents.finished("new_code")
             self._show(code)
             self.show_status(_("inst.qr.generated", id=code["id"]), "ok")
@@ -114,7 +117,7 @@ class InstallmentQrScreen(BaseScreen):
             write=True,
         )
 
-    def _show(self, code: dict[str, Any]) -> None:
+    def _show(self, code: QrOut) -> None:
         self.code = code
         # The server said how long is left; measure from there with the local clock.
         self.clock_skew = code["seconds_left"] - seconds_left(code["expires_at"], self._now())
@@ -170,7 +173,7 @@ class InstallmentQrScreen(BaseScreen):
     def _scan(self, token: str, action: Action) -> None:
         api = InstallmentApi(self.client)
 
-        def scanned(application: dict[str, Any]) -> None:
+        def scanned(application: ApplicationOut) -> None:
             self.show_status(
                 _("inst.qr.scanned", id=application["id"], customer=application["customer_name"]),
                 "ok",
@@ -191,7 +194,7 @@ class InstallmentQrScreen(BaseScreen):
         )
 
     def _refresh_code(self, api: InstallmentApi) -> None:
-        def refreshed(code: dict[str, Any]) -> None:
+        def refreshed(code: QrOut) -> None:
             self.code = code
             self._details()
             self.tick()

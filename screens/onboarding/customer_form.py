@@ -15,6 +15,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -116,8 +117,6 @@ class CustomerFormScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
     def _load(self) -> None:
@@ -130,7 +129,7 @@ class CustomerFormScreen(BaseScreen):
             keys=("save",),
         )
 
-    def _fill(self, data: dict[str, Any]) -> None:
+    def _fill(self, data: Any) -> None:
         self.version = data["version"]
         for field in TEXT_FIELDS:
             self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
@@ -171,7 +170,7 @@ class CustomerFormScreen(BaseScreen):
         self.show_errors({})
         self._save(values)
 
-    def _save(self, values: dict[str, Any]) -> None:
+    def _save(self, values: Any) -> None:
         self.show_status(_("onb.form.saving"))
         action = self.action_key
         customer_id, version = self.customer_id, self.version

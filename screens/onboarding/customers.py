@@ -13,16 +13,13 @@ from textual.widgets import Input, Select
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 PAGE = 200
-
-
-def onboarding_api(screen: BaseScreen) -> OnboardingApi:
-    return OnboardingApi(screen.client, getattr(screen.bd_app, "outbox_sync", None))
 
 
 class CustomersScreen(BaseScreen):
@@ -99,7 +96,7 @@ class CustomersScreen(BaseScreen):
             failed=unreachable_says("onb.offline_list"),
         )
 
-    def _show_page(self, page: dict[str, Any]) -> None:
+    def _show_page(self, page: Any) -> None:
         status = self.query_one("#onb-status", StatusLine)
         table = self.query_one("#onb-table", DataTable)
         table.clear()
@@ -165,7 +162,7 @@ class CustomersScreen(BaseScreen):
     def _export_area(self, area: str) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(rows: list[dict[str, Any]]) -> None:
+        def write(rows: Any) -> None:
             try:
                 path = write_area(area, rows)
             except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,8 +18,11 @@ from branchdesk.screens.onboarding.export import STATUSES
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ItemOut
 
-def evidence_fields(item: dict[str, Any], token_type: str) -> list[str]:
+
+def evidence_fields(item: ItemOut, token_type: str) -> list[str]:
     fields = list(item["evidence_fields"])
     if item["id"] == "security_device":
         fields = ["etoken_number"] if token_type == "etoken" else ["ukey_serial"]
@@ -42,7 +45,7 @@ class ItemModal(BaseModal):
     """
 
     def __init__(
-        self, api: OnboardingApi, customer_id: str, item: dict[str, Any], token_type: str
+        self, api: OnboardingApi, customer_id: str, item: ItemOut, token_type: str
     ) -> None:
         super().__init__()
         self.api = api

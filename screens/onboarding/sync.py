@@ -68,7 +68,7 @@ class SyncScreen(BaseScreen):
 
     @property
     def sync(self) -> OutboxSync | None:
-        return getattr(self.bd_app, "outbox_sync", None)
+        return self.bd_app.outbox_sync
 
     def on_mount(self) -> None:
         table = self.query_one("#onb-sync-table", DataTable)

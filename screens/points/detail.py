@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
+
 
 class PointsDetailScreen(BaseScreen):
     TITLE_KEY = "points.detail.title"
@@ -24,7 +27,7 @@ class PointsDetailScreen(BaseScreen):
     PointsDetailScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, member: dict[str, Any]) -> None:
+    def __init__(self, member: MemberOut) -> None:
         super().__init__()
         self.member = member
 
@@ -51,7 +54,7 @@ class PointsDetailScreen(BaseScreen):
         member_id = self.member["id"]
         self.call_api("ledger", lambda: PointsApi(self.client).ledger(member_id), self._show)
 
-    def _show(self, data: dict[str, Any]) -> None:
+    def _show(self, data: Any) -> None:
         m = data["member"]
         self.query_one("#detail-member", Static).update(
             Text(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ReportOut
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 CHART_WIDTH = 60
@@ -68,7 +71,7 @@ class PointsReportsScreen(BaseScreen):
         super().__init__()
         self.report = REPORTS[0]
         self.channel: str | None = None
-        self.data: dict[str, Any] | None = None
+        self.data: ReportOut | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reports-main"):
@@ -146,7 +149,7 @@ class PointsReportsScreen(BaseScreen):
         self.data = None
         self.refresh_bindings()
 
-        def loaded(data: dict[str, Any]) -> None:
+        def loaded(data: Any) -> None:
             self.data = data
             self.refresh_bindings()
             self._show(data)
@@ -173,10 +176,10 @@ class PointsReportsScreen(BaseScreen):
             keys=("export",),
         )
 
-    def _headers(self, data: dict[str, Any]) -> list[str]:
+    def _headers(self, data: ReportOut) -> list[str]:
         return [_(f"points.col.{c}") for c in data["columns"]]
 
-    def _cells(self, data: dict[str, Any], row: list[Any]) -> list[Any]:
+    def _cells(self, data: ReportOut, row: list[Any]) -> list[Any]:
         cells: list[Any] = []
         for column, value in zip(data["columns"], row, strict=True):
             if column == "channel":
@@ -186,7 +189,7 @@ class PointsReportsScreen(BaseScreen):
             cells.append(value)
         return cells
 
-    def _show(self, data: dict[str, Any]) -> None:
+    def _show(self, data: ReportOut) -> None:
         table = self.query_one("#report-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*self._headers(data))

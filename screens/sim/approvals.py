@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
@@ -16,6 +17,9 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import BatchOut
 
 
 class SimApprovalsScreen(BaseScreen):
@@ -30,7 +34,7 @@ class SimApprovalsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.transfers: dict[str, dict[str, Any]] = {}
+        self.transfers: dict[str, BatchOut] = {}
         self.actions: dict[tuple[str, bool], Action] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -46,7 +50,7 @@ class SimApprovalsScreen(BaseScreen):
         self.action_refresh()
 
     def action_refresh(self, then: Callable[[], object] | None = None) -> None:
-        def loaded(transfers: list[dict[str, Any]]) -> None:
+        def loaded(transfers: Any) -> None:
             self._show(transfers)
             if then is not None:
                 then()
@@ -58,7 +62,7 @@ class SimApprovalsScreen(BaseScreen):
             keys=("decide",),
         )
 
-    def _show(self, transfers: list[dict[str, Any]]) -> None:
+    def _show(self, transfers: Any) -> None:
         self.transfers = {t["id"]: t for t in transfers}
         table = self.query_one("#transfers", DataTable)
         table.clear()
@@ -81,7 +85,7 @@ class SimApprovalsScreen(BaseScreen):
         if not self.transfers or table.cursor_row is None:
             self.show_status(_("sim.approvals.none"), "error")
             return
-        row_key, _col = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _col = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         transfer = self.transfers[str(row_key.value)]
         what = "sim.approvals.confirm_approve" if approve else "sim.approvals.confirm_reject"
         self.confirm(
@@ -103,7 +107,7 @@ class SimApprovalsScreen(BaseScreen):
     def _decide(self, transfer_id: str, approve: bool) -> None:
         action = self.actions.setdefault((transfer_id, approve), Action())
 
-        def decided(done: dict[str, Any]) -> None:
+        def decided(done: Any) -> None:
             key = "sim.approvals.approved" if approve else "sim.approvals.rejected"
             self.action_refresh(
                 then=lambda: self.show_status(_(key, id=done["id"], n=done["count"]), "ok")

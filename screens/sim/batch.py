@@ -8,9 +8,10 @@ confirmation and commits all-or-nothing → the receipt. Esc cancels a running c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -35,6 +36,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import BatchOut, PreviewOut
+
 MODES = ("pickup", "return", "transfer")
 CARD_TYPES = ("128k_normal", "128k_micro")
 PARSE_CHUNK = 5_000
@@ -51,7 +55,7 @@ PROBLEM_KINDS = (
 )
 
 
-def name_of(doc: dict[str, Any], field: str = "name") -> str:
+def name_of(doc: Mapping[str, Any], field: str = "name") -> str:
     return str(doc.get(f"{field}_zh" if language() == "zh-CN" else f"{field}_en", ""))
 
 
@@ -96,7 +100,7 @@ class SimBatchScreen(BaseScreen):
             raise ValueError(mode)
         super().__init__()
         self.mode = mode
-        self.preview: dict[str, Any] | None = None
+        self.preview: PreviewOut | None = None
         self.preview_of: tuple[Any, ...] | None = None
         self.cards: BatchCards | None = None
         self.commit_action: Action | None = None
@@ -200,7 +204,7 @@ class SimBatchScreen(BaseScreen):
         if not dept:
             return
 
-        def loaded(agents: list[dict[str, Any]]) -> None:
+        def loaded(agents: Any) -> None:
             self._agents_loaded(dept, agents)
 
         self.call_api("agents", lambda: SimApi(self.client).agents(dept), loaded)
@@ -216,7 +220,7 @@ class SimBatchScreen(BaseScreen):
     def _load_warehouses(self) -> None:
         self.call_api("warehouses", lambda: SimApi(self.client).warehouses(), self._warehouses)
 
-    def _warehouses(self, warehouses: list[dict[str, Any]]) -> None:
+    def _warehouses(self, warehouses: Any) -> None:
         staff = self.bd_app.staff
         own = [
             w
@@ -329,7 +333,7 @@ class SimBatchScreen(BaseScreen):
         progress = self.query_one("#batch-progress", ProgressBar)
         progress.display = True
 
-        async def check() -> tuple[dict[str, Any], Any, BatchCards] | None:
+        async def check() -> tuple[PreviewOut, Any, BatchCards] | None:
             try:
                 if path is not None:
                     parsed = await self._parse_file(path)
@@ -342,7 +346,9 @@ class SimBatchScreen(BaseScreen):
                 progress.update(total=None)
                 self.status.show(_("sim.status.previewing"))
                 inputs = self._inputs()
-                preview = await self._call(target, cards, Action(), dry_run=True)
+                preview = cast(
+                    "PreviewOut", await self._call(target, cards, Action(), dry_run=True)
+                )
                 return preview, inputs, cards
             finally:
                 progress.display = False
@@ -353,7 +359,7 @@ class SimBatchScreen(BaseScreen):
 
         self.call_api("batch", check, self._previewed, failed=failed, keys=("commit",))
 
-    def _previewed(self, result: tuple[dict[str, Any], Any, BatchCards] | None) -> None:
+    def _previewed(self, result: Any) -> None:
         if result is None:
             return
         preview, inputs, cards = result
@@ -487,7 +493,7 @@ class SimBatchScreen(BaseScreen):
         progress.update(total=None)
         progress.display = True
 
-        async def commit() -> dict[str, Any]:
+        async def commit() -> Any:
             try:
                 return await self._call(target, cards, action, dry_run=False)
             finally:
@@ -500,7 +506,7 @@ class SimBatchScreen(BaseScreen):
                 self.preview = None
             return None
 
-        def committed(batch: dict[str, Any]) -> None:
+        def committed(batch: Any) -> None:
             self.preview = None
             from branchdesk.screens.sim.receipt import SimReceiptScreen
 
@@ -511,7 +517,7 @@ class SimBatchScreen(BaseScreen):
 
     async def _call(
         self, target: str, cards: BatchCards, action: Action, *, dry_run: bool
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         api = SimApi(self.client)
         card_type = str(self.query_one("#card-type", Select).value)
         if self.mode == "pickup":

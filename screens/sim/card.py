@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import CardOut
+
 
 class SimCardScreen(BaseScreen):
     DEFAULT_CSS = """
@@ -27,7 +30,7 @@ class SimCardScreen(BaseScreen):
     SimCardScreen #card-history { height: 1fr; margin: 0 1; }
     """
 
-    card: dict[str, Any] | None = None
+    card: CardOut | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.card.title"), classes="title")
@@ -57,7 +60,7 @@ class SimCardScreen(BaseScreen):
             return
         self.show_status(_("sim.status.searching"))
 
-        def found(card: dict[str, Any]) -> None:
+        def found(card: CardOut) -> None:
             if self.query_one("#card-iccid", Input).value.replace(" ", "") != iccid:
                 return  # typed on meanwhile: this card answers another query
             self.show_card(card)
@@ -65,7 +68,7 @@ class SimCardScreen(BaseScreen):
 
         self.call_api("card", lambda: SimApi(self.client).card(iccid), found)
 
-    def show_card(self, card: dict[str, Any]) -> None:
+    def show_card(self, card: CardOut) -> None:
         self.card = card
         loc = card["location"]
         name = loc["name_zh"] if language() == "zh-CN" else loc["name_en"]
