@@ -57,7 +57,8 @@ def _load_scard() -> ModuleType:
         from smartcard import scard
     except ImportError as exc:  # pyscard or libpcsclite missing
         raise ServiceUnavailable(f"PC/SC client library unavailable: {exc}") from exc
-    return scard
+    module: ModuleType = scard  # pyscard ships no type information
+    return module
 
 
 def _code(hresult: int) -> int:

@@ -12,7 +12,18 @@ from keyring.backends import null
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.tui import i18n
+from support import pcsc
 from support.backend import ServedBackend, asgi_client, logged_in, make_backend
+from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every test area)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test touches pyscard: this process's own pcscd socket and vpcd ports.
+    pcsc.configure_process()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pcsc.unconfigure_process()
 
 
 @pytest.fixture(autouse=True)

@@ -104,8 +104,9 @@ class Store(Protocol):
 
     def get(self, table: str, key: str) -> Doc | None: ...
     def scan(self, table: str) -> Iterable[Doc]: ...
-    def keys(self, table: str) -> list[str]: ...
     def lookup(self, table: str, field: str, value: Any) -> list[Doc]: ...
+    def keys(self, table: str) -> list[str]: ...
+    def tables(self) -> list[str]: ...
     def count(self, table: str) -> int: ...
     def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
     def health(self) -> dict[str, Any]: ...
@@ -231,6 +232,10 @@ class MemoryStore:
 
     def keys(self, table: str) -> list[str]:
         return list(self._rows(table))
+
+    def tables(self) -> list[str]:
+        """Every table holding documents, including ones only requests create."""
+        return [name for name, rows in self._tables.items() if rows]
 
     def count(self, table: str) -> int:
         return len(self._rows(table))
@@ -555,6 +560,19 @@ def _encode_entry(ops: list[list[Any]]) -> bytes:
     return b"%08x\t%s\n" % (zlib.crc32(payload), payload)
 
 
+def remove_store(directory: Path) -> None:
+    """Delete the store files in ``directory``; refuses (StoreLocked) while a process owns it."""
+    if not directory.exists():
+        return
+    lock = _lock_directory(directory, directory / SNAPSHOT_NAME)
+    try:
+        for name in (SNAPSHOT_NAME, JOURNAL_NAME, SNAPSHOT_NAME + ".tmp", REFUSED_NAME):
+            (directory / name).unlink(missing_ok=True)
+    finally:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        lock.close()
+
+
 def _decode_entry(line: bytes) -> list[list[Any]] | None:
     """The ops of one journal line ``<crc32 hex>\t<json>``, or None if it is damaged."""
     crc, sep, payload = line.partition(b"\t")
@@ -645,23 +663,7 @@ class FileStore(MemoryStore):
         self._good = os.fstat(self._fd).st_size
 
     def _acquire_lock(self) -> Any:
-        path = self.directory / LOCK_NAME
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        except OSError as exc:
-            raise StoreError(self.directory, _reason(exc)) from None
-        fh = os.fdopen(fd, "r+")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            raise StoreLocked(self.snapshot_path, "in use by another process") from None
-        with contextlib.suppress(OSError):
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-        return fh
+        return _lock_directory(self.directory, self.snapshot_path)
 
     def _release_lock(self) -> None:
         if self._lock_fh is not None:
@@ -925,6 +927,27 @@ class FileStore(MemoryStore):
             os.close(self._fd)
             self._fd = None
         self._release_lock()
+
+
+def _lock_directory(directory: Path, snapshot_path: Path) -> Any:
+    """The exclusive lock of the store in ``directory``, as an open file; StoreLocked if held."""
+    path = directory / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as exc:
+        raise StoreError(directory, _reason(exc)) from None
+    fh = os.fdopen(fd, "r+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise StoreLocked(snapshot_path, "in use by another process") from None
+    with contextlib.suppress(OSError):
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+    return fh
 
 
 def open_store(directory: str | os.PathLike[str] | None, *, recover: bool = False) -> MemoryStore:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
@@ -25,6 +25,9 @@ from branchdesk.devices.errors import (
 )
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import ProgressCallback, Reader
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut, ScriptOut
 
 CARD_WAIT_SECONDS = 2.0
 
@@ -96,7 +99,7 @@ def read_back(reader: Reader, profile: SimProfile) -> tuple[bool, str, str | Non
     return matches, reader.read_iccid(), reader.read_imsi()
 
 
-def profile_from(script: dict[str, Any]) -> SimProfile:
+def profile_from(script: ScriptOut) -> SimProfile:
     return SimProfile(
         iccid=script["iccid"],
         imsi=script["imsi"],
@@ -108,7 +111,7 @@ def profile_from(script: dict[str, Any]) -> SimProfile:
     )
 
 
-def already_written_by(order: dict[str, Any], card: CardRead) -> bool:
+def already_written_by(order: OrderOut, card: CardRead) -> bool:
     """The card is not blank because an interrupted attempt of this very order finished
     writing it (the answer to the last UPDATE was lost): verify instead of refusing it."""
     return (
@@ -125,7 +128,7 @@ class OrderSteps:
     """The server side of one order's card steps, each user action with its own key."""
 
     api: CardWriteApi
-    order: dict[str, Any]
+    order: OrderOut
 
     async def bind(self, iccid: str) -> SimProfile:
         self.order = await self.api.bind_card(self.order["id"], iccid, Action())
@@ -139,6 +142,6 @@ class OrderSteps:
     async def written(self, iccid: str, imsi: str) -> None:
         self.order = await self.api.written(self.order["id"], iccid, imsi, Action())
 
-    async def confirm(self) -> dict[str, Any]:
+    async def confirm(self) -> OrderOut:
         self.order = await self.api.confirm(self.order["id"], Action())
         return self.order

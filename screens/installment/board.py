@@ -3,17 +3,17 @@ long the funder has been reviewing (over 10 minutes is marked "likely refused", 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import sandbox_enabled
@@ -80,25 +80,26 @@ class InstallmentBoardScreen(BaseScreen):
             table.add_column(_(f"inst.board.col.{key}"), key=key)
         table.focus()
         self.action_refresh()
-        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        self.set_interval(REFRESH_SECONDS, lambda: self._load(quiet=True))
 
     def action_refresh(self) -> None:
         self._load()
 
-    @work(exclusive=True, group="inst-board")
-    async def _load(self) -> None:
-        await self._reload()
+    def _load(self, quiet: bool = False, then: Callable[[], None] | None = None) -> None:
+        def loaded(applications: list[dict[str, Any]]) -> None:
+            self._show(applications)
+            if then is not None:
+                then()
 
-    async def _reload(self) -> None:
+        self.call_api(
+            "board",
+            lambda: InstallmentApi(self.client).applications(),
+            loaded,
+            quiet=quiet,
+        )
+
+    def _show(self, applications: list[dict[str, Any]]) -> None:
         status = self.query_one("#board-status", StatusLine)
-        try:
-            applications = await InstallmentApi(self.client).applications()
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
         self.applications = applications
         table = self.query_one("#board-table", DataTable)
         selected = self._selected_id()
@@ -159,24 +160,23 @@ class InstallmentBoardScreen(BaseScreen):
             return
         self._step(app["id"], Action())
 
-    @work(exclusive=True, group="inst-board-step")
-    async def _step(self, application_id: str, action: Action) -> None:
-        status = self.query_one("#board-status", StatusLine)
-        try:
-            app = await InstallmentApi(self.client).simulate_step(application_id, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        await self._reload()
-        status.show(
-            _(
-                "inst.board.stepped",
-                id=app["id"],
-                step=_(f"inst.step.{app['step']}"),
-                status=_(f"inst.status.{app['status']}"),
-            ),
-            "ok",
+    def _step(self, application_id: str, action: Action) -> None:
+        def stepped(app: dict[str, Any]) -> None:
+            self._load(
+                then=lambda: self.show_status(
+                    _(
+                        "inst.board.stepped",
+                        id=app["id"],
+                        step=_(f"inst.step.{app['step']}"),
+                        status=_(f"inst.status.{app['status']}"),
+                    ),
+                    "ok",
+                )
+            )
+
+        self.call_api(
+            "simulate_step",
+            lambda: InstallmentApi(self.client).simulate_step(application_id, action),
+            stepped,
+            write=True,
         )

@@ -23,7 +23,7 @@ from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 from branchdesk.screens.card_write import flow
-from support.pcsc import PcscService, wait_for_slot
+from support.pcsc import PcscService, insert_card, wait_for_slot
 
 pytestmark = pytest.mark.pcsc
 
@@ -40,8 +40,7 @@ def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
 
 
 def insert(sim: VirtualSim, pcscd: PcscService, card: VirtualCard) -> None:
-    sim.insert(card)
-    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+    insert_card(pcscd, sim, card)
 
 
 def remove(sim: VirtualSim, pcscd: PcscService) -> None:

@@ -24,7 +24,7 @@ from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
-from support.pcsc import BLANK_ICCID, PcscService, wait_for_slot
+from support.pcsc import BLANK_ICCID, PcscService, insert_card, wait_for_slot
 
 pytestmark = pytest.mark.pcsc
 
@@ -46,8 +46,8 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader.close()
 
 
-def swap_card(sim: VirtualSim, card: VirtualCard, reader: PcscReader) -> None:
-    sim.insert(card)
+def swap_card(sim: VirtualSim, card: VirtualCard, reader: PcscReader, pcscd: PcscService) -> None:
+    insert_card(pcscd, sim, card)
     reader.wait_for_card(CARD_TIMEOUT)
 
 
@@ -112,11 +112,11 @@ def test_card_taken_out_between_operations(
 
 
 def test_swapped_card_is_read_afresh_and_protected(
-    virtual_sim: VirtualSim, reader: PcscReader
+    pcscd: PcscService, virtual_sim: VirtualSim, reader: PcscReader
 ) -> None:
     assert reader.read_iccid() == BLANK_ICCID
     other = VirtualCard.blank(OTHER_ICCID)
-    swap_card(virtual_sim, other, reader)
+    swap_card(virtual_sim, other, reader, pcscd)
     assert reader.read_iccid() == OTHER_ICCID
     with pytest.raises(CardMismatch):
         reader.write_profile(PROFILE)
@@ -124,9 +124,11 @@ def test_swapped_card_is_read_afresh_and_protected(
     assert other.count_commands(apdu.INS_VERIFY) == 0
 
 
-def test_written_card_is_refused(virtual_sim: VirtualSim, reader: PcscReader) -> None:
+def test_written_card_is_refused(
+    pcscd: PcscService, virtual_sim: VirtualSim, reader: PcscReader
+) -> None:
     written = VirtualCard.written(BLANK_ICCID, "460010000000001")
-    swap_card(virtual_sim, written, reader)
+    swap_card(virtual_sim, written, reader, pcscd)
     assert not reader.is_blank()
     assert reader.read_imsi() == "460010000000001"
     with pytest.raises(CardNotBlank) as caught:
@@ -156,7 +158,7 @@ def test_card_pulled_mid_write(
     with pytest.raises(NoReaderOrCard):
         reader.read_iccid()
     # Put back, the same card takes a complete write.
-    swap_card(virtual_sim, card, reader)
+    swap_card(virtual_sim, card, reader, pcscd)
     assert reader.is_blank()
     reader.write_profile(PROFILE)
     assert reader.verify(PROFILE)

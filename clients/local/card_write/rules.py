@@ -458,7 +458,7 @@ def cancel(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
     with backend.store.transaction() as txn:
         iccid = order.get("iccid")
         card = backend.store.get(sim_stock.CARDS, iccid) if iccid else None
-        if card is not None and card["state"] == "write_interrupted":
+        if iccid and card is not None and card["state"] == "write_interrupted":
             sim_stock.transition(
                 backend,
                 staff,
