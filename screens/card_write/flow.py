@@ -39,6 +39,7 @@ PROBLEM_KEYS = {
     "card_not_blank": "cw.error.not_blank",
     "card_error": "cw.error.not_blank",
     "adm_rejected": "cw.error.adm",
+    "adm_last_try": "cw.error.adm_last_try",
     "write_cancelled": "cw.error.cancelled",
 }
 
@@ -67,9 +68,8 @@ class WriteFailure:
 # -- blocking card steps (thread workers) ------------------------------------------------------
 def read_card(reader: Reader, timeout: float = CARD_WAIT_SECONDS) -> CardRead:
     name = reader.wait_for_card(timeout)
-    iccid = reader.read_iccid()
-    blank = reader.is_blank()
-    return CardRead(name, iccid, blank, None if blank else reader.read_imsi())
+    identity = reader.read_card()
+    return CardRead(name, identity.iccid, identity.blank, identity.imsi)
 
 
 def write_card(
@@ -95,8 +95,8 @@ def write_card(
 
 def read_back(reader: Reader, profile: SimProfile) -> tuple[bool, str, str | None]:
     """Verify the card against the profile; returns (matches, iccid, imsi) as read."""
-    matches = reader.verify(profile)
-    return matches, reader.read_iccid(), reader.read_imsi()
+    result = reader.verify(profile)
+    return result.matches, result.iccid, result.imsi
 
 
 def profile_from(script: ScriptOut) -> SimProfile:

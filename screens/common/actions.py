@@ -149,7 +149,9 @@ def start(
     key_set = frozenset(() if quiet else (name,) if keys is None else keys)
 
     async def run() -> None:
-        timer = screen.set_timer(PROGRESS_DELAY, lambda: quiet or _progress(screen, progress))
+        timer = screen.set_timer(
+            PROGRESS_DELAY, lambda: None if quiet else _progress(screen, progress)
+        )
         try:
             try:
                 result = await call()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from branchdesk.tui.widgets import StatusLine, role_names
 
 if TYPE_CHECKING:
     from branchdesk.clients.api import StaffInfo
+    from branchdesk.clients.models import MetaOut
 
 
 def _account_grid(accounts: list[dict[str, Any]], columns: int = 2, width: int = 30) -> list[str]:
@@ -80,7 +81,7 @@ class LoginScreen(BaseScreen):
         if self.bd_app.ready:
             self.backend_ready(self.bd_app.meta)
 
-    def backend_ready(self, meta: dict[str, Any] | None) -> None:
+    def backend_ready(self, meta: MetaOut | None) -> None:
         """Called by the app once the backend answered (or did not); no-op until composed."""
         try:
             status = self.query_one("#login-status", StatusLine)
@@ -90,7 +91,7 @@ class LoginScreen(BaseScreen):
             status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
         else:
             status.show(_("login.ready"))
-        accounts = (meta or {}).get("demo_accounts") or []
+        accounts = meta["demo_accounts"] if meta is not None else []
         if accounts:
             lines = [_("login.demo_accounts", password=accounts[0]["password"])]
             lines += _account_grid(accounts)

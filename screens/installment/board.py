@@ -4,7 +4,7 @@ long the funder has been reviewing (over 10 minutes is marked "likely refused", 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -21,10 +21,13 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut
+
 REFRESH_SECONDS = 15.0
 
 
-def review_text(application: dict[str, Any]) -> Text:
+def review_text(application: ApplicationOut) -> Text:
     seconds = application.get("review_seconds")
     if seconds is None:
         return Text("-")
@@ -65,7 +68,7 @@ class InstallmentBoardScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.applications: list[dict[str, Any]] = []
+        self.applications: list[ApplicationOut] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="board-main"):
@@ -86,7 +89,7 @@ class InstallmentBoardScreen(BaseScreen):
         self._load()
 
     def _load(self, quiet: bool = False, then: Callable[[], None] | None = None) -> None:
-        def loaded(applications: list[dict[str, Any]]) -> None:
+        def loaded(applications: list[ApplicationOut]) -> None:
             self._show(applications)
             if then is not None:
                 then()
@@ -98,7 +101,7 @@ class InstallmentBoardScreen(BaseScreen):
             quiet=quiet,
         )
 
-    def _show(self, applications: list[dict[str, Any]]) -> None:
+    def _show(self, applications: list[ApplicationOut]) -> None:
         status = self.query_one("#board-status", StatusLine)
         self.applications = applications
         table = self.query_one("#board-table", DataTable)
@@ -126,7 +129,7 @@ class InstallmentBoardScreen(BaseScreen):
         row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
         return str(row_key.value)
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ApplicationOut | None:
         selected = self._selected_id()
         return next((a for a in self.applications if a["id"] == selected), None)
 
@@ -142,8 +145,7 @@ class InstallmentBoardScreen(BaseScreen):
         if app["addons_ticked"]:
             names = "、".join(_(f"inst.addon.{a}") for a in app["addons_ticked"])
             text.append(_("inst.board.addons_ticked", addons=names), style="bold")
-        elif app.get("product"):
-            p = app["product"]
+        elif (p := app.get("product")) is not None:
             text.append(
                 _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
             )
@@ -161,7 +163,7 @@ class InstallmentBoardScreen(BaseScreen):
         self._step(app["id"], Action())
 
     def _step(self, application_id: str, action: Action) -> None:
-        def stepped(app: dict[str, Any]) -> None:
+        def stepped(app: ApplicationOut) -> None:
             self._load(
                 then=lambda: self.show_status(
                     _(

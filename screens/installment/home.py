@@ -3,7 +3,7 @@ warning, and the keys to the QR code, the applications board and the back office
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -60,7 +60,7 @@ class InstallmentHomeScreen(BaseScreen):
     def load_profile(self) -> None:
         self.call_api("profile", lambda: InstallmentApi(self.client).clerk(), self._profile)
 
-    def _profile(self, profile: dict[str, Any]) -> None:
+    def _profile(self, profile: ClerkOut) -> None:
         self.profile = profile
         self.query_one("#inst-profile", Static).update(Text(profile_text(profile)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -132,7 +132,7 @@ class InstallmentOrdersScreen(BaseScreen):
         self.query_one("#orders-table", DataTable).clear()
         self.refresh_bindings()
 
-        def loaded(orders: list[dict[str, Any]]) -> None:
+        def loaded(orders: list[ApplicationOut]) -> None:
             self._show(orders)
             if then is not None:
                 then()
@@ -144,7 +144,7 @@ class InstallmentOrdersScreen(BaseScreen):
             keys=("revoke",),
         )
 
-    def _show(self, orders: list[dict[str, Any]]) -> None:
+    def _show(self, orders: list[ApplicationOut]) -> None:
         status = self.query_one("#orders-status", StatusLine)
         self.orders = orders
         self.refresh_bindings()
@@ -231,7 +231,7 @@ class InstallmentOrdersScreen(BaseScreen):
     def _revoke(self, order_id: str, reason: str) -> None:
         action = self.intents.action("revoke", (order_id, reason))
 
-        def revoked(order: dict[str, Any]) -> None:
+        def revoked(order: ApplicationOut) -> None:
             self.intents.finished("revoke")
             self.query_one("#orders-reason", Input).value = ""
             values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]

@@ -8,7 +8,7 @@ updated once a second). In local and demo mode F5 makes a simulated customer sca
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,7 +27,7 @@ from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import QrOut
+    from branchdesk.clients.models import ApplicationOut, QrOut
 
 
 def countdown_text(seconds: int) -> str:
@@ -81,7 +81,7 @@ class InstallmentQrScreen(BaseScreen):
         return datetime.now(UTC)
 
     def load_current(self) -> None:
-        def loaded(code: dict[str, Any]) -> None:
+        def loaded(code: QrOut) -> None:
             self._show(code)
             if code["state"] != "valid":
                 self.show_status(_("inst.qr.need_new"), "error")
@@ -99,7 +99,7 @@ class InstallmentQrScreen(BaseScreen):
     def action_new_code(self) -> None:
         action = self.intents.action("new_code")
 
-        def issued(code: dict[str, Any]) -> None:
+        def issued(code: QrOut) -> None:
             self.intents.finished("new_code")
             self._show(code)
             self.show_status(_("inst.qr.generated", id=code["id"]), "ok")
@@ -173,7 +173,7 @@ class InstallmentQrScreen(BaseScreen):
     def _scan(self, token: str, action: Action) -> None:
         api = InstallmentApi(self.client)
 
-        def scanned(application: dict[str, Any]) -> None:
+        def scanned(application: ApplicationOut) -> None:
             self.show_status(
                 _("inst.qr.scanned", id=application["id"], customer=application["customer_name"]),
                 "ok",
@@ -194,7 +194,7 @@ class InstallmentQrScreen(BaseScreen):
         )
 
     def _refresh_code(self, api: InstallmentApi) -> None:
-        def refreshed(code: dict[str, Any]) -> None:
+        def refreshed(code: QrOut) -> None:
             self.code = code
             self._details()
             self.tick()

@@ -6,7 +6,7 @@ was typed. The code arrives in the simulated phone in local and demo mode.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ClerkOut
 
 FIELDS = ("job_no", "name", "id_number", "mobile")
 
@@ -162,7 +165,7 @@ class InstallmentRegisterScreen(BaseScreen):
                 self.query_one("#reg-code", Input).value = ""
             return None
 
-        def bound(profile: dict[str, Any]) -> None:
+        def bound(profile: ClerkOut) -> None:
             self.bound = True
             self.show_status(
                 _(

@@ -69,7 +69,7 @@ class PointsIssueScreen(BaseScreen):
         self.query_one("#csv-path", Input).focus()
 
     def action_template(self) -> None:
-        def written(template: dict[str, Any]) -> None:
+        def written(template: Any) -> None:
             try:
                 path = write_text(
                     exports_dir(), template["filename"], template["content"], bom=True
@@ -126,7 +126,7 @@ class PointsIssueScreen(BaseScreen):
                     )
             return None
 
-        def imported(result: dict[str, Any]) -> None:
+        def imported(result: Any) -> None:
             if not dry_run:
                 self.intents.finished("commit")
             key = "points.issue.preview_ok" if dry_run else "points.issue.done"

@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
@@ -126,8 +127,8 @@ async def test_open_account_and_write_the_card(
         assert "100.00" in text and screen.order["msisdn"] in text
         assert backend.store.get(CARDS, iccid)["state"] == "written"
         # The secrets never reach the screen.
-        secret = backend.store.get(CARD_DATA, iccid)["ki"]
-        assert secret not in text
+        secrets = open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
+        assert secrets is not None and secrets["ki"] not in text
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
         receipt = app.screen.text
@@ -226,3 +227,19 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
+
+
+async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) -> None:
+    """Issue 13: the list took focus when it loaded; "88" + Enter picked its first number."""
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        customer = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
+        await app.push_screen(AccountNumberScreen(customer))
+        numbers = app.screen.query_one("#cw-numbers", OptionList)
+        await wait_for(pilot, lambda: numbers.option_count > 0)
+        await pilot.press("8", "8", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, AccountNumberScreen)
+        assert app.screen.query_one("#cw-digits", Input).value == "88"
+        assert app.focused is app.screen.query_one("#cw-digits")
