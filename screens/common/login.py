@@ -18,10 +18,10 @@ from branchdesk.tui.widgets import StatusLine, role_names
 
 if TYPE_CHECKING:
     from branchdesk.clients.api import StaffInfo
-    from branchdesk.clients.models import MetaOut
+    from branchdesk.clients.models import DemoAccount, MetaOut
 
 
-def _account_grid(accounts: list[dict[str, Any]], columns: int = 2, width: int = 30) -> list[str]:
+def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30) -> list[str]:
     """Every demo account as ``id name role``, in columns that fit the 64-cell panel."""
     from rich.cells import cell_len
 
@@ -95,7 +95,7 @@ class LoginScreen(BaseScreen):
         if accounts:
             lines = [_("login.demo_accounts", password=accounts[0]["password"])]
             lines += _account_grid(accounts)
-            job = (meta or {}).get("demo_job_number")
+            job = meta.get("demo_job_number") if meta is not None else None
             if job:
                 lines.append(_("login.demo_job_number", job=job))
             self._panel("demo-accounts", "\n".join(lines))
