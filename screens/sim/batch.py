@@ -7,6 +7,7 @@ confirmation and commits all-or-nothing → the receipt. Esc cancels a running c
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -26,9 +27,9 @@ from branchdesk.clients.iccid_batch import (
     BatchFileError,
     ParsedFile,
     RangeError,
-    decode_file,
     parse_lines,
     range_size,
+    read_batch_file,
 )
 from branchdesk.clients.sim_api import BatchCards, SimApi
 from branchdesk.screens.common.actions import Failure
@@ -383,11 +384,13 @@ class SimBatchScreen(BaseScreen):
             self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]), "error")
 
     async def _parse_file(self, path: Path) -> ParsedFile | None:
+        self.status.show(_("sim.status.reading", path=str(path)))
         try:
-            data = path.read_bytes()
-            lines = decode_file(data).splitlines()
-        except BatchFileError:
-            self._field_error("#file", "sim.error.file_not_utf8")
+            # Off the event loop and bounded: a FIFO, /dev/zero or a huge file never hangs the
+            # UI or fills memory, and Esc still works meanwhile.
+            lines = await asyncio.to_thread(read_batch_file, path)
+        except BatchFileError as exc:
+            self._field_error("#file", f"sim.error.{exc.code}", **exc.params)
             return None
         except OSError as exc:
             self._field_error("#file", "sim.error.file_unreadable", reason=exc.strerror or "")
