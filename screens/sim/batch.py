@@ -27,6 +27,8 @@ from branchdesk.clients.iccid_batch import (
     BatchFileError,
     ParsedFile,
     RangeError,
+    clean_iccid,
+    complete_range_end,
     parse_lines,
     range_size,
     read_batch_file,
@@ -145,14 +147,16 @@ class SimBatchScreen(BaseScreen):
                 yield Input(
                     id="start",
                     compact=True,
-                    max_length=20,
+                    # 20 digits in groups of four as printed on the card, pasted with spaces
+                    max_length=30,
                     restrict=r"[0-9 ]*",
                     placeholder=_("sim.field.start"),
                 )
                 yield Input(
                     id="end",
                     compact=True,
-                    max_length=20,
+                    # 20 digits in groups of four as printed on the card, pasted with spaces
+                    max_length=30,
                     restrict=r"[0-9 ]*",
                     placeholder=_("sim.field.end"),
                 )
@@ -304,12 +308,14 @@ class SimBatchScreen(BaseScreen):
                 return
             self._run_preview(target, Path(path).expanduser(), None)
         else:
-            start = self.query_one("#start", Input).value.replace(" ", "")
-            end = self.query_one("#end", Input).value.replace(" ", "")
+            start = clean_iccid(self.query_one("#start", Input).value)
+            end = clean_iccid(self.query_one("#end", Input).value)
             if not start or not end:
                 self._field_error("#start" if not start else "#end", "sim.error.range_required")
                 return
             try:
+                # An end typed without its check digit gets it here, shown before the check.
+                end = complete_range_end(start, end)
                 range_size(start, end)
             except RangeError as exc:
                 params = {**exc.params}
@@ -321,6 +327,9 @@ class SimBatchScreen(BaseScreen):
                     **params,
                 )
                 return
+            end_field = self.query_one("#end", Input)
+            if clean_iccid(end_field.value) != end:
+                end_field.value = end  # the computed check digit, for the clerk to see
             self._run_preview(target, None, (start, end))
 
     def _run_preview(

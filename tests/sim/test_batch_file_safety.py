@@ -88,3 +88,26 @@ async def test_dev_zero_a_fifo_and_a_huge_file_are_refused_in_the_ui(
         # Still responsive: the next key is handled at once.
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, SimBatchScreen), 5)
+
+
+async def test_a_range_pasted_with_spaces_and_an_end_without_check_digit(backend) -> None:  # noqa: ANN001
+    """Issue 15: '8986 0126 …' was cut by the 20-character limit; the end needed its check digit."""
+    from branchdesk.clients.local.sim.seed import demo_iccid
+
+    kind = "128k_normal"
+    start, end = demo_iccid(1, kind, 101), demo_iccid(1, kind, 110)
+    app = make_app(backend, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _batch_screen(pilot, app)
+        screen.query_one("#source", Select).value = "range"
+        await pilot.pause()
+        screen.query_one("#start", Input).focus()
+        spaced = " ".join(start[i : i + 4] for i in range(0, 20, 4))
+        await pilot.press(*spaced)
+        screen.query_one("#end", Input).focus()
+        await pilot.press(*end[:-1])  # the body printed on the card, no check digit
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.preview is not None, 15)
+        assert screen.query_one("#start", Input).value == spaced
+        assert screen.query_one("#end", Input).value == end
+        assert screen.preview["found"] == 10
