@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -12,13 +12,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import Checklist, ChecklistItem, OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import CustomerDetail, HandoffOut
 
 
 class ChecklistScreen(BaseScreen):
@@ -42,7 +45,7 @@ class ChecklistScreen(BaseScreen):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.data: dict[str, Any] | None = None
+        self.data: Checklist | None = None
         self.revealed: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -65,7 +68,7 @@ class ChecklistScreen(BaseScreen):
         self._load()
 
     def _load(self, keep: str | None = None) -> None:
-        def loaded(data: dict[str, Any]) -> None:
+        def loaded(data: Checklist) -> None:
             self.data = data
             self._draw(keep)
             if data.get("offline"):
@@ -126,7 +129,7 @@ class ChecklistScreen(BaseScreen):
         option_id = items.get_option_at_index(items.highlighted).id
         return option_id if option_id and ":" not in option_id else None
 
-    def _item(self, item_id: str | None) -> dict[str, Any] | None:
+    def _item(self, item_id: str | None) -> ChecklistItem | None:
         if self.data is None or item_id is None:
             return None
         return next((i for i in self.data["items"] if i["id"] == item_id), None)
@@ -194,7 +197,7 @@ class ChecklistScreen(BaseScreen):
             return
         self._mark_done(item)
 
-    def _mark_done(self, item: dict[str, Any]) -> None:
+    def _mark_done(self, item: ChecklistItem) -> None:
         action = self.intents.action("change", (item["id"], item["version"]))
 
         def failed(failure: Failure) -> str | None:
@@ -242,7 +245,7 @@ class ChecklistScreen(BaseScreen):
         self._reveal()
 
     def _reveal(self) -> None:
-        def revealed(full: dict[str, Any]) -> None:
+        def revealed(full: CustomerDetail) -> None:
             self.revealed = {"mobile": full["mobile"]}
             if self.data is not None:
                 self._draw(None)
@@ -265,7 +268,7 @@ class ChecklistScreen(BaseScreen):
     def action_export(self) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(package: dict[str, Any]) -> None:
+        def write(package: HandoffOut) -> None:
             try:
                 csv_path, txt_path = write_handoff(package)
             except OSError as exc:

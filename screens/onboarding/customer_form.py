@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +18,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import CustomerDetail
 
 AREAS = ("坪东", "下五屯", "桔山", "安龙")
 BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
@@ -129,7 +132,7 @@ class CustomerFormScreen(BaseScreen):
             keys=("save",),
         )
 
-    def _fill(self, data: dict[str, Any]) -> None:
+    def _fill(self, data: CustomerDetail) -> None:
         self.version = data["version"]
         for field in TEXT_FIELDS:
             self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")

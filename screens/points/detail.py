@@ -17,6 +17,9 @@ from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
+    from branchdesk.clients.models import LedgerOut
+
+if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
@@ -54,7 +57,7 @@ class PointsDetailScreen(BaseScreen):
         member_id = self.member["id"]
         self.call_api("ledger", lambda: PointsApi(self.client).ledger(member_id), self._show)
 
-    def _show(self, data: dict[str, Any]) -> None:
+    def _show(self, data: LedgerOut) -> None:
         m = data["member"]
         self.query_one("#detail-member", Static).update(
             Text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from branchdesk.screens.points.lookup import member_lines, query_error
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import LedgerRow, MemberOut
+
 
 class PointsGrantScreen(BaseScreen):
     TITLE_KEY = "points.grant.title"
@@ -33,10 +36,10 @@ class PointsGrantScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
+        self.result: QueryResult[MemberOut] = QueryResult()
 
     @property
-    def member(self) -> dict[str, Any] | None:
+    def member(self) -> MemberOut | None:
         """The member found, only while the query field still says what found them."""
         try:
             query = self.query_one("#grant-query", Input).value.replace(" ", "")
@@ -80,7 +83,7 @@ class PointsGrantScreen(BaseScreen):
         self._find(value, then_focus=True)
 
     def _find(self, value: str, then_focus: bool = False) -> None:
-        def found(member: dict[str, Any]) -> None:
+        def found(member: MemberOut) -> None:
             if not self.result.finish(value, member):
                 return
             self.query_one("#grant-member", Static).update(Text(member_lines(member)))
@@ -115,7 +118,7 @@ class PointsGrantScreen(BaseScreen):
         intent = (member["id"], points, note)
         action = self.intents.action("grant", intent)
 
-        def granted(row: dict[str, Any]) -> None:
+        def granted(row: LedgerRow) -> None:
             self.intents.finished("grant")
             self.query_one("#grant-points", Input).value = ""
             self.query_one("#grant-note", Input).value = ""

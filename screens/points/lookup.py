@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,6 +20,9 @@ from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
+
 
 def query_error(text: str) -> str | None:
     """Early check: an 11-digit mobile, or a member card number (13–19 digits, Luhn)."""
@@ -31,7 +34,7 @@ def query_error(text: str) -> str | None:
     return validators.card_number_error(value)
 
 
-def member_lines(member: dict[str, Any]) -> str:
+def member_lines(member: MemberOut) -> str:
     lines = [
         _("points.member.name", name=member["name"], id=member["id"]),
         _("points.member.mobile", mobile=member["mobile"], card=member["card"]),
@@ -70,10 +73,10 @@ class PointsLookupScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
+        self.result: QueryResult[MemberOut] = QueryResult()
 
     @property
-    def member(self) -> dict[str, Any] | None:
+    def member(self) -> MemberOut | None:
         """The member found, only while the query field still says what found them."""
         return self.result.for_query(self._query())
 
@@ -120,7 +123,7 @@ class PointsLookupScreen(BaseScreen):
         self._lookup(value)
 
     def _lookup(self, value: str) -> None:
-        def found(member: dict[str, Any]) -> None:
+        def found(member: MemberOut) -> None:
             if self.result.finish(value, member):
                 self.show_member(member)
 
@@ -131,7 +134,7 @@ class PointsLookupScreen(BaseScreen):
             keys=("checkout", "proxy", "mall", "detail"),
         )
 
-    def show_member(self, member: dict[str, Any]) -> None:
+    def show_member(self, member: MemberOut) -> None:
         self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
@@ -150,7 +153,7 @@ class PointsLookupScreen(BaseScreen):
             return self.member is not None
         return True
 
-    def _redeemable(self) -> dict[str, Any] | None:
+    def _redeemable(self) -> MemberOut | None:
         status = self.query_one("#points-status", StatusLine)
         if self.member is None:
             status.show(_("points.lookup.first"), "error")

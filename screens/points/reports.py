@@ -149,7 +149,7 @@ class PointsReportsScreen(BaseScreen):
         self.data = None
         self.refresh_bindings()
 
-        def loaded(data: dict[str, Any]) -> None:
+        def loaded(data: ReportOut) -> None:
             self.data = data
             self.refresh_bindings()
             self._show(data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import RedemptionOut
+
 
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
@@ -32,10 +35,10 @@ class PointsReverseScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
+        self.result: QueryResult[RedemptionOut] = QueryResult()
 
     @property
-    def redemption(self) -> dict[str, Any] | None:
+    def redemption(self) -> RedemptionOut | None:
         """The redemption found, only while the ID field still names it."""
         try:
             query = self.query_one("#redemption-id", Input).value.strip().upper()
@@ -72,7 +75,7 @@ class PointsReverseScreen(BaseScreen):
         self._find(value)
 
     def _find(self, redemption_id: str, then_focus: bool = True) -> None:
-        def found(redemption: dict[str, Any]) -> None:
+        def found(redemption: RedemptionOut) -> None:
             if not self.result.finish(redemption_id, redemption):
                 return
             self._show(redemption)
@@ -87,12 +90,12 @@ class PointsReverseScreen(BaseScreen):
             keys=("reverse",),
         )
 
-    def _show(self, redemption: dict[str, Any]) -> None:
+    def _show(self, redemption: RedemptionOut) -> None:
         self.refresh_bindings()
         self.query_one("#redemption-info", Static).update(Text(self._info(redemption)))
 
     @staticmethod
-    def _info(redemption: dict[str, Any]) -> str:
+    def _info(redemption: RedemptionOut) -> str:
         return _(
             "points.reverse.info",
             id=redemption["id"],
@@ -133,7 +136,7 @@ class PointsReverseScreen(BaseScreen):
     def _reverse(self, redemption_id: str, reason: str) -> None:
         action = self.intents.action("reverse", (redemption_id, reason))
 
-        def reversed_(done: dict[str, Any]) -> None:
+        def reversed_(done: RedemptionOut) -> None:
             self.intents.finished("reverse")
             self.result.finish(redemption_id, done)
             self._show(done)
