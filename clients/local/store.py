@@ -504,7 +504,7 @@ def _index_value(value: Any) -> Any:
 class FileLayer:
     """The system calls the store makes on its files; tests inject failures (ENOSPC) here."""
 
-    def write(self, fd: int, data: bytes) -> int:
+    def write(self, fd: int, data: bytes | memoryview) -> int:
         return os.write(fd, data)
 
     def fsync(self, fd: int) -> None:
