@@ -254,9 +254,9 @@ class MemoryStore:
         if shadow is None:
             return list(bucket.values())
         found = {k: d for k, d in bucket.items() if k not in shadow}
-        for key, doc in shadow.items():
-            if doc is not None and _index_value(doc.get(field)) == wanted:
-                found[key] = doc
+        for key, committed in shadow.items():
+            if committed is not None and _index_value(committed.get(field)) == wanted:
+                found[key] = committed
         return list(found.values())
 
     def health(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients.onboarding_api import Checklist, ChecklistItem, OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
@@ -21,7 +21,7 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import CustomerDetail, HandoffOut
+    from branchdesk.clients.models import ItemOut
 
 
 class ChecklistScreen(BaseScreen):
@@ -45,7 +45,7 @@ class ChecklistScreen(BaseScreen):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.data: Checklist | None = None
+        self.data: dict[str, Any] | None = None
         self.revealed: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -68,7 +68,7 @@ class ChecklistScreen(BaseScreen):
         self._load()
 
     def _load(self, keep: str | None = None) -> None:
-        def loaded(data: Checklist) -> None:
+        def loaded(data: Any) -> None:
             self.data = data
             self._draw(keep)
             if data.get("offline"):
@@ -129,7 +129,7 @@ class ChecklistScreen(BaseScreen):
         option_id = items.get_option_at_index(items.highlighted).id
         return option_id if option_id and ":" not in option_id else None
 
-    def _item(self, item_id: str | None) -> ChecklistItem | None:
+    def _item(self, item_id: str | None) -> dict[str, Any] | None:
         if self.data is None or item_id is None:
             return None
         return next((i for i in self.data["items"] if i["id"] == item_id), None)
@@ -186,7 +186,9 @@ class ChecklistScreen(BaseScreen):
         from branchdesk.screens.onboarding.item import ItemModal
 
         token = self.data["customer"]["token_type"]
-        self.app.push_screen(ItemModal(self.api, self.customer_id, item, token), self._changed)
+        self.app.push_screen(
+            ItemModal(self.api, self.customer_id, cast("ItemOut", item), token), self._changed
+        )
 
     def action_mark_done(self) -> None:
         item = self._item(self._focused_id())
@@ -197,7 +199,7 @@ class ChecklistScreen(BaseScreen):
             return
         self._mark_done(item)
 
-    def _mark_done(self, item: ChecklistItem) -> None:
+    def _mark_done(self, item: Any) -> None:
         action = self.intents.action("change", (item["id"], item["version"]))
 
         def failed(failure: Failure) -> str | None:
@@ -245,7 +247,7 @@ class ChecklistScreen(BaseScreen):
         self._reveal()
 
     def _reveal(self) -> None:
-        def revealed(full: CustomerDetail) -> None:
+        def revealed(full: Any) -> None:
             self.revealed = {"mobile": full["mobile"]}
             if self.data is not None:
                 self._draw(None)
@@ -268,7 +270,7 @@ class ChecklistScreen(BaseScreen):
     def action_export(self) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(package: HandoffOut) -> None:
+        def write(package: Any) -> None:
             try:
                 csv_path, txt_path = write_handoff(package)
             except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,9 +18,6 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import CustomerDetail
 
 AREAS = ("坪东", "下五屯", "桔山", "安龙")
 BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
@@ -132,7 +129,7 @@ class CustomerFormScreen(BaseScreen):
             keys=("save",),
         )
 
-    def _fill(self, data: CustomerDetail) -> None:
+    def _fill(self, data: Any) -> None:
         self.version = data["version"]
         for field in TEXT_FIELDS:
             self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
@@ -173,7 +170,7 @@ class CustomerFormScreen(BaseScreen):
         self.show_errors({})
         self._save(values)
 
-    def _save(self, values: dict[str, Any]) -> None:
+    def _save(self, values: Any) -> None:
         self.show_status(_("onb.form.saving"))
         action = self.action_key
         customer_id, version = self.customer_id, self.version

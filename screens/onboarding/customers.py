@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,9 +18,6 @@ from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import AreaRow, CustomerPage
 
 PAGE = 200
 
@@ -99,7 +96,7 @@ class CustomersScreen(BaseScreen):
             failed=unreachable_says("onb.offline_list"),
         )
 
-    def _show_page(self, page: CustomerPage) -> None:
+    def _show_page(self, page: Any) -> None:
         status = self.query_one("#onb-status", StatusLine)
         table = self.query_one("#onb-table", DataTable)
         table.clear()
@@ -165,7 +162,7 @@ class CustomersScreen(BaseScreen):
     def _export_area(self, area: str) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(rows: list[AreaRow]) -> None:
+        def write(rows: Any) -> None:
             try:
                 path = write_area(area, rows)
             except OSError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -19,9 +19,6 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import MemberOut, RedemptionOut
 
 CODE_LENGTH = 6
 MAX_POINTS = 10_000_000
@@ -50,10 +47,10 @@ class PointsCheckoutScreen(BaseScreen):
     PointsCheckoutScreen .row Static { width: 1fr; padding: 1 1 0 1; }
     """
 
-    def __init__(self, member: MemberOut) -> None:
+    def __init__(self, member: Any) -> None:
         super().__init__()
         self.member = member
-        self.redemption: RedemptionOut | None = None
+        self.redemption: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -150,7 +147,7 @@ class PointsCheckoutScreen(BaseScreen):
     ORDER_FIELDS: tuple[str, ...] = ("#points",)
     """The inputs that define what the code approves: locked once the code is sent."""
 
-    def code_sent(self, redemption: RedemptionOut) -> None:
+    def code_sent(self, redemption: Any) -> None:
         self.redemption = redemption
         for field_id in self.ORDER_FIELDS:
             self.query_one(field_id, Input).disabled = True
@@ -208,7 +205,7 @@ class PointsCheckoutScreen(BaseScreen):
             write=True,
         )
 
-    def settled(self, redemption: RedemptionOut) -> None:
+    def settled(self, redemption: Any) -> None:
         from branchdesk.screens.points.receipt import PointsReceiptScreen
 
         self.redemption = redemption

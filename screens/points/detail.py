@@ -17,9 +17,6 @@ from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import LedgerOut
-
-if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
@@ -57,7 +54,7 @@ class PointsDetailScreen(BaseScreen):
         member_id = self.member["id"]
         self.call_api("ledger", lambda: PointsApi(self.client).ledger(member_id), self._show)
 
-    def _show(self, data: LedgerOut) -> None:
+    def _show(self, data: Any) -> None:
         m = data["member"]
         self.query_one("#detail-member", Static).update(
             Text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -20,7 +20,7 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import LedgerRow, MemberOut
+    from branchdesk.clients.models import MemberOut
 
 
 class PointsGrantScreen(BaseScreen):
@@ -36,10 +36,10 @@ class PointsGrantScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[MemberOut] = QueryResult()
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
 
     @property
-    def member(self) -> MemberOut | None:
+    def member(self) -> dict[str, Any] | None:
         """The member found, only while the query field still says what found them."""
         try:
             query = self.query_one("#grant-query", Input).value.replace(" ", "")
@@ -83,7 +83,7 @@ class PointsGrantScreen(BaseScreen):
         self._find(value, then_focus=True)
 
     def _find(self, value: str, then_focus: bool = False) -> None:
-        def found(member: MemberOut) -> None:
+        def found(member: Any) -> None:
             if not self.result.finish(value, member):
                 return
             self.query_one("#grant-member", Static).update(Text(member_lines(member)))
@@ -118,7 +118,7 @@ class PointsGrantScreen(BaseScreen):
         intent = (member["id"], points, note)
         action = self.intents.action("grant", intent)
 
-        def granted(row: LedgerRow) -> None:
+        def granted(row: Any) -> None:
             self.intents.finished("grant")
             self.query_one("#grant-points", Input).value = ""
             self.query_one("#grant-note", Input).value = ""
@@ -144,4 +144,4 @@ class PointsGrantScreen(BaseScreen):
         from branchdesk.screens.points.detail import PointsDetailScreen
 
         if self.member is not None:
-            self.app.push_screen(PointsDetailScreen(self.member))
+            self.app.push_screen(PointsDetailScreen(cast("MemberOut", self.member)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -20,9 +20,6 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import ImportOut, TemplateOut
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -72,7 +69,7 @@ class PointsIssueScreen(BaseScreen):
         self.query_one("#csv-path", Input).focus()
 
     def action_template(self) -> None:
-        def written(template: TemplateOut) -> None:
+        def written(template: Any) -> None:
             try:
                 path = write_text(
                     exports_dir(), template["filename"], template["content"], bom=True
@@ -129,7 +126,7 @@ class PointsIssueScreen(BaseScreen):
                     )
             return None
 
-        def imported(result: ImportOut) -> None:
+        def imported(result: Any) -> None:
             if not dry_run:
                 self.intents.finished("commit")
             key = "points.issue.preview_ok" if dry_run else "points.issue.done"

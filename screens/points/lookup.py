@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -34,7 +34,7 @@ def query_error(text: str) -> str | None:
     return validators.card_number_error(value)
 
 
-def member_lines(member: MemberOut) -> str:
+def member_lines(member: dict[str, Any]) -> str:
     lines = [
         _("points.member.name", name=member["name"], id=member["id"]),
         _("points.member.mobile", mobile=member["mobile"], card=member["card"]),
@@ -73,10 +73,10 @@ class PointsLookupScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[MemberOut] = QueryResult()
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
 
     @property
-    def member(self) -> MemberOut | None:
+    def member(self) -> dict[str, Any] | None:
         """The member found, only while the query field still says what found them."""
         return self.result.for_query(self._query())
 
@@ -123,7 +123,7 @@ class PointsLookupScreen(BaseScreen):
         self._lookup(value)
 
     def _lookup(self, value: str) -> None:
-        def found(member: MemberOut) -> None:
+        def found(member: Any) -> None:
             if self.result.finish(value, member):
                 self.show_member(member)
 
@@ -134,7 +134,7 @@ class PointsLookupScreen(BaseScreen):
             keys=("checkout", "proxy", "mall", "detail"),
         )
 
-    def show_member(self, member: MemberOut) -> None:
+    def show_member(self, member: Any) -> None:
         self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
@@ -153,7 +153,7 @@ class PointsLookupScreen(BaseScreen):
             return self.member is not None
         return True
 
-    def _redeemable(self) -> MemberOut | None:
+    def _redeemable(self) -> dict[str, Any] | None:
         status = self.query_one("#points-status", StatusLine)
         if self.member is None:
             status.show(_("points.lookup.first"), "error")
@@ -173,7 +173,7 @@ class PointsLookupScreen(BaseScreen):
         from branchdesk.screens.points.proxy import PointsProxyScreen
 
         if member := self._redeemable():
-            self.app.push_screen(PointsProxyScreen(member))
+            self.app.push_screen(PointsProxyScreen(cast("MemberOut", member)))
 
     def action_mall(self) -> None:
         from branchdesk.screens.points.mall import PointsMallScreen
@@ -187,4 +187,4 @@ class PointsLookupScreen(BaseScreen):
         if self.member is None:
             self.query_one("#points-status", StatusLine).show(_("points.lookup.first"), "error")
             return
-        self.app.push_screen(PointsDetailScreen(self.member))
+        self.app.push_screen(PointsDetailScreen(cast("MemberOut", self.member)))

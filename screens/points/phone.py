@@ -6,7 +6,7 @@ outbox and no such panel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,9 +17,6 @@ from branchdesk.clients.validators import mask_mobile
 from branchdesk.screens.common.base import ApiCalls
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import SmsMessage
 
 POLL_SECONDS = 1.0
 SHOWN = 2
@@ -41,7 +38,7 @@ class SimulatedPhone(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.messages: list[SmsMessage] = []
+        self.messages: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(_("points.phone.title"), id="phone-title")
@@ -59,7 +56,7 @@ class SimulatedPhone(Vertical):
         if isinstance(screen, ApiCalls):
             screen.call_api("phone", screen.client.sms_outbox, self._received, quiet=True)
 
-    def _received(self, messages: list[SmsMessage]) -> None:
+    def _received(self, messages: Any) -> None:
         if messages != self.messages:
             self.messages = messages
             self._show()

@@ -149,7 +149,7 @@ class PointsReportsScreen(BaseScreen):
         self.data = None
         self.refresh_bindings()
 
-        def loaded(data: ReportOut) -> None:
+        def loaded(data: Any) -> None:
             self.data = data
             self.refresh_bindings()
             self._show(data)

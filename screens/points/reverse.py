@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -19,9 +19,6 @@ from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
-if TYPE_CHECKING:
-    from branchdesk.clients.models import RedemptionOut
-
 
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
@@ -35,10 +32,10 @@ class PointsReverseScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result: QueryResult[RedemptionOut] = QueryResult()
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
 
     @property
-    def redemption(self) -> RedemptionOut | None:
+    def redemption(self) -> dict[str, Any] | None:
         """The redemption found, only while the ID field still names it."""
         try:
             query = self.query_one("#redemption-id", Input).value.strip().upper()
@@ -75,7 +72,7 @@ class PointsReverseScreen(BaseScreen):
         self._find(value)
 
     def _find(self, redemption_id: str, then_focus: bool = True) -> None:
-        def found(redemption: RedemptionOut) -> None:
+        def found(redemption: Any) -> None:
             if not self.result.finish(redemption_id, redemption):
                 return
             self._show(redemption)
@@ -90,12 +87,12 @@ class PointsReverseScreen(BaseScreen):
             keys=("reverse",),
         )
 
-    def _show(self, redemption: RedemptionOut) -> None:
+    def _show(self, redemption: Any) -> None:
         self.refresh_bindings()
         self.query_one("#redemption-info", Static).update(Text(self._info(redemption)))
 
     @staticmethod
-    def _info(redemption: RedemptionOut) -> str:
+    def _info(redemption: dict[str, Any]) -> str:
         return _(
             "points.reverse.info",
             id=redemption["id"],
@@ -136,7 +133,7 @@ class PointsReverseScreen(BaseScreen):
     def _reverse(self, redemption_id: str, reason: str) -> None:
         action = self.intents.action("reverse", (redemption_id, reason))
 
-        def reversed_(done: RedemptionOut) -> None:
+        def reversed_(done: Any) -> None:
             self.intents.finished("reverse")
             self.result.finish(redemption_id, done)
             self._show(done)
