@@ -7,6 +7,7 @@ first frame never waits for the server framework or pyscard.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", type=Path, help="data directory (default: user data dir)")
     serve.add_argument("--demo", action="store_true", help="load demo data into a new store")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--database", help="postgresql://… shared database (default: $BRANCHDESK_DATABASE_URL)"
+    )
+    serve.add_argument("--workers", type=int, help="server processes (with --database)")
+    serve.add_argument("--upgrade", action="store_true", help="upgrade the schema at start")
 
     demo = sub.add_parser("demo", help="the app on a separate sandbox store with demo data")
     _ui_options(demo)
@@ -82,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     vcard.add_argument("args", nargs=argparse.REMAINDER)
 
     sub.add_parser("openapi", help="print the OpenAPI document of the local backend")
+    from branchdesk.clients.local.shared_cli import add_parser as add_db_parser
+
+    add_db_parser(sub)
     return parser
 
 
@@ -101,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return vcard_main(list(args.args))
     if args.command == "openapi":
         return print_openapi()
+    if args.command == "db":
+        from branchdesk.clients.local.shared_cli import db_command
+
+        return db_command(args)
     return run_tui(args)
 
 
@@ -162,6 +175,14 @@ def serve(args: argparse.Namespace) -> int:
     from branchdesk.clients.local.store import StoreCorrupt, StoreLocked
     from branchdesk.tui.options import data_dir
 
+    database = args.database or os.environ.get("BRANCHDESK_DATABASE_URL")
+    if database:
+        from branchdesk.clients.local.shared_cli import serve as serve_shared
+
+        return serve_shared(args, database)
+    if args.workers and args.workers > 1:
+        print("branchdesk serve: --workers needs --database (one process owns a file store)")
+        return 2
     directory = args.data or data_dir()
     try:
         backend = open_backend(directory, demo=args.demo)

@@ -28,7 +28,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -304,11 +304,13 @@ class PgStore:
     ) -> None:
         self.url = url
         self.pool_timeout = pool_timeout
+        self.request_slots = pool_size
+        """Requests run at once (``shared_requests``); the pool has two more connections."""
         self._sequences: set[str] = set()
         self.pool = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
-            max_size=pool_size,
+            max_size=pool_size + 2,
             timeout=pool_timeout,
             kwargs={
                 "autocommit": True,
@@ -454,10 +456,16 @@ class PgStore:
     def tables(self) -> list[str]:
         return [row[0] for row in self._read("SELECT DISTINCT tbl FROM documents ORDER BY tbl")]
 
+    def rows(self, table: str) -> dict[str, Doc]:
+        query = sql.SQL("SELECT key, doc FROM documents WHERE tbl = {} ORDER BY key").format(
+            _literal_table(table)
+        )
+        return dict(self._read(query))  # type: ignore[arg-type]
+
     @property
-    def _tables(self) -> list[str]:
-        """What demo presets iterate over on the embedded store (table names)."""
-        return self.tables()
+    def _tables(self) -> Mapping[str, dict[str, Doc]]:
+        """The embedded store's ``_tables`` as a read-only view, for presets, tools and tests."""
+        return _TablesView(self)
 
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` unless the database answers now."""
@@ -466,6 +474,23 @@ class PgStore:
 
     def close(self) -> None:
         self.pool.close()
+
+
+class _TablesView(Mapping[str, dict[str, Doc]]):
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+
+    def __getitem__(self, table: str) -> dict[str, Doc]:
+        rows = self.store.rows(table)
+        if not rows:
+            raise KeyError(table)
+        return rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store.tables())
+
+    def __len__(self) -> int:
+        return len(self.store.tables())
 
 
 def open_pg_store(url: str, *, upgrade_schema: bool = False, **options: Any) -> PgStore:

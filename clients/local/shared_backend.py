@@ -42,15 +42,20 @@ def is_database_url(value: str) -> bool:
     return value.startswith(("postgresql://", "postgres://"))
 
 
-def _sealer(url: str) -> sealing.Sealer:
-    """Every server process on every host must share the master key: BRANCHDESK_STORE_KEY.
+def key_dir(url: str) -> Path:
+    """Where the master key of a database is looked up when BRANCHDESK_STORE_KEY is not set.
 
-    Without it, processes on one host share a key file named after the database.
+    Every server process on every host must share the key: set BRANCHDESK_STORE_KEY. Without
+    it, processes on one host share a key file named after the database (not its password).
     """
     info = psycopg.conninfo.conninfo_to_dict(url)
     ident = f"postgresql:{info.get('host', '')}:{info.get('port', '')}:{info.get('dbname', '')}"
     name = hashlib.sha256(ident.encode()).hexdigest()[:24]
-    return sealing.sealer_for(Path(sealing._config_dir()).parent / "postgres-stores" / name)
+    return Path(sealing._config_dir()) / "postgres-stores" / name
+
+
+def sealer_key(url: str) -> bytes:
+    return sealing.load_master_key(key_dir(url))
 
 
 def open_shared_backend(
@@ -69,7 +74,7 @@ def open_shared_backend(
         backend = Backend(
             store=store,  # type: ignore[arg-type] - PgStore implements the Store protocol
             settings=settings,
-            sealer=sealer or _sealer(url),
+            sealer=sealer or sealing.Sealer(sealer_key(url)),
             write_lock=NoLock(),  # type: ignore[arg-type]
         )
         meta = store.get("_meta", "store")

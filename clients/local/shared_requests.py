@@ -10,13 +10,16 @@ Nothing here relies on process-local state for correctness:
   written in it, with the change (a row with a unique key). Two processes racing on one key
   cannot both commit: the loser's commit fails and its retry finds the record and replays it.
 - **Serialization failures** (``StoreConflict``): the whole request is run again from its
-  buffered body, with jittered backoff, up to ``MAX_ATTEMPTS``; after that 503 ``store_conflict``
-  and the client's retry (same key) is safe. Side effects that are not in the store (the SMS
-  outbox) run only after the final commit (``txn.after_commit``).
+  buffered body, with jittered backoff. After ``FREE_ATTEMPTS`` a request retries in the *retry
+  lane*: a database advisory lock that retrying requests of every process take in turn, so a
+  hot row (one member's balance) makes progress instead of livelocking; after ``MAX_ATTEMPTS``,
+  503 ``store_conflict``, and the client's retry (same key) is safe. Side effects that are not
+  in the store (the SMS outbox) run only after the final commit (``txn.after_commit``).
 - **The event loop stays free**: the request's store work is blocking psycopg, so the whole
   request runs in a worker thread with its own event loop; the server's loop only moves bytes.
-  Worker threads outnumber pool connections, so a full pool answers 503 ``store_busy`` after
-  the pool timeout instead of queuing without end.
+  There are as many worker threads as the pool has connections (plus headroom for the pool),
+  so waiting requests queue in memory without holding a connection; one that waited longer
+  than ``QUEUE_TIMEOUT_S`` answers 503 ``store_busy`` at once instead of hanging.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import random
 import threading
 import time
@@ -47,7 +51,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Response = tuple[int, list[tuple[bytes, bytes]], bytes]
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 40
+FREE_ATTEMPTS = 2
+RETRY_LANE = 0x62726E646C616E65  # advisory lock id ("brndlane")
+QUEUE_TIMEOUT_S = float(os.environ.get("BRANCHDESK_DB_QUEUE_TIMEOUT", "20"))
 BACKOFF_S = 0.004
 TABLE = "idempotency"
 REPLAY_HEADER = b"idempotent-replayed"
@@ -81,7 +88,7 @@ class _Executor:
         with self.lock:
             pool = self.pools.get(id(store))
             if pool is None:
-                workers = max(4, 3 * store.pool.max_size)
+                workers = store.request_slots
                 pool = ThreadPoolExecutor(workers, thread_name_prefix="branchdesk-request")
                 self.pools[id(store)] = pool
             return pool
@@ -124,7 +131,26 @@ class _Attempt:
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, BACKOFF_S * (2 ** min(attempt, 6))))
+    if attempt < FREE_ATTEMPTS:
+        time.sleep(random.uniform(0, BACKOFF_S * (2**attempt)))
+
+
+class _Lane:
+    """The retry lane on one connection, entered once a request has failed FREE_ATTEMPTS."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.held = False
+
+    def enter_if(self, attempt: int) -> None:
+        if attempt >= FREE_ATTEMPTS and not self.held:
+            self.conn.execute("SELECT pg_advisory_lock(%s)", (RETRY_LANE,))
+            self.held = True
+
+    def leave(self) -> None:
+        if self.held:
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (RETRY_LANE,))
+            self.held = False
 
 
 async def handle(
@@ -142,7 +168,7 @@ async def handle(
     runner = _Runner(app, store, backend, scope, body, ctx, idempotency_key)
     loop = asyncio.get_running_loop()
     status, headers, payload = await loop.run_in_executor(
-        _executors.for_store(store), _with_context(runner.run, ctx)
+        _executors.for_store(store), _with_context(runner.run, ctx, time.monotonic())
     )
     headers = [*headers, (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -150,9 +176,11 @@ async def handle(
 
 
 def _with_context(
-    fn: Callable[[], Response], ctx: context.RequestContext
+    fn: Callable[[], Response], ctx: context.RequestContext, queued_at: float
 ) -> Callable[[], Response]:
     def run() -> Response:
+        if time.monotonic() - queued_at > QUEUE_TIMEOUT_S:
+            return error_response(503, "store_busy", ctx.lang)
         token = context.current.set(ctx)
         try:
             return fn()
@@ -196,7 +224,7 @@ class _Runner:
 
     # -- reads, logins, GETs that audit: each store transaction stands alone ---------------
     def _plain(self) -> Response:
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(FREE_ATTEMPTS):
             outcome = Outcome()
             token = self.store.outcome.set(outcome)
             try:
@@ -206,7 +234,7 @@ class _Runner:
             if not outcome.conflict or outcome.commits:
                 return response
             _backoff(attempt)
-        return error_response(503, "store_conflict", self.ctx.lang)
+        return response  # rare (logins, audited reads): the client may try again
 
     # -- state changes: one transaction with the idempotency record -----------------------
     def _idempotent(self, key: str) -> Response:
@@ -234,7 +262,15 @@ class _Runner:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
 
     def _attempts(self, conn: Any, record_key: str, fingerprint: str) -> Response:
+        lane = _Lane(conn)
+        try:
+            return self._in_lane(conn, lane, record_key, fingerprint)
+        finally:
+            lane.leave()
+
+    def _in_lane(self, conn: Any, lane: _Lane, record_key: str, fingerprint: str) -> Response:
         for attempt in range(MAX_ATTEMPTS):
+            lane.enter_if(attempt)
             txn = self.store.begin(conn)
             try:
                 with self.store.bound(txn):
