@@ -301,10 +301,12 @@ class PgStore:
         pool_timeout: float = POOL_TIMEOUT_S,
         statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
         check_schema: bool = True,
+        queue_timeout: float = float(os.environ.get("BRANCHDESK_DB_QUEUE_TIMEOUT", "20")),
     ) -> None:
         self.url = url
         self.pool_timeout = pool_timeout
         self.request_slots = pool_size
+        self.queue_timeout = queue_timeout
         """Requests run at once (``shared_requests``); the pool has two more connections."""
         self._sequences: set[str] = set()
         self.pool = psycopg_pool.ConnectionPool(
@@ -333,8 +335,13 @@ class PgStore:
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection; pool exhaustion or a dead database become 503 errors."""
-        with mapped_errors():
-            conn = self.pool.getconn(timeout=self.pool_timeout)
+        try:
+            with mapped_errors():
+                conn = self.pool.getconn(timeout=self.pool_timeout)
+        except StoreUnavailable as exc:
+            if exc.code == "store_busy":
+                self.ping()  # a full pool, or a database that is gone: say which
+            raise
         try:
             yield conn
         finally:
@@ -468,8 +475,8 @@ class PgStore:
         return _TablesView(self)
 
     def ping(self) -> None:
-        """Raise ``StoreUnavailable`` unless the database answers now."""
-        with self.connection() as conn, mapped_errors():
+        """Raise ``StoreUnavailable`` unless the database answers on a new connection now."""
+        with mapped_errors(), psycopg.connect(self.url, connect_timeout=2) as conn:
             conn.execute("SELECT 1")
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from branchdesk import __version__
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.errors import DomainError
 
 router = APIRouter()
 
@@ -56,7 +57,15 @@ class MetaOut(BaseModel):
 
 
 @router.get("/health", tags=["meta"])
-async def health() -> dict[str, str]:
+async def health(request: Request, response: Response) -> dict[str, str]:
+    """``ok``; on a shared database that cannot be reached, 503 with the store's error code."""
+    ping = getattr(auth.get_backend(request).store, "ping", None)
+    if ping is not None:
+        try:
+            ping()
+        except DomainError as exc:
+            response.status_code = exc.status
+            return {"status": "unavailable", "database": exc.code}
     return {"status": "ok"}
 
 

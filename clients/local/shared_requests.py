@@ -19,7 +19,7 @@ Nothing here relies on process-local state for correctness:
   request runs in a worker thread with its own event loop; the server's loop only moves bytes.
   There are as many worker threads as the pool has connections (plus headroom for the pool),
   so waiting requests queue in memory without holding a connection; one that waited longer
-  than ``QUEUE_TIMEOUT_S`` answers 503 ``store_busy`` at once instead of hanging.
+  than the store's ``queue_timeout`` answers 503 ``store_busy`` at once instead of hanging.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import random
 import threading
 import time
@@ -54,7 +53,6 @@ Response = tuple[int, list[tuple[bytes, bytes]], bytes]
 MAX_ATTEMPTS = 40
 FREE_ATTEMPTS = 2
 RETRY_LANE = 0x62726E646C616E65  # advisory lock id ("brndlane")
-QUEUE_TIMEOUT_S = float(os.environ.get("BRANCHDESK_DB_QUEUE_TIMEOUT", "20"))
 BACKOFF_S = 0.004
 TABLE = "idempotency"
 REPLAY_HEADER = b"idempotent-replayed"
@@ -168,7 +166,8 @@ async def handle(
     runner = _Runner(app, store, backend, scope, body, ctx, idempotency_key)
     loop = asyncio.get_running_loop()
     status, headers, payload = await loop.run_in_executor(
-        _executors.for_store(store), _with_context(runner.run, ctx, time.monotonic())
+        _executors.for_store(store),
+        _with_context(runner.run, ctx, time.monotonic() + store.queue_timeout),
     )
     headers = [*headers, (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -176,10 +175,10 @@ async def handle(
 
 
 def _with_context(
-    fn: Callable[[], Response], ctx: context.RequestContext, queued_at: float
+    fn: Callable[[], Response], ctx: context.RequestContext, deadline: float
 ) -> Callable[[], Response]:
     def run() -> Response:
-        if time.monotonic() - queued_at > QUEUE_TIMEOUT_S:
+        if time.monotonic() > deadline:
             return error_response(503, "store_busy", ctx.lang)
         token = context.current.set(ctx)
         try:
