@@ -428,6 +428,26 @@ class PgStore:
         rows = self._read("SELECT doc FROM documents WHERE tbl = %s AND key = %s", (table, key))
         return rows[0][0] if rows else None
 
+    def get_many(self, table: str, keys: list[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, in one indexed query (batches of cards)."""
+        txn = self.current()
+        found: dict[str, Doc] = {}
+        ask = keys
+        if txn is not None:
+            ask = []
+            for key in keys:
+                pending = txn.pending.get((table, key), _MISSING)
+                if pending is _MISSING:
+                    ask.append(key)
+                elif pending is not None:
+                    found[key] = pending  # type: ignore[assignment]
+        if ask:
+            rows = self._read(
+                "SELECT key, doc FROM documents WHERE tbl = %s AND key = ANY(%s)", (table, ask)
+            )
+            found.update(dict(rows))  # type: ignore[arg-type]
+        return found
+
     def scan(self, table: str) -> Iterable[Doc]:
         query = sql.SQL("SELECT doc FROM documents WHERE tbl = {} ORDER BY key").format(
             _literal_table(table)

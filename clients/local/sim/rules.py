@@ -465,7 +465,12 @@ def evaluate(
     seen: dict[str, int],
 ) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
-    cards = backend.store._tables.get(CARDS, {})  # hot loop: one dict lookup per card
+    get_many = getattr(backend.store, "get_many", None)
+    if get_many is not None:  # a shared database: one indexed query for the chunk
+        iccids = list(iccids)
+        cards = get_many(CARDS, [raw.strip() for raw in iccids])
+    else:
+        cards = backend.store._tables.get(CARDS, {})  # hot loop: one dict lookup per card
     problems = report.problems
     for index, raw in enumerate(iccids, start=start_index):
         report.requested += 1
