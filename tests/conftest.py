@@ -14,12 +14,22 @@ from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from branchdesk.tui import i18n
-from support import postgres
+from support import pcsc, postgres
 from support.backend import ServedBackend, asgi_client, logged_in, make_backend, make_pg_backend
+from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every test area)
 
 # Suites that run against both stores: the rules and the HTTP contract, not the screens.
 BOTH_STORES = {"api", "points", "sim", "onboarding", "installment", "card_write"}
 EMBEDDED_ONLY = ("screen", "snapshot", "served", "pcsc", "packaging", "tui", "sealing", "store")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test touches pyscard: this process's own pcscd socket and vpcd ports.
+    pcsc.configure_process()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pcsc.unconfigure_process()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

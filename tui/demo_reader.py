@@ -7,20 +7,24 @@ say plainly whether a card reader is simulated.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 VIRTUAL_READER = "Virtual PCD 00 00"
 DEMO_BLANK_ICCID = "89860126011000003589"
 """A demo-seed card picked up by c001's agent A00101, with card data: writable in the demo."""
+ENV_VPCD_PORT = "BRANCHDESK_VPCD_PORT"
+"""The vpcd port when pcscd's reader.conf does not use the default (tests: one per process)."""
 
 
 def start_virtual_sim() -> tuple[Any, str]:
     """(the VirtualSim or None, the reader name or "none"). Never raises."""
     try:
-        from branchdesk.devices.vcard import VirtualSim
+        from branchdesk.devices.vcard import DEFAULT_HOST, DEFAULT_PORT, VirtualSim
         from branchdesk.devices.virtual_card import VirtualCard
 
-        sim = VirtualSim(connect_timeout=0.5)
+        port = int(os.environ.get(ENV_VPCD_PORT) or DEFAULT_PORT)
+        sim = VirtualSim(DEFAULT_HOST, port, connect_timeout=0.5)
         sim.insert(VirtualCard.blank(DEMO_BLANK_ICCID))
     except (ConnectionError, OSError, ValueError, ImportError):
         return None, "none"

@@ -4,6 +4,10 @@ Production always uses the PC/SC reader (pyscard -> pcscd); in demos and CI pcsc
 virtual SIM through the vpcd driver, so the very same code path runs. Which PC/SC reader to
 use can be narrowed by a name prefix: ``reader_name`` in the config file's ``[extra]`` table
 or ``BRANCHDESK_READER_NAME``; by default the first reader holding a card is used.
+
+pyscard is the optional ``reader`` extra (it builds from source with swig and the PC/SC
+headers), so a machine may run the app without it: the card steps then report the missing
+reader driver, and ``reader_support_missing`` tells the screen to say how to add it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,19 @@ def reader_name(options: Any) -> str | None:
     extra = getattr(options, "extra", None) or {}
     name = os.environ.get(ENV_READER_NAME) or extra.get("reader_name")
     return str(name) if name else None
+
+
+def reader_support_missing() -> bool:
+    """True when pyscard (``pip install 'branchdesk[reader]'``) or libpcsclite cannot load.
+
+    Asked only after a card step failed for want of the PC/SC service, so loading pyscard
+    here costs nothing more than the failed step already did.
+    """
+    try:
+        from smartcard import scard  # noqa: F401
+    except ImportError:
+        return True
+    return False
 
 
 def pcsc_reader_factory(app: Any) -> ReaderFactory:

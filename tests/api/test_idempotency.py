@@ -25,11 +25,15 @@ class CounterIn(BaseModel):
     fail_after_write: bool = False
 
 
-def _app_with_counter(backend: Backend, gate: asyncio.Event | None = None) -> FastAPI:
+def _app_with_counter(
+    backend: Backend, gate: asyncio.Event | None = None, entered: asyncio.Event | None = None
+) -> FastAPI:
     """The real app plus one test operation that writes, audits and may wait or refuse."""
     app = create_app(backend)
 
     async def bump(body: CounterIn, request: Request, staff: Staff = auth.require()) -> Any:
+        if entered is not None:
+            entered.set()
         if gate is not None:
             await gate.wait()
         with backend.store.transaction() as txn:
@@ -44,7 +48,26 @@ def _app_with_counter(backend: Backend, gate: asyncio.Event | None = None) -> Fa
     return app
 
 
-async def _client(app: FastAPI, staff_id: str = "m001") -> ApiClient:
+class _SeenStatuses:
+    """ASGI wrapper that records each response status, so a test can await a 409."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.statuses: list[int] = []
+        self.conflict = asyncio.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def record(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.statuses.append(message["status"])
+                if message["status"] == 409:
+                    self.conflict.set()
+            await send(message)
+
+        await self.app(scope, receive, record)
+
+
+async def _client(app: Any, staff_id: str = "m001") -> ApiClient:
     client = ApiClient.for_asgi(app, lang="en", retry_delay=0.01)
     await client.login(staff_id, DEMO_PASSWORD)
     return client
@@ -124,13 +147,13 @@ async def test_missing_or_oversized_key_is_400() -> None:
 
 async def test_same_key_while_the_first_request_runs_is_409() -> None:
     backend = make_backend()
-    gate = asyncio.Event()
-    app = _app_with_counter(backend, gate)
+    gate, entered = asyncio.Event(), asyncio.Event()
+    app = _app_with_counter(backend, gate, entered)
     client = await _client(app)
     client.retries = 0
     action = Action()
     first = asyncio.create_task(client.post("/v1/test/counter", {"amount": 2}, action))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(entered.wait(), 10)
     with pytest.raises(ApiError) as err:
         await client.post("/v1/test/counter", {"amount": 2}, action)
     assert err.value.status == 409
@@ -142,14 +165,15 @@ async def test_same_key_while_the_first_request_runs_is_409() -> None:
 
 async def test_client_waits_out_a_409_and_then_gets_the_replay() -> None:
     backend = make_backend()
-    gate = asyncio.Event()
-    client = await _client(_app_with_counter(backend, gate))
+    gate, entered = asyncio.Event(), asyncio.Event()
+    app = _SeenStatuses(_app_with_counter(backend, gate, entered))
+    client = await _client(app)
     client.retry_delay = 0.05
     action = Action()
     first = asyncio.create_task(client.post("/v1/test/counter", {"amount": 3}, action))
-    await asyncio.sleep(0.02)
+    await asyncio.wait_for(entered.wait(), 10)
     second = asyncio.create_task(client.post("/v1/test/counter", {"amount": 3}, action))
-    await asyncio.sleep(0.02)
+    await asyncio.wait_for(app.conflict.wait(), 10)  # the second was told to wait
     gate.set()
     assert await first == await second == {"value": 3}
     assert _counter(backend) == 3

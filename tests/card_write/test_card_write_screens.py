@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
@@ -21,7 +22,7 @@ from branchdesk.screens.card_write.orders import AccountOrdersScreen
 from branchdesk.screens.card_write.package import AccountPackageScreen
 from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
-from support.pcsc import PcscService, wait_for_slot
+from support.pcsc import PcscService, insert_card, wait_for_slot
 from support.tui import login, make_app, wait_for
 
 pytestmark = pytest.mark.pcsc
@@ -114,8 +115,7 @@ async def test_open_account_and_write_the_card(
     lang: str,
 ) -> None:
     iccid = blank_cards(backend)[0]
-    virtual_sim.insert(VirtualCard.blank(iccid))
-    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+    insert_card(pcscd, virtual_sim, VirtualCard.blank(iccid))
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_card_screen(pilot, app, bad_id_first=True)
@@ -127,8 +127,8 @@ async def test_open_account_and_write_the_card(
         assert "100.00" in text and screen.order["msisdn"] in text
         assert backend.store.get(CARDS, iccid)["state"] == "written"
         # The secrets never reach the screen.
-        secret = backend.store.get(CARD_DATA, iccid)["ki"]
-        assert secret not in text
+        secrets = open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
+        assert secrets is not None and secrets["ki"] not in text
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
         receipt = app.screen.text
@@ -161,13 +161,11 @@ async def test_the_staff_errors_on_screen(
         await wait_for(pilot, lambda: texts["no_reader"] in status(app), CARD_STEP)
         assert status(app) == texts["no_reader"]
         # An already-written card.
-        virtual_sim.insert(VirtualCard.written(iccid, "460011234567890"))
-        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        insert_card(pcscd, virtual_sim, VirtualCard.written(iccid, "460011234567890"))
         await pilot.press("f5")
         await wait_for(pilot, lambda: texts["not_blank"] in status(app), CARD_STEP)
         # A blank card without card data in the database.
-        virtual_sim.insert(VirtualCard.blank(no_data))
-        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        insert_card(pcscd, virtual_sim, VirtualCard.blank(no_data))
         await pilot.press("f5")
         await wait_for(pilot, lambda: texts["script"] in status(app), CARD_STEP)
         if lang == "zh-CN":
@@ -176,8 +174,7 @@ async def test_the_staff_errors_on_screen(
         # Pulled out mid-write: interrupted, then the same card again, same number.
         number = screen.order["msisdn"]
         card = VirtualCard.blank(iccid)
-        virtual_sim.insert(card)
-        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        insert_card(pcscd, virtual_sim, card)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
         virtual_sim.remove_after_updates(1)
@@ -186,8 +183,7 @@ async def test_the_staff_errors_on_screen(
         assert iccid[-4:] in status(app)
         assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
         assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
-        virtual_sim.insert(card)
-        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        insert_card(pcscd, virtual_sim, card)
         await read_and_write(pilot, app, screen)
         assert screen.order["msisdn"] == number
         await pilot.press("f10")
@@ -204,8 +200,7 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
 ) -> None:
     iccid = blank_cards(backend)[0]
     card = VirtualCard.blank(iccid)
-    virtual_sim.insert(card)
-    assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+    insert_card(pcscd, virtual_sim, card)
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_card_screen(pilot, app)
@@ -227,8 +222,7 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
         resumed = app.screen
         assert iccid[-4:] in status(app)
         assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
-        virtual_sim.insert(card)
-        assert wait_for_slot(pcscd, card_present=True, timeout=5.0)
+        insert_card(pcscd, virtual_sim, card)
         await read_and_write(pilot, app, resumed)
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)

@@ -1,51 +1,51 @@
 """Fixtures for tests that go through the real PC/SC stack.
 
-    pyscard -> pcscd -> vpcd driver ("Virtual PCD 00 00", TCP 35963) -> VirtualSim
+    pyscard -> pcscd -> vpcd driver ("Virtual PCD 00 00", a free TCP port) -> VirtualSim
 
 Use them from any test area's conftest.py::
 
     from support.pcsc import pcscd, virtual_sim  # noqa: F401  (pytest finds them by name)
 
-``pcscd`` (session) makes sure a pcscd with the vpcd reader is running: it starts
-``pcscd --foreground`` itself unless one is already running, and stops only the one it
-started. ``virtual_sim`` (function) gives a VirtualSim with a fresh blank card
-(``BLANK_ICCID``) inserted and visible to pcscd; it removes the card afterwards.
+Every test process (each pytest-xdist worker) has its own pcscd: ``configure_process`` (called
+from tests/conftest.py before any test runs) picks a private socket directory and two free vpcd
+ports, and points this process and its children at them (``PCSCLITE_CSOCK_NAME``,
+``BRANCHDESK_VPCD_PORT``). ``pcscd`` (session) starts ``pcscd --foreground`` with a private
+reader.conf.d (the vpcd driver on those ports) in a private mount namespace whose ``/run`` is
+that directory — pcscd 1.9 hard-codes ``/run/pcscd/pcscd.comm`` — so no pcscd of the system or
+of another test process is touched, and none is needed. ``virtual_sim`` (function) gives a
+VirtualSim with a fresh blank card (``BLANK_ICCID``) inserted and visible to pcscd; it removes
+the card afterwards.
 
-Without pcscd, the vpcd driver or root, the fixtures skip; with BRANCHDESK_REQUIRE_PCSC=1
-they fail instead. Test sessions that use the reader take a lock file in turn, because the
-one virtual slot cannot be shared.
+Without pcscd, the vpcd driver, pyscard or a way to make a mount namespace (root, or user
+namespaces), the fixtures skip with the reason; with BRANCHDESK_REQUIRE_PCSC=1 they fail instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import NoReturn
 
 import pytest
 
-from branchdesk.devices.vcard import DEFAULT_HOST, DEFAULT_PORT, VirtualCard, VirtualSim
+from branchdesk.devices.vcard import DEFAULT_HOST, VirtualCard, VirtualSim
 
 READER_NAME = "Virtual PCD 00 00"
 BLANK_ICCID = "89860070310112094320"
-VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
-PCSCD_COMM = Path("/run/pcscd/pcscd.comm")
-PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
-LOCK_PATH = Path(tempfile.gettempdir()) / "branchdesk-pcsc.lock"
 REQUIRE_ENV = "BRANCHDESK_REQUIRE_PCSC"
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
+VPCD_PORT_ENV = "BRANCHDESK_VPCD_PORT"
 
-_READER_TIMEOUT = 10.0
+_READER_TIMEOUT = 15.0
 _CARD_TIMEOUT = 5.0
-_LOCK_TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,56 @@ class PcscService:
     host: str
     port: int
     started_here: bool
+
+
+@dataclass(frozen=True)
+class PrivateStack:
+    """Where this test process's pcscd lives: its /run and its two vpcd ports."""
+
+    run_dir: Path
+    port: int
+
+    @property
+    def socket(self) -> Path:
+        return self.run_dir / "pcscd" / "pcscd.comm"
+
+
+_private: PrivateStack | None = None
+
+
+def _free_port_pair() -> int:
+    """A port p such that p and p + 1 are free on loopback (vpcd listens on both, 2 slots)."""
+    for _ in range(200):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return int(port)
+    raise RuntimeError("no two consecutive free ports on 127.0.0.1")
+
+
+def configure_process() -> PrivateStack:
+    """Point this process (and every child it starts) at its own pcscd and vpcd ports."""
+    global _private
+    if _private is None:
+        run_dir = Path(tempfile.mkdtemp(prefix="bd-pcsc-"))
+        _private = PrivateStack(run_dir, _free_port_pair())
+        os.environ[SOCKET_ENV] = str(_private.socket)
+        os.environ[VPCD_PORT_ENV] = str(_private.port)
+    return _private
+
+
+def unconfigure_process() -> None:
+    global _private
+    if _private is not None:
+        shutil.rmtree(_private.run_dir, ignore_errors=True)
+        _private = None
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -73,35 +123,15 @@ def _pcscd_binary() -> str | None:
 def _missing_requirement() -> str | None:
     if _pcscd_binary() is None:
         return "pcscd is not installed"
-    if not VPCD_DRIVER.exists() or not VPCD_CONF.exists():
+    if not VPCD_DRIVER.exists():
         return "the vsmartcard vpcd driver is not installed"
+    if shutil.which("unshare") is None:
+        return "unshare (util-linux) is not installed"
     try:
         import smartcard.scard  # noqa: F401
     except ImportError as exc:
-        return f"pyscard is unusable: {exc}"
+        return f"pyscard is not installed (pip install 'branchdesk[reader]'): {exc}"
     return None
-
-
-def _running_pcscd_pid() -> int | None:
-    if not PCSCD_COMM.exists():
-        return None
-    try:
-        pid = int(PCSCD_PIDFILE.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid
-
-
-def _service_answers() -> bool:
-    """True when a pcscd (possibly socket-activated by systemd) accepts clients."""
-    from smartcard import scard
-
-    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if hresult != scard.SCARD_S_SUCCESS:
-        return False
-    scard.SCardReleaseContext(context)
-    return True
 
 
 def _reader_state(reader_name: str) -> int | None:
@@ -137,24 +167,6 @@ def wait_for_slot(service: PcscService, *, card_present: bool, timeout: float) -
         time.sleep(0.05)
 
 
-@contextlib.contextmanager
-def _session_lock() -> Iterator[None]:
-    handle: IO[str] = LOCK_PATH.open("a")
-    deadline = time.monotonic() + _LOCK_TIMEOUT
-    try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    unavailable("another test session kept the virtual reader busy")
-                time.sleep(0.2)
-        yield
-    finally:
-        handle.close()  # closing releases the lock
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -165,37 +177,71 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
+def _namespace_argv() -> list[str]:
+    """``unshare`` for a private mount namespace: directly as root, else in a user namespace."""
+    argv = ["unshare", "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        argv[1:1] = ["--user", "--map-root-user"]
+    return argv
+
+
+def _write_reader_conf(directory: Path, port: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vpcd").write_text(
+        'FRIENDLYNAME "Virtual PCD"\n'
+        f"DEVICENAME   /dev/null:0x{port:X}\n"
+        f"LIBPATH      {VPCD_DRIVER}\n"
+        f"CHANNELID    0x{port:X}\n"
+    )
+
+
 @pytest.fixture(scope="session")
-def pcscd() -> Iterator[PcscService]:
-    """A running pcscd with the vpcd reader; started (and later stopped) here if needed."""
+def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscService]:
+    """This test process's own pcscd with the vpcd reader on its private ports."""
     reason = _missing_requirement()
     if reason is not None:
         unavailable(reason)
-    with _session_lock(), tempfile.TemporaryFile() as log:
-        process: subprocess.Popen[bytes] | None = None
+    stack = configure_process()
+    binary = _pcscd_binary()
+    assert binary is not None
+    conf_dir = tmp_path_factory.mktemp("pcscd") / "reader.conf.d"
+    _write_reader_conf(conf_dir, stack.port)
+    (stack.run_dir / "pcscd").mkdir(exist_ok=True)
+    script = 'mount --bind "$1" /run && exec "$2" --foreground -c "$3"'
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [*_namespace_argv(), "sh", "-c", script, "sh", str(stack.run_dir), binary, conf_dir],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            already_running = _running_pcscd_pid() is not None or _service_answers()
-            if not already_running:
-                if os.geteuid() != 0:
-                    unavailable("pcscd is not running and starting it needs root")
-                binary = _pcscd_binary()
-                assert binary is not None
-                process = subprocess.Popen(
-                    [binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT
-                )
             deadline = time.monotonic() + _READER_TIMEOUT
             while _reader_state(READER_NAME) is None:
-                if process is not None and process.poll() is not None:
+                if process.poll() is not None:
                     log.seek(0)
                     output = log.read().decode(errors="replace").strip().splitlines()
-                    unavailable(f"pcscd exited ({process.returncode}): {output[-1:]}")
+                    unavailable(f"private pcscd exited ({process.returncode}): {output[-1:]}")
                 if time.monotonic() >= deadline:
                     unavailable(f"pcscd did not list {READER_NAME!r} within {_READER_TIMEOUT:g} s")
-                time.sleep(0.1)
-            yield PcscService(READER_NAME, DEFAULT_HOST, DEFAULT_PORT, process is not None)
+                time.sleep(0.05)
+            yield PcscService(READER_NAME, DEFAULT_HOST, stack.port, True)
         finally:
-            if process is not None:
-                _stop(process)
+            _stop(process)
+
+
+def insert_card(service: PcscService, sim: VirtualSim, card: VirtualCard) -> None:
+    """Swap ``card`` into the slot and return once pcscd has seen the new card.
+
+    pcscd must first see the slot empty: otherwise "a card is present" may still be the old
+    card, and the next connect races pcscd noticing the swap.
+    """
+    if sim.inserted:
+        sim.remove()
+        if not wait_for_slot(service, card_present=False, timeout=_CARD_TIMEOUT):
+            raise AssertionError(f"pcscd still sees a card {_CARD_TIMEOUT:g} s after removal")
+    sim.insert(card)
+    if not wait_for_slot(service, card_present=True, timeout=_CARD_TIMEOUT):
+        raise AssertionError(f"pcscd did not see the inserted card within {_CARD_TIMEOUT:g} s")
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ SIZE = (80, 24)
 
 
 def make_app(backend: Backend, lang: str = "en", **options: object) -> BranchdeskApp:
+    """The App over the in-process backend; the cursor never blinks, so frames are stable."""
     connection = Connection(asgi_client(backend, lang))
-    return BranchdeskApp(AppOptions(lang=lang, **options), connection=connection)  # type: ignore[arg-type]
+    settings: dict[str, object] = {"cursor_blink": False, **options}
+    return BranchdeskApp(AppOptions(lang=lang, **settings), connection=connection)  # type: ignore[arg-type]
 
 
 async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 5.0) -> None:

@@ -169,7 +169,7 @@ async def test_ctrl_q_quits(backend: Backend) -> None:
 
 async def test_a_corrupt_store_stops_the_app_with_the_file_named(tmp_path: Path) -> None:
     (tmp_path / "store.json").write_text('{"staff": {')
-    app = BranchdeskApp(AppOptions(lang="en", data_dir=tmp_path))
+    app = BranchdeskApp(AppOptions(lang="en", data_dir=tmp_path, cursor_blink=False))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query("#startup-error-text")))
         text = _text(app, "#startup-error-text")
@@ -181,7 +181,7 @@ async def test_a_corrupt_store_stops_the_app_with_the_file_named(tmp_path: Path)
 
 async def test_a_store_in_use_suggests_branchdesk_serve(tmp_path: Path) -> None:
     owner = make_backend(tmp_path)
-    app = BranchdeskApp(AppOptions(lang="zh-CN", data_dir=tmp_path))
+    app = BranchdeskApp(AppOptions(lang="zh-CN", data_dir=tmp_path, cursor_blink=False))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query("#startup-error-text")))
         assert isinstance(app.screen, StartupErrorScreen)
@@ -192,7 +192,7 @@ async def test_a_store_in_use_suggests_branchdesk_serve(tmp_path: Path) -> None:
 
 
 async def test_the_embedded_backend_is_opened_and_closed_with_the_app(tmp_path: Path) -> None:
-    app = BranchdeskApp(AppOptions(lang="en", data_dir=tmp_path))
+    app = BranchdeskApp(AppOptions(lang="en", data_dir=tmp_path, cursor_blink=False))
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "m001")
         assert app.backend_label == "local"
@@ -204,7 +204,7 @@ async def test_an_unreachable_backend_is_reported_and_nothing_crashes() -> None:
     from support.backend import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
-    app = BranchdeskApp(AppOptions(lang="en", api_url=url))
+    app = BranchdeskApp(AppOptions(lang="en", api_url=url, cursor_blink=False))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.connection is not None, timeout=10)
         app.client.retry_delay = 0.01

@@ -112,7 +112,7 @@ def test_a_blinking_cursor_is_the_only_idle_redraw_without_slow_link(tmp_path: P
 
 # -- in-process: what each mode changes -----------------------------------------------------------
 async def test_slow_link_turns_off_animation_and_cursor_blink(backend: Backend) -> None:
-    app = make_app(backend, slow_link=True)
+    app = make_app(backend, slow_link=True, cursor_blink=True)  # slow_link alone turns it off
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.ready)
         await pilot.pause()
@@ -125,12 +125,22 @@ async def test_slow_link_turns_off_animation_and_cursor_blink(backend: Backend) 
 
 
 async def test_default_mode_keeps_animation_and_blink(backend: Backend) -> None:
-    app = make_app(backend)
+    app = make_app(backend, cursor_blink=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.ready)
         assert app.animation_level != "none"
         assert app.screen.query_one("#staff-id", Input).cursor_blink is True
     assert terminal.health_interval(app.options, HEALTH_INTERVAL) == HEALTH_INTERVAL
+
+
+async def test_the_test_harness_keeps_the_cursor_steady(backend: Backend) -> None:
+    # Snapshots and Pilot tests must not depend on when a blink happens to flip the cursor.
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready)
+        await pilot.pause()
+        assert app.screen.query_one("#staff-id", Input).cursor_blink is False
+        assert app.animation_level != "none"
 
 
 async def test_ansi_theme_uses_the_terminal_palette(backend: Backend) -> None:
