@@ -171,7 +171,7 @@ def upgrade(url: str) -> list[int]:
                 if version <= current:
                     continue
                 with conn.transaction():
-                    conn.execute(text)  # type: ignore[arg-type] - trusted, shipped SQL
+                    conn.execute(text.encode())  # shipped SQL, several statements
                     conn.execute(
                         "INSERT INTO schema_version (version, name) VALUES (%s, %s)",
                         (version, name),
@@ -240,11 +240,11 @@ class PgTransaction:
         puts = [(t, k, _dumps(d)) for (t, k), d in items if d is not None]
         dels = [(t, k) for (t, k), d in items if d is None]
         for start in range(0, len(dels), FLUSH_CHUNK):
-            chunk = dels[start : start + FLUSH_CHUNK]
+            gone = dels[start : start + FLUSH_CHUNK]
             self.execute(
                 "DELETE FROM documents d USING unnest(%s::text[], %s::text[]) AS x(tbl, key) "
                 "WHERE d.tbl = x.tbl AND d.key = x.key",
-                ([t for t, _ in chunk], [k for _, k in chunk]),
+                ([t for t, _ in gone], [k for _, k in gone]),
             )
         for start in range(0, len(puts), FLUSH_CHUNK):
             chunk = puts[start : start + FLUSH_CHUNK]
@@ -445,7 +445,7 @@ class PgStore:
             rows = self._read(
                 "SELECT key, doc FROM documents WHERE tbl = %s AND key = ANY(%s)", (table, ask)
             )
-            found.update(dict(rows))  # type: ignore[arg-type]
+            found.update(dict(rows))
         return found
 
     def scan(self, table: str) -> Iterable[Doc]:
@@ -487,7 +487,7 @@ class PgStore:
         query = sql.SQL("SELECT key, doc FROM documents WHERE tbl = {} ORDER BY key").format(
             _literal_table(table)
         )
-        return dict(self._read(query))  # type: ignore[arg-type]
+        return dict(self._read(query))
 
     @property
     def _tables(self) -> Mapping[str, dict[str, Doc]]:
@@ -509,7 +509,7 @@ class PgStore:
         ``groups``: (key..., accounts, points, amount, orders) per ``group_by`` value;
         ``totals`` the same over all; ``daily``: points per local day.
         """
-        where = sql.SQL(
+        where: sql.Composable = sql.SQL(
             "tbl = 'redemptions' AND doc ->> 'status' = 'settled' "
             "AND doc ->> 'settled_at' >= %(lo)s AND doc ->> 'settled_at' < %(hi)s"
         )

@@ -72,10 +72,11 @@ def open_shared_backend(
     try:
         settings = settings or Settings()
         backend = Backend(
-            store=store,  # type: ignore[arg-type] - PgStore implements the Store protocol
+            # PgStore implements the Store protocol with its own transaction type.
+            store=store,  # type: ignore[arg-type]
             settings=settings,
             sealer=sealer or sealing.Sealer(sealer_key(url)),
-            write_lock=NoLock(),  # type: ignore[arg-type]
+            write_lock=NoLock(),  # type: ignore[arg-type]  # the database isolates
         )
         meta = store.get("_meta", "store")
         if meta is None:

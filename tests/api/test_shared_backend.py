@@ -51,7 +51,9 @@ def servers(pg_url: str, tmp_path: Path) -> Iterator[list[ServedBackend]]:
 
 
 async def _login(server: ServedBackend, staff_id: str) -> ApiClient:
-    client = ApiClient(server.url, retry_delay=0.05)
+    # 200 requests queue behind a few connections on a shared 2-core machine: a client that
+    # gives up after 10 s would retry into its own request still in flight (409).
+    client = ApiClient(server.url, retry_delay=0.05, timeout=120)
     await client.login(staff_id, DEMO_PASSWORD)
     return client
 
