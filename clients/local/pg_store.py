@@ -548,6 +548,25 @@ class PgStore:
             "daily": {day: int(p) for day, p in daily},
         }
 
+    def health(self) -> dict[str, Any]:
+        """For /health: the database answers now, or the 503 code it gives instead."""
+        try:
+            self.ping()
+        except DomainError as exc:
+            return {
+                "writable": False,
+                "read_only_reason": exc.code,
+                "last_write_error": None,
+                "problems": [exc.code],
+                "unavailable": True,
+            }
+        return {
+            "writable": True,
+            "read_only_reason": None,
+            "last_write_error": None,
+            "problems": [],
+        }
+
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` unless the database answers on a new connection now."""
         with mapped_errors(), psycopg.connect(self.url, connect_timeout=2) as conn:

@@ -69,7 +69,12 @@ class ServedBackend:
     """``branchdesk serve`` in a subprocess on a free loopback port."""
 
     def __init__(
-        self, data_dir: Path, *, demo: bool = True, extra_env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *,
+        demo: bool = True,
+        extra_env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
@@ -88,6 +93,7 @@ class ServedBackend:
         ]
         if demo:
             args.append("--demo")
+        args.extend(extra_args or [])
         env = {**os.environ, **(extra_env or {})}
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115
