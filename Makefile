@@ -13,7 +13,7 @@ WORKERS ?= 2
 TYPECHECK ?= $(if $(shell grep -s '^\[tool\.mypy\]' pyproject.toml),1,0)
 IMPORTCHECK ?= $(if $(shell grep -s '^\[tool\.importlinter\]' pyproject.toml),1,0)
 
-.PHONY: run demo test lint typecheck importcheck openapi bench clean
+.PHONY: run demo test lint typecheck importcheck openapi models bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,8 @@ test: $(TESTING)
 lint: $(TESTING)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 typecheck: $(TESTING)
 	$(BIN)/mypy
@@ -53,6 +55,11 @@ importcheck: $(TESTING)
 
 openapi: $(RUNTIME)
 	$(BIN)/branchdesk openapi > clients/openapi.json
+
+models: $(TESTING)
+	$(BIN)/python tests/support/contract_types.py > clients/models.new
+	$(BIN)/ruff format --stdin-filename clients/models.py - < clients/models.new > clients/models.py
+	rm -f clients/models.new
 
 bench: $(TESTING)
 	for b in bench/*; do [ -x "$$b" ] && "$$b"; done

@@ -10,12 +10,15 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import httpx
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MetaOut, SessionOut, SmsMessage, StaffOut
 
 EMBEDDED_URL = "http://local.branchdesk"
 RETRYABLE = (httpx.TransportError,)
@@ -37,7 +40,7 @@ class StaffInfo:
     dept_id: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StaffInfo:
+    def from_json(cls, data: StaffOut) -> StaffInfo:
         return cls(
             id=data["id"],
             name=data["name"],
@@ -160,12 +163,15 @@ class ApiClient:
             return False
         return True
 
-    async def meta(self) -> dict[str, Any]:
-        return await self.get("/v1/meta")
+    async def meta(self) -> MetaOut:
+        return cast("MetaOut", await self.get("/v1/meta"))
 
     async def login(self, staff_id: str, password: str) -> StaffInfo:
-        data = await self.request(
-            "POST", "/v1/sessions", json={"staff_id": staff_id, "password": password}
+        data = cast(
+            "SessionOut",
+            await self.request(
+                "POST", "/v1/sessions", json={"staff_id": staff_id, "password": password}
+            ),
         )
         self.token = data["token"]
         self.staff = StaffInfo.from_json(data["staff"])
@@ -175,7 +181,8 @@ class ApiClient:
         """Use a stored token; raises ApiError(401) when it is no longer valid."""
         self.token = token
         try:
-            self.staff = StaffInfo.from_json(await self.get("/v1/sessions/current"))
+            current = cast("StaffOut", await self.get("/v1/sessions/current"))
+            self.staff = StaffInfo.from_json(current)
         except ApiError:
             self.token = None
             raise
@@ -189,15 +196,16 @@ class ApiClient:
                 self.token = None
                 self.staff = None
 
-    async def sms_outbox(self, phone: str | None = None) -> list[dict[str, Any]]:
-        return await self.get("/v1/sandbox/sms-outbox", phone=phone)
+    async def sms_outbox(self, phone: str | None = None) -> list[SmsMessage]:
+        return cast("list[SmsMessage]", await self.get("/v1/sandbox/sms-outbox", phone=phone))
 
 
 def _code(response: httpx.Response) -> str | None:
     try:
-        return response.json()["error"]["code"]
+        code = response.json()["error"]["code"]
     except (ValueError, KeyError, TypeError):
         return None
+    return code if isinstance(code, str) else None
 
 
 def _result(response: httpx.Response) -> Any:

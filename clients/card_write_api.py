@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from branchdesk.clients.api import Action, ApiClient
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OfferOut, OrderOut, ScriptOut
 
 BASE = "/v1/card-write"
 
@@ -13,18 +16,23 @@ class CardWriteApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    async def offer(self) -> dict[str, Any]:
+    async def offer(self) -> OfferOut:
         """Packages and first-month tariffs."""
-        return await self.client.get(f"{BASE}/offer")
+        return cast("OfferOut", await self.client.get(f"{BASE}/offer"))
 
     async def numbers(self, digits: str | None = None, limit: int = 30) -> list[str]:
-        return await self.client.get(f"{BASE}/numbers", digits=digits or None, limit=limit)
+        return cast(
+            "list[str]",
+            await self.client.get(f"{BASE}/numbers", digits=digits or None, limit=limit),
+        )
 
-    async def orders(self, open_only: bool = True) -> list[dict[str, Any]]:
-        return await self.client.get(f"{BASE}/orders", open=str(open_only).lower())
+    async def orders(self, open_only: bool = True) -> list[OrderOut]:
+        return cast(
+            "list[OrderOut]", await self.client.get(f"{BASE}/orders", open=str(open_only).lower())
+        )
 
-    async def order(self, order_id: str) -> dict[str, Any]:
-        return await self.client.get(f"{BASE}/orders/{order_id}")
+    async def order(self, order_id: str) -> OrderOut:
+        return cast("OrderOut", await self.client.get(f"{BASE}/orders/{order_id}"))
 
     async def create_order(
         self,
@@ -33,21 +41,24 @@ class CardWriteApi:
         package_id: str,
         tariff_id: str,
         action: Action,
-    ) -> dict[str, Any]:
+    ) -> OrderOut:
         body = {
             "customer": customer,
             "msisdn": msisdn,
             "package_id": package_id,
             "tariff_id": tariff_id,
         }
-        return await self.client.post(f"{BASE}/orders", body, action)
+        return cast("OrderOut", await self.client.post(f"{BASE}/orders", body, action))
 
-    async def bind_card(self, order_id: str, iccid: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"{BASE}/orders/{order_id}/card", {"iccid": iccid}, action)
+    async def bind_card(self, order_id: str, iccid: str, action: Action) -> OrderOut:
+        return cast(
+            "OrderOut",
+            await self.client.post(f"{BASE}/orders/{order_id}/card", {"iccid": iccid}, action),
+        )
 
-    async def script(self, order_id: str) -> dict[str, Any]:
+    async def script(self, order_id: str) -> ScriptOut:
         """The write script, secrets included: keep it in memory only, never log it."""
-        return await self.client.get(f"{BASE}/orders/{order_id}/script")
+        return cast("ScriptOut", await self.client.get(f"{BASE}/orders/{order_id}/script"))
 
     async def report_failure(
         self,
@@ -55,16 +66,24 @@ class CardWriteApi:
         outcome: str,
         action: Action,
         tries_left: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrderOut:
         body = {"outcome": outcome, "tries_left": tries_left}
-        return await self.client.post(f"{BASE}/orders/{order_id}/failure", body, action)
+        return cast(
+            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/failure", body, action)
+        )
 
-    async def written(self, order_id: str, iccid: str, imsi: str, action: Action) -> dict[str, Any]:
+    async def written(self, order_id: str, iccid: str, imsi: str, action: Action) -> OrderOut:
         body = {"iccid": iccid, "imsi": imsi}
-        return await self.client.post(f"{BASE}/orders/{order_id}/written", body, action)
+        return cast(
+            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/written", body, action)
+        )
 
-    async def confirm(self, order_id: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"{BASE}/orders/{order_id}/confirm", {}, action)
+    async def confirm(self, order_id: str, action: Action) -> OrderOut:
+        return cast(
+            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/confirm", {}, action)
+        )
 
-    async def cancel(self, order_id: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"{BASE}/orders/{order_id}/cancel", {}, action)
+    async def cancel(self, order_id: str, action: Action) -> OrderOut:
+        return cast(
+            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/cancel", {}, action)
+        )

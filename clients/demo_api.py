@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from branchdesk.clients.api import Action, ApiClient
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import PresetApplied, PresetOut
 
 
 class DemoApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    async def presets(self) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/sandbox/presets")
+    async def presets(self) -> list[PresetOut]:
+        return cast("list[PresetOut]", await self.client.get("/v1/sandbox/presets"))
 
-    async def apply_preset(self, name: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"/v1/sandbox/presets/{name}/apply", {}, action)
+    async def apply_preset(self, name: str, action: Action) -> PresetApplied:
+        return cast(
+            "PresetApplied", await self.client.post(f"/v1/sandbox/presets/{name}/apply", {}, action)
+        )

@@ -119,6 +119,26 @@ def parse_file(data: bytes) -> ParsedFile:
     return parsed
 
 
+def clean_iccid(text: str) -> str:
+    """An ICCID as typed or pasted: spaces (also full-width) and tabs between digit groups go."""
+    return "".join(text.split())
+
+
+def complete_range_end(start: str, end: str) -> str:
+    """The range's end ICCID: an end one digit shorter than the start is taken as the body
+    without its check digit, which is computed (clerks type the number printed on the card
+    body, not the check digit)."""
+    start, end = clean_iccid(start), clean_iccid(end)
+    if (
+        end.isascii()
+        and end.isdigit()
+        and len(end) == len(start) - 1
+        and len(start) in ICCID_LENGTHS
+    ):
+        return end + check_digit(end)
+    return end
+
+
 class RangeError(ValueError):
     """A range that cannot be expanded; ``code`` and ``params`` for the message catalogs."""
 

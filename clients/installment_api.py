@@ -4,9 +4,12 @@ clients/openapi.json. The sandbox calls exist only on local and demo backends.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from branchdesk.clients.api import Action, ApiClient
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut, ClerkOut, QrOut
 
 STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
 STATUSES = (
@@ -31,45 +34,56 @@ class InstallmentApi:
         self.client = client
 
     # -- clerk ------------------------------------------------------------------------------
-    async def clerk(self) -> dict[str, Any]:
-        return await self.client.get("/v1/installment/clerk")
+    async def clerk(self) -> ClerkOut:
+        return cast("ClerkOut", await self.client.get("/v1/installment/clerk"))
 
     async def request_code(
         self, job_no: str, name: str, id_number: str, mobile: str, action: Action
-    ) -> dict[str, Any]:
+    ) -> ClerkOut:
         body = {"job_no": job_no, "name": name, "id_number": id_number, "mobile": mobile}
-        return await self.client.post("/v1/installment/clerk/code", body, action)
+        return cast("ClerkOut", await self.client.post("/v1/installment/clerk/code", body, action))
 
-    async def bind(self, code: str, action: Action) -> dict[str, Any]:
-        return await self.client.post("/v1/installment/clerk/bind", {"code": code}, action)
+    async def bind(self, code: str, action: Action) -> ClerkOut:
+        return cast(
+            "ClerkOut", await self.client.post("/v1/installment/clerk/bind", {"code": code}, action)
+        )
 
     # -- QR codes ---------------------------------------------------------------------------
-    async def new_qr(self, action: Action) -> dict[str, Any]:
-        return await self.client.post("/v1/installment/qr-codes", {}, action)
+    async def new_qr(self, action: Action) -> QrOut:
+        return cast("QrOut", await self.client.post("/v1/installment/qr-codes", {}, action))
 
-    async def current_qr(self) -> dict[str, Any]:
-        return await self.client.get("/v1/installment/qr-codes/current")
+    async def current_qr(self) -> QrOut:
+        return cast("QrOut", await self.client.get("/v1/installment/qr-codes/current"))
 
     # -- applications and orders ------------------------------------------------------------
-    async def applications(self) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/installment/applications")
+    async def applications(self) -> list[ApplicationOut]:
+        return cast("list[ApplicationOut]", await self.client.get("/v1/installment/applications"))
 
-    async def application(self, application_id: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/installment/applications/{application_id}")
+    async def application(self, application_id: str) -> ApplicationOut:
+        return cast(
+            "ApplicationOut",
+            await self.client.get(f"/v1/installment/applications/{application_id}"),
+        )
 
     async def orders(
         self, date_from: str | None = None, date_to: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
-        return await self.client.get(
-            "/v1/installment/orders",
-            date_from=date_from or None,
-            date_to=date_to or None,
-            status=status or None,
+    ) -> list[ApplicationOut]:
+        return cast(
+            "list[ApplicationOut]",
+            await self.client.get(
+                "/v1/installment/orders",
+                date_from=date_from or None,
+                date_to=date_to or None,
+                status=status or None,
+            ),
         )
 
-    async def revoke(self, application_id: str, reason: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(
-            f"/v1/installment/orders/{application_id}/revoke", {"reason": reason}, action
+    async def revoke(self, application_id: str, reason: str, action: Action) -> ApplicationOut:
+        return cast(
+            "ApplicationOut",
+            await self.client.post(
+                f"/v1/installment/orders/{application_id}/revoke", {"reason": reason}, action
+            ),
         )
 
     # -- simulated customer (local and demo only) -------------------------------------------
@@ -79,13 +93,15 @@ class InstallmentApi:
         action: Action,
         customer_name: str | None = None,
         customer_mobile: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ApplicationOut:
         body: dict[str, Any] = {"token": token}
         if customer_name:
             body["customer_name"] = customer_name
         if customer_mobile:
             body["customer_mobile"] = customer_mobile
-        return await self.client.post("/v1/sandbox/installment/scans", body, action)
+        return cast(
+            "ApplicationOut", await self.client.post("/v1/sandbox/installment/scans", body, action)
+        )
 
     async def simulate_step(
         self,
@@ -94,8 +110,11 @@ class InstallmentApi:
         *,
         life_insurance: bool = False,
         flexible_repayment: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ApplicationOut:
         body = {"life_insurance": life_insurance, "flexible_repayment": flexible_repayment}
-        return await self.client.post(
-            f"/v1/sandbox/installment/applications/{application_id}/advance", body, action
+        return cast(
+            "ApplicationOut",
+            await self.client.post(
+                f"/v1/sandbox/installment/applications/{application_id}/advance", body, action
+            ),
         )

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import BackendUnreachable
+from branchdesk.clients.models import (
+    AreaRow,
+    ChecklistOut,
+    CustomerDetail,
+    CustomerPage,
+    HandoffOut,
+    ItemOut,
+    NextStep,
+    Progress,
+    SectionOut,
+)
 from branchdesk.clients.outbox import OutboxSync
 
 
@@ -19,6 +31,23 @@ class Queued:
     entry: dict[str, Any]
 
 
+class ChecklistItem(ItemOut):
+    pending: NotRequired[str]
+    """Set while a change of the item waits in the outbox: the outbox entry's status."""
+
+
+class Checklist(TypedDict):
+    """A checklist as the screens see it: ``ChecklistOut`` with the outbox laid over it."""
+
+    customer: CustomerDetail
+    sections: list[SectionOut]
+    items: list[ChecklistItem]
+    progress: Progress
+    next_step: NextStep
+    offline: bool
+    """True when this is the last copy read, shown because the backend cannot be reached."""
+
+
 class OnboardingApi:
     def __init__(self, client: ApiClient, sync: OutboxSync | None = None) -> None:
         self.client = client
@@ -26,61 +55,77 @@ class OnboardingApi:
 
     # -- reading ----------------------------------------------------------------------------
     async def areas(self) -> list[str]:
-        return await self.client.get("/v1/onboarding/areas")
+        return cast("list[str]", await self.client.get("/v1/onboarding/areas"))
 
     async def search(
         self, q: str = "", area: str | None = None, limit: int = 50, offset: int = 0
-    ) -> dict[str, Any]:
-        return await self.client.get("/v1/customers", q=q, area=area, limit=limit, offset=offset)
-
-    async def customer(self, customer_id: str, *, reveal: bool = False) -> dict[str, Any]:
-        return await self.client.get(
-            f"/v1/customers/{customer_id}", reveal="true" if reveal else None
+    ) -> CustomerPage:
+        return cast(
+            "CustomerPage",
+            await self.client.get("/v1/customers", q=q, area=area, limit=limit, offset=offset),
         )
 
-    async def checklist(self, customer_id: str) -> dict[str, Any]:
+    async def customer(self, customer_id: str, *, reveal: bool = False) -> CustomerDetail:
+        return cast(
+            "CustomerDetail",
+            await self.client.get(
+                f"/v1/customers/{customer_id}", reveal="true" if reveal else None
+            ),
+        )
+
+    async def checklist(self, customer_id: str) -> Checklist:
         """The checklist; offline, the last copy read with the queued changes laid over it."""
         name = f"checklist:{customer_id}"
         try:
-            data = await self.client.get(f"/v1/customers/{customer_id}/checklist")
+            data = cast(
+                "ChecklistOut", await self.client.get(f"/v1/customers/{customer_id}/checklist")
+            )
         except BackendUnreachable:
-            cached = self._recall(name)
+            cached = cast("ChecklistOut | None", self._recall(name))
             if cached is None:
                 raise
-            return {**self._overlay(cached), "offline": True}
+            return self._overlay(cached, offline=True)
         self._remember(name, data)
-        return {**self._overlay(data), "offline": False}
+        return self._overlay(data, offline=False)
 
-    async def handoff(self, customer_id: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/customers/{customer_id}/handoff")
+    async def handoff(self, customer_id: str) -> HandoffOut:
+        return cast("HandoffOut", await self.client.get(f"/v1/customers/{customer_id}/handoff"))
 
-    async def area_export(self, area: str) -> list[dict[str, Any]]:
-        return await self.client.get(f"/v1/onboarding/areas/{area}/export")
+    async def area_export(self, area: str) -> list[AreaRow]:
+        return cast("list[AreaRow]", await self.client.get(f"/v1/onboarding/areas/{area}/export"))
 
     # -- changes ----------------------------------------------------------------------------
-    async def create_customer(self, data: dict[str, Any], action: Action) -> Any:
-        return await self._change(
-            "POST",
-            "/v1/customers",
-            data,
-            action,
-            kind="customer.create",
-            target="",
-            summary=data.get("name", ""),
+    async def create_customer(
+        self, data: dict[str, Any], action: Action
+    ) -> CustomerDetail | Queued:
+        return cast(
+            "CustomerDetail | Queued",
+            await self._change(
+                "POST",
+                "/v1/customers",
+                data,
+                action,
+                kind="customer.create",
+                target="",
+                summary=data.get("name", ""),
+            ),
         )
 
     async def update_customer(
         self, customer_id: str, data: dict[str, Any], base_version: int, action: Action
-    ) -> Any:
+    ) -> CustomerDetail | Queued:
         body = {**data, "base_version": base_version}
-        return await self._change(
-            "PATCH",
-            f"/v1/customers/{customer_id}",
-            body,
-            action,
-            kind="customer.update",
-            target=customer_id,
-            summary=data.get("name", ""),
+        return cast(
+            "CustomerDetail | Queued",
+            await self._change(
+                "PATCH",
+                f"/v1/customers/{customer_id}",
+                body,
+                action,
+                kind="customer.update",
+                target=customer_id,
+                summary=data.get("name", ""),
+            ),
         )
 
     async def set_item(
@@ -94,21 +139,24 @@ class OnboardingApi:
         evidence: dict[str, str] | None = None,
         action: Action,
         title: str = "",
-    ) -> Any:
+    ) -> ItemOut | Queued:
         body = {
             "status": status,
             "base_version": base_version,
             "note": note,
             "evidence": evidence or {},
         }
-        return await self._change(
-            "PUT",
-            f"/v1/customers/{customer_id}/items/{item_id}",
-            body,
-            action,
-            kind="item",
-            target=f"{customer_id}/{item_id}",
-            summary=title,
+        return cast(
+            "ItemOut | Queued",
+            await self._change(
+                "PUT",
+                f"/v1/customers/{customer_id}/items/{item_id}",
+                body,
+                action,
+                kind="item",
+                target=f"{customer_id}/{item_id}",
+                summary=title,
+            ),
         )
 
     async def _change(
@@ -143,33 +191,38 @@ class OnboardingApi:
             return None
         return self.sync.outbox.recall(self.sync.staff_id, self.client.label, name)
 
-    def _overlay(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _overlay(self, data: ChecklistOut, *, offline: bool) -> Checklist:
         """Show queued item changes over a checklist, marked ``pending``."""
-        if self.sync is None:
-            return data
-        customer_id = data["customer"]["id"]
-        queued = {
-            e["target"].split("/", 1)[1]: e
-            for e in self.sync.entries()
-            if e["kind"] == "item" and e["target"].startswith(f"{customer_id}/")
-        }
-        if not queued:
-            return data
-        items = []
+        queued: dict[str, dict[str, Any]] = {}
+        if self.sync is not None:
+            prefix = f"{data['customer']['id']}/"
+            queued = {
+                e["target"].split("/", 1)[1]: e
+                for e in self.sync.entries()
+                if e["kind"] == "item" and e["target"].startswith(prefix)
+            }
+        items: list[ChecklistItem] = []
         for item in data["items"]:
             entry = queued.get(item["id"])
-            if entry is not None:
-                body = entry["body"]
-                item = {
-                    **item,
-                    "status": body["status"],
-                    "note": body["note"],
-                    "evidence": body["evidence"],
-                    "version": body["base_version"] + 1,
-                    "pending": entry["status"],
-                }
-            items.append(item)
-        return {**data, "items": items}
+            if entry is None:
+                items.append(cast("ChecklistItem", item))
+                continue
+            body = entry["body"]
+            changed = cast("ChecklistItem", {**item})
+            changed["status"] = body["status"]
+            changed["note"] = body["note"]
+            changed["evidence"] = body["evidence"]
+            changed["version"] = body["base_version"] + 1
+            changed["pending"] = entry["status"]
+            items.append(changed)
+        return Checklist(
+            customer=data["customer"],
+            sections=data["sections"],
+            items=items,
+            progress=data["progress"],
+            next_step=data["next_step"],
+            offline=offline,
+        )
 
 
 # -- exports -------------------------------------------------------------------------------------
@@ -204,7 +257,7 @@ AREA_FIELDS = (
 )
 
 
-def handoff_csv(package: dict[str, Any], labels: dict[str, str]) -> str:
+def handoff_csv(package: HandoffOut, labels: dict[str, str]) -> str:
     """Customer fields, then one row per item; ``labels`` translates statuses and fields."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -229,7 +282,7 @@ def handoff_csv(package: dict[str, Any], labels: dict[str, str]) -> str:
     return out.getvalue()
 
 
-def area_csv(rows: list[dict[str, Any]], labels: dict[str, str]) -> str:
+def area_csv(rows: Sequence[Mapping[str, Any]], labels: dict[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([labels.get(f"area.{f}", f) for f in AREA_FIELDS])

@@ -80,7 +80,7 @@ class Outbox:
 
     def get(self, entry_id: str) -> dict[str, Any] | None:
         row = self._entries.get(Query().id == entry_id)
-        return dict(row) if row else None  # type: ignore[arg-type]
+        return dict(row) if row else None
 
     def update(self, entry_id: str, **fields: Any) -> None:
         self._entries.update(fields, Query().id == entry_id)
@@ -95,7 +95,7 @@ class Outbox:
 
     def recall(self, staff_id: str, backend: str, name: str) -> Any:
         row = self._cache.get(Query().key == f"{backend}|{staff_id}|{name}")
-        return row["data"] if row else None  # type: ignore[index]
+        return row["data"] if row else None
 
 
 @dataclass

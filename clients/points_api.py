@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from branchdesk.clients.api import Action, ApiClient
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import (
+        ImportOut,
+        Institution,
+        LedgerOut,
+        LedgerRow,
+        MemberOut,
+        RedemptionOut,
+        ReportOut,
+        SmsMessage,
+        TemplateOut,
+    )
 
 CHANNELS = ("mall", "pos", "proxy", "outlet")
 REPORTS = ("institutions", "channels", "issuance", "redemptions")
@@ -38,15 +52,15 @@ class PointsApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    async def find_member(self, query: str) -> dict[str, Any]:
+    async def find_member(self, query: str) -> MemberOut:
         """A member by card number (13+ digits) or mobile (11 digits)."""
         text = query.replace(" ", "")
         if len(text) == 11:
-            return await self.client.get("/v1/members", phone=text)
-        return await self.client.get("/v1/members", card=text)
+            return cast("MemberOut", await self.client.get("/v1/members", phone=text))
+        return cast("MemberOut", await self.client.get("/v1/members", card=text))
 
-    async def ledger(self, member_id: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/members/{member_id}/ledger")
+    async def ledger(self, member_id: str) -> LedgerOut:
+        return cast("LedgerOut", await self.client.get(f"/v1/members/{member_id}/ledger"))
 
     async def create_redemption(
         self,
@@ -57,7 +71,7 @@ class PointsApi:
         points: int | None = None,
         items: list[dict[str, Any]] | None = None,
         order_ref: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> RedemptionOut:
         body: dict[str, Any] = {"member_id": member_id, "channel": channel}
         if points is not None:
             body["points"] = points
@@ -65,43 +79,105 @@ class PointsApi:
             body["items"] = items
         if order_ref:
             body["order_ref"] = order_ref
-        return await self.client.post("/v1/redemptions", body, action)
+        return cast("RedemptionOut", await self.client.post("/v1/redemptions", body, action))
 
-    async def get_redemption(self, redemption_id: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/redemptions/{redemption_id}")
+    async def get_redemption(self, redemption_id: str) -> RedemptionOut:
+        return cast("RedemptionOut", await self.client.get(f"/v1/redemptions/{redemption_id}"))
 
-    async def resend_code(self, redemption_id: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(f"/v1/redemptions/{redemption_id}/otp", {}, action)
-
-    async def verify(self, redemption_id: str, code: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(
-            f"/v1/redemptions/{redemption_id}/verify", {"code": code}, action
+    async def resend_code(self, redemption_id: str, action: Action) -> RedemptionOut:
+        return cast(
+            "RedemptionOut",
+            await self.client.post(f"/v1/redemptions/{redemption_id}/otp", {}, action),
         )
 
-    async def reverse(self, redemption_id: str, reason: str, action: Action) -> dict[str, Any]:
-        return await self.client.post(
-            f"/v1/redemptions/{redemption_id}/reverse", {"reason": reason}, action
+    async def verify(self, redemption_id: str, code: str, action: Action) -> RedemptionOut:
+        return cast(
+            "RedemptionOut",
+            await self.client.post(
+                f"/v1/redemptions/{redemption_id}/verify", {"code": code}, action
+            ),
+        )
+
+    async def reverse(self, redemption_id: str, reason: str, action: Action) -> RedemptionOut:
+        return cast(
+            "RedemptionOut",
+            await self.client.post(
+                f"/v1/redemptions/{redemption_id}/reverse", {"reason": reason}, action
+            ),
         )
 
     async def grant(
         self, member_id: str, points: int, note: str, action: Action, kind: str = "earn"
-    ) -> dict[str, Any]:
-        return await self.client.post(
-            "/v1/points/grants",
-            {"member_id": member_id, "points": points, "note": note, "kind": kind},
-            action,
+    ) -> LedgerRow:
+        return cast(
+            "LedgerRow",
+            await self.client.post(
+                "/v1/points/grants",
+                {"member_id": member_id, "points": points, "note": note, "kind": kind},
+                action,
+            ),
         )
 
-    async def import_template(self) -> dict[str, Any]:
-        return await self.client.get("/v1/points/imports/template")
+    async def import_template(self) -> TemplateOut:
+        return cast("TemplateOut", await self.client.get("/v1/points/imports/template"))
 
-    async def import_csv(self, text: str, action: Action, *, dry_run: bool) -> dict[str, Any]:
-        return await self.client.post(
-            "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
+    async def import_csv(self, text: str, action: Action, *, dry_run: bool) -> ImportOut:
+        return cast(
+            "ImportOut",
+            await self.client.post(
+                "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
+            ),
         )
 
-    async def institutions(self) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/points/institutions")
+    async def import_file(
+        self,
+        raw: bytes,
+        action: Action,
+        *,
+        dry_run: bool,
+        filename: str = "",
+        confirm_reimport: bool = False,
+    ) -> ImportOut:
+        """Send the file's bytes; the server decodes them line by line and checks every line."""
+        body = {
+            "content_base64": base64.b64encode(raw).decode("ascii"),
+            "filename": filename,
+            "confirm_reimport": confirm_reimport,
+        }
+        return cast(
+            "ImportOut",
+            await self.client.post(
+                "/v1/points/imports", body, action, dry_run=str(dry_run).lower()
+            ),
+        )
+
+    async def redemptions(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        created_by: str | None = None,
+        status: str | None = None,
+    ) -> list[RedemptionOut]:
+        """Redemptions handled by a cashier (the caller, unless a supervisor names someone)."""
+        return cast(
+            "list[RedemptionOut]",
+            await self.client.get(
+                "/v1/redemptions", since=since, until=until, created_by=created_by, status=status
+            ),
+        )
+
+    async def cancel(self, redemption_id: str, action: Action) -> RedemptionOut:
+        return cast(
+            "RedemptionOut",
+            await self.client.post(f"/v1/redemptions/{redemption_id}/cancel", {}, action),
+        )
+
+    async def create_member(self, body: dict[str, Any], action: Action) -> MemberOut:
+        return cast("MemberOut", await self.client.post("/v1/members", body, action))
+
+    async def institutions(self) -> list[Institution]:
+        return cast("list[Institution]", await self.client.get("/v1/points/institutions"))
 
     async def report(
         self,
@@ -111,13 +187,21 @@ class PointsApi:
         date_to: str | None = None,
         institution: str | None = None,
         channel: str | None = None,
-    ) -> dict[str, Any]:
-        return await self.client.get(
-            f"/v1/points/reports/{report}",
-            **{"from": date_from, "to": date_to, "institution": institution, "channel": channel},
+    ) -> ReportOut:
+        return cast(
+            "ReportOut",
+            await self.client.get(
+                f"/v1/points/reports/{report}",
+                **{
+                    "from": date_from,
+                    "to": date_to,
+                    "institution": institution,
+                    "channel": channel,
+                },
+            ),
         )
 
-    async def sms_outbox(self) -> list[dict[str, Any]]:
+    async def sms_outbox(self) -> list[SmsMessage]:
         return await self.client.sms_outbox()
 
 

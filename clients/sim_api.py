@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from branchdesk.clients.api import Action, ApiClient
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import (
+        AgentOut,
+        BatchOut,
+        CardOut,
+        PreviewOut,
+        StockOut,
+        WarehouseOut,
+    )
 
 
 @dataclass(frozen=True)
@@ -26,20 +36,20 @@ class SimApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    async def warehouses(self) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/warehouses")
+    async def warehouses(self) -> list[WarehouseOut]:
+        return cast("list[WarehouseOut]", await self.client.get("/v1/warehouses"))
 
-    async def agents(self, dept: str | None = None) -> list[dict[str, Any]]:
-        return await self.client.get("/v1/agents", dept=dept)
+    async def agents(self, dept: str | None = None) -> list[AgentOut]:
+        return cast("list[AgentOut]", await self.client.get("/v1/agents", dept=dept))
 
-    async def stock(self) -> dict[str, Any]:
-        return await self.client.get("/v1/sim/stock")
+    async def stock(self) -> StockOut:
+        return cast("StockOut", await self.client.get("/v1/sim/stock"))
 
-    async def card(self, iccid: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/sim/cards/{iccid}")
+    async def card(self, iccid: str) -> CardOut:
+        return cast("CardOut", await self.client.get(f"/v1/sim/cards/{iccid}"))
 
-    async def batch(self, batch_id: str) -> dict[str, Any]:
-        return await self.client.get(f"/v1/sim/batches/{batch_id}")
+    async def batch(self, batch_id: str) -> BatchOut:
+        return cast("BatchOut", await self.client.get(f"/v1/sim/batches/{batch_id}"))
 
     async def pickup(
         self,
@@ -49,7 +59,7 @@ class SimApi:
         action: Action,
         *,
         dry_run: bool = False,
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
         return await self._post("/v1/sim/pickups", body, action, dry_run)
 
@@ -62,7 +72,7 @@ class SimApi:
         *,
         fee_per_card: str | None = None,
         dry_run: bool = False,
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
         if fee_per_card:
             body["fee_per_card"] = fee_per_card
@@ -76,20 +86,25 @@ class SimApi:
         action: Action,
         *,
         dry_run: bool = False,
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         body = {"from_warehouse": from_warehouse, "card_type": card_type, **cards.body()}
         return await self._post("/v1/sim/transfers", body, action, dry_run)
 
-    async def transfers(self, status: str | None = "pending") -> list[dict[str, Any]]:
-        return await self.client.get("/v1/sim/transfers", status=status)
+    async def transfers(self, status: str | None = "pending") -> list[BatchOut]:
+        return cast("list[BatchOut]", await self.client.get("/v1/sim/transfers", status=status))
 
-    async def decide(self, transfer_id: str, approve: bool, action: Action) -> dict[str, Any]:
+    async def decide(self, transfer_id: str, approve: bool, action: Action) -> BatchOut:
         verb = "approve" if approve else "reject"
-        return await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action)
+        return cast(
+            "BatchOut",
+            await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action),
+        )
 
     async def _post(
         self, path: str, body: dict[str, Any], action: Action, dry_run: bool
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         if dry_run:
-            return await self.client.post(path, body, action, dry_run="true")
-        return await self.client.post(path, body, action)
+            return cast(
+                "BatchOut | PreviewOut", await self.client.post(path, body, action, dry_run="true")
+            )
+        return cast("BatchOut | PreviewOut", await self.client.post(path, body, action))

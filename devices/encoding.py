@@ -154,14 +154,23 @@ def encode_spn(name: str, display_condition: int = 0x01) -> bytes:
 
 
 def decode_spn(data: bytes) -> str | None:
-    """Service provider name from EF.SPN, or None when blank."""
-    body = data[1:].rstrip(b"\xff")
-    if not body:
+    """Service provider name from EF.SPN, or None when blank.
+
+    A UCS2 name is decoded two bytes at a time up to the first FFFF pair: stripping FF
+    bytes first would cut a last character whose low byte is FF (仿 is U+4EFF).
+    """
+    body = data[1:]
+    if not body or is_blank(body):
         return None
     if body[0] == _UCS2_MARKER:
-        ucs2 = body[1:]
-        return ucs2[: len(ucs2) - len(ucs2) % 2].decode("utf-16-be")
-    return body.decode("ascii", errors="replace")
+        chars: list[str] = []
+        for index in range(1, len(body) - 1, 2):
+            pair = body[index : index + 2]
+            if pair == b"\xff\xff":
+                break
+            chars.append(pair.decode("utf-16-be"))
+        return "".join(chars)
+    return body.rstrip(b"\xff").decode("ascii", errors="replace")
 
 
 def encode_msisdn(msisdn: str, record_length: int) -> bytes:
@@ -195,3 +204,97 @@ def decode_msisdn(record: bytes) -> str | None:
 def _require_digits(value: str, what: str) -> None:
     if not value.isascii() or not value.isdigit():
         raise ValueError(f"{what} must contain decimal digits only, got {value!r}")
+
+
+# -- subscription files derived from the IMSI (TS 31.102 4.2, TS 24.008 10.5.1.3) ----------
+AD_FILE_SIZE = 4
+ACC_FILE_SIZE = 2
+LOCI_FILE_SIZE = 11
+PSLOCI_FILE_SIZE = 14
+FPLMN_FILE_SIZE = 12
+PLMN_ACT_ENTRY = 5
+PLMNWACT_FILE_SIZE = 8 * PLMN_ACT_ENTRY
+HPLMNWACT_FILE_SIZE = PLMN_ACT_ENTRY
+SMSP_RECORD_TAIL = 28
+# Access technology bits of a PLMNwAcT entry (TS 31.102 4.2.5): UTRAN, E-UTRAN, GSM.
+ACT_ALL = bytes([0xC0, 0x80])
+_THREE_DIGIT_MNC_MCCS = frozenset(range(310, 317))
+_LAC_DELETED = b"\xff\xfe"
+_LU_NOT_UPDATED = 0x01
+_SMSP_SCA_PID_DCS = 0xF1  # parameter indicators: only SC address, PID and DCS present
+
+
+def mnc_length(imsi: str) -> int:
+    """Digits of the MNC inside an IMSI: 3 for the North American MCCs, 2 elsewhere."""
+    _require_digits(imsi, "IMSI")
+    return 3 if int(imsi[:3]) in _THREE_DIGIT_MNC_MCCS else 2
+
+
+def encode_plmn(mcc: str, mnc: str) -> bytes:
+    """3-byte PLMN identity: MCC2 MCC1, MNC3 MCC3, MNC2 MNC1 (F for a 2-digit MNC)."""
+    _require_digits(mcc + mnc, "PLMN")
+    if len(mcc) != 3 or len(mnc) not in (2, 3):
+        raise ValueError("PLMN is a 3-digit MCC and a 2- or 3-digit MNC")
+    mnc3 = mnc[2] if len(mnc) == 3 else "F"
+    nibbles = (mcc[1] + mcc[0], mnc3 + mcc[2], mnc[1] + mnc[0])
+    return bytes(int(pair, 16) for pair in nibbles)
+
+
+def home_plmn(imsi: str) -> bytes:
+    length = mnc_length(imsi)
+    return encode_plmn(imsi[:3], imsi[3 : 3 + length])
+
+
+def encode_ad(imsi: str) -> bytes:
+    """EF.AD: normal operation, no additional information, the MNC length (TS 31.102 4.2.18)."""
+    return bytes([0x00, 0x00, 0x00, mnc_length(imsi)])
+
+
+def encode_acc(imsi: str) -> bytes:
+    """EF.ACC: the access class is the last IMSI digit (TS 22.011 4.2), one bit of 16."""
+    _require_digits(imsi, "IMSI")
+    return (1 << int(imsi[-1])).to_bytes(ACC_FILE_SIZE, "big")
+
+
+def encode_plmn_act_list(plmns: list[bytes], size: int) -> bytes:
+    body = b"".join(plmn + ACT_ALL for plmn in plmns)
+    if len(body) > size:
+        raise ValueError(f"{len(plmns)} PLMNs do not fit in {size} bytes")
+    return body.ljust(size, b"\xff")
+
+
+def reset_loci(imsi: str) -> bytes:
+    """EF.LOCI as deleted: no TMSI, the home PLMN with LAC FFFE, status not updated."""
+    return b"\xff" * 4 + home_plmn(imsi) + _LAC_DELETED + b"\xff" + bytes([_LU_NOT_UPDATED])
+
+
+def reset_psloci(imsi: str) -> bytes:
+    """EF.PSLOCI as deleted: no P-TMSI nor signature, RAI home PLMN/FFFE/FF, not updated."""
+    rai = home_plmn(imsi) + _LAC_DELETED + b"\xff"
+    return b"\xff" * 7 + rai + bytes([_LU_NOT_UPDATED])
+
+
+def encode_smsp(smsc: str, record_length: int) -> bytes:
+    """One EF.SMSP record: no alpha identifier, the SMS centre address, PID 00, DCS 00."""
+    if record_length < SMSP_RECORD_TAIL:
+        raise ValueError(f"EF.SMSP record length {record_length} is too short")
+    digits = smsc[1:] if smsc.startswith("+") else smsc
+    _require_digits(digits, "SMS centre")
+    if not 1 <= len(digits) <= 20:
+        raise ValueError("SMS centre must have 1 to 20 digits")
+    ton_npi = _TON_NPI_INTERNATIONAL if smsc.startswith("+") else _TON_NPI_UNKNOWN
+    sca = bytes([1 + (len(digits) + 1) // 2, ton_npi]) + swap_nibbles_encode(digits, 10)
+    tail = bytes([_SMSP_SCA_PID_DCS]) + b"\xff" * 12 + sca + b"\x00\x00\xff"
+    return b"\xff" * (record_length - SMSP_RECORD_TAIL) + tail
+
+
+def encode_adm(adm: str) -> bytes:
+    """The ADM key as VERIFY data: 8 decimal digits as ASCII, or 16 hex digits as 8 bytes."""
+    if len(adm) == 8 and adm.isascii() and adm.isdigit():
+        return adm.encode("ascii")
+    if len(adm) == 16:
+        try:
+            return bytes.fromhex(adm)
+        except ValueError:
+            pass
+    raise ValueError("ADM key must be 8 decimal digits or 16 hexadecimal digits")

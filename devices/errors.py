@@ -65,6 +65,18 @@ class AdmRejected(ReaderError):
         self.tries_left = tries_left
 
 
+class AdmLastTry(AdmRejected):
+    """The card has one ADM try or fewer left: the writer refuses to risk locking it.
+
+    Nothing was presented; the card is set aside like a card that refused its key.
+    """
+
+    code = "adm_last_try"
+
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(tries_left, f"ADM key has {tries_left} tries left; not presented")
+
+
 class CardError(ReaderError):
     """The card answered a command with an unexpected status word."""
 

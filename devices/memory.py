@@ -1,24 +1,28 @@
 """An in-memory Reader over a VirtualCard, for fast unit tests only.
 
-It runs the same APDU sequences as PcscReader (through CardSession) against the same card
-model as the vpcd emulator, without pcscd. Failure switches: ``service_running=False``
-(pcscd down), ``reader_connected=False`` (no reader), ``remove()`` (no card) and
-``card.schedule_pull(n)`` (card pulled after n UPDATEs).
+It runs the same sessions as PcscReader (through CardSession) against the same card model
+as the vpcd emulator, without pcscd: each operation resets the card first, and a write
+resets it at the end. Failure switches: ``service_running=False`` (pcscd down),
+``reader_connected=False`` (no reader), ``remove()`` (no card) and ``card.schedule_pull(n)``
+(card pulled after n UPDATEs).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from branchdesk.devices.apdu import CardChannel
-from branchdesk.devices.card_session import CardSession, ProgressCallback
+from branchdesk.devices.card_session import CardIdentity, CardSession, ProgressCallback, ReadBack
 from branchdesk.devices.errors import CardRemoved, NoReaderOrCard, ServiceUnavailable
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.virtual_card import CardPulled, VirtualCard
 
 DEFAULT_NAME = "Memory Reader 00 00"
 _POLL_SECONDS = 0.01
+T = TypeVar("T")
 
 
 class _CardTransport:
@@ -53,15 +57,9 @@ class MemoryReader:
         self.card = card
         self.reader_connected = reader_connected
         self.service_running = service_running
-        self._session: CardSession | None = None
-        self._session_card: VirtualCard | None = None
-        self._finished_apdus = 0
+        self.apdu_count = 0
+        self.last_trace: list[str] = []
         self._lock = threading.RLock()
-
-    @property
-    def apdu_count(self) -> int:
-        current = self._session.channel.apdu_count if self._session else 0
-        return self._finished_apdus + current
 
     def insert(self, card: VirtualCard) -> None:
         self.card = card
@@ -78,23 +76,22 @@ class MemoryReader:
         deadline = time.monotonic() + timeout
         while True:
             if self.list_readers() and self.card is not None:
-                self._connect()
                 return self.name
             if time.monotonic() >= deadline:
                 raise NoReaderOrCard(f"no card within {timeout:g} s")
             time.sleep(_POLL_SECONDS)
 
+    def read_card(self) -> CardIdentity:
+        return self._session(lambda session: session.read_identity())
+
     def read_iccid(self) -> str:
-        with self._lock:
-            return self._connect().read_iccid()
+        return self.read_card().iccid
 
     def read_imsi(self) -> str | None:
-        with self._lock:
-            return self._connect().read_imsi()
+        return self.read_card().imsi
 
     def is_blank(self) -> bool:
-        with self._lock:
-            return self._connect().is_blank()
+        return self.read_card().blank
 
     def write_profile(
         self,
@@ -102,34 +99,28 @@ class MemoryReader:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> int:
-        with self._lock:
-            return self._connect().write_profile(profile, progress, cancel)
+        return self._session(lambda session: session.write_profile(profile, progress, cancel))
 
-    def verify(self, profile: SimProfile) -> bool:
-        with self._lock:
-            return self._connect().verify(profile)
+    def verify(self, profile: SimProfile) -> ReadBack:
+        return self._session(lambda session: session.read_back(profile))
 
     def close(self) -> None:
+        """Nothing stays connected between operations."""
+
+    def _session(self, operation: Callable[[CardSession], T]) -> T:
         with self._lock:
-            self._drop_session()
-
-    def _connect(self) -> CardSession:
-        if not self.service_running:
-            raise ServiceUnavailable("PC/SC service not running")
-        if not self.reader_connected:
-            raise NoReaderOrCard("no reader connected")
-        card = self.card
-        if card is None:
-            raise NoReaderOrCard("no card in the reader")
-        if self._session is None or self._session_card is not card:
-            self._drop_session()
-            card.reset()  # a new connection powers the card up
-            self._session = CardSession(CardChannel(_CardTransport(self, card)))
-            self._session_card = card
-        return self._session
-
-    def _drop_session(self) -> None:
-        if self._session is not None:
-            self._finished_apdus += self._session.channel.apdu_count
-        self._session = None
-        self._session_card = None
+            if not self.service_running:
+                raise ServiceUnavailable("PC/SC service not running")
+            if not self.reader_connected:
+                raise NoReaderOrCard("no reader connected")
+            card = self.card
+            if card is None:
+                raise NoReaderOrCard("no card in the reader")
+            card.reset()  # the session starts on a freshly reset card
+            channel = CardChannel(_CardTransport(self, card))
+            try:
+                return operation(CardSession(channel))
+            finally:
+                self.apdu_count += channel.apdu_count
+                self.last_trace = list(channel.trace)
+                card.reset()

@@ -1,12 +1,13 @@
 """A Reader on PC/SC (pcscd) through pyscard's low-level ``smartcard.scard`` API.
 
 pyscard is imported on first use, never when ``branchdesk.devices`` is imported, so the TUI
-does not pay for it at startup. Commands are GSM 11.11 APDUs (class A0), see ``apdu``.
+(and an install without pyscard) does not pay for it. Commands are UICC APDUs (class 00/80,
+TS 102 221), see ``apdu``; the sequences are in ``card_session``.
 
-A write (``card_session``): read EF.ICCID 2FE2 and EF.IMSI 7F20/6F07 to check the card is
-the blank card the profile names; VERIFY ADM (P2=0A) exactly once, never retried; UPDATE
-EF.MSISDN 7F10/6F40 (optional), the proprietary write-only key files EF.KI 7F20/6FF0 and
-EF.OPC 7F20/6FF1, EF.SPN 7F20/6F46 (optional), and EF.IMSI last as the commit mark.
+Every operation is one session: connect in EXCLUSIVE mode (no other program can send a
+command meanwhile), reset the card (nothing selected, no security status left by anyone),
+run the whole operation inside one PC/SC transaction, then end it and disconnect with a
+card reset, so no ADM verification outlives the session.
 
 Error mapping: PC/SC service or client library missing -> ServiceUnavailable; no reader or
 no card -> NoReaderOrCard; a card that does not answer its ATR (badly inserted) ->
@@ -15,14 +16,15 @@ CardNotBlank; any failed exchange once connected -> CardRemoved.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from branchdesk.devices.apdu import CardChannel
-from branchdesk.devices.card_session import CardSession, ProgressCallback
+from branchdesk.devices.card_session import CardIdentity, CardSession, ProgressCallback, ReadBack
 from branchdesk.devices.errors import (
     CardNotBlank,
     CardRemoved,
@@ -38,6 +40,7 @@ _SCARD_E_NO_SERVICE = 0x8010001D
 _SCARD_E_SERVICE_STOPPED = 0x8010001E
 _SCARD_E_NO_READERS_AVAILABLE = 0x8010002E
 _SCARD_E_INVALID_HANDLE = 0x80100003
+_SCARD_E_SHARING_VIOLATION = 0x8010000B
 _SCARD_W_UNSUPPORTED_CARD = 0x80100065
 _SCARD_W_UNRESPONSIVE_CARD = 0x80100066
 _SCARD_W_UNPOWERED_CARD = 0x80100067
@@ -53,11 +56,12 @@ T = TypeVar("T")
 
 
 def _load_scard() -> ModuleType:
+    # pyscard has no type information; imported by name, it is just a module here.
     try:
-        from smartcard import scard
+        importlib.import_module("smartcard")
+        return importlib.import_module("smartcard.scard")
     except ImportError as exc:  # pyscard or libpcsclite missing
         raise ServiceUnavailable(f"PC/SC client library unavailable: {exc}") from exc
-    return scard
 
 
 def _code(hresult: int) -> int:
@@ -90,16 +94,10 @@ class PcscReader:
         self.reader_name = reader_name
         self._scard: ModuleType | None = None
         self._context: Any = None
-        self._hcard: Any = None
-        self._session: CardSession | None = None
         self.connected_reader: str | None = None
-        self._finished_apdus = 0
+        self.apdu_count = 0
+        self.last_trace: list[str] = []
         self._lock = threading.RLock()
-
-    @property
-    def apdu_count(self) -> int:
-        current = self._session.channel.apdu_count if self._session else 0
-        return self._finished_apdus + current
 
     # -- readers and cards ---------------------------------------------------------------
 
@@ -108,10 +106,9 @@ class PcscReader:
             return self._list_readers()
 
     def wait_for_card(self, timeout: float) -> str:
-        """Block until pcscd reports a card in a matching reader, then connect to it."""
+        """Block until pcscd reports a card in a matching reader; returns its name."""
         with self._lock:
             deadline = time.monotonic() + timeout
-            self._drop_session()
             scard = self._scard_module()
             while True:
                 names = self._list_readers()
@@ -121,7 +118,6 @@ class PcscReader:
                     current = self._status_change(0, states)
                     name = self._reader_with_card(current)
                     if name is not None:
-                        self._connect(name)
                         return name
                     if remaining <= 0:
                         raise NoReaderOrCard(f"no card in {', '.join(names)}")
@@ -143,17 +139,17 @@ class PcscReader:
 
     # -- card operations -----------------------------------------------------------------
 
+    def read_card(self) -> CardIdentity:
+        return self._session(lambda session: session.read_identity())
+
     def read_iccid(self) -> str:
-        with self._lock:
-            return self._run(lambda session: session.read_iccid())
+        return self.read_card().iccid
 
     def read_imsi(self) -> str | None:
-        with self._lock:
-            return self._run(lambda session: session.read_imsi())
+        return self.read_card().imsi
 
     def is_blank(self) -> bool:
-        with self._lock:
-            return self._run(lambda session: session.is_blank())
+        return self.read_card().blank
 
     def write_profile(
         self,
@@ -161,40 +157,45 @@ class PcscReader:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> int:
-        with self._lock:
-            return self._run(lambda session: session.write_profile(profile, progress, cancel))
+        return self._session(lambda session: session.write_profile(profile, progress, cancel))
 
-    def verify(self, profile: SimProfile) -> bool:
-        with self._lock:
-            return self._run(lambda session: session.verify(profile))
+    def verify(self, profile: SimProfile) -> ReadBack:
+        return self._session(lambda session: session.read_back(profile))
 
     def close(self) -> None:
         with self._lock:
-            self._drop_session()
             if self._context is not None and self._scard is not None:
                 self._scard.SCardReleaseContext(self._context)
             self._context = None
 
-    def _run(self, operation: Callable[[CardSession], T]) -> T:
-        session = self._current_session()
-        try:
-            return operation(session)
-        except (CardRemoved, ServiceUnavailable):
-            self._drop_session()
-            raise
-
-    def _current_session(self) -> CardSession:
-        if self._session is not None and self._card_still_there():
-            return self._session
-        self._drop_session()
-        self.wait_for_card(0)
-        assert self._session is not None
-        return self._session
-
-    def _card_still_there(self) -> bool:
-        scard = self._scard_module()
-        hresult, *_status = scard.SCardStatus(self._hcard)
-        return _code(hresult) not in _CARD_GONE | {_SCARD_E_INVALID_HANDLE}
+    def _session(self, operation: Callable[[CardSession], T]) -> T:
+        """Run ``operation`` on the card: exclusive, freshly reset, one transaction."""
+        with self._lock:
+            name = self.wait_for_card(0)
+            scard = self._scard_module()
+            hcard, protocol = self._connect(name)
+            channel: CardChannel | None = None
+            try:
+                hresult, protocol = scard.SCardReconnect(
+                    hcard, scard.SCARD_SHARE_EXCLUSIVE, _PROTOCOLS(scard), scard.SCARD_RESET_CARD
+                )
+                if _code(hresult) != 0:
+                    self._fail(hresult, f"reset the card in {name}")
+                hresult = scard.SCardBeginTransaction(hcard)
+                if _code(hresult) != 0:
+                    self._fail(hresult, f"start a transaction on {name}")
+                channel = CardChannel(_PcscTransport(scard, hcard, protocol))
+                try:
+                    return operation(CardSession(channel))
+                finally:
+                    scard.SCardEndTransaction(hcard, scard.SCARD_RESET_CARD)
+            finally:
+                if channel is not None:
+                    self.apdu_count += channel.apdu_count
+                    self.last_trace = list(channel.trace)
+                # Resetting on the way out: an ADM verification never outlives a session.
+                scard.SCardDisconnect(hcard, scard.SCARD_RESET_CARD)
+                self.connected_reader = None
 
     # -- PC/SC plumbing ------------------------------------------------------------------
 
@@ -224,7 +225,7 @@ class PcscReader:
         if code != 0:
             self._fail(hresult, "list readers")
         prefix = self.reader_name
-        return [name for name in names if prefix is None or name.startswith(prefix)]
+        return [str(name) for name in names if prefix is None or name.startswith(prefix)]
 
     def _status_change(
         self, timeout_ms: int, states: list[tuple[str, int]]
@@ -238,31 +239,19 @@ class PcscReader:
             self._fail(hresult, "wait for a card")
         return [(name, event & ~scard.SCARD_STATE_CHANGED, atr) for name, event, atr in new_states]
 
-    def _connect(self, name: str) -> None:
+    def _connect(self, name: str) -> tuple[Any, int]:
         scard = self._scard_module()
         hresult, hcard, protocol = scard.SCardConnect(
-            self._context_handle(),
-            name,
-            scard.SCARD_SHARE_SHARED,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            self._context_handle(), name, scard.SCARD_SHARE_EXCLUSIVE, _PROTOCOLS(scard)
         )
+        if _code(hresult) == _SCARD_E_SHARING_VIOLATION:
+            raise NoReaderOrCard(f"the card in {name} is in use by another program")
         if _code(hresult) != 0:
             self._fail(hresult, f"connect to the card in {name}")
-        self._hcard = hcard
         self.connected_reader = name
-        self._session = CardSession(CardChannel(_PcscTransport(scard, hcard, protocol)))
+        return hcard, int(protocol)
 
-    def _drop_session(self) -> None:
-        if self._session is not None:
-            self._finished_apdus += self._session.channel.apdu_count
-        if self._hcard is not None and self._scard is not None:
-            # Unpowering resets the card, so an ADM verification never outlives a session.
-            self._scard.SCardDisconnect(self._hcard, self._scard.SCARD_UNPOWER_CARD)
-        self._session = None
-        self._hcard = None
-        self.connected_reader = None
-
-    def _fail(self, hresult: int, action: str) -> None:
+    def _fail(self, hresult: int, action: str) -> NoReturn:
         code = _code(hresult)
         message = f"cannot {action}: {self._scard_module().SCardGetErrorMessage(hresult)}"
         if code in _SERVICE_DOWN:
@@ -272,3 +261,7 @@ class PcscReader:
             raise CardNotBlank(message)
         # No card, no reader, or a PC/SC failure staff can only fix by reconnecting.
         raise NoReaderOrCard(message)
+
+
+def _PROTOCOLS(scard: ModuleType) -> int:  # noqa: N802 - reads as the constant it stands for
+    return int(scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)

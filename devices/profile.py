@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from branchdesk.devices import encoding
 
-ADM_KEY_LENGTH = 8
+DEFAULT_SMSC = "+8613010130500"
+"""The China Unicom Tianjin SMS centre, written to EF.SMSP."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -14,8 +15,9 @@ class SimProfile:
     """A subscription profile issued by the backend for one blank card.
 
     ``iccid`` names the card the profile belongs to (it is read from the card, never
-    written). ``ki`` and ``opc`` are 32 hex characters; ``adm`` is the card's 8-digit ADM
-    key, sent as its ASCII bytes. ``msisdn`` and ``spn`` are optional extras.
+    written, and its Luhn digit is checked here too). ``ki`` and ``opc`` are 32 hex
+    characters; ``adm`` is the card's ADM key, 8 decimal digits (sent as ASCII) or 16 hex
+    digits (sent as 8 bytes). ``msisdn`` and ``spn`` are optional extras.
     """
 
     iccid: str
@@ -25,23 +27,30 @@ class SimProfile:
     adm: str
     msisdn: str | None = None
     spn: str | None = None
+    smsc: str = DEFAULT_SMSC
 
     def __post_init__(self) -> None:
         # Each encoder raises ValueError on bad input, so a profile that exists can be written.
         encoding.encode_iccid(self.iccid)
+        if not encoding.luhn_valid(self.iccid):
+            raise ValueError("ICCID check digit (Luhn) is wrong")
         encoding.encode_imsi(self.imsi)
         encoding.encode_key(self.ki)
         encoding.encode_key(self.opc)
-        if len(self.adm) != ADM_KEY_LENGTH or not self.adm.isascii() or not self.adm.isdigit():
-            raise ValueError(f"ADM key must be {ADM_KEY_LENGTH} digits")
+        encoding.encode_adm(self.adm)
         if self.msisdn is not None:
             encoding.encode_msisdn(self.msisdn, encoding.MSISDN_RECORD_TAIL)
         if self.spn is not None:
             encoding.encode_spn(self.spn)
+        encoding.encode_smsp(self.smsc, encoding.SMSP_RECORD_TAIL)
+
+    @property
+    def adm_bytes(self) -> bytes:
+        return encoding.encode_adm(self.adm)
 
     def __repr__(self) -> str:
         # Keys are secrets: keep them out of logs and tracebacks.
         return (
             f"SimProfile(iccid={self.iccid!r}, imsi={self.imsi!r}, ki='***', opc='***', "
-            f"msisdn={self.msisdn!r}, spn={self.spn!r})"
+            f"adm='***', msisdn={self.msisdn!r}, spn={self.spn!r})"
         )

@@ -1,7 +1,8 @@
 """The card reader interface the application uses.
 
 Every method is synchronous and may block on the card: the TUI calls them from thread
-workers. Failures raise ``branchdesk.devices.errors.ReaderError`` subclasses.
+workers. Failures raise ``branchdesk.devices.errors.ReaderError`` subclasses. Each card
+operation is one session: an exclusive connection, a reset card, one PC/SC transaction.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 import threading
 from typing import Protocol, runtime_checkable
 
-from branchdesk.devices.card_session import ProgressCallback
+from branchdesk.devices.card_session import CardIdentity, ProgressCallback, ReadBack
 from branchdesk.devices.profile import SimProfile
 
-__all__ = ["ProgressCallback", "Reader", "SimProfile"]
+__all__ = ["CardIdentity", "ProgressCallback", "ReadBack", "Reader", "SimProfile"]
 
 
 @runtime_checkable
 class Reader(Protocol):
-    """A smart card reader holding (at most) one SIM card."""
+    """A smart card reader holding (at most) one USIM card."""
 
     @property
     def apdu_count(self) -> int:
@@ -29,14 +30,21 @@ class Reader(Protocol):
         ...
 
     def wait_for_card(self, timeout: float) -> str:
-        """Wait until a card is in a reader and connect to it; returns the reader name.
+        """Wait until a card is in a reader; returns the reader name.
 
         Raises NoReaderOrCard when none shows up within ``timeout`` seconds.
         """
         ...
 
+    def read_card(self) -> CardIdentity:
+        """ICCID and IMSI (None on a blank card) in one session of three APDUs.
+
+        Raises CardNotBlank when the card cannot be read as a USIM.
+        """
+        ...
+
     def read_iccid(self) -> str:
-        """The card's ICCID. Raises CardNotBlank when the card cannot be read as a SIM."""
+        """The card's ICCID. Raises CardNotBlank when the card cannot be read as a USIM."""
         ...
 
     def read_imsi(self) -> str | None:
@@ -56,14 +64,16 @@ class Reader(Protocol):
         """Write ``profile`` onto the blank card it was issued for; returns the APDU count.
 
         ``progress(done, total)`` is called after every APDU. ``cancel`` is checked before
-        every APDU (WriteCancelled). The ADM key is presented once and never retried.
+        every APDU (WriteCancelled). The ADM key is presented once and never retried, and
+        not at all when the card has one try or fewer left (AdmLastTry). The card is reset
+        when the session ends.
         """
         ...
 
-    def verify(self, profile: SimProfile) -> bool:
-        """Read the card back and compare it with ``profile``."""
+    def verify(self, profile: SimProfile) -> ReadBack:
+        """Read the card back in a fresh session, prove its keys, compare with ``profile``."""
         ...
 
     def close(self) -> None:
-        """Disconnect from the card and release the reader."""
+        """Release the reader."""
         ...

@@ -12,6 +12,7 @@ import shlex
 import sys
 from typing import TextIO
 
+from branchdesk.devices import encoding
 from branchdesk.devices.vcard import DEFAULT_ADM, DEFAULT_HOST, DEFAULT_PORT, VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 
@@ -30,8 +31,10 @@ commands:
 
 
 def _adm_key(value: str) -> str:
-    if len(value) != 8 or not value.isascii() or not value.isdigit():
-        raise argparse.ArgumentTypeError("the ADM key must be 8 digits")
+    try:
+        encoding.encode_adm(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 
@@ -50,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--imsi", default=DEFAULT_WRITTEN_IMSI, help="IMSI of written cards (default %(default)s)"
     )
     parser.add_argument(
-        "--adm", type=_adm_key, default=DEFAULT_ADM, help="ADM key of the cards (8 digits)"
+        "--adm",
+        type=_adm_key,
+        default=DEFAULT_ADM,
+        help="ADM key of the cards (8 decimal or 16 hex digits)",
     )
     parser.add_argument("--no-insert", action="store_true", help="start with the slot empty")
     return parser

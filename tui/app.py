@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from branchdesk.tui import i18n, secrets, terminal
+from branchdesk.tui import i18n, secrets, terminal, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.tour_host import TourHost
@@ -24,6 +24,9 @@ from branchdesk.tui.workflows import allowed_workflows, by_id
 if TYPE_CHECKING:
     # httpx and the server framework load after the first frame (see _connect).
     from branchdesk.clients.api import ApiClient, StaffInfo
+    from branchdesk.clients.models import MetaOut
+    from branchdesk.clients.outbox import OutboxSync
+    from branchdesk.tui.app_protocol import AppProtocol
     from branchdesk.tui.connect import Connection
 
 HEALTH_INTERVAL = 15.0
@@ -76,12 +79,18 @@ class BranchdeskApp(TourHost):
         self.options = options or AppOptions()
         self.lang = self.options.lang or i18n.language_from_locale()
         i18n.set_language(self.lang)
+        try:
+            timefmt.set_zone(self.options.timezone)
+        except ValueError:
+            timefmt.set_zone(None)  # an unknown zone in the config: the system's, not a crash
         self.connection: Connection | None = None
         self._injected = connection
-        self.meta: dict[str, Any] | None = None
+        self.meta: MetaOut | None = None
         self.ready = False
         """The backend was tried: ``meta`` holds its answer, or None when unreachable."""
         self.keyring_ok = True
+        self.outbox_sync: OutboxSync | None = None
+        """Set at login: queues changes made while the backend cannot be reached."""
         """Probed after the first frame: asking keyring for its backend is slow."""
         terminal.configure(self)
         # Known before the first frame: set without watchers, so the header draws once.
@@ -98,7 +107,7 @@ class BranchdeskApp(TourHost):
         self._check_size(self.size.width, self.size.height)
         self.call_after_refresh(self._connect)
 
-    @work(exclusive=True, group="connect")
+    @work(exclusive=True, group="connect", exit_on_error=False)
     async def _connect(self) -> None:
         self.keyring_ok = await asyncio.to_thread(secrets.keyring_available)
         try:
@@ -110,7 +119,8 @@ class BranchdeskApp(TourHost):
             from branchdesk.tui.connect import StartupError
 
             if not isinstance(exc, StartupError):
-                raise
+                self.unexpected_error(exc, "connect")
+                return
             from branchdesk.screens.common.startup_error import StartupErrorScreen
 
             await self.push_screen(StartupErrorScreen(exc.key, exc.params))
@@ -149,7 +159,7 @@ class BranchdeskApp(TourHost):
     def _set_online(self, online: bool) -> None:
         self.online = online
 
-    @work(exclusive=True, group="health")
+    @work(exclusive=True, group="health", exit_on_error=False)
     async def _poll_health(self) -> None:
         if self.connection is not None:
             self.online = await self.connection.client.health()
@@ -158,6 +168,7 @@ class BranchdeskApp(TourHost):
     def logged_in(self, staff: StaffInfo, *, remember: bool = True) -> None:
         from branchdesk.clients.outbox import OutboxSync
 
+        expired, self._expired_staff = self._expired_staff, None
         self.staff = staff
         self.online = True
         # Changes queued while offline are replayed when the backend answers again.
@@ -167,9 +178,52 @@ class BranchdeskApp(TourHost):
         token = self.connection.client.token if self.connection else None
         if remember and token and secrets.save_token(self.backend_label, staff.id, token):
             secrets.save_token(self.backend_label, "_last_staff", staff.id)
+        if expired is not None and expired != staff.id:
+            # Another staff member after an expired session: nothing of the old one stays.
+            self.run_worker(self._fresh_main(), exit_on_error=False)
+            return
         self.switch_mode("main")
 
-    @work(exclusive=True, group="logout")
+    async def _fresh_main(self) -> None:
+        await self.remove_mode("main")
+        self.add_mode("main", _home_screen)
+        await self.switch_mode("main")
+
+    _expired_staff: str | None = None
+
+    def session_expired(self, message: str | None = None) -> None:
+        """A 401 from a screen: back to login; the screens of "main" stay as they were typed,
+        so logging in again as the same staff member carries on where they were."""
+        staff = self.staff
+        if staff is None or self.current_mode != "main":
+            return
+        self._expired_staff = staff.id
+        secrets.forget_token(self.backend_label, staff.id)
+        secrets.forget_token(self.backend_label, "_last_staff")
+        self.staff = None
+
+        async def to_login() -> None:
+            await self.switch_mode("login")
+            login = self.screen
+            if hasattr(login, "session_expired"):
+                login.session_expired(staff.id, _("common.session_expired"))
+
+        self.run_worker(to_login(), exit_on_error=False)
+
+    def unexpected_error(self, exc: BaseException, where: str) -> None:
+        """Logged with a reference number the user can quote; the app keeps running."""
+        import logging
+        import uuid
+
+        from branchdesk.screens.common.error_panel import ErrorPanel
+
+        reference = uuid.uuid4().hex[:8].upper()
+        logging.getLogger("branchdesk.tui").error(
+            "unexpected error %s in %s", reference, where, exc_info=exc
+        )
+        self.push_screen(ErrorPanel(reference))
+
+    @work(exclusive=True, group="logout", exit_on_error=False)
     async def action_logout(self) -> None:
         staff = self.staff
         if staff is None:
@@ -256,3 +310,9 @@ class BranchdeskApp(TourHost):
 
     async def on_unmount(self) -> None:
         await self.close_connection()
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_protocol(app: BranchdeskApp) -> AppProtocol:
+        return app  # mypy: the App provides everything screens may use of it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from textual.binding import ActiveBinding
 from textual.screen import Screen
@@ -29,7 +30,7 @@ def translate_bindings(
     return translated
 
 
-class TranslatedBindings(Screen):
+class TranslatedBindings(Screen[Any]):
     """Mixin base for every screen: Footer and key help show descriptions in the UI language."""
 
     @property

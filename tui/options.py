@@ -45,6 +45,8 @@ class AppOptions:
     """ASCII borders and glyphs: the Linux console, CJK-width terminals."""
     slow_link: bool = False
     """No animations, no cursor blink, a slower health poll."""
+    timezone: str | None = None
+    """IANA zone for every time shown (``Asia/Shanghai``); None = the system's."""
     cursor_blink: bool = True
     """False: a steady cursor in every input (tests and snapshots; ``--slow-link`` implies it)."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -58,6 +60,7 @@ _ENV = {
     "BRANCHDESK_LANG": "lang",
     "BRANCHDESK_API_URL": "api_url",
     "BRANCHDESK_THEME": "theme",
+    "BRANCHDESK_TIMEZONE": "timezone",
 }
 _BOOL_ENV = {"BRANCHDESK_ASCII": "ascii", "BRANCHDESK_SLOW_LINK": "slow_link"}
 
@@ -71,14 +74,17 @@ def load_options(
     if path.exists():
         with path.open("rb") as fh:
             from_file = tomllib.load(fh)
-        options = replace(options, **{k: v for k, v in from_file.items() if k in known})
+        from_toml: dict[str, Any] = {k: v for k, v in from_file.items() if k in known}
+        options = replace(options, **from_toml)
     for env_name, attr in _ENV.items():
         if environ.get(env_name):
-            options = replace(options, **{attr: environ[env_name]})
+            text: dict[str, Any] = {attr: environ[env_name]}
+            options = replace(options, **text)
     for env_name, attr in _BOOL_ENV.items():
         value = environ.get(env_name, "").strip().lower()
         if value:
-            options = replace(options, **{attr: value in ("1", "true", "yes", "on")})
+            flag: dict[str, Any] = {attr: value in ("1", "true", "yes", "on")}
+            options = replace(options, **flag)
     if environ.get("BRANCHDESK_DATA_DIR"):
         options.data_dir = Path(environ["BRANCHDESK_DATA_DIR"])
     options = replace(options, **{k: v for k, v in flags.items() if v is not None and k in known})

@@ -8,12 +8,16 @@ visible row, so the next screenful of moves only repaints two rows each.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.widgets import DataTable as TextualDataTable
 
 from branchdesk.tui import terminal
 
+CellType = TypeVar("CellType")
 
-class DataTable(TextualDataTable):  # type: ignore[type-arg]
+
+class DataTable(TextualDataTable[CellType]):
     def _scroll_cursor_into_view(self, animate: bool = False) -> None:
         if self.cursor_type != "row" or not terminal.is_slow_link(self.app):
             super()._scroll_cursor_into_view(animate)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import string
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.filter import Monochrome, NoColor
 from textual.theme import BUILTIN_THEMES, Theme
@@ -75,7 +75,7 @@ def theme_for(app: App[object], options: AppOptions) -> Theme:
     return theme
 
 
-def configure(app: App[object]) -> None:
+def configure(app: App[Any]) -> None:
     """Apply theme, ASCII and slow-link options to a new App (call from its ``__init__``)."""
     options: AppOptions = app.options  # type: ignore[attr-defined]
     theme = theme_for(app, options)
@@ -102,7 +102,7 @@ def health_interval(options: AppOptions, default: float) -> float:
     return max(default, SLOW_LINK_HEALTH_INTERVAL) if options.slow_link else default
 
 
-def focused(app: App[object], widget: Widget) -> None:
+def focused(app: App[Any], widget: Widget) -> None:
     """On a slow link a blinking cursor is a redraw twice a second: keep it steady."""
     options = getattr(app, "options", None)
     steady = options is not None and (options.slow_link or not options.cursor_blink)

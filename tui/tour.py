@@ -14,7 +14,7 @@ optional scenario preset to reset the sandbox to, and its steps::
     auto = { type = "13800138000", press = ["enter"] }          # what auto-play does
 
 A step without ``wait`` is read and then left with Next (auto-play moves on by itself).
-``check_tour`` verifies everything that can be checked without running the app; the tests also
+``tour_check.check_tour`` verifies what can be checked without running the app; the tests also
 play every tour in auto-play, which finds every target on its screen.
 """
 
@@ -30,6 +30,8 @@ from branchdesk.tui.i18n import LANGUAGES, language
 
 TOURS_DIR = Path(__file__).with_name("tours")
 STARTS = ("login", "home")
+SPEEDS = {"slow": 3.0, "normal": 1.5, "fast": 0.6}
+"""Seconds auto-play spends on a step before acting."""
 # Keys a focused widget handles itself (no binding): typing into inputs, moving in lists.
 WIDGET_KEYS = frozenset(
     {
@@ -194,58 +196,3 @@ def load_tour(path: Path) -> Tour:
 def load_tours(directory: Path = TOURS_DIR) -> list[Tour]:
     """Every tour in ``directory``, sorted by file name; a broken file raises TourError."""
     return [load_tour(path) for path in sorted(directory.glob("*.toml"))]
-
-
-def import_screen(screen_id: str) -> type[Any]:
-    return screen_registry.screen_class(screen_id)
-
-
-def binding_keys(screen_class: type[Any]) -> set[str]:
-    """Every key bound on a screen class (its MRO) and on the app."""
-    from branchdesk.tui.app import BranchdeskApp
-
-    keys: set[str] = set()
-    for cls in (screen_class, BranchdeskApp):
-        for key in cls._merge_bindings().key_to_bindings:
-            keys.add(key)
-    return keys
-
-
-def check_tour(tour: Tour) -> list[str]:
-    """What is wrong with ``tour`` that can be seen without running the app (empty when fine)."""
-    from textual.screen import Screen
-
-    from branchdesk.tui.workflows import WORKFLOWS
-
-    problems: list[str] = []
-    if tour.workflow and tour.workflow not in {w.id for w in WORKFLOWS}:
-        problems.append(f"{tour.path.name}: unknown workflow {tour.workflow!r}")
-    if tour.start == "login" and not tour.login:
-        problems.append(f"{tour.path.name}: start = 'login' needs login = '<staff id>'")
-    for step in tour.steps:
-        where = f"{tour.path.name} step {step.number}"
-        try:
-            screen_class = import_screen(step.screen)
-        except (ImportError, AttributeError, KeyError) as exc:
-            problems.append(f"{where}: screen {step.screen!r} not found ({exc})")
-            continue
-        if not (isinstance(screen_class, type) and issubclass(screen_class, Screen)):
-            problems.append(f"{where}: {step.screen!r} is not a screen")
-            continue
-        keys = binding_keys(screen_class)
-        wanted = list(step.auto.press) + ([step.wait.key] if step.wait and step.wait.key else [])
-        for key in wanted:
-            if (
-                key not in keys
-                and key not in WIDGET_KEYS
-                and not (len(key) == 1 and key.isprintable())
-            ):
-                problems.append(f"{where}: key {key!r} is not bound on {step.screen_name}")
-        if step.wait and step.wait.screen:
-            try:
-                import_screen(step.wait.screen)
-            except (ImportError, AttributeError, KeyError) as exc:
-                problems.append(f"{where}: wait screen {step.wait.screen!r} not found ({exc})")
-        if step.auto.type and not step.wait:
-            problems.append(f"{where}: auto.type without a wait never checks what was typed")
-    return problems

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from branchdesk.tui.tour_host import TourHost
 
 TICK = 0.05
-SPEEDS = {"slow": 3.0, "normal": 1.5, "fast": 0.6}
-"""Seconds auto-play spends on a step before acting."""
 DONE_PAUSE = 0.6
 """How long a finished step stays up (with its tick) before the next one."""
 NAMED_CHARS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b", "backspace": "\x7f"}
@@ -32,6 +30,9 @@ MISSING_GRACE = 2.0
 
 
 class TourRunner:
+    _shown: tuple[Any, ...] | None
+    """What the panel last drew, so a tick that changes nothing does not redraw it."""
+
     def __init__(self, app: TourHost, tour: Tour, *, auto: bool, speed: float) -> None:
         self.app = app
         self.tour = tour
@@ -42,6 +43,8 @@ class TourRunner:
         self.finished = False
         self.problems: list[str] = []
         """Steps whose target could not be found: a tour that has rotted."""
+        self.highlighted: dict[int, bool] = {}
+        """Each step shown so far, and whether its target was highlighted on its screen."""
         self._timer: Timer | None = None
         self._highlighted: Widget | None = None
         self._panels: list[TourPanel] = []
@@ -91,7 +94,8 @@ class TourRunner:
         self._performed = False
         self._missing_since: float | None = None
         self._reported = False
-        self._shown: tuple[Any, ...] | None = None
+        self._shown = None
+        self._target_seen_at: float | None = None
 
     def _tick(self) -> None:
         if self.finished:
@@ -102,14 +106,22 @@ class TourRunner:
         target = self._find(screen, step.target) if on_screen else None
         self._check_missing(step, on_screen, target)
         self._highlight(target)
+        self.highlighted[step.number] = self.highlighted.get(step.number, False) or (
+            target is not None
+        )
         now = time.monotonic()
+        if self._target_seen_at is None and target is not None:
+            self._target_seen_at = now
+        # Auto-play reads a step for ``speed`` seconds from when its target first shows: a slow
+        # screen change must not eat the reading time (or the step would never be shown).
+        shown_for = now - (self._target_seen_at or self._started)
         if self._done_at is None and self._satisfied(step, target):
             self._done_at = now
         if self._done_at is not None:
             if now - self._done_at >= (min(DONE_PAUSE, self.speed) if self.auto else DONE_PAUSE):
                 self.next()
                 return
-        elif self.auto and not self.paused and now - self._started >= self.speed:
+        elif self.auto and not self.paused and shown_for >= self.speed:
             if step.wait is None:
                 self.next()
                 return
@@ -120,9 +132,10 @@ class TourRunner:
 
     def _find(self, screen: Any, selector: str) -> Widget | None:
         try:
-            return screen.query_one(selector)
+            found: Widget = screen.query_one(selector)
         except NoMatches:
             return None
+        return found
 
     def _check_missing(self, step: Step, on_screen: bool, target: Widget | None) -> None:
         if not on_screen or target is not None:

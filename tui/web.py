@@ -35,10 +35,13 @@ def tab_command(args: Namespace, api_url: str) -> str:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def start_sandbox_server(sandbox: Path, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+def start_sandbox_server(
+    sandbox: Path, timeout: float = 60.0
+) -> tuple[subprocess.Popen[bytes], str]:
     """``branchdesk serve --demo`` on loopback over ``sandbox``; returns (process, URL)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
-    from branchdesk.tui.app import BranchdeskApp
+    from branchdesk.tui.app_protocol import AppProtocol
 
 
 def role_names(roles: tuple[str, ...] | list[str]) -> str:
@@ -26,13 +26,12 @@ class AppHeader(Static):
     """
 
     @property
-    def bd_app(self) -> BranchdeskApp:
-        return cast("BranchdeskApp", self.app)
+    def bd_app(self) -> AppProtocol:
+        return cast("AppProtocol", self.app)
 
     def on_mount(self) -> None:
-        app = self.bd_app
         for name in ("staff", "online", "pending_sync", "backend_label", "demo"):
-            self.watch(app, name, self._changed, init=False)
+            self.watch(self.app, name, self._changed, init=False)
 
     def _changed(self, *_args: object) -> None:
         self.refresh()

@@ -19,6 +19,8 @@ from branchdesk.clients.local.store import Doc
 
 ROLES = ("marketer", "clerk", "cashier", "trainer", "supervisor")
 STAFF = "staff"
+DEMO_BRANCH = "邮储银行兴义分行坪东支行"
+"""The branch of the demo accounts."""
 SESSIONS = "sessions"
 
 
@@ -182,7 +184,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_backend(request: Request) -> Backend:
-    return request.app.state.backend
+    backend: Backend = request.app.state.backend
+    return backend
 
 
 def require(*roles: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from branchdesk.clients.local.sealing import Sealer
 from branchdesk.clients.local.settings import Settings
-from branchdesk.clients.local.store import MemoryStore
+from branchdesk.clients.local.store import Store
 
 
 @dataclass
@@ -30,7 +30,7 @@ class SmsOutbox:
 
 @dataclass
 class Backend:
-    store: MemoryStore
+    store: Store
     settings: Settings
     sms: SmsOutbox = field(default_factory=SmsOutbox)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -10,7 +10,7 @@ import hashlib
 import random
 from collections.abc import Callable
 
-from branchdesk.clients.local.auth import STAFF, new_staff_doc
+from branchdesk.clients.local.auth import DEMO_BRANCH, STAFF, new_staff_doc
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.catalog import seed_card_write
 from branchdesk.clients.local.installment.seed import seed_installment
@@ -21,7 +21,6 @@ from branchdesk.clients.local.sim.seed import seed_sim_stock
 from branchdesk.clients.local.store import Transaction
 
 SEED = 20261122
-DEMO_BRANCH = "邮储银行兴义分行坪东支行"
 DEMO_NAMES = {
     "m001": "王晓梅",
     "c001": "李建国",

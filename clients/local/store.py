@@ -64,6 +64,8 @@ class Store(Protocol):
     def get(self, table: str, key: str) -> Doc | None: ...
     def scan(self, table: str) -> Iterable[Doc]: ...
     def lookup(self, table: str, field: str, value: Any) -> list[Doc]: ...
+    def keys(self, table: str) -> list[str]: ...
+    def tables(self) -> list[str]: ...
     def count(self, table: str) -> int: ...
     def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...
@@ -161,6 +163,10 @@ class MemoryStore:
 
     def keys(self, table: str) -> list[str]:
         return list(self._tables.get(table, {}))
+
+    def tables(self) -> list[str]:
+        """Every table holding documents, including ones only requests create."""
+        return [name for name, rows in self._tables.items() if rows]
 
     def count(self, table: str) -> int:
         return len(self._tables.get(table, {}))
@@ -282,18 +288,7 @@ class FileStore(MemoryStore):
             raise
 
     def _acquire_lock(self) -> Any:
-        path = self.directory / LOCK_NAME
-        fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            raise StoreLocked(self.snapshot_path, "in use by another process") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        return fh
+        return _lock_directory(self.directory, self.snapshot_path)
 
     def _release_lock(self) -> None:
         if self._lock_fh is not None:
@@ -359,6 +354,35 @@ class FileStore(MemoryStore):
                 self._journal_fh.close()
                 self._journal_fh = None
             self._release_lock()
+
+
+def _lock_directory(directory: Path, snapshot_path: Path) -> Any:
+    """The exclusive lock of the store in ``directory``, as an open file; StoreLocked if held."""
+    path = directory / LOCK_NAME
+    fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise StoreLocked(snapshot_path, "in use by another process") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(str(os.getpid()))
+    fh.flush()
+    return fh
+
+
+def remove_store(directory: Path) -> None:
+    """Delete the store files in ``directory``; refuses (StoreLocked) while a process owns it."""
+    if not directory.exists():
+        return
+    lock = _lock_directory(directory, directory / SNAPSHOT_NAME)
+    try:
+        for name in (SNAPSHOT_NAME, JOURNAL_NAME, SNAPSHOT_NAME + ".tmp"):
+            (directory / name).unlink(missing_ok=True)
+    finally:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        lock.close()
 
 
 def _decode_entry(line: bytes) -> list[list[Any]] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
@@ -26,6 +26,9 @@ from branchdesk.devices.errors import (
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import ProgressCallback, Reader
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut, ScriptOut
+
 CARD_WAIT_SECONDS = 2.0
 
 # Reader error code -> catalog key of the message staff know (plus a "what next" hint key).
@@ -36,6 +39,7 @@ PROBLEM_KEYS = {
     "card_not_blank": "cw.error.not_blank",
     "card_error": "cw.error.not_blank",
     "adm_rejected": "cw.error.adm",
+    "adm_last_try": "cw.error.adm_last_try",
     "write_cancelled": "cw.error.cancelled",
 }
 
@@ -64,9 +68,8 @@ class WriteFailure:
 # -- blocking card steps (thread workers) ------------------------------------------------------
 def read_card(reader: Reader, timeout: float = CARD_WAIT_SECONDS) -> CardRead:
     name = reader.wait_for_card(timeout)
-    iccid = reader.read_iccid()
-    blank = reader.is_blank()
-    return CardRead(name, iccid, blank, None if blank else reader.read_imsi())
+    identity = reader.read_card()
+    return CardRead(name, identity.iccid, identity.blank, identity.imsi)
 
 
 def write_card(
@@ -92,11 +95,11 @@ def write_card(
 
 def read_back(reader: Reader, profile: SimProfile) -> tuple[bool, str, str | None]:
     """Verify the card against the profile; returns (matches, iccid, imsi) as read."""
-    matches = reader.verify(profile)
-    return matches, reader.read_iccid(), reader.read_imsi()
+    result = reader.verify(profile)
+    return result.matches, result.iccid, result.imsi
 
 
-def profile_from(script: dict[str, Any]) -> SimProfile:
+def profile_from(script: ScriptOut) -> SimProfile:
     return SimProfile(
         iccid=script["iccid"],
         imsi=script["imsi"],
@@ -108,7 +111,7 @@ def profile_from(script: dict[str, Any]) -> SimProfile:
     )
 
 
-def already_written_by(order: dict[str, Any], card: CardRead) -> bool:
+def already_written_by(order: OrderOut, card: CardRead) -> bool:
     """The card is not blank because an interrupted attempt of this very order finished
     writing it (the answer to the last UPDATE was lost): verify instead of refusing it."""
     return (
@@ -125,7 +128,7 @@ class OrderSteps:
     """The server side of one order's card steps, each user action with its own key."""
 
     api: CardWriteApi
-    order: dict[str, Any]
+    order: OrderOut
 
     async def bind(self, iccid: str) -> SimProfile:
         self.order = await self.api.bind_card(self.order["id"], iccid, Action())
@@ -139,6 +142,6 @@ class OrderSteps:
     async def written(self, iccid: str, imsi: str) -> None:
         self.order = await self.api.written(self.order["id"], iccid, imsi, Action())
 
-    async def confirm(self) -> dict[str, Any]:
+    async def confirm(self) -> OrderOut:
         self.order = await self.api.confirm(self.order["id"], Action())
         return self.order

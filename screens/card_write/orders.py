@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -14,6 +16,9 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
+
 
 class AccountOrdersScreen(BaseScreen):
     TITLE_KEY = "cw.orders.title"
@@ -23,7 +28,7 @@ class AccountOrdersScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.orders: dict[str, dict[str, object]] = {}
+        self.orders: dict[str, OrderOut] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("cw.orders.title"), classes="title")
@@ -70,4 +75,4 @@ class AccountOrdersScreen(BaseScreen):
 
         order = self.orders.get(str(event.row_key.value))
         if order is not None:
-            self.app.push_screen(CardWriteScreen(dict(order)))
+            self.app.push_screen(CardWriteScreen(order.copy()))

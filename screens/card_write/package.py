@@ -3,8 +3,6 @@ number on the server) and go on to the card."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,13 +13,10 @@ from branchdesk.clients import validators
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
-
-
-def local_name(item: dict[str, Any]) -> str:
-    return str(item["name_zh"] if language() == "zh-CN" else item["name_en"])
 
 
 class AccountPackageScreen(BaseScreen):
@@ -145,10 +140,10 @@ class AccountPackageScreen(BaseScreen):
             return
         # The order exists now: the form steps are done, the card steps take over. Run after
         # this worker: going home removes this screen and cancels its workers.
-        app = self.bd_app
+        app, services = self.app, self.bd_app
 
         def card_steps() -> None:
-            app.go_home()
+            services.go_home()
             app.push_screen(CardWriteScreen(order))
 
         app.call_later(card_steps)

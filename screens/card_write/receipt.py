@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,13 +11,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from branchdesk.screens.card_write.package import local_name
+from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
 
-def receipt_text(order: dict[str, Any]) -> str:
+
+def receipt_text(order: OrderOut) -> str:
     """Plain text a printer takes as it is; PII stays masked as on screen."""
     customer, package, tariff = order["customer"], order["package"], order["tariff"]
     rule = "=" * 40
@@ -55,7 +58,7 @@ class CardWriteReceiptScreen(BaseScreen):
     CardWriteReceiptScreen #cw-save-path { width: 1fr; }
     """
 
-    def __init__(self, order: dict[str, Any]) -> None:
+    def __init__(self, order: OrderOut) -> None:
         super().__init__()
         self.order = order
         self.text = receipt_text(order)

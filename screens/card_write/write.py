@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,11 +24,14 @@ from branchdesk.devices.errors import ReaderError
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
 from branchdesk.screens.card_write import flow
-from branchdesk.screens.card_write.package import local_name
+from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory, reader_support_missing
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
 
 STEPS = ("read", "write", "verify", "confirm")
 # Phase -> index of the step in progress (steps before it are done).
@@ -78,7 +81,7 @@ class CardWriteScreen(BaseScreen):
     CardWriteScreen #cw-next { padding: 0 1; height: auto; color: $text-muted; }
     """
 
-    def __init__(self, order: dict[str, Any], reader_factory: ReaderFactory | None = None) -> None:
+    def __init__(self, order: OrderOut, reader_factory: ReaderFactory | None = None) -> None:
         super().__init__()
         self.order = order
         self._reader_factory = reader_factory
@@ -89,7 +92,7 @@ class CardWriteScreen(BaseScreen):
         self._cancel = threading.Event()
         self._read_generation = 0
         self._blink = False
-        self.receipt: dict[str, Any] | None = None
+        self.receipt: OrderOut | None = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:

@@ -37,7 +37,7 @@ class HomeScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.refresh_info()
-        self.watch(self.bd_app, "online", self.refresh_info, init=False)
+        self.watch(self.app, "online", self.refresh_info, init=False)
         staff = self.bd_app.staff
         workflows = allowed_workflows(staff.roles if staff else ())
         option_list = self.query_one("#workflows", OptionList)
@@ -72,10 +72,10 @@ class HomeScreen(BaseScreen):
         if staff is None:
             return
         backend = _("header.backend_local") if app.backend_label == "local" else app.backend_label
-        state = {True: _("header.online"), False: _("header.offline")}.get(
-            app.online,
-            _("header.connecting"),  # type: ignore[arg-type]
-        )
+        if app.online is None:
+            state = _("header.connecting")
+        else:
+            state = _("header.online") if app.online else _("header.offline")
         self.query_one("#home-info", Static).update(
             "\n".join(
                 [

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, role_names
+
+if TYPE_CHECKING:
+    from branchdesk.clients.api import StaffInfo
+    from branchdesk.clients.models import MetaOut
 
 
 class LoginScreen(BaseScreen):
@@ -61,7 +65,7 @@ class LoginScreen(BaseScreen):
         if self.bd_app.ready:
             self.backend_ready(self.bd_app.meta)
 
-    def backend_ready(self, meta: dict[str, Any] | None) -> None:
+    def backend_ready(self, meta: MetaOut | None) -> None:
         """Called by the app once the backend answered (or did not); no-op until composed."""
         try:
             status = self.query_one("#login-status", StatusLine)
@@ -71,7 +75,7 @@ class LoginScreen(BaseScreen):
             status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
         else:
             status.show(_("login.ready"))
-        accounts = (meta or {}).get("demo_accounts") or []
+        accounts = meta["demo_accounts"] if meta is not None else []
         if accounts:
             lines = [_("login.demo_accounts", password=accounts[0]["password"])]
             lines.append("  ".join(f"{a['staff_id']} {role_names([a['role']])}" for a in accounts))
@@ -89,6 +93,14 @@ class LoginScreen(BaseScreen):
         self.query_one("#password", Input).value = ""
         self.query_one("#staff-id", Input).value = ""
         self.query_one("#staff-id", Input).focus()
+
+    def session_expired(self, staff_id: str, message: str) -> None:
+        """Back from an expired session: the same staff ID, a fresh password, and why."""
+        self.query_one("#staff-id", Input).value = staff_id
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+        self.query_one("#login-status", StatusLine).show(message, "error")
 
     @on(Input.Submitted, "#staff-id")
     def _next_field(self) -> None:
@@ -117,23 +129,27 @@ class LoginScreen(BaseScreen):
             return
         status.show(_("login.checking"))
         self.checking = True
-        self._login(staff_id, password)
 
-    @work(exclusive=True, group="login")
-    async def _login(self, staff_id: str, password: str) -> None:
-        status = self.query_one("#login-status", StatusLine)
-        try:
-            staff = await self.client.login(staff_id, password)
-        except ApiError as exc:
-            status.show(exc.message, "error")
+        def failed(failure: Failure) -> str | None:
+            self.checking = False
+            if failure.unreachable:
+                return _("login.backend_unreachable", backend=self.bd_app.backend_label)
             password_input = self.query_one("#password", Input)
             password_input.value = ""
             password_input.focus()
-            return
-        except BackendUnreachable:
-            status.show(_("login.backend_unreachable", backend=self.bd_app.backend_label), "error")
-            return
-        finally:
+            return None
+
+        def done(staff: StaffInfo) -> None:
             self.checking = False
-        self.query_one("#password", Input).value = ""
-        self.bd_app.logged_in(staff)
+            self.query_one("#password", Input).value = ""
+            self.bd_app.logged_in(staff)
+
+        self.call_api(
+            "login",
+            lambda: self.client.login(staff_id, password),
+            done,
+            failed=failed,
+            write=True,
+            progress=_("login.checking"),
+            session=False,
+        )

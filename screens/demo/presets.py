@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -19,6 +19,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import PresetOut
+
 
 class PresetsScreen(BaseScreen):
     TITLE_KEY = "demo.presets.title"
@@ -34,7 +37,7 @@ class PresetsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.presets: list[dict[str, Any]] = []
+        self.presets: list[PresetOut] = []
         self.applying = False
 
     def compose_body(self) -> ComposeResult:
@@ -86,7 +89,7 @@ class PresetsScreen(BaseScreen):
         self._apply(self.presets[option_list.highlighted], Action())
 
     @work(exclusive=True, group="presets")
-    async def _apply(self, preset: dict[str, Any], action: Action) -> None:
+    async def _apply(self, preset: PresetOut, action: Action) -> None:
         status = self.query_one("#presets-status", StatusLine)
         self.applying = True
         status.show(_("demo.presets.applying", title=preset["title"]))

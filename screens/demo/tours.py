@@ -14,7 +14,7 @@ from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.tour import Tour, TourError, load_tours
+from branchdesk.tui.tour import SPEEDS, Tour, TourError, load_tours
 from branchdesk.tui.widgets import StatusLine
 
 SPEED_ORDER = ("normal", "fast", "slow")
@@ -114,8 +114,6 @@ class TourPickerScreen(BaseScreen):
         self.app.push_screen(PresetsScreen())
 
     def action_start(self, auto: bool) -> None:
-        from branchdesk.tui.tour_runner import SPEEDS
-
         tour = self._selected()
         if tour is not None:
             self._start(tour, auto, SPEEDS[self.speed], Action())

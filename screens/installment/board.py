@@ -3,17 +3,17 @@ long the funder has been reviewing (over 10 minutes is marked "likely refused", 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import sandbox_enabled
@@ -21,10 +21,13 @@ from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut
+
 REFRESH_SECONDS = 15.0
 
 
-def review_text(application: dict[str, Any]) -> Text:
+def review_text(application: ApplicationOut) -> Text:
     seconds = application.get("review_seconds")
     if seconds is None:
         return Text("-")
@@ -65,7 +68,7 @@ class InstallmentBoardScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.applications: list[dict[str, Any]] = []
+        self.applications: list[ApplicationOut] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="board-main"):
@@ -80,25 +83,26 @@ class InstallmentBoardScreen(BaseScreen):
             table.add_column(_(f"inst.board.col.{key}"), key=key)
         table.focus()
         self.action_refresh()
-        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        self.set_interval(REFRESH_SECONDS, lambda: self._load(quiet=True))
 
     def action_refresh(self) -> None:
         self._load()
 
-    @work(exclusive=True, group="inst-board")
-    async def _load(self) -> None:
-        await self._reload()
+    def _load(self, quiet: bool = False, then: Callable[[], None] | None = None) -> None:
+        def loaded(applications: list[ApplicationOut]) -> None:
+            self._show(applications)
+            if then is not None:
+                then()
 
-    async def _reload(self) -> None:
+        self.call_api(
+            "board",
+            lambda: InstallmentApi(self.client).applications(),
+            loaded,
+            quiet=quiet,
+        )
+
+    def _show(self, applications: list[ApplicationOut]) -> None:
         status = self.query_one("#board-status", StatusLine)
-        try:
-            applications = await InstallmentApi(self.client).applications()
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
         self.applications = applications
         table = self.query_one("#board-table", DataTable)
         selected = self._selected_id()
@@ -125,7 +129,7 @@ class InstallmentBoardScreen(BaseScreen):
         row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
         return str(row_key.value)
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ApplicationOut | None:
         selected = self._selected_id()
         return next((a for a in self.applications if a["id"] == selected), None)
 
@@ -141,8 +145,7 @@ class InstallmentBoardScreen(BaseScreen):
         if app["addons_ticked"]:
             names = "、".join(_(f"inst.addon.{a}") for a in app["addons_ticked"])
             text.append(_("inst.board.addons_ticked", addons=names), style="bold")
-        elif app.get("product"):
-            p = app["product"]
+        elif (p := app.get("product")) is not None:
             text.append(
                 _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
             )
@@ -159,24 +162,23 @@ class InstallmentBoardScreen(BaseScreen):
             return
         self._step(app["id"], Action())
 
-    @work(exclusive=True, group="inst-board-step")
-    async def _step(self, application_id: str, action: Action) -> None:
-        status = self.query_one("#board-status", StatusLine)
-        try:
-            app = await InstallmentApi(self.client).simulate_step(application_id, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        await self._reload()
-        status.show(
-            _(
-                "inst.board.stepped",
-                id=app["id"],
-                step=_(f"inst.step.{app['step']}"),
-                status=_(f"inst.status.{app['status']}"),
-            ),
-            "ok",
+    def _step(self, application_id: str, action: Action) -> None:
+        def stepped(app: ApplicationOut) -> None:
+            self._load(
+                then=lambda: self.show_status(
+                    _(
+                        "inst.board.stepped",
+                        id=app["id"],
+                        step=_(f"inst.step.{app['step']}"),
+                        status=_(f"inst.status.{app['status']}"),
+                    ),
+                    "ok",
+                )
+            )
+
+        self.call_api(
+            "simulate_step",
+            lambda: InstallmentApi(self.client).simulate_step(application_id, action),
+            stepped,
+            write=True,
         )

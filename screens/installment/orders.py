@@ -3,23 +3,26 @@ verification status; a completed order can be revoked within 7 days (the server 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, *STATUSES)
 
@@ -34,7 +37,7 @@ def date_error(value: str) -> str | None:
     return None
 
 
-def payment_text(order: dict[str, Any]) -> str:
+def payment_text(order: ApplicationOut) -> str:
     if order["status"] not in ("completed", "revoked"):
         return "-"
     if order["payment_received"]:
@@ -43,9 +46,7 @@ def payment_text(order: dict[str, Any]) -> str:
 
 
 def _local(value: str | None) -> str:
-    if not value:
-        return "-"
-    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+    return timefmt.when(value) if value else "-"
 
 
 class InstallmentOrdersScreen(BaseScreen):
@@ -72,11 +73,8 @@ class InstallmentOrdersScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.orders: list[dict[str, Any]] = []
+        self.orders: list[ApplicationOut] = []
         self.status_index = 0
-        self.armed: str | None = None
-        """Order id that F8 will revoke on the next press (the first press asks to confirm)."""
-        self._revoke_action: Action | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="orders-main"):
@@ -122,21 +120,34 @@ class InstallmentOrdersScreen(BaseScreen):
                 return
         self._query(values[0], values[1], STATUS_FILTERS[self.status_index])
 
-    @work(exclusive=True, group="inst-orders")
-    async def _query(self, date_from: str, date_to: str, status_filter: str | None) -> None:
-        await self._reload(date_from, date_to, status_filter)
+    def _query(
+        self,
+        date_from: str,
+        date_to: str,
+        status_filter: str | None,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        # The orders of the previous query go first: F8 must not revoke one of them.
+        self.orders = []
+        self.query_one("#orders-table", DataTable).clear()
+        self.refresh_bindings()
 
-    async def _reload(self, date_from: str, date_to: str, status_filter: str | None) -> None:
+        def loaded(orders: list[ApplicationOut]) -> None:
+            self._show(orders)
+            if then is not None:
+                then()
+
+        self.call_api(
+            "orders",
+            lambda: InstallmentApi(self.client).orders(date_from, date_to, status_filter),
+            loaded,
+            keys=("revoke",),
+        )
+
+    def _show(self, orders: list[ApplicationOut]) -> None:
         status = self.query_one("#orders-status", StatusLine)
-        try:
-            orders = await InstallmentApi(self.client).orders(date_from, date_to, status_filter)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
         self.orders = orders
+        self.refresh_bindings()
         table = self.query_one("#orders-table", DataTable)
         table.clear()
         for order in orders:
@@ -151,7 +162,7 @@ class InstallmentOrdersScreen(BaseScreen):
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ApplicationOut | None:
         table = self.query_one("#orders-table", DataTable)
         if not table.row_count:
             return None
@@ -161,7 +172,6 @@ class InstallmentOrdersScreen(BaseScreen):
     @on(DataTable.RowHighlighted)
     def _detail(self) -> None:
         order = self.selected()
-        self.armed = None
         detail = self.query_one("#orders-detail", Static)
         if order is None:
             detail.update(_("inst.orders.none"))
@@ -206,26 +216,35 @@ class InstallmentOrdersScreen(BaseScreen):
             status.show(_("inst.orders.reason_required"), "error")
             reason_input.focus()
             return
-        if self.armed != order["id"]:
-            self.armed = order["id"]
-            self._revoke_action = Action()
-            status.show(_("inst.orders.confirm_revoke", id=order["id"]))
-            return
-        self.armed = None
-        self._revoke(order["id"], reason, self._revoke_action or Action())
+        lines = [
+            _("inst.orders.confirm_what", id=order["id"], customer=order["customer_name"]),
+            _("inst.orders.confirm_reason", reason=reason),
+            _("inst.orders.confirm_once"),
+        ]
+        self.confirm(
+            _("inst.orders.confirm_title"),
+            lines,
+            lambda: self._revoke(order["id"], reason),
+            confirm=_("inst.keys.revoke"),
+        )
 
-    @work(exclusive=True, group="inst-orders")
-    async def _revoke(self, order_id: str, reason: str, action: Action) -> None:
-        status = self.query_one("#orders-status", StatusLine)
-        try:
-            order = await InstallmentApi(self.client).revoke(order_id, reason, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        self.query_one("#orders-reason", Input).value = ""
-        values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]
-        await self._reload(values[0], values[1], STATUS_FILTERS[self.status_index])
-        status.show(_("inst.orders.revoke_done", id=order["id"]), "ok")
+    def _revoke(self, order_id: str, reason: str) -> None:
+        action = self.intents.action("revoke", (order_id, reason))
+
+        def revoked(order: ApplicationOut) -> None:
+            self.intents.finished("revoke")
+            self.query_one("#orders-reason", Input).value = ""
+            values = [self.query_one(f"#orders-{n}", Input).value.strip() for n in ("from", "to")]
+            self._query(
+                values[0],
+                values[1],
+                STATUS_FILTERS[self.status_index],
+                then=lambda: self.show_status(_("inst.orders.revoke_done", id=order["id"]), "ok"),
+            )
+
+        self.call_api(
+            "revoke",
+            lambda: InstallmentApi(self.client).revoke(order_id, reason, action),
+            revoked,
+            write=True,
+        )

@@ -8,23 +8,26 @@ updated once a second). In local and demo mode F5 makes a simulated customer sca
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import InstallmentApi, seconds_left
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import sandbox_enabled
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ApplicationOut, QrOut
 
 
 def countdown_text(seconds: int) -> str:
@@ -53,11 +56,10 @@ class InstallmentQrScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.code: dict[str, Any] | None = None
+        self.code: QrOut | None = None
         self.clock_skew = 0.0
         """Server clock minus local clock, so the countdown follows the server's time."""
         self.used_up_by_scan = False
-        self._new_action: Action | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="qr-body"):
@@ -78,44 +80,44 @@ class InstallmentQrScreen(BaseScreen):
     def _now(self) -> datetime:
         return datetime.now(UTC)
 
-    @work(exclusive=True, group="inst-qr")
-    async def load_current(self) -> None:
-        try:
-            code = await InstallmentApi(self.client).current_qr()
-        except ApiError as exc:
-            if exc.status == 404:
+    def load_current(self) -> None:
+        def loaded(code: QrOut) -> None:
+            self._show(code)
+            if code["state"] != "valid":
+                self.show_status(_("inst.qr.need_new"), "error")
+
+        def failed(failure: Failure) -> str | None:
+            if failure.status == 404:  # no code yet: make one
                 self.action_new_code()
-                return
-            self.query_one("#qr-status", StatusLine).show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            self.query_one("#qr-status", StatusLine).show(_("inst.error.unreachable"), "error")
-            return
-        self._show(code)
-        if code["state"] != "valid":
-            self.query_one("#qr-status", StatusLine).show(_("inst.qr.need_new"), "error")
+                return ""
+            return None
+
+        self.call_api(
+            "current", lambda: InstallmentApi(self.client).current_qr(), loaded, failed=failed
+        )
 
     def action_new_code(self) -> None:
-        self._new_action = self._new_action or Action()
-        self._issue(self._new_action)
+        action = self.intents.action("new_code")
 
-    @work(exclusive=True, group="inst-qr")
-    async def _issue(self, action: Action) -> None:
-        status = self.query_one("#qr-status", StatusLine)
-        try:
-            code = await InstallmentApi(self.client).new_qr(action)
-        except ApiError as exc:
-            self._new_action = None
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        self._new_action = None
-        self._show(code)
-        status.show(_("inst.qr.generated", id=code["id"]), "ok")
+        def issued(code: QrOut) -> None:
+            self.intents.finished("new_code")
+            self._show(code)
+            self.show_status(_("inst.qr.generated", id=code["id"]), "ok")
 
-    def _show(self, code: dict[str, Any]) -> None:
+        def failed(failure: Failure) -> str | None:
+            if not failure.unreachable:
+                self.intents.finished("new_code")  # refused: the next try is a new request
+            return None
+
+        self.call_api(
+            "new_code",
+            lambda: InstallmentApi(self.client).new_qr(action),
+            issued,
+            failed=failed,
+            write=True,
+        )
+
+    def _show(self, code: QrOut) -> None:
         self.code = code
         # The server said how long is left; measure from there with the local clock.
         self.clock_skew = code["seconds_left"] - seconds_left(code["expires_at"], self._now())
@@ -168,33 +170,37 @@ class InstallmentQrScreen(BaseScreen):
             return
         self._scan(self.code["token"], Action())
 
-    @work(exclusive=True, group="inst-qr-scan")
-    async def _scan(self, token: str, action: Action) -> None:
-        status = self.query_one("#qr-status", StatusLine)
+    def _scan(self, token: str, action: Action) -> None:
         api = InstallmentApi(self.client)
-        try:
-            application = await api.simulate_scan(token, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            await self._refresh_code(api)
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        status.show(
-            _("inst.qr.scanned", id=application["id"], customer=application["customer_name"]), "ok"
-        )
-        await self._refresh_code(api)
 
-    async def _refresh_code(self, api: InstallmentApi) -> None:
-        try:
-            code = await api.current_qr()
-        except (ApiError, BackendUnreachable):
-            return
-        self.code = code
-        self._details()
-        self.tick()
+        def scanned(application: ApplicationOut) -> None:
+            self.show_status(
+                _("inst.qr.scanned", id=application["id"], customer=application["customer_name"]),
+                "ok",
+            )
+            self._refresh_code(api)
+
+        def failed(failure: Failure) -> str | None:
+            if not failure.unreachable:
+                self._refresh_code(api)
+            return None
+
+        self.call_api(
+            "simulate_scan",
+            lambda: api.simulate_scan(token, action),
+            scanned,
+            failed=failed,
+            write=True,
+        )
+
+    def _refresh_code(self, api: InstallmentApi) -> None:
+        def refreshed(code: QrOut) -> None:
+            self.code = code
+            self._details()
+            self.tick()
+
+        self.call_api("refresh_code", api.current_qr, refreshed, quiet=True)
 
 
 def _local(value: str) -> str:
-    return datetime.fromisoformat(value).astimezone().strftime("%H:%M:%S")
+    return timefmt.when_seconds(value)[11:]

@@ -6,20 +6,24 @@ was typed. The code arrives in the simulated phone in local and demo mode.
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import TYPE_CHECKING
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.installment_api import InstallmentApi
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ClerkOut
 
 FIELDS = ("job_no", "name", "id_number", "mobile")
 
@@ -58,9 +62,6 @@ class InstallmentRegisterScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._send_action: Action | None = None
-        self._send_fields: tuple[str, ...] | None = None
-        self._bind_action: Action | None = None
         self.code_sent = False
         self.bound = False
 
@@ -117,33 +118,34 @@ class InstallmentRegisterScreen(BaseScreen):
             status.show(_("inst.register.fix_fields"), "error")
             self.query_one(f"#reg-{next(iter(errors))}", Input).focus()
             return
-        fields = tuple(values[f] for f in FIELDS)
-        if self._send_action is None or self._send_fields != fields:
-            self._send_action, self._send_fields = Action(), fields
-        self._send(values, self._send_action)
+        # The same fields again are a retry of the same request: the same key.
+        action = self.intents.action("send", tuple(values[f] for f in FIELDS))
+        self.show_status(_("inst.register.sending"))
 
-    @work(exclusive=True, group="inst-register")
-    async def _send(self, values: dict[str, str], action: Action) -> None:
-        status = self.query_one("#reg-status", StatusLine)
-        status.show(_("inst.register.sending"))
-        try:
-            await InstallmentApi(self.client).request_code(
-                values["job_no"], values["name"], values["id_number"], values["mobile"], action
+        def failed(failure: Failure) -> str | None:
+            if isinstance(failure.details, dict):
+                self._show_errors({k: str(v) for k, v in failure.details.items() if k in FIELDS})
+            return None
+
+        def sent(_result: object) -> None:
+            self.code_sent = True
+            self.intents.finished("bind")
+            self.show_status(
+                _("inst.register.code_sent", mobile=validators.mask_mobile(values["mobile"])),
+                "ok",
             )
-        except ApiError as exc:
-            if isinstance(exc.details, dict):
-                self._show_errors({k: str(v) for k, v in exc.details.items() if k in FIELDS})
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        self.code_sent = True
-        self._bind_action = None
-        status.show(
-            _("inst.register.code_sent", mobile=validators.mask_mobile(values["mobile"])), "ok"
+            self.query_one("#reg-code", Input).focus()
+
+        self.call_api(
+            "send_code",
+            lambda: InstallmentApi(self.client).request_code(
+                values["job_no"], values["name"], values["id_number"], values["mobile"], action
+            ),
+            sent,
+            failed=failed,
+            keys=("send_code", "bind"),
+            write=True,
         )
-        self.query_one("#reg-code", Input).focus()
 
     def action_bind(self) -> None:
         status = self.query_one("#reg-status", StatusLine)
@@ -155,24 +157,30 @@ class InstallmentRegisterScreen(BaseScreen):
             status.show(_("inst.error.code_format"), "error")
             self.query_one("#reg-code", Input).focus()
             return
-        self._bind_action = self._bind_action or Action()
-        self._bind(code, self._bind_action)
+        action = self.intents.action("bind", code)
 
-    @work(exclusive=True, group="inst-register")
-    async def _bind(self, code: str, action: Action) -> None:
-        status = self.query_one("#reg-status", StatusLine)
-        try:
-            profile = await InstallmentApi(self.client).bind(code, action)
-        except ApiError as exc:
-            self._bind_action = None  # a new code or a registered job number is a new try
-            self.query_one("#reg-code", Input).value = ""
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("inst.error.unreachable"), "error")
-            return
-        self.bound = True
-        status.show(
-            _("inst.register.bound", job_no=profile["job_no"], merchant=profile["merchant_name"]),
-            "ok",
+        def failed(failure: Failure) -> str | None:
+            if not failure.unreachable:
+                self.intents.finished("bind")  # a new code or a registered job number: new try
+                self.query_one("#reg-code", Input).value = ""
+            return None
+
+        def bound(profile: ClerkOut) -> None:
+            self.bound = True
+            self.show_status(
+                _(
+                    "inst.register.bound",
+                    job_no=profile["job_no"],
+                    merchant=profile["merchant_name"],
+                ),
+                "ok",
+            )
+
+        self.call_api(
+            "bind",
+            lambda: InstallmentApi(self.client).bind(code, action),
+            bound,
+            failed=failed,
+            keys=("send_code", "bind"),
+            write=True,
         )

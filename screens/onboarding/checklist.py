@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
@@ -55,8 +55,6 @@ class ChecklistScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
     def on_mount(self) -> None:
@@ -66,20 +64,19 @@ class ChecklistScreen(BaseScreen):
     def action_reload(self) -> None:
         self._load()
 
-    @work(exclusive=True, group="load")
-    async def _load(self, keep: str | None = None) -> None:
-        status = self.query_one("#onb-check-status", StatusLine)
-        try:
-            self.data = await self.api.checklist(self.customer_id)
-        except BackendUnreachable:
-            status.show(_("onb.offline_no_copy"), "error")
-            return
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        self._draw(keep)
-        if self.data.get("offline"):
-            status.show(_("onb.offline_copy"), "error")
+    def _load(self, keep: str | None = None) -> None:
+        def loaded(data: dict[str, Any]) -> None:
+            self.data = data
+            self._draw(keep)
+            if data.get("offline"):
+                self.show_status(_("onb.offline_copy"), "error")
+
+        self.call_api(
+            "load",
+            lambda: self.api.checklist(self.customer_id),
+            loaded,
+            failed=unreachable_says("onb.offline_no_copy"),
+        )
 
     # -- drawing ----------------------------------------------------------------------------
     def _draw(self, keep: str | None) -> None:
@@ -197,26 +194,34 @@ class ChecklistScreen(BaseScreen):
             return
         self._mark_done(item)
 
-    @work(exclusive=True, group="change")
-    async def _mark_done(self, item: dict[str, Any]) -> None:
-        status = self.query_one("#onb-check-status", StatusLine)
-        try:
-            result = await self.api.set_item(
+    def _mark_done(self, item: dict[str, Any]) -> None:
+        action = self.intents.action("change", (item["id"], item["version"]))
+
+        def failed(failure: Failure) -> str | None:
+            if failure.code == "version_conflict":
+                self._load(item["id"])
+            return None
+
+        def changed(result: object) -> None:
+            self.intents.finished("change")
+            self._changed(result)
+
+        self.call_api(
+            "change",
+            lambda: self.api.set_item(
                 self.customer_id,
                 item["id"],
                 status="done",
                 base_version=item["version"],
                 note=item["note"],
                 evidence=item["evidence"],
-                action=Action(),
+                action=action,
                 title=item["title"],
-            )
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            if exc.code == "version_conflict":
-                self._load(item["id"])
-            return
-        self._changed(result)
+            ),
+            changed,
+            failed=failed,
+            write=True,
+        )
 
     def _changed(self, result: object) -> None:
         if result is None:
@@ -236,40 +241,44 @@ class ChecklistScreen(BaseScreen):
             return
         self._reveal()
 
-    @work(exclusive=True, group="reveal")
-    async def _reveal(self) -> None:
-        status = self.query_one("#onb-check-status", StatusLine)
-        try:
-            full = await self.api.customer(self.customer_id, reveal=True)
-        except (ApiError, BackendUnreachable) as exc:
-            status.show(getattr(exc, "message", _("onb.offline_reveal")), "error")
-            return
-        self.revealed = {"mobile": full["mobile"]}
-        if self.data is not None:
-            self._draw(None)
-        status.show(_("onb.revealed", id_number=full["id_number"], card=full["card_number"]))
+    def _reveal(self) -> None:
+        def revealed(full: dict[str, Any]) -> None:
+            self.revealed = {"mobile": full["mobile"]}
+            if self.data is not None:
+                self._draw(None)
+            self.show_status(
+                _("onb.revealed", id_number=full["id_number"], card=full["card_number"])
+            )
+
+        self.call_api(
+            "reveal",
+            lambda: self.api.customer(self.customer_id, reveal=True),
+            revealed,
+            failed=unreachable_says("onb.offline_reveal"),
+        )
 
     def action_edit_customer(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
         self.app.push_screen(CustomerFormScreen(self.customer_id), self._changed)
 
-    @work(exclusive=True, group="export")
-    async def action_export(self) -> None:
-        status = self.query_one("#onb-check-status", StatusLine)
-        status.show(_("onb.export.working"))
-        try:
-            package = await self.api.handoff(self.customer_id)
-        except BackendUnreachable:
-            status.show(_("onb.offline_export"), "error")
-            return
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        try:
-            csv_path, txt_path = write_handoff(package)
-        except OSError as exc:
-            status.show(_("onb.export.failed", reason=str(exc)), "error")
-            return
-        self.last_export = (csv_path, txt_path)
-        status.show(_("onb.export.handoff_done", csv=str(csv_path), txt=txt_path.name), "ok")
+    def action_export(self) -> None:
+        self.show_status(_("onb.export.working"))
+
+        def write(package: dict[str, Any]) -> None:
+            try:
+                csv_path, txt_path = write_handoff(package)
+            except OSError as exc:
+                self.show_status(_("onb.export.failed", reason=str(exc)), "error")
+                return
+            self.last_export = (csv_path, txt_path)
+            self.show_status(
+                _("onb.export.handoff_done", csv=str(csv_path), txt=txt_path.name), "ok"
+            )
+
+        self.call_api(
+            "export",
+            lambda: self.api.handoff(self.customer_id),
+            write,
+            failed=unreachable_says("onb.offline_export"),
+        )

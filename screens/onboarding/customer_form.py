@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, Select, Static
 
 from branchdesk.clients import validators
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -116,19 +117,19 @@ class CustomerFormScreen(BaseScreen):
 
     @property
     def api(self) -> OnboardingApi:
-        from branchdesk.screens.onboarding.customers import onboarding_api
-
         return onboarding_api(self)
 
-    @work(exclusive=True, group="load")
-    async def _load(self) -> None:
-        status = self.query_one("#onb-form-status", StatusLine)
-        try:
-            # Editing needs the real values in the fields: an audited reveal.
-            data = await self.api.customer(self.customer_id or "", reveal=True)
-        except (ApiError, BackendUnreachable) as exc:
-            status.show(getattr(exc, "message", _("onb.offline_edit")), "error")
-            return
+    def _load(self) -> None:
+        # Editing needs the real values in the fields: an audited reveal.
+        self.call_api(
+            "load",
+            lambda: self.api.customer(self.customer_id or "", reveal=True),
+            self._fill,
+            failed=unreachable_says("onb.offline_edit"),
+            keys=("save",),
+        )
+
+    def _fill(self, data: dict[str, Any]) -> None:
         self.version = data["version"]
         for field in TEXT_FIELDS:
             self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
@@ -169,28 +170,29 @@ class CustomerFormScreen(BaseScreen):
         self.show_errors({})
         self._save(values)
 
-    @work(exclusive=True, group="save")
-    async def _save(self, values: dict[str, Any]) -> None:
-        status = self.query_one("#onb-form-status", StatusLine)
-        status.show(_("onb.form.saving"))
-        try:
-            if self.customer_id:
-                result = await self.api.update_customer(
-                    self.customer_id, values, self.version, self.action_key
-                )
-            else:
-                result = await self.api.create_customer(values, self.action_key)
-        except BackendUnreachable:
-            status.show(_("onb.offline_save"), "error")
-            return
-        except ApiError as exc:
-            if exc.code == "customer_invalid" and isinstance(exc.details, list):
-                self.show_errors({d["field"]: d["message"] for d in exc.details})
-            status.show(exc.message, "error")
+    def _save(self, values: dict[str, Any]) -> None:
+        self.show_status(_("onb.form.saving"))
+        action = self.action_key
+        customer_id, version = self.customer_id, self.version
+
+        async def save() -> Any:
+            if customer_id:
+                return await self.api.update_customer(customer_id, values, version, action)
+            return await self.api.create_customer(values, action)
+
+        def failed(failure: Failure) -> str | None:
+            if failure.unreachable:
+                return _("onb.offline_save")
+            if failure.code == "customer_invalid" and isinstance(failure.details, list):
+                self.show_errors({d["field"]: d["message"] for d in failure.details})
             self.action_key = Action()  # the refused request changed nothing: a new attempt
-            return
-        if isinstance(result, Queued):
-            self.bd_app.notify(_("onb.queued"))
-        else:
-            self.bd_app.notify(_("onb.form.saved", name=result["name"]))
-        self.dismiss(result)
+            return None
+
+        def saved(result: Any) -> None:
+            if isinstance(result, Queued):
+                self.bd_app.notify(_("onb.queued"))
+            else:
+                self.bd_app.notify(_("onb.form.saved", name=result["name"]))
+            self.dismiss(result)
+
+        self.call_api("save", save, saved, failed=failed, write=True)

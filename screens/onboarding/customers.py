@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import Any
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi
+from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 PAGE = 200
-
-
-def onboarding_api(screen: BaseScreen) -> OnboardingApi:
-    return OnboardingApi(screen.client, getattr(screen.bd_app, "outbox_sync", None))
 
 
 class CustomersScreen(BaseScreen):
@@ -70,13 +69,11 @@ class CustomersScreen(BaseScreen):
     def api(self) -> OnboardingApi:
         return onboarding_api(self)
 
-    @work(group="areas")
-    async def _load_areas(self) -> None:
-        try:
-            areas = await self.api.areas()
-        except (ApiError, BackendUnreachable):
-            return
-        self.query_one("#onb-area", Select).set_options([(a, a) for a in areas])
+    def _load_areas(self) -> None:
+        def loaded(areas: list[str]) -> None:
+            self.query_one("#onb-area", Select).set_options([(a, a) for a in areas])
+
+        self.call_api("areas", self.api.areas, loaded, quiet=True)
 
     def _area(self) -> str | None:
         value = self.query_one("#onb-area", Select).value
@@ -87,17 +84,20 @@ class CustomersScreen(BaseScreen):
     def refresh_list(self) -> None:
         self._search(self.query_one("#onb-search", Input).value, self._area())
 
-    @work(exclusive=True, group="search")
-    async def _search(self, q: str, area: str | None) -> None:
+    def _search(self, q: str, area: str | None) -> None:
+        # The rows of another search go first: Enter must not open one of them.
+        if getattr(self, "_shown_query", None) != (q, area):
+            self.query_one("#onb-table", DataTable).clear()
+        self._shown_query = (q, area)
+        self.call_api(
+            "search",
+            lambda: self.api.search(q=q, area=area, limit=PAGE),
+            self._show_page,
+            failed=unreachable_says("onb.offline_list"),
+        )
+
+    def _show_page(self, page: dict[str, Any]) -> None:
         status = self.query_one("#onb-status", StatusLine)
-        try:
-            page = await self.api.search(q=q, area=area, limit=PAGE)
-        except BackendUnreachable:
-            status.show(_("onb.offline_list"), "error")
-            return
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
         table = self.query_one("#onb-table", DataTable)
         table.clear()
         for c in page["items"]:
@@ -159,21 +159,20 @@ class CustomersScreen(BaseScreen):
             return
         self._export_area(area)
 
-    @work(exclusive=True, group="export")
-    async def _export_area(self, area: str) -> None:
-        status = self.query_one("#onb-status", StatusLine)
-        status.show(_("onb.export.working"))
-        try:
-            rows = await self.api.area_export(area)
-        except BackendUnreachable:
-            status.show(_("onb.offline_export"), "error")
-            return
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        try:
-            path = write_area(area, rows)
-        except OSError as exc:
-            status.show(_("onb.export.failed", reason=str(exc)), "error")
-            return
-        status.show(_("onb.export.area_done", n=len(rows), path=str(path)), "ok")
+    def _export_area(self, area: str) -> None:
+        self.show_status(_("onb.export.working"))
+
+        def write(rows: list[dict[str, Any]]) -> None:
+            try:
+                path = write_area(area, rows)
+            except OSError as exc:
+                self.show_status(_("onb.export.failed", reason=str(exc)), "error")
+                return
+            self.show_status(_("onb.export.area_done", n=len(rows), path=str(path)), "ok")
+
+        self.call_api(
+            "export_area",
+            lambda: self.api.area_export(area),
+            write,
+            failed=unreachable_says("onb.offline_export"),
+        )

@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branchdesk.clients.onboarding_api import AREA_FIELDS, CUSTOMER_FIELDS, area_csv, handoff_csv
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import AreaRow, HandoffOut
 
 STATUSES = ("not_started", "in_progress", "done", "not_applicable", "blocked")
 MARKS = {
@@ -53,7 +56,7 @@ def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def handoff_text(package: dict[str, Any]) -> str:
+def handoff_text(package: HandoffOut) -> str:
     customer = package["customer"]
     lines = [
         _("onb.print.title"),
@@ -81,13 +84,13 @@ def handoff_text(package: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_handoff(package: dict[str, Any], directory: Path | None = None) -> tuple[Path, Path]:
+def write_handoff(package: HandoffOut, directory: Path | None = None) -> tuple[Path, Path]:
     base = (directory or export_dir()) / f"handoff-{package['customer']['id']}-{_stamp()}"
     csv_path = _write(base.with_suffix(".csv"), handoff_csv(package, _labels()))
     txt_path = _write(base.with_suffix(".txt"), handoff_text(package))
     return csv_path, txt_path
 
 
-def write_area(area: str, rows: list[dict[str, Any]], path: Path | None = None) -> Path:
+def write_area(area: str, rows: list[AreaRow], path: Path | None = None) -> Path:
     target = path or export_dir() / f"area-{area}-{_stamp()}.csv"
     return _write(target, area_csv(rows, _labels()))

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.onboarding_api import OnboardingApi
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseModal
 from branchdesk.screens.onboarding.export import STATUSES
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ItemOut
 
-def evidence_fields(item: dict[str, Any], token_type: str) -> list[str]:
+
+def evidence_fields(item: ItemOut, token_type: str) -> list[str]:
     fields = list(item["evidence_fields"])
     if item["id"] == "security_device":
         fields = ["etoken_number"] if token_type == "etoken" else ["ukey_serial"]
@@ -42,7 +45,7 @@ class ItemModal(BaseModal):
     """
 
     def __init__(
-        self, api: OnboardingApi, customer_id: str, item: dict[str, Any], token_type: str
+        self, api: OnboardingApi, customer_id: str, item: ItemOut, token_type: str
     ) -> None:
         super().__init__()
         self.api = api
@@ -96,33 +99,36 @@ class ItemModal(BaseModal):
         evidence = {f: self.query_one(f"#i-{f}", Input).value.strip() for f in self.fields}
         self._save(str(status), note, {k: v for k, v in evidence.items() if v})
 
-    @work(exclusive=True, group="save")
-    async def _save(self, status: str, note: str, evidence: dict[str, str]) -> None:
-        line = self.query_one("#i-status-line", StatusLine)
+    def _save(self, status: str, note: str, evidence: dict[str, str]) -> None:
         for error in self.query(".onb-error"):
             error.display = False
-        try:
-            result = await self.api.set_item(
+        action = self.action_key
+
+        def failed(failure: Failure) -> str | None:
+            if failure.unreachable:
+                return _("onb.offline_save")
+            self.action_key = Action()  # refused: nothing changed, the next try is new
+            if isinstance(failure.details, list):
+                for problem in failure.details:
+                    widgets = self.query(f"#err-{problem.get('field')}")
+                    if widgets:
+                        widgets.first(Static).update(problem["message"])
+                        widgets.first(Static).display = True
+            return None
+
+        self.call_api(
+            "save",
+            lambda: self.api.set_item(
                 self.customer_id,
                 self.item["id"],
                 status=status,
                 base_version=self.item["version"],
                 note=note,
                 evidence=evidence,
-                action=self.action_key,
+                action=action,
                 title=self.item["title"],
-            )
-        except BackendUnreachable:
-            line.show(_("onb.offline_save"), "error")
-            return
-        except ApiError as exc:
-            self.action_key = Action()
-            line.show(exc.message, "error")
-            if isinstance(exc.details, list):
-                for problem in exc.details:
-                    widgets = self.query(f"#err-{problem.get('field')}")
-                    if widgets:
-                        widgets.first(Static).update(problem["message"])
-                        widgets.first(Static).display = True
-            return
-        self.dismiss(result)
+            ),
+            self.dismiss,
+            failed=failed,
+            write=True,
+        )

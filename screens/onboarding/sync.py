@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.outbox import OutboxSync
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -68,7 +68,7 @@ class SyncScreen(BaseScreen):
 
     @property
     def sync(self) -> OutboxSync | None:
-        return getattr(self.bd_app, "outbox_sync", None)
+        return self.bd_app.outbox_sync
 
     def on_mount(self) -> None:
         table = self.query_one("#onb-sync-table", DataTable)
@@ -115,34 +115,43 @@ class SyncScreen(BaseScreen):
             lines += ["", entry["message"]]
         server.update("\n".join(lines))
 
-    @work(exclusive=True, group="sync")
-    async def action_sync_now(self) -> None:
+    def action_sync_now(self) -> None:
         if self.sync is None:
             return
-        result = await self.sync.replay()
-        self.reload()
-        key = "onb.sync.still_offline" if result.still_offline else "onb.sync.result"
-        self.query_one("#onb-sync-status", StatusLine).show(
-            _(key, sent=result.sent, conflicts=result.conflicts, failed=result.failed)
-        )
 
-    @work(exclusive=True, group="sync")
-    async def action_keep_mine(self) -> None:
+        def replayed(result: Any) -> None:
+            self.reload()
+            key = "onb.sync.still_offline" if result.still_offline else "onb.sync.result"
+            self.show_status(
+                _(key, sent=result.sent, conflicts=result.conflicts, failed=result.failed)
+            )
+
+        self.call_api("sync", self.sync.replay, replayed, keys=("sync_now", "keep_mine"))
+
+    def action_keep_mine(self) -> None:
         entry = self._entry()
         if entry is None or self.sync is None:
             return
-        status = self.query_one("#onb-sync-status", StatusLine)
-        try:
-            await self.sync.keep_mine(entry["id"])
-        except BackendUnreachable:
-            status.show(_("onb.sync.still_offline", sent=0, conflicts=0, failed=0), "error")
-            return
-        except ApiError as exc:
+        sync = self.sync
+
+        def failed(failure: Failure) -> str | None:
+            if failure.unreachable:
+                return _("onb.sync.still_offline", sent=0, conflicts=0, failed=0)
             self.reload()
-            status.show(exc.message, "error")
-            return
-        self.reload()
-        status.show(_("onb.saved"), "ok")
+            return None
+
+        def kept(_result: object) -> None:
+            self.reload()
+            self.show_status(_("onb.saved"), "ok")
+
+        self.call_api(
+            "keep_mine",
+            lambda: sync.keep_mine(entry["id"]),
+            kept,
+            failed=failed,
+            keys=("sync_now", "keep_mine"),
+            write=True,
+        )
 
     def action_keep_server(self) -> None:
         entry = self._entry()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi, money_value
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
@@ -23,11 +24,11 @@ CODE_LENGTH = 6
 MAX_POINTS = 10_000_000
 
 
-def redemption_error(message: str, exc: ApiError) -> str:
-    """The server's message, plus how many points are missing when that is the refusal."""
-    if exc.code == "insufficient_points" and isinstance(exc.details, dict):
-        return _("points.checkout.missing", missing=exc.details.get("missing", "?"))
-    return message
+def redemption_error(failure: Failure) -> str | None:
+    """How many points are missing when that is the refusal; else the server's message."""
+    if failure.code == "insufficient_points" and isinstance(failure.details, dict):
+        return _("points.checkout.missing", missing=failure.details.get("missing", "?"))
+    return None
 
 
 class PointsCheckoutScreen(BaseScreen):
@@ -50,9 +51,6 @@ class PointsCheckoutScreen(BaseScreen):
         super().__init__()
         self.member = member
         self.redemption: dict[str, Any] | None = None
-        self._send_action: Action | None = None
-        self._verify_action: Action | None = None
-        self._verify_code = ""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -104,7 +102,6 @@ class PointsCheckoutScreen(BaseScreen):
         self.query_one("#points-value", Static).update(
             _("points.checkout.value", value=money_value(points, self.member["rate"]))
         )
-        self._send_action = None  # another amount is another action
 
     def check_points(self) -> int | None:
         """Early check of the points field; the server decides."""
@@ -129,27 +126,23 @@ class PointsCheckoutScreen(BaseScreen):
         points = self.check_points()
         if points is None:
             return
-        self._send_action = self._send_action or Action()
-        self.query_one("#checkout-status", StatusLine).show(_("points.checkout.sending"))
-        self._create(self._create_body(points), self._send_action)
+        body = self._create_body(points)
+        # Another amount is another intent (a new key); the same one again is a retry.
+        action = self.intents.action("send", json.dumps(body, sort_keys=True, default=str))
+        self.show_status(_("points.checkout.sending"))
+        self.call_api(
+            "send_code",
+            lambda: PointsApi(self.client).create_redemption(
+                self.member["id"], self.CHANNEL, action, **body
+            ),
+            self.code_sent,
+            failed=redemption_error,
+            keys=("send_code", "resend_code"),
+            write=True,
+        )
 
     def _create_body(self, points: int) -> dict[str, Any]:
         return {"points": points}
-
-    @work(exclusive=True, group="redeem")
-    async def _create(self, body: dict[str, Any], action: Action) -> None:
-        status = self.query_one("#checkout-status", StatusLine)
-        try:
-            redemption = await PointsApi(self.client).create_redemption(
-                self.member["id"], self.CHANNEL, action, **body
-            )
-        except ApiError as exc:
-            status.show(redemption_error(exc.message, exc), "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.code_sent(redemption)
 
     ORDER_FIELDS: tuple[str, ...] = ("#points",)
     """The inputs that define what the code approves: locked once the code is sent."""
@@ -176,50 +169,41 @@ class PointsCheckoutScreen(BaseScreen):
         if self.redemption is None:
             self.action_send_code()
             return
-        self._resend(self.redemption["id"], Action())
-
-    @work(exclusive=True, group="redeem")
-    async def _resend(self, redemption_id: str, action: Action) -> None:
-        status = self.query_one("#checkout-status", StatusLine)
-        try:
-            redemption = await PointsApi(self.client).resend_code(redemption_id, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.code_sent(redemption)
+        redemption_id, action = self.redemption["id"], Action()
+        self.call_api(
+            "resend_code",
+            lambda: PointsApi(self.client).resend_code(redemption_id, action),
+            self.code_sent,
+            keys=("send_code", "resend_code"),
+            write=True,
+        )
 
     # -- settle ------------------------------------------------------------------------------
     @on(Input.Submitted, "#code")
     def settle(self) -> None:
         code = self.query_one("#code", Input).value.strip()
-        status = self.query_one("#checkout-status", StatusLine)
         if self.redemption is None:
             return
         if len(code) != CODE_LENGTH:
-            status.show(_("points.error.code"), "error")
+            self.show_status(_("points.error.code"), "error")
             return
-        if self._verify_action is None or code != self._verify_code:
-            self._verify_action, self._verify_code = Action(), code
-        status.show(_("points.checkout.settling"))
-        self._verify(self.redemption["id"], code, self._verify_action)
+        redemption_id = self.redemption["id"]
+        action = self.intents.action("verify", (redemption_id, code))
+        self.show_status(_("points.checkout.settling"))
 
-    @work(exclusive=True, group="redeem")
-    async def _verify(self, redemption_id: str, code: str, action: Action) -> None:
-        status = self.query_one("#checkout-status", StatusLine)
-        try:
-            settled = await PointsApi(self.client).verify(redemption_id, code, action)
-        except ApiError as exc:
-            status.show(redemption_error(exc.message, exc), "error")
-            if exc.code == "otp_invalid":
+        def failed(failure: Failure) -> str | None:
+            if failure.code == "otp_invalid":
                 self.query_one("#code", Input).value = ""
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.settled(settled)
+            return redemption_error(failure)
+
+        self.call_api(
+            "verify",
+            lambda: PointsApi(self.client).verify(redemption_id, code, action),
+            self.settled,
+            failed=failed,
+            keys=("send_code", "resend_code"),
+            write=True,
+        )
 
     def settled(self, redemption: dict[str, Any]) -> None:
         from branchdesk.screens.points.receipt import PointsReceiptScreen

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
 
 
 class PointsDetailScreen(BaseScreen):
@@ -25,7 +27,7 @@ class PointsDetailScreen(BaseScreen):
     PointsDetailScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, member: dict[str, Any]) -> None:
+    def __init__(self, member: MemberOut) -> None:
         super().__init__()
         self.member = member
 
@@ -48,17 +50,11 @@ class PointsDetailScreen(BaseScreen):
         table.focus()
         self._load()
 
-    @work(exclusive=True, group="detail")
-    async def _load(self) -> None:
-        status = self.query_one("#detail-status", StatusLine)
-        try:
-            data = await PointsApi(self.client).ledger(self.member["id"])
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
+    def _load(self) -> None:
+        member_id = self.member["id"]
+        self.call_api("ledger", lambda: PointsApi(self.client).ledger(member_id), self._show)
+
+    def _show(self, data: dict[str, Any]) -> None:
         m = data["member"]
         self.query_one("#detail-member", Static).update(
             Text(
@@ -71,11 +67,11 @@ class PointsDetailScreen(BaseScreen):
         table.clear()
         for row in reversed(data["rows"]):
             table.add_row(
-                row["at"][:16].replace("T", " "),
+                timefmt.when(row["at"]),
                 _(f"points.kind.{row['kind']}"),
                 f"{row['points']:+d}",
                 str(row["balance_after"]),
                 row.get("ref") or "",
                 Text(row.get("note") or ""),
             )
-        status.show(_("points.detail.count", shown=len(data["rows"]), total=data["total"]))
+        self.show_status(_("points.detail.count", shown=len(data["rows"]), total=data["total"]))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi
+from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.lookup import member_lines, query_error
 from branchdesk.tui.i18n import _
@@ -33,8 +33,16 @@ class PointsGrantScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.member: dict[str, Any] | None = None
-        self._action: Action | None = None
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
+
+    @property
+    def member(self) -> dict[str, Any] | None:
+        """The member found, only while the query field still says what found them."""
+        try:
+            query = self.query_one("#grant-query", Input).value.replace(" ", "")
+        except NoMatches:
+            return None
+        return self.result.for_query(query)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="grant-main"):
@@ -55,30 +63,38 @@ class PointsGrantScreen(BaseScreen):
     def on_mount(self) -> None:
         self.query_one("#grant-query", Input).focus()
 
+    @on(Input.Changed, "#grant-query")
+    def _query_changed(self) -> None:
+        self.refresh_bindings()
+
     @on(Input.Submitted, "#grant-query")
     def find(self) -> None:
-        value = self.query_one("#grant-query", Input).value
+        value = self.query_one("#grant-query", Input).value.replace(" ", "")
+        self.result.start(value)
+        self.query_one("#grant-member", Static).update(_("points.lookup.none"))
+        self.refresh_bindings()
         problem = query_error(value)
         if problem:
-            self.query_one("#grant-status", StatusLine).show(_(f"points.error.{problem}"), "error")
+            self.show_status(_(f"points.error.{problem}"), "error")
             return
-        self._find(value)
+        self._find(value, then_focus=True)
 
-    @work(exclusive=True, group="grant")
-    async def _find(self, value: str) -> None:
-        status = self.query_one("#grant-status", StatusLine)
-        try:
-            self.member = await PointsApi(self.client).find_member(value)
-        except ApiError as exc:
-            self.member = None
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self._action = None
-        self.query_one("#grant-member", Static).update(Text(member_lines(self.member)))
-        self.query_one("#grant-points", Input).focus()
+    def _find(self, value: str, then_focus: bool = False) -> None:
+        def found(member: dict[str, Any]) -> None:
+            if not self.result.finish(value, member):
+                return
+            self.query_one("#grant-member", Static).update(Text(member_lines(member)))
+            self.refresh_bindings()
+            if then_focus:
+                self.show_status(_("points.grant.help"))
+                self.query_one("#grant-points", Input).focus()
+
+        self.call_api(
+            "find",
+            lambda: PointsApi(self.client).find_member(value),
+            found,
+            keys=("grant", "detail"),
+        )
 
     @on(Input.Submitted, "#grant-points")
     def _to_note(self) -> None:
@@ -86,33 +102,40 @@ class PointsGrantScreen(BaseScreen):
 
     @on(Input.Submitted, "#grant-note")
     def action_grant(self) -> None:
-        status = self.query_one("#grant-status", StatusLine)
-        if self.member is None:
-            status.show(_("points.lookup.first"), "error")
+        member = self.member
+        if member is None:
+            self.show_status(_("points.lookup.first"), "error")
             return
         text = self.query_one("#grant-points", Input).value
         if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
-            status.show(_("points.error.points"), "error")
+            self.show_status(_("points.error.points"), "error")
             self.query_one("#grant-points", Input).focus()
             return
-        note = self.query_one("#grant-note", Input).value.strip()
-        self._action = self._action or Action()
-        self._grant(self.member["id"], int(text), note, self._action)
+        points, note = int(text), self.query_one("#grant-note", Input).value.strip()
+        intent = (member["id"], points, note)
+        action = self.intents.action("grant", intent)
 
-    @work(exclusive=True, group="grant")
-    async def _grant(self, member_id: str, points: int, note: str, action: Action) -> None:
-        status = self.query_one("#grant-status", StatusLine)
-        try:
-            row = await PointsApi(self.client).grant(member_id, points, note, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self._action = None
-        self.query_one("#grant-points", Input).value = ""
-        status.show(_("points.grant.done", points=points, balance=row["balance_after"]), "ok")
+        def granted(row: dict[str, Any]) -> None:
+            self.intents.finished("grant")
+            self.query_one("#grant-points", Input).value = ""
+            self.query_one("#grant-note", Input).value = ""
+            self.show_status(
+                _("points.grant.done", points=points, balance=row["balance_after"]), "ok"
+            )
+            self._find(self.result.query)  # type: ignore[arg-type]
+            self.query_one("#grant-points", Input).focus()
+
+        self.call_api(
+            "grant",
+            lambda: PointsApi(self.client).grant(member["id"], points, note, action),
+            granted,
+            write=True,
+        )
+
+    def can(self, action: str) -> bool:
+        if action in ("grant", "detail"):
+            return self.member is not None
+        return True
 
     def action_detail(self) -> None:
         from branchdesk.screens.points.detail import PointsDetailScreen

@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi, write_text
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
@@ -52,8 +52,6 @@ class PointsIssueScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._action: Action | None = None
-        self._text: str | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="issue-main"):
@@ -70,21 +68,19 @@ class PointsIssueScreen(BaseScreen):
         )
         self.query_one("#csv-path", Input).focus()
 
-    @work(exclusive=True, group="issue")
-    async def action_template(self) -> None:
-        status = self.query_one("#issue-status", StatusLine)
-        try:
-            template = await PointsApi(self.client).import_template()
-        except (ApiError, BackendUnreachable) as exc:
-            status.show(getattr(exc, "message", "") or _("points.error.unreachable"), "error")
-            return
-        try:
-            path = write_text(exports_dir(), template["filename"], template["content"], bom=True)
-        except OSError as exc:
-            status.show(_("points.error.write", reason=str(exc)), "error")
-            return
-        self.query_one("#csv-path", Input).value = str(path)
-        status.show(_("points.issue.template_written", path=str(path)), "ok")
+    def action_template(self) -> None:
+        def written(template: dict[str, Any]) -> None:
+            try:
+                path = write_text(
+                    exports_dir(), template["filename"], template["content"], bom=True
+                )
+            except OSError as exc:
+                self.show_status(_("points.error.write", reason=str(exc)), "error")
+                return
+            self.query_one("#csv-path", Input).value = str(path)
+            self.show_status(_("points.issue.template_written", path=str(path)), "ok")
+
+        self.call_api("template", PointsApi(self.client).import_template, written)
 
     def _load(self) -> str | None:
         status = self.query_one("#issue-status", StatusLine)
@@ -101,8 +97,6 @@ class PointsIssueScreen(BaseScreen):
         except (OSError, UnicodeDecodeError) as exc:
             status.show(_("points.error.read", reason=str(exc)), "error")
             return None
-        if text != self._text:
-            self._text, self._action = text, None
         return text
 
     @on(Input.Submitted, "#csv-path")
@@ -114,39 +108,45 @@ class PointsIssueScreen(BaseScreen):
     def action_commit(self) -> None:
         text = self._load()
         if text is not None:
-            self._action = self._action or Action()
-            self._import(text, self._action, dry_run=False)
+            # The same file again is a retry of the same import: the same key.
+            self._import(text, self.intents.action("commit", text), dry_run=False)
 
-    @work(exclusive=True, group="issue")
-    async def _import(self, text: str, action: Action, *, dry_run: bool) -> None:
-        status = self.query_one("#issue-status", StatusLine)
+    def _import(self, text: str, action: Action, *, dry_run: bool) -> None:
         table = self.query_one("#problems", DataTable)
         table.clear()
-        status.show(_("points.issue.checking"))
-        try:
-            result = await PointsApi(self.client).import_csv(text, action, dry_run=dry_run)
-        except ApiError as exc:
-            if exc.code == "import_invalid" and isinstance(exc.details, list):
-                for problem in exc.details:
+        self.show_status(_("points.issue.checking"))
+
+        def failed(failure: Failure) -> str | None:
+            if failure.code == "import_invalid" and isinstance(failure.details, list):
+                for problem in failure.details:
                     table.add_row(
                         str(problem["line"]),
                         _problem_text(problem),
                         Text(str(problem.get("value", ""))),
                     )
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        key = "points.issue.preview_ok" if dry_run else "points.issue.done"
-        status.show(
-            _(
-                key,
-                rows=result["rows"],
-                points=result["points"],
-                batch=result.get("batch_id") or "",
-            ),
-            "ok",
+            return None
+
+        def imported(result: dict[str, Any]) -> None:
+            if not dry_run:
+                self.intents.finished("commit")
+            key = "points.issue.preview_ok" if dry_run else "points.issue.done"
+            self.show_status(
+                _(
+                    key,
+                    rows=result["rows"],
+                    points=result["points"],
+                    batch=result.get("batch_id") or "",
+                ),
+                "ok",
+            )
+
+        self.call_api(
+            "import",
+            lambda: PointsApi(self.client).import_csv(text, action, dry_run=dry_run),
+            imported,
+            failed=failed,
+            keys=("preview", "commit"),
+            write=not dry_run,
         )
 
     def action_grant(self) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi
+from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
@@ -69,7 +70,18 @@ class PointsLookupScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.member: dict[str, Any] | None = None
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
+
+    @property
+    def member(self) -> dict[str, Any] | None:
+        """The member found, only while the query field still says what found them."""
+        return self.result.for_query(self._query())
+
+    def _query(self) -> str | None:
+        try:
+            return self.query_one("#member-query", Input).value.replace(" ", "")
+        except NoMatches:
+            return None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -89,34 +101,38 @@ class PointsLookupScreen(BaseScreen):
     def on_mount(self) -> None:
         self.query_one("#member-query", Input).focus()
 
+    @on(Input.Changed, "#member-query")
+    def _query_changed(self) -> None:
+        self.refresh_bindings()
+
     @on(Input.Submitted, "#member-query")
     def lookup(self) -> None:
-        value = self.query_one("#member-query", Input).value
+        value = self._query() or ""
         problem = query_error(value)
-        status = self.query_one("#points-status", StatusLine)
+        # The old member goes before anything else: a failed lookup must not leave them on screen.
+        self.result.start(value)
+        self.query_one("#member-info", Static).update(_("points.lookup.none"))
+        self.refresh_bindings()
         if problem:
-            status.show(_(f"points.error.{problem}"), "error")
+            self.show_status(_(f"points.error.{problem}"), "error")
             return
-        status.show(_("points.lookup.searching"))
+        self.show_status(_("points.lookup.searching"))
         self._lookup(value)
 
-    @work(exclusive=True, group="lookup")
-    async def _lookup(self, value: str) -> None:
-        status = self.query_one("#points-status", StatusLine)
-        try:
-            member = await PointsApi(self.client).find_member(value)
-        except ApiError as exc:
-            self.member = None
-            self.query_one("#member-info", Static).update(_("points.lookup.none"))
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.show_member(member)
+    def _lookup(self, value: str) -> None:
+        def found(member: dict[str, Any]) -> None:
+            if self.result.finish(value, member):
+                self.show_member(member)
+
+        self.call_api(
+            "lookup",
+            lambda: PointsApi(self.client).find_member(value),
+            found,
+            keys=("checkout", "proxy", "mall", "detail"),
+        )
 
     def show_member(self, member: dict[str, Any]) -> None:
-        self.member = member
+        self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
         if member["id_bound"]:
@@ -127,7 +143,12 @@ class PointsLookupScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         if self.member is not None:
             # Back from a redemption: show the new balance.
-            self._lookup(self.query_one("#member-query", Input).value)
+            self._lookup(self._query() or "")
+
+    def can(self, action: str) -> bool:
+        if action in ("checkout", "proxy", "mall", "detail"):
+            return self.member is not None
+        return True
 
     def _redeemable(self) -> dict[str, Any] | None:
         status = self.query_one("#points-status", StatusLine)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.validators import mask_mobile
+from branchdesk.screens.common.base import ApiCalls
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 
 POLL_SECONDS = 1.0
@@ -51,13 +51,12 @@ class SimulatedPhone(Vertical):
         self.refresh_outbox()
         self.set_interval(POLL_SECONDS, self.refresh_outbox)
 
-    @work(exclusive=True, group="phone")
-    async def refresh_outbox(self) -> None:
-        client = self.app.client  # type: ignore[attr-defined]
-        try:
-            messages = await client.sms_outbox()
-        except (ApiError, BackendUnreachable):
-            return
+    def refresh_outbox(self) -> None:
+        screen = self.screen
+        if isinstance(screen, ApiCalls):
+            screen.call_api("phone", screen.client.sms_outbox, self._received, quiet=True)
+
+    def _received(self, messages: list[dict[str, Any]]) -> None:
         if messages != self.messages:
             self.messages = messages
             self._show()
@@ -68,9 +67,8 @@ class SimulatedPhone(Vertical):
         else:
             blocks = []
             for message in self.messages[:SHOWN]:
-                blocks.append(
-                    f"{mask_mobile(message['phone'])} {message['at'][11:16]}\n{message['text']}"
-                )
+                when = timefmt.clock(message["at"])
+                blocks.append(f"{mask_mobile(message['phone'])} {when}\n{message['text']}")
             text = "\n\n".join(blocks)
         self.query_one("#phone-messages", Static).update(Text(text))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,9 @@ from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
 
 MAX_ITEMS = 50
 
@@ -45,7 +48,7 @@ class PointsProxyScreen(PointsCheckoutScreen):
     PointsProxyScreen #code-info { width: 1fr; padding: 1 1 0 1; }
     """
 
-    def __init__(self, member: dict[str, Any]) -> None:
+    def __init__(self, member: MemberOut) -> None:
         super().__init__(member)
         self.items: list[dict[str, Any]] = []
 
@@ -135,7 +138,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
         for field_id, value in (("#item-name", ""), ("#item-qty", "1"), ("#item-price", "")):
             self.query_one(field_id, Input).value = value
         self.query_one("#item-name", Input).focus()
-        self._send_action = None
         self._show_total()
 
     def action_remove_item(self) -> None:
@@ -147,7 +149,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
         table.clear()
         for item in self.items:
             table.add_row(Text(item["name"]), str(item["quantity"]), item["unit_price"])
-        self._send_action = None
         self._show_total()
         self.query_one("#item-name", Input).focus()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,8 +13,11 @@ from textual.widgets import Static
 from branchdesk.screens.common.base import BaseModal
 from branchdesk.tui.i18n import _
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut, RedemptionOut
 
-def receipt_text(member: dict[str, Any], redemption: dict[str, Any]) -> str:
+
+def receipt_text(member: MemberOut, redemption: RedemptionOut) -> str:
     lines = [
         _("points.receipt.id", id=redemption["id"]),
         _("points.receipt.channel", channel=_(f"points.channel.{redemption['channel']}")),
@@ -41,7 +44,7 @@ class PointsReceiptScreen(BaseModal):
     }
     """
 
-    def __init__(self, member: dict[str, Any], redemption: dict[str, Any]) -> None:
+    def __init__(self, member: MemberOut, redemption: RedemptionOut) -> None:
         super().__init__()
         self.member = member
         self.redemption = redemption

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_csv, write_text
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.issue import exports_dir
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ReportOut
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 CHART_WIDTH = 60
@@ -68,7 +71,7 @@ class PointsReportsScreen(BaseScreen):
         super().__init__()
         self.report = REPORTS[0]
         self.channel: str | None = None
-        self.data: dict[str, Any] | None = None
+        self.data: ReportOut | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reports-main"):
@@ -141,51 +144,52 @@ class PointsReportsScreen(BaseScreen):
         status.show(_("points.reports.loading"))
         self._load(values["date-from"] or None, values["date-to"] or None, institution)
 
-    @work(exclusive=True, group="report")
-    async def _load(
-        self, date_from: str | None, date_to: str | None, institution: str | None
-    ) -> None:
-        status = self.query_one("#report-status", StatusLine)
-        try:
-            data = await PointsApi(self.client).report(
+    def _load(self, date_from: str | None, date_to: str | None, institution: str | None) -> None:
+        # A new query clears the old result first: F3 exports only what answers this one.
+        self.data = None
+        self.refresh_bindings()
+
+        def loaded(data: dict[str, Any]) -> None:
+            self.data = data
+            self.refresh_bindings()
+            self._show(data)
+            self.show_status(
+                _(
+                    "points.reports.loaded",
+                    rows=len(data["rows"]),
+                    start=data["date_from"],
+                    end=data["date_to"],
+                ),
+                "ok",
+            )
+
+        self.call_api(
+            "report",
+            lambda: PointsApi(self.client).report(
                 self.report,
                 date_from=date_from,
                 date_to=date_to,
                 institution=institution,
                 channel=self.channel,
-            )
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.data = data
-        self._show(data)
-        status.show(
-            _(
-                "points.reports.loaded",
-                rows=len(data["rows"]),
-                start=data["date_from"],
-                end=data["date_to"],
             ),
-            "ok",
+            loaded,
+            keys=("export",),
         )
 
-    def _headers(self, data: dict[str, Any]) -> list[str]:
+    def _headers(self, data: ReportOut) -> list[str]:
         return [_(f"points.col.{c}") for c in data["columns"]]
 
-    def _cells(self, data: dict[str, Any], row: list[Any]) -> list[Any]:
+    def _cells(self, data: ReportOut, row: list[Any]) -> list[Any]:
         cells: list[Any] = []
         for column, value in zip(data["columns"], row, strict=True):
             if column == "channel":
                 value = _(f"points.channel.{value}")
             elif column == "time":
-                value = str(value)[:16].replace("T", " ")
+                value = timefmt.when(str(value))
             cells.append(value)
         return cells
 
-    def _show(self, data: dict[str, Any]) -> None:
+    def _show(self, data: ReportOut) -> None:
         table = self.query_one("#report-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*self._headers(data))

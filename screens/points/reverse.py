@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.points_api import PointsApi
+from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -31,8 +32,16 @@ class PointsReverseScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.redemption: dict[str, Any] | None = None
-        self._action: Action | None = None
+        self.result: QueryResult[dict[str, Any]] = QueryResult()
+
+    @property
+    def redemption(self) -> dict[str, Any] | None:
+        """The redemption found, only while the ID field still names it."""
+        try:
+            query = self.query_one("#redemption-id", Input).value.strip().upper()
+        except NoMatches:
+            return None
+        return self.result.for_query(query)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reverse-main"):
@@ -47,70 +56,92 @@ class PointsReverseScreen(BaseScreen):
     def on_mount(self) -> None:
         self.query_one("#redemption-id", Input).focus()
 
+    @on(Input.Changed, "#redemption-id")
+    def _query_changed(self) -> None:
+        self.refresh_bindings()
+
     @on(Input.Submitted, "#redemption-id")
     def find(self) -> None:
         value = self.query_one("#redemption-id", Input).value.strip().upper()
+        self.result.start(value)
+        self.query_one("#redemption-info", Static).update(_("points.reverse.none"))
+        self.refresh_bindings()
         if not value:
-            self.query_one("#reverse-status", StatusLine).show(_("points.error.required"), "error")
+            self.show_status(_("points.error.required"), "error")
             return
         self._find(value)
 
-    @work(exclusive=True, group="reverse")
-    async def _find(self, redemption_id: str) -> None:
-        status = self.query_one("#reverse-status", StatusLine)
-        try:
-            redemption = await PointsApi(self.client).get_redemption(redemption_id)
-        except ApiError as exc:
-            self.redemption = None
-            self.query_one("#redemption-info", Static).update(_("points.reverse.none"))
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.redemption = redemption
-        self._action = None
-        when = (redemption.get("settled_at") or redemption["created_at"])[:16].replace("T", " ")
-        self.query_one("#redemption-info", Static).update(
-            Text(
-                _(
-                    "points.reverse.info",
-                    id=redemption["id"],
-                    points=redemption["points"],
-                    amount=redemption["amount"],
-                    status=_(f"points.status.{redemption['status']}"),
-                    channel=_(f"points.channel.{redemption['channel']}"),
-                    time=when,
-                )
-            )
+    def _find(self, redemption_id: str, then_focus: bool = True) -> None:
+        def found(redemption: dict[str, Any]) -> None:
+            if not self.result.finish(redemption_id, redemption):
+                return
+            self._show(redemption)
+            if then_focus:
+                self.show_status(_("points.reverse.help"))
+                self.query_one("#reason", Input).focus()
+
+        self.call_api(
+            "find",
+            lambda: PointsApi(self.client).get_redemption(redemption_id),
+            found,
+            keys=("reverse",),
         )
-        status.show(_("points.reverse.help"))
-        self.query_one("#reason", Input).focus()
+
+    def _show(self, redemption: dict[str, Any]) -> None:
+        self.refresh_bindings()
+        self.query_one("#redemption-info", Static).update(Text(self._info(redemption)))
+
+    @staticmethod
+    def _info(redemption: dict[str, Any]) -> str:
+        return _(
+            "points.reverse.info",
+            id=redemption["id"],
+            points=redemption["points"],
+            amount=redemption["amount"],
+            status=_(f"points.status.{redemption['status']}"),
+            channel=_(f"points.channel.{redemption['channel']}"),
+            time=timefmt.when(redemption.get("settled_at") or redemption["created_at"]),
+        )
+
+    def can(self, action: str) -> bool:
+        return action != "reverse" or self.redemption is not None
 
     @on(Input.Submitted, "#reason")
     def action_reverse(self) -> None:
-        status = self.query_one("#reverse-status", StatusLine)
+        redemption = self.redemption
         reason = self.query_one("#reason", Input).value.strip()
-        if self.redemption is None:
-            status.show(_("points.reverse.find_first"), "error")
+        if redemption is None:
+            self.show_status(_("points.reverse.find_first"), "error")
             return
         if not reason:
-            status.show(_("points.reverse.reason_required"), "error")
+            self.show_status(_("points.reverse.reason_required"), "error")
             self.query_one("#reason", Input).focus()
             return
-        self._action = self._action or Action()
-        self._reverse(self.redemption["id"], reason, self._action)
+        lines = [
+            _("points.reverse.confirm_what", id=redemption["id"], points=redemption["points"]),
+            self._info(redemption),
+            _("points.reverse.confirm_reason", reason=reason),
+            _("points.reverse.confirm_once"),
+        ]
+        self.confirm(
+            _("points.reverse.confirm_title"),
+            lines,
+            lambda: self._reverse(redemption["id"], reason),
+            confirm=_("points.keys.reverse"),
+        )
 
-    @work(exclusive=True, group="reverse")
-    async def _reverse(self, redemption_id: str, reason: str, action: Action) -> None:
-        status = self.query_one("#reverse-status", StatusLine)
-        try:
-            done = await PointsApi(self.client).reverse(redemption_id, reason, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("points.error.unreachable"), "error")
-            return
-        self.redemption = done
-        status.show(_("points.reverse.done", id=done["id"], points=done["points"]), "ok")
+    def _reverse(self, redemption_id: str, reason: str) -> None:
+        action = self.intents.action("reverse", (redemption_id, reason))
+
+        def reversed_(done: dict[str, Any]) -> None:
+            self.intents.finished("reverse")
+            self.result.finish(redemption_id, done)
+            self._show(done)
+            self.show_status(_("points.reverse.done", id=done["id"], points=done["points"]), "ok")
+
+        self.call_api(
+            "reverse",
+            lambda: PointsApi(self.client).reverse(redemption_id, reason, action),
+            reversed_,
+            write=True,
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
@@ -16,6 +17,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import BatchOut
 
 
 class SimApprovalsScreen(BaseScreen):
@@ -30,7 +34,7 @@ class SimApprovalsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.transfers: dict[str, dict[str, Any]] = {}
+        self.transfers: dict[str, BatchOut] = {}
         self.actions: dict[tuple[str, bool], Action] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -77,7 +81,7 @@ class SimApprovalsScreen(BaseScreen):
         if not self.transfers or table.cursor_row is None:
             self.query_one("#approvals-status", StatusLine).show(_("sim.approvals.none"), "error")
             return
-        row_key, _col = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _col = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         self._decide(str(row_key.value), approve)
 
     @work(exclusive=True, group="decide")

@@ -8,9 +8,10 @@ confirmation and commits all-or-nothing → the receipt. Esc cancels a running c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -35,6 +36,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import BatchOut, PreviewOut
+
 MODES = ("pickup", "return", "transfer")
 CARD_TYPES = ("128k_normal", "128k_micro")
 PARSE_CHUNK = 5_000
@@ -51,7 +55,7 @@ PROBLEM_KINDS = (
 )
 
 
-def name_of(doc: dict[str, Any], field: str = "name") -> str:
+def name_of(doc: Mapping[str, Any], field: str = "name") -> str:
     return str(doc.get(f"{field}_zh" if language() == "zh-CN" else f"{field}_en", ""))
 
 
@@ -96,7 +100,7 @@ class SimBatchScreen(BaseScreen):
             raise ValueError(mode)
         super().__init__()
         self.mode = mode
-        self.preview: dict[str, Any] | None = None
+        self.preview: PreviewOut | None = None
         self.preview_of: tuple[Any, ...] | None = None
         self.cards: BatchCards | None = None
         self.commit_action: Action | None = None
@@ -343,7 +347,7 @@ class SimBatchScreen(BaseScreen):
             progress.update(total=None)
             self.status.show(_("sim.status.previewing"))
             inputs = self._inputs()
-            preview = await self._call(target, cards, Action(), dry_run=True)
+            preview = cast("PreviewOut", await self._call(target, cards, Action(), dry_run=True))
         except (ApiError, BackendUnreachable) as exc:
             self.status.show(_error_text(exc), "error")
             self._show_details(getattr(exc, "details", None))
@@ -478,7 +482,7 @@ class SimBatchScreen(BaseScreen):
         progress.update(total=None)
         progress.display = True
         try:
-            batch = await self._call(target, cards, action, dry_run=False)
+            batch = cast("BatchOut", await self._call(target, cards, action, dry_run=False))
         except ApiError as exc:
             self.status.show(exc.message, "error")
             self._show_details(exc.details)
@@ -499,7 +503,7 @@ class SimBatchScreen(BaseScreen):
 
     async def _call(
         self, target: str, cards: BatchCards, action: Action, *, dry_run: bool
-    ) -> dict[str, Any]:
+    ) -> BatchOut | PreviewOut:
         api = SimApi(self.client)
         card_type = str(self.query_one("#card-type", Select).value)
         if self.mode == "pickup":

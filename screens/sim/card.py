@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import CardOut
 
 
 class SimCardScreen(BaseScreen):
@@ -70,7 +73,7 @@ class SimCardScreen(BaseScreen):
         self.show_card(card)
         status.show(_("sim.card.found", n=len(card["history"])), "ok")
 
-    def show_card(self, card: dict[str, Any]) -> None:
+    def show_card(self, card: CardOut) -> None:
         loc = card["location"]
         name = loc["name_zh"] if language() == "zh-CN" else loc["name_en"]
         self.query_one("#card-info", Static).update(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,8 +15,11 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
+if TYPE_CHECKING:
+    from branchdesk.clients.models import BatchOut
 
-def receipt_text(batch: dict[str, Any]) -> str:
+
+def receipt_text(batch: BatchOut) -> str:
     """Plain text a printer can take as it is (no markup)."""
     zh = language() == "zh-CN"
     lines = [
@@ -67,9 +70,9 @@ class SimReceiptScreen(BaseScreen):
     SimReceiptScreen #save-path { width: 1fr; }
     """
 
-    def __init__(self, batch: dict[str, Any]) -> None:
+    def __init__(self, batch: BatchOut) -> None:
         super().__init__()
-        self.batch = batch
+        self.moved = batch
         self.text = receipt_text(batch)
 
     def compose_body(self) -> ComposeResult:
@@ -79,7 +82,7 @@ class SimReceiptScreen(BaseScreen):
         with Horizontal(id="save-row"):
             yield Label(_("sim.receipt.save_to"))
             yield Input(
-                str(Path.cwd() / f"receipt-{self.batch['id']}.txt"), id="save-path", compact=True
+                str(Path.cwd() / f"receipt-{self.moved['id']}.txt"), id="save-path", compact=True
             )
         yield StatusLine(_("sim.receipt.help"), id="receipt-status")
 

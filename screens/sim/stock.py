@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import StockOut
 
 TYPES = ("128k_normal", "128k_micro")
 
@@ -69,7 +72,7 @@ class SimStockScreen(BaseScreen):
             return
         self.show_stock(stock)
 
-    def show_stock(self, stock: dict[str, Any]) -> None:
+    def show_stock(self, stock: StockOut) -> None:
         zh = language() == "zh-CN"
         staff = self.bd_app.staff
         own = staff.dept_id if staff else None

@@ -15,6 +15,7 @@ from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write import catalog, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
@@ -243,3 +244,76 @@ async def test_missing_idempotency_key_is_refused(api: CardWriteApi) -> None:
         headers={"Authorization": f"Bearer {client.token}"},
     )
     assert response.status_code == 400
+
+
+async def test_card_keys_are_sealed_at_rest(api: CardWriteApi, backend: Backend) -> None:
+    iccid = blank_cards(backend)[0]
+    stored = backend.store.get(CARD_DATA, iccid)
+    assert all(stored[field].startswith("v1:") for field in ("adm", "ki", "opc"))
+    order = await new_order(api)
+    await api.bind_card(order["id"], iccid, Action())
+    script = await api.script(order["id"])
+    assert script["adm"] == catalog.DEMO_ADM and len(script["ki"]) == 32
+    assert script["ki"] not in json.dumps(stored) and script["opc"] not in json.dumps(stored)
+    # A sealed value moved to another card does not open there.
+    other = blank_cards(backend)[1]
+    moved = {**backend.store.get(CARD_DATA, other), "ki": stored["ki"]}
+    with backend.store.transaction() as txn:
+        txn.put(CARD_DATA, other, moved)
+    second = await new_order(api)
+    err = await refused(api.bind_card(second["id"], other, Action()))
+    assert err.code == "write_script_invalid"
+
+
+def reseal(backend: Backend, iccid: str, **changes: str) -> None:
+    secrets = {"adm": catalog.DEMO_ADM, "ki": "11" * 16, "opc": "22" * 16, **changes}
+    with backend.store.transaction() as txn:
+        txn.put(CARD_DATA, iccid, script.seal_card_data(backend, CARD_DATA, iccid, secrets))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("adm", "8888"), ("adm", "88888888888"), ("ki", "xyz"), ("opc", "11" * 15)]
+)
+async def test_a_bad_script_is_refused_before_the_card_is_bound(
+    api: CardWriteApi, backend: Backend, field: str, value: str
+) -> None:
+    iccid = blank_cards(backend)[0]
+    reseal(backend, iccid, **{field: value})
+    order = await new_order(api)
+    err = await refused(api.bind_card(order["id"], iccid, Action()))
+    assert err.status == 409 and err.code == "write_script_invalid"
+    assert field in err.message and value not in err.message
+    again = await api.order(order["id"])
+    assert again["state"] == "reserved" and again["iccid"] is None and again["imsi"] is None
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    audit = json.dumps(list(backend.store.scan("audit")))
+    assert value not in audit
+
+
+async def test_a_hex_adm_key_is_a_good_script(api: CardWriteApi, backend: Backend) -> None:
+    iccid = blank_cards(backend)[0]
+    reseal(backend, iccid, adm="A1B2C3D4E5F60718")
+    order = await new_order(api)
+    await api.bind_card(order["id"], iccid, Action())
+    assert (await api.script(order["id"]))["adm"] == "A1B2C3D4E5F60718"
+
+
+def test_script_checks_match_what_the_card_takes() -> None:
+    good = {
+        "iccid": "89860070310112094320",
+        "imsi": "460012200000001",
+        "ki": "11" * 16,
+        "opc": "22" * 16,
+        "adm": "88888888",
+        "msisdn": "+8618602200024",
+        "spn": "中国联通",
+    }
+    assert script.problems(good) == []
+    assert script.problems({**good, "adm": "0102030405060708"}) == []
+    assert script.problems({**good, "spn": "仿" * 7}) == []  # 1 + 14 bytes
+    assert script.problems({**good, "spn": "仿" * 8}) == ["spn"]  # 17 bytes do not fit
+    assert script.problems({**good, "spn": "A" * 17}) == ["spn"]
+    assert script.problems({**good, "imsi": "46001220000000A"}) == ["imsi"]
+    assert script.problems({**good, "imsi": "4600122000000011"}) == ["imsi"]
+    assert script.problems({**good, "iccid": "89860126011000003531"}) == ["iccid"]  # Luhn
+    assert script.problems({**good, "msisdn": "+86-186"}) == ["msisdn"]

@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
@@ -126,8 +127,8 @@ async def test_open_account_and_write_the_card(
         assert "100.00" in text and screen.order["msisdn"] in text
         assert backend.store.get(CARDS, iccid)["state"] == "written"
         # The secrets never reach the screen.
-        secret = backend.store.get(CARD_DATA, iccid)["ki"]
-        assert secret not in text
+        secrets = open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
+        assert secrets is not None and secrets["ki"] not in text
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
         receipt = app.screen.text

@@ -133,3 +133,41 @@ def test_profile_validates_and_hides_keys() -> None:
         SimProfile(ICCID_20, IMSI, "11" * 16, "22" * 16, "8888")
     with pytest.raises(ValueError):
         SimProfile(ICCID_20, IMSI, "11" * 15, "22" * 16, "88888888")
+
+
+def test_profile_checks_the_iccid_luhn_digit() -> None:
+    # Issue 16: 89860126011000003531 was encoded and accepted although its last digit is wrong.
+    with pytest.raises(ValueError, match="Luhn"):
+        SimProfile("89860126011000003531", IMSI, "11" * 16, "22" * 16, "88888888")
+    SimProfile(
+        "89860126011000003531"[:-1] + encoding.luhn_check_digit("8986012601100000353"),
+        IMSI,
+        "11" * 16,
+        "22" * 16,
+        "88888888",
+    )
+
+
+def test_spn_whose_last_ucs2_low_byte_is_ff_reads_back() -> None:
+    # Issue 16: 仿 is U+4EFF; stripping FF bytes before decoding cut it off.
+    for name in ("仿", "中国仿", "仿仿仿仿仿仿仿"):
+        assert encoding.decode_spn(encoding.encode_spn(name)) == name
+
+
+def test_adm_in_decimal_or_hex() -> None:
+    assert encoding.encode_adm("88888888") == b"88888888"
+    assert encoding.encode_adm("0102030405060708") == bytes(range(1, 9))
+    for bad in ("8888", "88888888888", "01020304050607GG", "８８８８８８８８"):
+        with pytest.raises(ValueError):
+            encoding.encode_adm(bad)
+    SimProfile(ICCID_20, IMSI, "11" * 16, "22" * 16, "A1B2C3D4E5F60718")
+
+
+def test_subscription_files_derived_from_the_imsi() -> None:
+    assert encoding.encode_plmn("460", "01") == bytes.fromhex("64F010")
+    assert encoding.encode_plmn("310", "410") == bytes.fromhex("130014")
+    assert encoding.encode_ad("460012200000001") == bytes.fromhex("00000002")
+    assert encoding.encode_ad("310410123456789") == bytes.fromhex("00000003")
+    assert encoding.encode_acc("460012200000001") == bytes.fromhex("0002")  # class 1
+    assert encoding.encode_acc("460012200000009") == bytes.fromhex("0200")  # class 9
+    assert encoding.reset_loci("460012200000001") == bytes.fromhex("FFFFFFFF64F010FFFEFF01")

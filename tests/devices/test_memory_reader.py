@@ -9,6 +9,7 @@ import pytest
 from branchdesk.devices import apdu
 from branchdesk.devices import sim_files as fids
 from branchdesk.devices.errors import (
+    AdmLastTry,
     AdmRejected,
     CardMismatch,
     CardNotBlank,
@@ -28,8 +29,14 @@ KI = "000102030405060708090a0b0c0d0e0f"
 OPC = "f0e0d0c0b0a090807060504030201000"
 PROFILE = SimProfile(ICCID, IMSI, KI, OPC, "88888888")
 FULL_PROFILE = SimProfile(ICCID, IMSI, KI, OPC, "88888888", msisdn="+8613012345678", spn="CU")
-# 4 to read EF.ICCID, 5 to read EF.IMSI, VERIFY, 2 each for Ki and OPc, 2 for EF.IMSI.
-PLAIN_WRITE_APDUS = 4 + 5 + 1 + 2 + 2 + 2
+# EF.ICCID, ADM tries, SELECT ADF.USIM, EF.IMSI, VERIFY; EF.SMSP 3; AD, ACC, three PLMN
+# lists, LOCI, PSLOCI, FPLMN by SFI; Ki and OPc 2 each; EF.IMSI by SFI.
+PLAIN_WRITE_APDUS = 5 + 3 + 8 + 4 + 1
+
+
+def adm_presented(card: VirtualCard) -> int:
+    """VERIFY commands that carried a key (not retry-counter queries)."""
+    return sum(1 for c in card.commands if c[1] == apdu.INS_VERIFY and len(c) > 5)
 
 
 @pytest.fixture
@@ -56,24 +63,28 @@ def test_reads_a_blank_card(reader: MemoryReader) -> None:
 def test_write_then_verify(reader: MemoryReader, card: VirtualCard) -> None:
     count = reader.write_profile(PROFILE)
     assert count == PLAIN_WRITE_APDUS
-    assert reader.verify(PROFILE)
+    assert reader.verify(PROFILE).matches
     assert reader.read_imsi() == IMSI
     assert not reader.is_blank()
     assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
     assert card.peek(fids.PATH_OPC) == bytes.fromhex(OPC)
-    assert card.count_commands(apdu.INS_VERIFY) == 1
+    assert adm_presented(card) == 1
+    assert not card.adm_verified  # the session ended with a reset
 
 
 def test_write_with_msisdn_and_spn(reader: MemoryReader) -> None:
     reader.write_profile(FULL_PROFILE)
-    assert reader.verify(FULL_PROFILE)
+    assert reader.verify(FULL_PROFILE).matches
     other_number = SimProfile(ICCID, IMSI, KI, OPC, "88888888", msisdn="+8613000000000")
-    assert not reader.verify(other_number)
+    assert not reader.verify(other_number).matches
+    other_keys = SimProfile(ICCID, IMSI, OPC, KI, "88888888", msisdn="+8613012345678", spn="CU")
+    result = reader.verify(other_keys)
+    assert not result.authenticated and not result.matches
 
 
 def test_verify_detects_a_different_imsi(reader: MemoryReader) -> None:
     reader.write_profile(PROFILE)
-    assert not reader.verify(SimProfile(ICCID, "460019999999999", KI, OPC, "88888888"))
+    assert not reader.verify(SimProfile(ICCID, "460019999999999", KI, OPC, "88888888")).matches
 
 
 def test_progress_reports_every_apdu_up_to_the_total(reader: MemoryReader) -> None:
@@ -87,9 +98,9 @@ def test_progress_reports_every_apdu_up_to_the_total(reader: MemoryReader) -> No
 
 def test_apdu_count_accumulates(reader: MemoryReader) -> None:
     reader.read_iccid()
-    assert reader.apdu_count == 4  # SELECT MF, SELECT EF, GET RESPONSE, READ BINARY
+    assert reader.apdu_count == 3  # EF.ICCID by SFI, SELECT ADF.USIM, EF.IMSI by SFI
     reader.write_profile(PROFILE)
-    assert reader.apdu_count == 4 + PLAIN_WRITE_APDUS
+    assert reader.apdu_count == 3 + PLAIN_WRITE_APDUS
 
 
 def test_cancel_before_start_sends_nothing(reader: MemoryReader, card: VirtualCard) -> None:
@@ -108,12 +119,12 @@ def test_cancel_before_first_update_leaves_card_untouched(
     cancel = threading.Event()
 
     def progress(done: int, _total: int) -> None:
-        if done == 10:  # just after VERIFY ADM
+        if done == 5:  # just after VERIFY ADM
             cancel.set()
 
     with pytest.raises(WriteCancelled) as caught:
         reader.write_profile(PROFILE, progress=progress, cancel=cancel)
-    assert caught.value.apdu_count == 10
+    assert caught.value.apdu_count == 5
     assert caught.value.card_untouched
     assert card.update_count == 0
     assert card.peek(fids.PATH_KI) == b"\xff" * 16
@@ -123,13 +134,13 @@ def test_cancel_mid_write_keeps_card_blank(reader: MemoryReader, card: VirtualCa
     cancel = threading.Event()
     with pytest.raises(WriteCancelled) as caught:
         reader.write_profile(
-            PROFILE, progress=lambda done, _t: done == 12 and cancel.set(), cancel=cancel
+            PROFILE, progress=lambda done, _t: done == 8 and cancel.set(), cancel=cancel
         )
     assert not caught.value.card_untouched
-    assert card.update_count == 1  # Ki written, IMSI (the commit mark) not
+    assert card.update_count == 1  # EF.SMSP written, EF.IMSI (the commit mark) not
     assert card.is_blank
     assert reader.write_profile(PROFILE) == PLAIN_WRITE_APDUS  # a retry starts over
-    assert reader.verify(PROFILE)
+    assert reader.verify(PROFILE).matches
 
 
 def test_service_down() -> None:
@@ -174,7 +185,7 @@ def test_written_card_is_refused() -> None:
     with pytest.raises(CardNotBlank) as caught:
         reader.write_profile(PROFILE)
     assert caught.value.code == "card_not_blank"
-    assert card.count_commands(apdu.INS_VERIFY) == 0
+    assert adm_presented(card) == 0
     assert card.imsi == "460010000000001"
 
 
@@ -192,15 +203,15 @@ def test_card_pulled_mid_write(reader: MemoryReader, card: VirtualCard) -> None:
         reader.write_profile(PROFILE)
     assert caught.value.code == "card_removed"
     assert reader.card is None
-    # Ki landed, OPc and IMSI did not: the card still reads as blank and can be rewritten.
-    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
-    assert card.peek(fids.PATH_OPC) == b"\xff" * 16
+    # EF.SMSP landed, the keys and EF.IMSI did not: the card still reads as blank.
+    assert card.peek(fids.PATH_SMSP) != b"\xff" * 56
+    assert card.peek(fids.PATH_KI) == b"\xff" * 16
     assert card.is_blank
     with pytest.raises(NoReaderOrCard):
         reader.read_iccid()
     reader.insert(card)
     reader.write_profile(PROFILE)
-    assert reader.verify(PROFILE)
+    assert reader.verify(PROFILE).matches
 
 
 def test_wrong_adm_is_sent_once(card: VirtualCard) -> None:
@@ -210,16 +221,37 @@ def test_wrong_adm_is_sent_once(card: VirtualCard) -> None:
         reader.write_profile(wrong)
     assert caught.value.code == "adm_rejected"
     assert caught.value.tries_left == 2
-    assert card.count_commands(apdu.INS_VERIFY) == 1
+    assert adm_presented(card) == 1
     assert card.update_count == 0
     assert card.is_blank
 
 
-def test_wrong_adm_on_gsm_card_has_unknown_tries() -> None:
-    card = VirtualCard.blank(ICCID, gsm_errors=True)
-    with pytest.raises(AdmRejected) as caught:
-        MemoryReader(card).write_profile(SimProfile(ICCID, IMSI, KI, OPC, "12345678"))
-    assert caught.value.tries_left is None
+def test_one_adm_try_left_is_not_risked() -> None:
+    card = VirtualCard.blank(ICCID)
+    card.adm_tries_left = 1
+    with pytest.raises(AdmLastTry) as caught:
+        MemoryReader(card).write_profile(PROFILE)
+    assert caught.value.tries_left == 1
+    assert caught.value.code == "adm_last_try"
+    assert adm_presented(card) == 0
+    assert card.adm_tries_left == 1
+
+
+def test_hex_adm_key() -> None:
+    card = VirtualCard.blank(ICCID, adm="3132333435363738")
+    reader = MemoryReader(card)
+    reader.write_profile(SimProfile(ICCID, IMSI, KI, OPC, "3132333435363738"))
+    assert reader.verify(PROFILE).matches
+
+
+def test_keys_never_in_the_apdu_trace(reader: MemoryReader) -> None:
+    reader.write_profile(FULL_PROFILE)
+    written = " ".join(reader.last_trace)
+    reader.verify(FULL_PROFILE)
+    trace = (written + " ".join(reader.last_trace)).upper()
+    for secret in (KI, OPC, b"88888888".hex()):
+        assert secret.upper() not in trace
+    assert "0020000A08 ****" in trace
 
 
 def test_blocked_adm_reports_zero_tries() -> None:
@@ -235,3 +267,13 @@ def test_card_without_sim_files_is_unreadable() -> None:
     del card.mf.children[fids.EF_ICCID]
     with pytest.raises(CardNotBlank):
         MemoryReader(card).read_iccid()
+
+
+def test_a_whole_cycle_takes_at_most_40_apdus(reader: MemoryReader, card: VirtualCard) -> None:
+    identity = reader.read_card()
+    assert identity.blank and identity.iccid == ICCID
+    reader.write_profile(FULL_PROFILE)
+    result = reader.verify(FULL_PROFILE)
+    assert result.matches and result.authenticated and result.gsm_imsi == IMSI
+    assert reader.apdu_count == 40
+    assert card.sqn_ms > 0  # the test AUTHENTICATE was accepted

@@ -63,3 +63,19 @@ def test_missing_driver_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         assert support_pcsc._missing_requirement() == "pcscd is not installed"
     else:
         assert support_pcsc._missing_requirement() == "the vsmartcard vpcd driver is not installed"
+
+
+def test_the_package_imports_no_module_and_has_no_import_cycle() -> None:
+    # Issue 16: devices/__init__ imported profile and reader, which imported the package back.
+    script = (
+        "import sys\n"
+        "import branchdesk.devices\n"
+        "print(sorted(m for m in sys.modules if m.startswith('branchdesk.devices.')))\n"
+        "import branchdesk.devices.profile, branchdesk.devices.reader, branchdesk.devices.pcsc\n"
+        "print('smartcard' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["[]", "False"]

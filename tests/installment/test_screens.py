@@ -8,6 +8,7 @@ from installment.test_qr_render import decode
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import InstallmentApi
+from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.installment.board import InstallmentBoardScreen
 from branchdesk.screens.installment.home import InstallmentHomeScreen
 from branchdesk.screens.installment.orders import InstallmentOrdersScreen
@@ -197,7 +198,9 @@ async def test_back_office_query_and_revoke(backend, lang):
         table.focus()
         await pilot.pause()
         screen.query_one("#orders-reason").value = "客户退机"
-        await pilot.press("f8", "f8")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
         deadline = old["revoke_until"]
         await wait_for(
             pilot,
@@ -211,8 +214,14 @@ async def test_back_office_query_and_revoke(backend, lang):
         table.move_cursor(row=table.get_row_index(target["id"]))
         await pilot.pause()
         await pilot.press("f8")
-        assert target["id"] in text(app, "#orders-status")  # asks to confirm
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert target["id"] in text(app, "#confirm-detail")  # says what will happen
+        await pilot.press("escape")  # cancelled: nothing happens
+        await pilot.pause(0.2)
+        assert backend.store.get("inst_applications", target["id"])["status"] == "completed"
         await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
         await wait_for(
             pilot,
             lambda: _("inst.orders.revoke_done", id=target["id"]) == text(app, "#orders-status"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from branchdesk.clients.api import Action
@@ -14,16 +16,29 @@ async def _api(login_as, staff_id: str = "m001", lang: str = "en") -> Onboarding
     return OnboardingApi(await login_as(staff_id, lang))
 
 
+_serial = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _first_retailer_per_test() -> None:
+    global _serial
+    _serial = itertools.count()
+
+
 async def _new(api: OnboardingApi, **overrides) -> dict:
+    """A new customer; each call in a test is another retailer (ID, mobile, licence and card
+    differ), the first one with the values the assertions name."""
     from branchdesk.clients import validators
 
-    body = "621799000012345678"
+    n = next(_serial)
+    body = f"621799000012{345678 + n:06d}"
+    id_body = f"52230119850412{301 + n:03d}"
     data = {
         "name": "测试客户",
-        "id_number": "52230119850412301" + validators.id_check_char("52230119850412301"),
-        "mobile": "13812345678",
+        "id_number": id_body + validators.id_check_char(id_body),
+        "mobile": f"138{12345678 + n:08d}",
         "area": "坪东",
-        "licence_no": "522301100123",
+        "licence_no": f"5223011{123 + n:05d}",
         "card_number": body + str(validators.luhn_check_digit(body)),
         "token_type": "ukey",
         "order_amount": "120000",
@@ -258,3 +273,33 @@ async def test_handoff_and_area_export(login_as, backend):
         if r["action"] == "customer.export"
     ]
     assert kinds == ["handoff", "area"]
+
+
+async def test_a_second_record_of_the_same_retailer_is_refused_with_a_pointer(login_as, backend):
+    api = await _api(login_as)
+    first = await _new(api)
+    for field in ("id_number", "mobile", "licence_no", "card_number"):
+        raw = backend.store.get("customers", first["id"])[field]
+        with pytest.raises(ApiError) as err:
+            await _new(api, **{field: raw})
+        assert (err.value.status, err.value.code) == (409, "customer_duplicate")
+        assert err.value.details["existing_id"] == first["id"]
+        assert err.value.details["field"] == field
+        assert first["id"] in err.value.message
+    other = await _new(api)
+    with pytest.raises(ApiError) as err:
+        await api.update_customer(
+            other["id"],
+            {"mobile": backend.store.get("customers", first["id"])["mobile"]},
+            other["version"],
+            Action(),
+        )
+    assert err.value.code == "customer_duplicate"
+
+
+async def test_the_duplicate_refusal_reads_in_chinese(login_as, backend):
+    api = await _api(login_as, lang="zh-CN")
+    first = await _new(api)
+    with pytest.raises(ApiError) as err:
+        await _new(api, mobile=backend.store.get("customers", first["id"])["mobile"])
+    assert f"已有客户 {first['id']}" in err.value.message and "手机号" in err.value.message

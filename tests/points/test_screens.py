@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.points.checkout import PointsCheckoutScreen
 from branchdesk.screens.points.lookup import PointsLookupScreen
 from branchdesk.screens.points.receipt import PointsReceiptScreen
@@ -157,13 +158,22 @@ async def test_supervisor_reverses_and_reports(backend, tmp_path: Path):
         await pilot.pause()
         assert "原因" in _text(app, "#reverse-status")
         await pilot.press(*"return", "enter")
+        # Irreversible: the confirmation says what happens; Esc changes nothing.
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert str(points) in _text(app, "#confirm-detail")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert backend.store.get("redemptions", "R00000001")["status"] != "reversed"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.redemption["status"] == "reversed")
         assert str(points) in _text(app, "#reverse-status")
         await pilot.press("escape")
         app.open_workflow("points.reports")
         await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: app.screen.data["report"] == "channels")
+        await wait_for(pilot, lambda: (app.screen.data or {}).get("report") == "channels")
         chart = _text(app, "#report-chart")
         assert any(ch in chart for ch in "▁▂▃▄▅▆▇█")
         await pilot.press("f3")

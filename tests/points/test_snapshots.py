@@ -43,7 +43,7 @@ def test_reports_channel_summary(snap_compare: Any, backend: Any) -> None:
         app.open_workflow("points.reports")
         await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: app.screen.data["report"] == "channels")
+        await wait_for(pilot, lambda: (app.screen.data or {}).get("report") == "channels")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=report)

@@ -46,7 +46,7 @@ async def refused(client: ApiClient, path: str, body: dict[str, Any], **params: 
 
 def snapshot(backend: Backend) -> dict[str, Any]:
     s = backend.store
-    return {t: dict(s._tables.get(t, {})) for t in (CARDS, MOVES, BATCHES, "audit")}
+    return {t: {k: s.get(t, k) for k in s.keys(t)} for t in (CARDS, MOVES, BATCHES, "audit")}
 
 
 async def test_warehouses_are_the_twenty_branches_of_the_table(login_as: Any) -> None:

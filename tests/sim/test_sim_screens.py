@@ -60,7 +60,7 @@ async def test_file_pickup_to_receipt(backend: Backend, tmp_path: Path, lang: st
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, SimReceiptScreen))
         receipt = app.screen
-        assert receipt.batch["count"] == 30
+        assert receipt.moved["count"] == 30
         for text in (cards[0], cards[-1], "A00101", "c001"):
             assert text in receipt.text
         save = receipt.query_one("#save-path", Input)
@@ -140,7 +140,7 @@ async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> N
         await wait_for(pilot, lambda: isinstance(app.screen, SimConfirmModal))
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, SimReceiptScreen))
-        assert app.screen.batch["amount_received"] == "15.00"
+        assert app.screen.moved["amount_received"] == "15.00"
     card = backend.store.get(CARDS, demo_iccid(1, N, 105))
     assert (card["state"], card["loc_id"]) == ("in_stock", "13ZDF14")
 

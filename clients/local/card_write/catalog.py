@@ -1,5 +1,6 @@
 """What a clerk sells with a written card: packages, first-month tariffs, the number pool,
-and the card data file (号卡文件: per ICCID the ADM key, Ki and OPc from the card vendor).
+and the card data file (号卡文件: per ICCID the ADM key, Ki and OPc from the card vendor,
+kept sealed at rest, see ``script``).
 
 Packages and tariffs live in the store (a real backend manages them); this module seeds them.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import random
 
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write.script import seal_card_data
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.clients.local.store import Transaction
@@ -91,13 +93,9 @@ def seed_card_write(txn: Transaction, backend: Backend, rng: random.Random) -> N
     for iccid in sorted(c["iccid"] for c in backend.store.scan(CARDS)):
         if iccid in without_data:
             continue
-        txn.put(
-            CARD_DATA,
-            iccid,
-            {
-                "iccid": iccid,
-                "adm": DEMO_ADM,
-                "ki": f"{rng.getrandbits(128):032x}",
-                "opc": f"{rng.getrandbits(128):032x}",
-            },
-        )
+        secrets = {
+            "adm": DEMO_ADM,
+            "ki": f"{rng.getrandbits(128):032x}",
+            "opc": f"{rng.getrandbits(128):032x}",
+        }
+        txn.put(CARD_DATA, iccid, seal_card_data(backend, CARD_DATA, iccid, secrets))

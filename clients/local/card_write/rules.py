@@ -13,6 +13,9 @@ An order goes through these states::
   data file (号卡文件: ADM, Ki, OPc) is in the database, then allocates the IMSI once.
 - The write script (with the secrets) is only handed to the staff member who owns the order,
   while a card is bound; it is never stored in responses that are kept for idempotent replay.
+  Ki, OPc and ADM are sealed in the store (``script``) and never go into an audit row, a log
+  line or an error message. A script a card writer would refuse (a bad ADM, an SPN that does
+  not fit, a bad IMSI or ICCID...) is refused before the card is bound.
 - A card pulled mid-write is marked ``write_interrupted`` (sim_stock state machine) and only
   the same card may be written for that order. A rejected ADM key blocks the card for writing:
   the app never retries it (a card locks after a few wrong keys).
@@ -26,6 +29,7 @@ from branchdesk.clients import validators
 from branchdesk.clients.local import audit
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.card_write import script as scripts
 from branchdesk.clients.local.card_write.catalog import (
     CARD_DATA,
     NUMBERS,
@@ -49,6 +53,11 @@ register_messages(
             "zh-CN": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
             "en": "There is no write script for this card: load the card data file into "
             "the database first.",
+        },
+        "write_script_invalid": {
+            "zh-CN": "写卡脚本内容有误({fields}),请把正确的号卡文件维护到数据库!",
+            "en": "The write script for this card is not valid ({fields}): load a correct "
+            "card data file into the database.",
         },
         "card_not_blank": {
             "zh-CN": "请更换白卡!",
@@ -285,9 +294,11 @@ def bind_card(backend: Backend, staff: Staff, order_id: str, iccid: str) -> dict
         raise DomainError(409, "write_script_missing", details={"iccid": iccid})
     if data.get("adm_rejected"):
         raise DomainError(409, "card_adm_rejected", details={"iccid": iccid})
+    _check_script(backend, order, data, order.get("imsi") or IMSI_PREFIX + "0" * 8)
     at = backend.now_iso()
     with backend.store.transaction() as txn:
         imsi = order.get("imsi") or _allocate_imsi(txn)
+        _check_script(backend, order, data, imsi)
         bound = {
             **order,
             "state": "card_bound",
@@ -307,6 +318,33 @@ def bind_card(backend: Backend, staff: Staff, order_id: str, iccid: str) -> dict
     return public(backend, bound)
 
 
+def _script(order: Doc, secrets: dict[str, str], iccid: str, imsi: str) -> dict[str, Any]:
+    return {
+        "order_id": order["id"],
+        "iccid": iccid,
+        "imsi": imsi,
+        "msisdn": "+86" + order["msisdn"],
+        "spn": SPN,
+        **secrets,
+    }
+
+
+def _check_script(backend: Backend, order: Doc, data: Doc, imsi: str) -> None:
+    """Refuse a script the card writer would refuse; the message names fields, not values."""
+    secrets = scripts.open_card_data(backend, CARD_DATA, data)
+    if secrets is None:
+        fields = list(scripts.SECRET_FIELDS)
+    else:
+        fields = scripts.problems(_script(order, secrets, data["iccid"], imsi))
+    if fields:
+        raise DomainError(
+            409,
+            "write_script_invalid",
+            details={"iccid": data["iccid"], "fields": fields},
+            fields=", ".join(fields),
+        )
+
+
 def _allocate_imsi(txn: Any) -> str:
     serial = txn.next_id("cw_imsi")
     if serial >= 10**8:
@@ -321,16 +359,15 @@ def write_script(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any
     data = backend.store.get(CARD_DATA, order["iccid"])
     if data is None:
         raise DomainError(409, "write_script_missing", details={"iccid": order["iccid"]})
-    return {
-        "order_id": order_id,
-        "iccid": order["iccid"],
-        "imsi": order["imsi"],
-        "msisdn": "+86" + order["msisdn"],
-        "spn": SPN,
-        "ki": data["ki"],
-        "opc": data["opc"],
-        "adm": data["adm"],
-    }
+    secrets = scripts.open_card_data(backend, CARD_DATA, data)
+    if secrets is None:
+        raise DomainError(
+            409,
+            "write_script_invalid",
+            details={"iccid": order["iccid"]},
+            fields=", ".join(scripts.SECRET_FIELDS),
+        )
+    return _script(order, secrets, order["iccid"], order["imsi"])
 
 
 def report_write_failure(
@@ -458,7 +495,7 @@ def cancel(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
     with backend.store.transaction() as txn:
         iccid = order.get("iccid")
         card = backend.store.get(sim_stock.CARDS, iccid) if iccid else None
-        if card is not None and card["state"] == "write_interrupted":
+        if iccid and card is not None and card["state"] == "write_interrupted":
             sim_stock.transition(
                 backend,
                 staff,

@@ -20,7 +20,7 @@ from typing import Any
 
 from branchdesk.clients import validators
 from branchdesk.clients.local import audit, seed
-from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.auth import DEMO_BRANCH, Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.installment import orders as installment_orders
@@ -117,7 +117,7 @@ def _ukey_missing(txn: Transaction, backend: Backend) -> dict[str, Any]:
     data = onboarding.demo_customer(random.Random(7), 0)
     data.update(name=UKEY_CUSTOMER, area="坪东", token_type="ukey", order_amount="150000")
     now = backend.now_iso()
-    doc = onboarding.insert_customer(txn, data, "m001", seed.DEMO_BRANCH, now)
+    doc = onboarding.insert_customer(txn, data, "m001", DEMO_BRANCH, now)
     stored: dict[str, Any] = {}
     for item in ("card", "online_banking"):
         record = {
@@ -451,7 +451,7 @@ def apply_preset(backend: Backend, staff: Staff, name: str, lang: str) -> dict[s
     require_sandbox(backend)
     store = backend.store
     with store.transaction() as txn:
-        for table in list(store._tables):  # every table, including ones only requests create
+        for table in store.tables():  # every table, including ones only requests create
             if table in KEPT_TABLES:
                 continue
             for key in store.keys(table):

@@ -223,7 +223,10 @@ async def simulated_step(
     request: Request,
     staff: Staff = auth.require("clerk", "supervisor", "trainer"),
 ) -> dict[str, Any]:
-    choices = {"life_insurance": body.life_insurance, "flexible_repayment": body.flexible_repayment}
+    choices: dict[str, Any] = {
+        "life_insurance": body.life_insurance,
+        "flexible_repayment": body.flexible_repayment,
+    }
     if body.product is not None:
         choices["product"] = body.product.model_dump()
     return installment_sim.step(auth.get_backend(request), application_id, choices)

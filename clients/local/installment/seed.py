@@ -66,7 +66,7 @@ def seed_installment(txn: Transaction, backend: Backend, rng: random.Random) -> 
             "addons": {"life_insurance": False, "flexible_repayment": False},
         }
         if status == "in_review":
-            submitted = now - timedelta(minutes=int(facts["review_minutes"]))  # type: ignore[arg-type]
+            submitted = now - timedelta(minutes=int(str(facts["review_minutes"])))
             delay = timedelta(minutes=30 if facts["outcome"] == "refused" else 6)
             doc.update(
                 submitted_at=iso(submitted),

@@ -16,7 +16,7 @@ from typing import Any
 
 from branchdesk.clients import validators
 from branchdesk.clients.local import audit, context
-from branchdesk.clients.local.auth import STAFF, Staff, new_staff_doc
+from branchdesk.clients.local.auth import DEMO_BRANCH, STAFF, Staff, new_staff_doc
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.onboarding.advice import BANKS, limits_advice, payment_advice
@@ -51,8 +51,20 @@ _LICENCE = re.compile(r"^[0-9A-Za-z]{8,20}$")
 _SERIAL = re.compile(r"^[0-9A-Za-z-]{6,32}$")
 MAX_AMOUNT = Decimal("100000000")
 
+UNIQUE_FIELDS = ("id_number", "mobile", "licence_no", "card_number")
+"""One retailer, one customer record: a second record with any of these is refused."""
+
 register_messages(
     {
+        "customer_duplicate": {
+            "zh-CN": "已有客户 {existing}（{name}）使用相同的{field_label}，请打开该客户继续办理。",
+            "en": "Customer {existing} ({name}) already has this {field_label}; "
+            "open that customer instead.",
+        },
+        "onb.unique.id_number": {"zh-CN": "身份证号", "en": "ID number"},
+        "onb.unique.mobile": {"zh-CN": "手机号", "en": "mobile number"},
+        "onb.unique.licence_no": {"zh-CN": "烟草专卖许可证号", "en": "tobacco licence number"},
+        "onb.unique.card_number": {"zh-CN": "银行卡号", "en": "card number"},
         "customer_not_found": {"zh-CN": "客户不存在。", "en": "No such customer."},
         "customer_not_yours": {
             "zh-CN": "该客户不归您管理,无权查看或修改。",
@@ -410,10 +422,34 @@ def _statuses_for(doc: Doc, stored: dict[str, Doc]) -> dict[str, str]:
     return statuses
 
 
+def _refuse_duplicate(backend: Backend, clean: dict[str, Any], own_id: str | None) -> None:
+    from branchdesk.clients.local.errors import render
+
+    for field in UNIQUE_FIELDS:
+        value = clean.get(field)
+        if not value:
+            continue
+        for other in backend.store.lookup(CUSTOMERS, field, value):
+            if other["id"] != own_id:
+                raise DomainError(
+                    409,
+                    "customer_duplicate",
+                    details={
+                        "field": field,
+                        "existing_id": other["id"],
+                        "marketer_id": other["marketer_id"],
+                    },
+                    existing=other["id"],
+                    name=validators.mask_name(other["name"]),
+                    field_label=render(f"onb.unique.{field}", _lang()),
+                )
+
+
 def create_customer(backend: Backend, staff: Staff, data: dict[str, Any]) -> Doc:
     clean, errors = validate_customer(data)
     if errors:
         raise DomainError(422, "customer_invalid", details=errors)
+    _refuse_duplicate(backend, clean, None)
     marketer_id = staff.id
     if staff.has("supervisor") and data.get("marketer_id"):
         marketer = backend.store.get(STAFF, str(data["marketer_id"]))
@@ -443,6 +479,7 @@ def update_customer(
     changed = sorted(f for f in FIELDS if clean[f] != doc.get(f))
     if not changed:
         return doc
+    _refuse_duplicate(backend, clean, customer_id)
     now = backend.now_iso()
     with backend.store.transaction() as txn:
         updated = {
@@ -671,7 +708,6 @@ def insert_customer(
 
 def seed_onboarding(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     """A second marketer m002 and ~30 customers, most of them m001's, some part-way through."""
-    from branchdesk.clients.local.seed import DEMO_BRANCH
     from branchdesk.clients.local.sessions_routes import DEMO_PASSWORD
 
     txn.put(

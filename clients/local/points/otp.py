@@ -50,8 +50,10 @@ register_messages(
             "en": "A code was sent moments ago; try again in {seconds} s.",
         },
         "otp_rate_limited": {
-            "zh-CN": "该手机号一小时内获取验证码次数已达上限({limit} 次)。",
-            "en": "This mobile has had the most codes allowed in one hour ({limit}).",
+            "zh-CN": "该手机号一小时内获取验证码次数已达上限（{limit} 次），"
+            "请 {minutes} 分钟后再试。",
+            "en": "This mobile has had the most codes allowed in one hour ({limit}); "
+            "the next code can be sent in {minutes} min.",
         },
         "sms_unavailable": {
             "zh-CN": "短信通道不可用,无法发送验证码。",
@@ -66,7 +68,7 @@ def limit(backend: Backend, name: str) -> int:
     if value is None:
         value = os.environ.get(f"BRANCHDESK_POINTS_{name.upper()}")
     try:
-        return int(value) if value is not None else DEFAULTS[name]
+        return int(str(value)) if value is not None else DEFAULTS[name]
     except (TypeError, ValueError):
         return DEFAULTS[name]
 
@@ -118,15 +120,7 @@ def issue(
                 raise DomainError(
                     429, "otp_cooldown", details={"retry_after": seconds}, seconds=seconds
                 )
-    hour_ago = now - timedelta(hours=1)
-    recent = [
-        c
-        for c in txn.store.lookup(CHALLENGES, "phone", member["mobile"])
-        if _parse(c["created_at"]) > hour_ago
-    ]
-    per_hour = limit(backend, "otp_per_hour")
-    if len(recent) >= per_hour:
-        raise DomainError(429, "otp_rate_limited", details={"limit": per_hour}, limit=per_hour)
+    _check_hourly_limit(txn, backend, member["mobile"], now)
     key = _server_key(txn)
     challenge_id = f"C{txn.next_id(CHALLENGES):09d}"
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -169,6 +163,43 @@ def issue(
     )
     txn.after_commit.append(lambda: backend.sms.send(phone, text, at, purpose))
     return redemption
+
+
+def _check_hourly_limit(txn: Transaction, backend: Backend, phone: str, now: datetime) -> None:
+    """At most ``otp_per_hour`` codes per mobile in an hour, not counting cancelled checkouts;
+    a hard cap of twice that counts every code, so cancelling cannot be used to flood a phone.
+    """
+    hour_ago = now - timedelta(hours=1)
+    recent = sorted(
+        _parse(c["created_at"])
+        for c in txn.store.lookup(CHALLENGES, "phone", phone)
+        if _parse(c["created_at"]) > hour_ago
+    )
+    counted = sorted(
+        _parse(c["created_at"])
+        for c in txn.store.lookup(CHALLENGES, "phone", phone)
+        if _parse(c["created_at"]) > hour_ago and c["state"] != "cancelled"
+    )
+    per_hour = limit(backend, "otp_per_hour")
+    for stamps, allowed in ((counted, per_hour), (recent, 2 * per_hour)):
+        if len(stamps) >= allowed:
+            free_at = stamps[len(stamps) - allowed] + timedelta(hours=1)
+            seconds = max(1, int((free_at - now).total_seconds() + 0.999))
+            minutes = max(1, (seconds + 59) // 60)
+            raise DomainError(
+                429,
+                "otp_rate_limited",
+                details={"limit": per_hour, "retry_after": seconds},
+                limit=per_hour,
+                minutes=minutes,
+            )
+
+
+def cancel(txn: Transaction, redemption: Doc) -> None:
+    """The live code of a cancelled redemption dies and stops counting toward the hour's limit."""
+    for challenge in txn.store.lookup(CHALLENGES, "redemption_id", redemption["id"]):
+        if challenge["state"] in ("live", "replaced"):
+            txn.put(CHALLENGES, challenge["id"], {**challenge, "state": "cancelled"})
 
 
 def verify(backend: Backend, redemption: Doc, member: Doc, code: str) -> None:

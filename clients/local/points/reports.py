@@ -72,7 +72,12 @@ register_messages(
 
 def _zone(backend: Backend) -> timezone:
     hours = backend.settings.get("points.report_utc_offset_hours", 8)
-    return timezone(timedelta(hours=int(hours)))  # type: ignore[arg-type]
+    return timezone(timedelta(hours=int(str(hours))))
+
+
+def local_time(backend: Backend, at: str) -> str:
+    """A stored UTC stamp as the report zone's wall clock, for server messages people read."""
+    return datetime.fromisoformat(at).astimezone(_zone(backend)).strftime("%Y-%m-%d %H:%M")
 
 
 def local_day(at: str, zone: timezone) -> date:
@@ -156,7 +161,9 @@ def _grouped(
 ) -> tuple[list[list[Any]], dict[str, Any]]:
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
     for r in redeemed:
-        key = (r["institution_id"], r["channel"]) if report == "institutions" else (r["channel"],)
+        key: tuple[str, ...] = (
+            (r["institution_id"], r["channel"]) if report == "institutions" else (r["channel"],)
+        )
         g = groups.setdefault(
             key, {"accounts": set(), "points": 0, "amount": Decimal(0), "orders": 0}
         )

@@ -62,7 +62,7 @@ class RedemptionIn(BaseModel):
 class RedemptionOut(BaseModel):
     id: str
     member_id: str
-    status: Literal["pending_otp", "settled", "reversed"]
+    status: Literal["pending_otp", "settled", "reversed", "cancelled"]
     points: int
     amount: str
     rate: str
@@ -78,6 +78,13 @@ class RedemptionOut(BaseModel):
     code_sent_at: str | None = None
     reversed_at: str | None = None
     reverse_reason: str | None = None
+    cancelled_at: str | None = None
+    created_by: str | None = None
+    created_by_name: str = ""
+    member_name: str = ""
+    member_card: str = ""
+    member_mobile: str = ""
+    institution_name: str = ""
 
 
 class VerifyIn(BaseModel):
@@ -113,7 +120,16 @@ class LedgerOut(BaseModel):
 
 
 class ImportIn(BaseModel):
-    csv: str = Field(max_length=points_import.MAX_BYTES)
+    csv: str | None = Field(default=None, max_length=points_import.MAX_BYTES)
+    content_base64: str | None = Field(
+        default=None,
+        max_length=points_import.MAX_BYTES * 4 // 3 + 4,
+        description="the file's bytes (UTF-8 or GB18030), decoded by the server line by line",
+    )
+    filename: str = Field(default="", max_length=200)
+    confirm_reimport: bool = Field(
+        default=False, description="import a file whose content was imported before, on purpose"
+    )
 
 
 class ImportProblem(BaseModel):
@@ -123,12 +139,31 @@ class ImportProblem(BaseModel):
     first_line: int | None = None
 
 
+class ImportPreviewRow(BaseModel):
+    line: int
+    card: str
+    member: str
+    points: int
+    note: str
+
+
+class BatchRef(BaseModel):
+    batch_id: str
+    by: str
+    at: str
+
+
 class ImportOut(BaseModel):
     rows: int
     points: int
+    members: int
+    value: str
+    first_rows: list[ImportPreviewRow]
     batch_id: str | None
     dry_run: bool
     problems: list[ImportProblem]
+    sha256: str
+    earlier_batch: BatchRef | None = None
 
 
 class TemplateOut(BaseModel):
@@ -222,14 +257,48 @@ async def create_redemption(
     data = body.model_dump()
     if data["items"] is None:
         data.pop("items")
-    return points.create_redemption(_backend(request), staff, data)
+    backend = _backend(request)
+    return points.redemption_view(backend.store, points.create_redemption(backend, staff, data))
+
+
+@router.get("/v1/redemptions", response_model=list[RedemptionOut])
+async def list_redemptions(
+    request: Request,
+    created_by: str | None = Query(default=None, max_length=20),
+    since: str | None = Query(default=None, max_length=32, description="UTC ISO instant"),
+    until: str | None = Query(default=None, max_length=32, description="UTC ISO instant"),
+    status: Literal["pending_otp", "settled", "reversed", "cancelled"] | None = None,
+    staff: Staff = auth.require(*REDEEMERS),
+) -> list[dict[str, Any]]:
+    """A shift's redemptions: a cashier's own, newest first (a supervisor may name anyone)."""
+    return points.list_redemptions(
+        _backend(request).store,
+        staff,
+        created_by=created_by,
+        since=since,
+        until=until,
+        status=status,
+    )
 
 
 @router.get("/v1/redemptions/{redemption_id}", response_model=RedemptionOut)
 async def get_redemption(
     redemption_id: str, request: Request, staff: Staff = auth.require(*REDEEMERS)
 ) -> dict[str, Any]:
-    return points.get_redemption(_backend(request).store, redemption_id)
+    store = _backend(request).store
+    return points.redemption_view(store, points.get_redemption(store, redemption_id))
+
+
+@router.post(
+    "/v1/redemptions/{redemption_id}/cancel",
+    response_model=RedemptionOut,
+    responses={409: {"description": "redemption_not_cancellable"}},
+)
+async def cancel_redemption(
+    redemption_id: str, request: Request, staff: Staff = auth.require(*REDEEMERS)
+) -> dict[str, Any]:
+    backend = _backend(request)
+    return points.redemption_view(backend.store, points.cancel(backend, staff, redemption_id))
 
 
 @router.post(
@@ -240,7 +309,8 @@ async def get_redemption(
 async def resend_code(
     redemption_id: str, request: Request, staff: Staff = auth.require(*REDEEMERS)
 ) -> dict[str, Any]:
-    return points.resend_code(_backend(request), staff, redemption_id)
+    backend = _backend(request)
+    return points.redemption_view(backend.store, points.resend_code(backend, staff, redemption_id))
 
 
 @router.post(
@@ -258,7 +328,9 @@ async def verify(
     request: Request,
     staff: Staff = auth.require(*REDEEMERS),
 ) -> dict[str, Any]:
-    return points.settle(_backend(request), staff, redemption_id, body.code)
+    backend = _backend(request)
+    doc = points.settle(backend, staff, redemption_id, body.code)
+    return points.redemption_view(backend.store, doc)
 
 
 @router.post(
@@ -272,7 +344,9 @@ async def reverse(
     request: Request,
     staff: Staff = auth.require("supervisor"),
 ) -> dict[str, Any]:
-    return points.reverse(_backend(request), staff, redemption_id, body.reason)
+    backend = _backend(request)
+    doc = points.reverse(backend, staff, redemption_id, body.reason)
+    return points.redemption_view(backend.store, doc)
 
 
 @router.post("/v1/points/grants", status_code=201, response_model=LedgerRow)
@@ -291,7 +365,10 @@ async def import_template(staff: Staff = auth.require("supervisor")) -> dict[str
     "/v1/points/imports",
     status_code=201,
     response_model=ImportOut,
-    responses={422: {"description": "import_invalid (details: bad lines)"}},
+    responses={
+        422: {"description": "import_invalid (details: bad lines)"},
+        409: {"description": "import_duplicate (details: the earlier batch)"},
+    },
 )
 async def import_points(
     body: ImportIn,
@@ -299,7 +376,15 @@ async def import_points(
     dry_run: bool = Query(default=False),
     staff: Staff = auth.require("supervisor"),
 ) -> dict[str, Any]:
-    return points_import.import_csv(_backend(request), staff, body.csv, dry_run=dry_run)
+    raw = points_import.file_bytes(body.csv, body.content_base64)
+    return points_import.import_csv(
+        _backend(request),
+        staff,
+        raw,
+        dry_run=dry_run,
+        confirm_reimport=body.confirm_reimport,
+        filename=body.filename,
+    )
 
 
 @router.get("/v1/points/reports/{report}", response_model=ReportOut)

@@ -20,7 +20,7 @@ from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.points import otp as points_otp
-from branchdesk.clients.local.store import Doc, Transaction
+from branchdesk.clients.local.store import Doc, Store, Transaction
 
 PROGRAMS = "programs"
 INSTITUTIONS = "points_institutions"
@@ -94,8 +94,21 @@ register_messages(
             "en": "The adjustment would make the balance negative ({balance} available).",
         },
         "institution_not_found": {"zh-CN": "机构号不存在。", "en": "Unknown institution."},
+        "redemption_not_cancellable": {
+            "zh-CN": "只能取消待验证的兑换（当前：{state}）。",
+            "en": "Only a redemption waiting for its code can be cancelled (now: {state}).",
+        },
+        "redemption_not_yours": {
+            "zh-CN": "只能查看本人经办的兑换。",
+            "en": "You can list only the redemptions you handled.",
+        },
+        "member_duplicate_id": {
+            "zh-CN": "该身份证号已绑定会员 {member_id}。",
+            "en": "This ID number is already bound to member {member_id}.",
+        },
     }
 )
+LIST_LIMIT = 500
 
 
 # -- programs, institutions, members ---------------------------------------------------------
@@ -137,7 +150,7 @@ def find_member(backend: Backend, card: str | None, phone: str | None) -> Doc:
     return found[0]
 
 
-def get_member(store: Any, member_id: str) -> Doc:
+def get_member(store: Store, member_id: str) -> Doc:
     member = store.get(MEMBERS, member_id)
     if member is None:
         raise DomainError(404, "member_not_found")
@@ -191,10 +204,19 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         raise DomainError(422, "institution_not_found", details={"field": "institution_id"})
     program_id = str(body.get("program_id") or _default_program(store))
     program_rate(store, program_id)
-    if store.lookup(MEMBERS, "mobile", mobile) or (
-        card_no and store.lookup(MEMBERS, "card_no", card_no)
-    ):
-        raise DomainError(409, "member_exists")
+    existing = store.lookup(MEMBERS, "mobile", mobile) or (
+        store.lookup(MEMBERS, "card_no", card_no) if card_no else []
+    )
+    if existing:
+        raise DomainError(409, "member_exists", details={"member_id": existing[0]["id"]})
+    same_id = store.lookup(MEMBERS, "id_number", id_number) if id_number else []
+    if same_id:
+        raise DomainError(
+            409,
+            "member_duplicate_id",
+            details={"member_id": same_id[0]["id"]},
+            member_id=same_id[0]["id"],
+        )
     with store.transaction() as txn:
         member_id = f"M{txn.next_id(MEMBERS):06d}"
         if not card_no:
@@ -218,7 +240,7 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     return doc
 
 
-def _default_program(store: Any) -> str:
+def _default_program(store: Store) -> str:
     programs = sorted(store.keys(PROGRAMS))
     if not programs:
         raise DomainError(500, "program_missing")
@@ -374,7 +396,7 @@ def create_redemption(backend: Backend, staff: Staff, body: dict[str, Any]) -> D
     return doc
 
 
-def get_redemption(store: Any, redemption_id: str) -> Doc:
+def get_redemption(store: Store, redemption_id: str) -> Doc:
     doc = store.get(REDEMPTIONS, redemption_id)
     if doc is None:
         raise DomainError(404, "redemption_not_found")
@@ -478,6 +500,68 @@ def reverse(backend: Backend, staff: Staff, redemption_id: str, reason: str) -> 
     return doc
 
 
+def redemption_view(store: Any, doc: Doc) -> dict[str, Any]:
+    """A redemption as staff see it: with the member masked, the outlet and the staff names."""
+    member = store.get(MEMBERS, doc["member_id"]) or {}
+    institution = store.get(INSTITUTIONS, doc.get("institution_id") or "") or {}
+    staff_doc = store.get("staff", doc.get("created_by") or "") or {}
+    return {
+        **doc,
+        "member_name": validators.mask_name(member["name"]) if member else "",
+        "member_card": validators.mask_card(member["card_no"]) if member else "",
+        "member_mobile": validators.mask_mobile(member["mobile"]) if member else "",
+        "institution_name": institution.get("name", ""),
+        "created_by_name": staff_doc.get("name", ""),
+    }
+
+
+def list_redemptions(
+    store: Any,
+    staff: Staff,
+    *,
+    created_by: str | None,
+    since: str | None,
+    until: str | None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Redemptions handled by ``created_by`` in [since, until), newest first.
+
+    A cashier sees only their own; a supervisor anyone's (or everyone's, with no filter).
+    """
+    if "supervisor" not in staff.roles:
+        if created_by not in (None, staff.id):
+            raise DomainError(403, "redemption_not_yours")
+        created_by = staff.id
+    if created_by:
+        docs = store.lookup(REDEMPTIONS, "created_by", created_by)
+    else:
+        docs = list(store.scan(REDEMPTIONS))
+    chosen = [
+        d
+        for d in docs
+        if (since is None or d["created_at"] >= since)
+        and (until is None or d["created_at"] < until)
+        and (status is None or d["status"] == status)
+    ]
+    chosen.sort(key=lambda d: (d["created_at"], d["id"]), reverse=True)
+    return [redemption_view(store, d) for d in chosen[:LIST_LIMIT]]
+
+
+def cancel(backend: Backend, staff: Staff, redemption_id: str) -> Doc:
+    """Abandon a redemption still waiting for its code: its code dies, no points move."""
+    store = backend.store
+    doc = get_redemption(store, redemption_id)
+    if doc["status"] != "pending_otp":
+        raise DomainError(409, "redemption_not_cancellable", state=doc["status"])
+    now = backend.now_iso()
+    with store.transaction() as txn:
+        points_otp.cancel(txn, doc)
+        doc = {**doc, "status": "cancelled", "cancelled_at": now, "cancelled_by": staff.id}
+        txn.put(REDEMPTIONS, doc["id"], doc)
+        audit.record(txn, "redemption.cancel", doc["id"], now, {"member_id": doc["member_id"]})
+    return doc
+
+
 def grant(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     """Manual issuance (earn) or a signed correction (adjust) for one member."""
     store = backend.store
@@ -496,7 +580,7 @@ def grant(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         if not note:
             raise DomainError(422, "reason_required", details={"field": "note"})
     elif kind == "earn":
-        check_points(points)
+        points = check_points(points)
     else:
         raise DomainError(422, "points_invalid", details={"field": "kind"}, max=MAX_POINTS)
     now = backend.now_iso()

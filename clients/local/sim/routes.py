@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from branchdesk.clients.iccid_batch import MAX_BATCH, RangeError, iter_range, range_size
+from branchdesk.clients.iccid_batch import (
+    MAX_BATCH,
+    RangeError,
+    clean_iccid,
+    complete_range_end,
+    iter_range,
+    range_size,
+)
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.errors import DomainError
@@ -30,6 +37,10 @@ class BatchSource(BaseModel):
     card_type: CardType
     iccids: list[IccidText] | None = Field(None, max_length=MAX_BATCH)
     range: RangeIn | None = None
+    take_available: bool = Field(
+        False,
+        description="range only: leave out the cards not there or not in the right state",
+    )
 
 
 class AgentBatchIn(BatchSource):
@@ -81,6 +92,9 @@ class PreviewOut(BaseModel):
     dry_run: bool
     requested: int
     found: int
+    available: int
+    skippable: int
+    range_end: str | None = None
     first: str | None
     last: str | None
     accepted: bool
@@ -118,14 +132,23 @@ class BatchOut(BaseModel):
     target: str | None = None
     decided_by: str | None = None
     decided_at: str | None = None
+    requested: int | None = None
+    skipped: int | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+
+    model_config = {"populate_by_name": True}
 
 
 class MoveOut(BaseModel):
     at: str
     by: str
+    by_name: str = ""
     action: str
     from_: str = Field(alias="from")
     to: str
+    from_label: str = ""
+    to_label: str = ""
     state: str
     batch: str
 
@@ -135,6 +158,7 @@ class MoveOut(BaseModel):
 class LocationOut(BaseModel):
     kind: Literal["warehouse", "agent"]
     id: str
+    label: str
     name_zh: str
     name_en: str
 
@@ -153,14 +177,28 @@ def _iccids(body: BatchSource) -> Iterable[str]:
     if (body.iccids is None) == (body.range is None):
         raise DomainError(422, "sim_batch_source")
     if body.range is not None:
+        start, end = _range(body.range)
         try:
-            range_size(body.range.start, body.range.end)
+            range_size(start, end)
         except RangeError as exc:
             raise DomainError(422, exc.code, {"field": "range"}, **exc.params) from None
-        return iter_range(body.range.start, body.range.end)
+        return iter_range(start, end)
+    if body.take_available:
+        raise DomainError(422, "sim_take_available_range_only")
     if not body.iccids:
         raise DomainError(422, "sim_batch_empty")
-    return body.iccids
+    return [clean_iccid(i) for i in body.iccids]
+
+
+def _range(value: RangeIn) -> tuple[str, str]:
+    return clean_iccid(value.start), complete_range_end(value.start, value.end)
+
+
+def _preview(report: sim_stock.Report, body: BatchSource) -> dict[str, Any]:
+    preview = report.public()
+    if body.range is not None:
+        preview["range_end"] = _range(body.range)[1]
+    return preview
 
 
 @router.get("/v1/warehouses", response_model=list[WarehouseOut])
@@ -183,6 +221,17 @@ async def stock(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
 @router.get("/v1/sim/cards/{iccid}", response_model=CardOut, response_model_by_alias=True)
 async def card(iccid: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
     return sim_stock.card_view(auth.get_backend(request), iccid.strip())
+
+
+@router.get("/v1/sim/batches", response_model=list[BatchOut], response_model_by_alias=True)
+async def batches(
+    request: Request,
+    action: Literal["transfer_out", "pickup", "return"] | None = None,
+    limit: int = Query(sim_stock.BATCH_LIST_LIMIT, ge=1, le=sim_stock.BATCH_LIST_LIMIT),
+    staff: Staff = auth.require(*ROLES),
+) -> Any:
+    """The department's batch history, newest first: for reprinting receipts."""
+    return sim_stock.list_batches(auth.get_backend(request), staff, action=action, limit=limit)
 
 
 @router.get("/v1/sim/batches/{batch_id}", response_model=BatchOut)
@@ -208,8 +257,8 @@ async def pickup(
     report = await sim_stock.check_batch(backend, spec, _iccids(body))
     if dry_run:
         response.status_code = 200
-        return report.public()
-    return sim_stock.commit_pickup(backend, staff, spec, agent, report)
+        return _preview(report, body)
+    return sim_stock.commit_pickup(backend, staff, spec, agent, report, body.take_available)
 
 
 @router.post(
@@ -230,8 +279,10 @@ async def return_cards(
     report = await sim_stock.check_batch(backend, spec, _iccids(body))
     if dry_run:
         response.status_code = 200
-        return report.public()
-    return sim_stock.commit_return(backend, staff, spec, agent, report, body.fee_per_card)
+        return _preview(report, body)
+    return sim_stock.commit_return(
+        backend, staff, spec, agent, report, body.fee_per_card, body.take_available
+    )
 
 
 @router.post(
@@ -252,9 +303,9 @@ async def transfer(
     report = await sim_stock.check_batch(backend, spec, _iccids(body))
     if dry_run:
         response.status_code = 200
-        return report.public()
+        return _preview(report, body)
     return sim_stock.public_batch(
-        sim_stock.commit_transfer(backend, staff, spec, warehouse, report)
+        sim_stock.commit_transfer(backend, staff, spec, warehouse, report, body.take_available)
     )
 
 

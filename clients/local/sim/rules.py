@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from branchdesk.clients.iccid_batch import iccid_problem
-from branchdesk.clients.local import audit
+from branchdesk.clients.local import audit, context
 from branchdesk.clients.local.auth import STAFF, Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -53,6 +53,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 LIST_CAP = 200
 """Problem lists in a report carry at most this many rows each; ``counts`` has the totals."""
+SKIPPABLE = ("not_found", "wrong_type", "wrong_state")
+"""Problems a clerk may explicitly leave out of a range ("take the N available cards");
+cards of another department or held by another agent are never skipped silently."""
+BATCH_LIST_LIMIT = 200
 
 
 # -- the 20 warehouses of the source table: (no, branch zh, branch en, secondary, target) ----
@@ -141,6 +145,10 @@ register_messages(
             "en": "Give either a list of ICCIDs or a range, not both",
         },
         "sim_batch_empty": {"zh-CN": "批次中没有卡号", "en": "The batch has no ICCIDs"},
+        "sim_take_available_range_only": {
+            "zh-CN": "只有按号段领退卡时才能只取可用的卡",
+            "en": "Taking only the available cards works for a range, not a file",
+        },
         "sim_batch_too_large": {
             "zh-CN": "一个批次最多 {limit} 张卡(本次 {count} 张)",
             "en": "A batch holds at most {limit} cards (this one has {count})",
@@ -216,7 +224,30 @@ def get_warehouse(backend: Backend, code: str) -> Doc:
 
 
 def location_label(kind: str, loc_id: str) -> str:
+    """The machine reference of a location, kept in batches and history rows."""
     return f"{kind}:{loc_id}"
+
+
+_KIND_NAMES = {
+    "zh-CN": {"secondary": "二级库", "channel": "社会渠道库", "agent": "社会渠道"},
+    "en": {"secondary": "secondary warehouse", "channel": "channel warehouse", "agent": "agent"},
+}
+
+
+def location_name(backend: Backend, ref_or_kind: str, loc_id: str | None = None) -> str:
+    """A location as people read it, in the request's language: 和平分公司 二级库 130040."""
+    kind, _, ident = ref_or_kind.partition(":") if loc_id is None else (ref_or_kind, "", loc_id)
+    lang = "zh-CN" if context.get().lang == "zh-CN" else "en"
+    names = _KIND_NAMES[lang]
+    if kind == "agent":
+        agent = backend.store.get(AGENTS, ident) or {}
+        name = agent.get("name_zh" if lang == "zh-CN" else "name_en") or ident
+        return f"{name} ({ident})" if lang == "en" else f"{name}（{ident}）"
+    wh = backend.store.get(WAREHOUSES, ident)
+    if wh is None:
+        return ident
+    branch = wh["branch_zh"] if lang == "zh-CN" else wh["branch_en"]
+    return f"{branch} {names[wh['kind']]} {ident}"
 
 
 def card_view(backend: Backend, iccid: str) -> dict[str, Any]:
@@ -232,6 +263,7 @@ def card_view(backend: Backend, iccid: str) -> dict[str, Any]:
         "location": {
             "kind": card["loc_kind"],
             "id": card["loc_id"],
+            "label": location_name(backend, card["loc_kind"], card["loc_id"]),
             **_location_names(backend, card["loc_kind"], card["loc_id"]),
         },
         "batch": card.get("batch"),
@@ -241,12 +273,19 @@ def card_view(backend: Backend, iccid: str) -> dict[str, Any]:
 
 def _history_row(backend: Backend, move: Doc) -> dict[str, Any]:
     batch = backend.store.get(BATCHES, move["batch"]) or {}
+    to = move["to"]
+    if batch.get("action") == "transfer_out" and batch.get("target"):
+        # In transfer the cards stay booked at the source; the move is toward the target.
+        to = location_label("warehouse", batch["target"])
     return {
         "at": batch.get("at", ""),
         "by": batch.get("operator", ""),
+        "by_name": batch.get("operator_name") or "",
         "action": batch.get("action", ""),
         "from": move["from"],
-        "to": move["to"],
+        "to": to,
+        "from_label": location_name(backend, move["from"]),
+        "to_label": location_name(backend, to),
         "state": move["state"],
         "batch": move["batch"],
     }
@@ -433,11 +472,17 @@ class Report:
     def problem_count(self) -> int:
         return sum(len(v) for v in self.problems.values())
 
+    @property
+    def skippable(self) -> int:
+        return sum(len(self.problems[k]) for k in SKIPPABLE)
+
     def public(self, dry_run: bool = True) -> dict[str, Any]:
         return {
             "dry_run": dry_run,
             "requested": self.requested,
             "found": len(self.ok),
+            "available": len(self.ok),
+            "skippable": self.skippable,
             "first": self.ok[0]["iccid"] if self.ok else None,
             "last": self.ok[-1]["iccid"] if self.ok else None,
             "accepted": self.problem_count == 0 and bool(self.ok),
@@ -465,7 +510,7 @@ def evaluate(
     seen: dict[str, int],
 ) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
-    cards = backend.store._tables.get(CARDS, {})  # hot loop: one dict lookup per card
+    card_of = backend.store.get  # hot loop: one dict lookup per card
     problems = report.problems
     for index, raw in enumerate(iccids, start=start_index):
         report.requested += 1
@@ -479,7 +524,7 @@ def evaluate(
             problems["duplicate"].append({"index": index, "iccid": iccid, "first_index": first})
             continue
         seen[iccid] = index
-        card = cards.get(iccid)
+        card = card_of(CARDS, iccid)
         if card is None:
             problems["not_found"].append({"index": index, "iccid": iccid})
         elif card["dept_id"] != spec.dept_id:
@@ -507,6 +552,7 @@ def evaluate(
                     "iccid": iccid,
                     "state": card["state"],
                     "location": location_label(card["loc_kind"], card["loc_id"]),
+                    "location_label": location_name(backend, card["loc_kind"], card["loc_id"]),
                 }
             )
 
@@ -537,9 +583,15 @@ def apply_batch(
     loc_kind: str,
     loc_id: str,
     extra: dict[str, Any],
+    take_available: bool = False,
 ) -> Doc:
-    """Move every accepted card, write the batch and its audit row; one transaction."""
-    if report.problem_count or not report.ok:
+    """Move every accepted card, write the batch and its audit row; one transaction.
+
+    With ``take_available`` the cards that are not there or not in the right state are left
+    out, explicitly, and counted on the batch; any other problem still refuses the batch.
+    """
+    skipped = report.skippable if take_available else 0
+    if report.problem_count - skipped or not report.ok:
         refuse(report, spec.dept_id)
     at = backend.now_iso()
     with backend.store.transaction() as txn, gc_paused():
@@ -567,6 +619,8 @@ def apply_batch(
             "operator": staff.id,
             "operator_name": staff.name,
             "at": at,
+            "requested": report.requested,
+            "skipped": skipped,
             **extra,
         }
         txn.put(BATCHES, batch_id, batch)
@@ -604,6 +658,22 @@ def public_batch(batch: Doc) -> dict[str, Any]:
     return {k: v for k, v in batch.items() if k != "iccids"}
 
 
+def list_batches(
+    backend: Backend, staff: Staff, *, action: str | None, limit: int = BATCH_LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """Transfers, pick-ups and returns of the staff member's department, newest first."""
+    dept = require_dept(staff)
+    docs = backend.store.lookup(BATCHES, "dept_id", dept)
+    chosen = [
+        d
+        for d in docs
+        if d.get("action") in ("transfer_out", "pickup", "return")
+        and (action is None or d.get("action") == action)
+    ]
+    chosen.sort(key=lambda d: d["id"], reverse=True)
+    return [public_batch(d) for d in chosen[:limit]]
+
+
 def list_transfers(backend: Backend, status: str | None) -> list[dict[str, Any]]:
     docs = backend.store.lookup(BATCHES, "action", "transfer_out")
     return [
@@ -628,13 +698,13 @@ def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: b
     action = "transfer_in" if approve else "transfer_reject"
     destination = transfer["target"] if approve else transfer["source"]
     at = backend.now_iso()
-    cards = backend.store._tables.get(CARDS, {})
     with backend.store.transaction() as txn, gc_paused():
         batch_id = new_batch_id(txn)
         for iccid in transfer["iccids"]:
-            card = cards[iccid]
-            if card.get("batch") != transfer_id:
-                raise DomainError(409, "sim_state_invalid", iccid=iccid, state=card["state"])
+            card = txn.get(CARDS, iccid)
+            if card is None or card.get("batch") != transfer_id:
+                state = card["state"] if card is not None else "missing"
+                raise DomainError(409, "sim_state_invalid", iccid=iccid, state=state)
             move_card(
                 txn,
                 card,
@@ -730,7 +800,12 @@ def _agent_fields(agent: Doc) -> dict[str, Any]:
 
 
 def commit_pickup(
-    backend: Backend, staff: Staff, spec: BatchSpec, agent: Doc, report: Report
+    backend: Backend,
+    staff: Staff,
+    spec: BatchSpec,
+    agent: Doc,
+    report: Report,
+    take_available: bool = False,
 ) -> Doc:
     return apply_batch(
         backend,
@@ -741,6 +816,7 @@ def commit_pickup(
         loc_kind="agent",
         loc_id=agent["id"],
         extra=_agent_fields(agent),
+        take_available=take_available,
     )
 
 
@@ -751,6 +827,7 @@ def commit_return(
     agent: Doc,
     report: Report,
     fee_per_card: str | None,
+    take_available: bool = False,
 ) -> Doc:
     fee, received = fee_total(fee_per_card, len(report.ok))
     return apply_batch(
@@ -762,11 +839,17 @@ def commit_return(
         loc_kind="warehouse",
         loc_id=agent["warehouse"],
         extra={**_agent_fields(agent), "fee_per_card": fee, "amount_received": received},
+        take_available=take_available,
     )
 
 
 def commit_transfer(
-    backend: Backend, staff: Staff, spec: BatchSpec, warehouse: Doc, report: Report
+    backend: Backend,
+    staff: Staff,
+    spec: BatchSpec,
+    warehouse: Doc,
+    report: Report,
+    take_available: bool = False,
 ) -> Doc:
     return apply_batch(
         backend,
@@ -783,4 +866,5 @@ def commit_transfer(
             "status": "pending",
             "iccids": [c["iccid"] for c in report.ok],
         },
+        take_available=take_available,
     )

@@ -117,7 +117,9 @@ def seed_sim_stock(txn: Transaction, backend: Backend, rng: random.Random) -> No
                     },
                 )
                 total += 1
-    txn.put(BATCHES, batch, {**txn.get(BATCHES, batch), "count": total})
+    seeded = txn.get(BATCHES, batch)
+    assert seeded is not None, "the seed batch is written above"
+    txn.put(BATCHES, batch, {**seeded, "count": total})
     _seed_staff(txn)
 
 

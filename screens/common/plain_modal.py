@@ -1,0 +1,18 @@
+"""A modal with no API calls of its own (confirmations, the error panel): Esc closes it.
+
+Kept apart from ``base`` so the action mechanism can open these without an import cycle.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from branchdesk.tui.keys import TranslatedBindings
+
+
+class PlainModal(TranslatedBindings, ModalScreen[object]):
+    BINDINGS = [Binding("escape", "dismiss_modal", "keys.close", id="modal.close")]
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,89 @@
+"""Every time a person sees, in the user's time zone: ``2026-12-02 04:05``, dates ``2026-12-02``.
+
+The server keeps UTC (ISO 8601 with an offset); screens, receipts and human exports format
+through here. The zone is the config ``timezone`` (an IANA name), else the system's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+
+_zone: tzinfo | None = None
+
+
+def set_zone(name: str | None) -> None:
+    """``None`` or ``""``: the system's zone. An unknown name raises ``ValueError``."""
+    global _zone
+    if not name:
+        _zone = None
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        _zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone: {name}") from exc
+
+
+def zone() -> tzinfo:
+    if _zone is not None:
+        return _zone
+    local = datetime.now().astimezone().tzinfo
+    return local or UTC
+
+
+def _moment(value: str | datetime) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the server's naive stamps are UTC
+    return moment.astimezone(zone())
+
+
+def when(value: str | datetime | None) -> str:
+    """``2026-12-02 04:05`` in the user's zone; "" for nothing; a date alone stays a date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return day(value)
+    moment = _moment(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else str(value)
+
+
+def when_seconds(value: str | datetime | None) -> str:
+    """``2026-12-02 04:05:06``: for receipts, where the second can matter."""
+    if value is None or value == "":
+        return ""
+    moment = _moment(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else str(value)
+
+
+def day(value: str | date | datetime | None) -> str:
+    """``2026-12-02``: the local date of a moment, or a date as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(zone()).strftime("%Y-%m-%d") if value.tzinfo else str(value)[:10]
+    if isinstance(value, date):
+        return value.isoformat()
+    if len(value.strip()) == 10:
+        return value.strip()
+    moment = _moment(value)
+    return moment.strftime("%Y-%m-%d") if moment else value
+
+
+def clock(value: str | datetime | None) -> str:
+    """``04:05``: the local time of day, for lists where the date is plain."""
+    if value is None or value == "":
+        return ""
+    moment = _moment(value)
+    return moment.strftime("%H:%M") if moment else str(value)
+
+
+def now() -> datetime:
+    return datetime.now(zone())
