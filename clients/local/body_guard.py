@@ -93,9 +93,13 @@ class BodyGuard:
 
     def _limit(self, path: str) -> int:
         settings = self.backend.settings
-        if path.startswith(LARGE_BODY_PREFIXES):
-            return int(settings.get("batch_body_limit_bytes", BATCH_BODY_LIMIT))  # type: ignore[arg-type]
-        return int(settings.get("body_limit_bytes", BODY_LIMIT))  # type: ignore[arg-type]
+        name, default = (
+            ("batch_body_limit_bytes", BATCH_BODY_LIMIT)
+            if path.startswith(LARGE_BODY_PREFIXES)
+            else ("body_limit_bytes", BODY_LIMIT)
+        )
+        value = settings.get(name, default)
+        return value if isinstance(value, int) else default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):

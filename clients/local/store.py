@@ -254,9 +254,9 @@ class MemoryStore:
         if shadow is None:
             return list(bucket.values())
         found = {k: d for k, d in bucket.items() if k not in shadow}
-        for key, doc in shadow.items():
-            if doc is not None and _index_value(doc.get(field)) == wanted:
-                found[key] = doc
+        for key, committed in shadow.items():
+            if committed is not None and _index_value(committed.get(field)) == wanted:
+                found[key] = committed
         return list(found.values())
 
     def health(self) -> dict[str, Any]:
@@ -504,7 +504,7 @@ def _index_value(value: Any) -> Any:
 class FileLayer:
     """The system calls the store makes on its files; tests inject failures (ENOSPC) here."""
 
-    def write(self, fd: int, data: bytes) -> int:
+    def write(self, fd: int, data: bytes | memoryview) -> int:
         return os.write(fd, data)
 
     def fsync(self, fd: int) -> None:
