@@ -120,3 +120,69 @@ async def test_preview_then_commit_then_same_file_refused_then_supervisor_reimpo
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(backend.store.scan("points_batches")) == 2)
         assert _sum(backend, member["id"]) == before + 32
+
+
+def _cells_shown(app) -> list[list[str]]:
+    table = app.screen.query_one("#report-table")
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_report_columns_never_cut_and_dates_whole(backend, lang):
+    from branchdesk.screens.points.reports import PointsReportsScreen
+
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "s001")
+        app.open_workflow("points.reports")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsReportsScreen))
+        while app.screen.report != "redemptions":
+            await pilot.press("f6")
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#report-table")
+        rows = _cells_shown(app)
+        assert rows
+        for index, column in enumerate(table.ordered_columns):
+            widest = max(len(r[index]) for r in rows)
+            assert column.get_render_width(table) - 2 * table.cell_padding >= widest, column.label
+        # The chart counts redemptions: not on the issuance report.
+        assert app.screen.query_one("#report-chart").display
+        while app.screen.report != "issuance":
+            await pilot.press("f6")
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.pause()
+        assert not app.screen.query_one("#report-chart").display
+        # A full date fits the input.
+        field = app.screen.query_one("#date-from")
+        field.focus()
+        await pilot.press(*"2026-12-01")
+        await pilot.pause()
+        assert "2026-12-01" in screen_text(app), screen_text(app)
+
+
+async def test_report_exports_unique_per_filter_and_run_and_say_their_filter(backend):
+    from branchdesk.screens.points.reports import PointsReportsScreen
+
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "s001")
+        app.open_workflow("points.reports")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsReportsScreen))
+        paths = []
+        for _round in range(2):
+            await wait_for(pilot, lambda: app.screen.data is not None)
+            await pilot.press("f3")
+            await wait_for(
+                pilot,
+                lambda: (
+                    "CSV" in _text(app, "#report-status") or ":" in _text(app, "#report-status")
+                ),
+            )
+            status = _text(app, "#report-status")
+            paths.append(Path(status.split(":", 1)[1].strip()))
+            await pilot.press("f7")  # another channel: another filter
+        assert paths[0] != paths[1] and all(p.exists() for p in paths)
+        first, second = (p.read_text(encoding="utf-8-sig") for p in paths)
+        assert "channel: " + _("points.reports.all") in first
+        assert "channel: " + _("points.channel.mall") in second
