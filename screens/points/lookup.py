@@ -60,6 +60,7 @@ class PointsLookupScreen(BaseScreen):
         Binding("f3", "proxy", "points.keys.proxy", id="points_lookup.proxy"),
         Binding("f4", "mall", "points.keys.mall", id="points_lookup.mall"),
         Binding("f5", "detail", "points.keys.detail", id="points_lookup.detail"),
+        Binding("f6", "shift", "points.keys.shift", id="points_lookup.shift"),
     ]
     DEFAULT_CSS = """
     PointsLookupScreen #points-main { width: 1fr; padding: 0 1; }
@@ -177,6 +178,11 @@ class PointsLookupScreen(BaseScreen):
 
         if member := self._redeemable():
             self.app.push_screen(PointsMallScreen(member))
+
+    def action_shift(self) -> None:
+        from branchdesk.screens.points.shift import PointsShiftScreen
+
+        self.app.push_screen(PointsShiftScreen())
 
     def action_detail(self) -> None:
         from branchdesk.screens.points.detail import PointsDetailScreen

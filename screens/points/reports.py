@@ -169,7 +169,7 @@ class PointsReportsScreen(BaseScreen):
         self._filters = {"institution": institution, "channel": self.channel}
         self.refresh_bindings()
 
-        def loaded(data: dict[str, Any]) -> None:
+        def loaded(data: ReportOut) -> None:
             self.data = data
             self.refresh_bindings()
             self._show(data)

@@ -186,3 +186,131 @@ async def test_report_exports_unique_per_filter_and_run_and_say_their_filter(bac
         first, second = (p.read_text(encoding="utf-8-sig") for p in paths)
         assert "channel: " + _("points.reports.all") in first
         assert "channel: " + _("points.channel.mall") in second
+
+
+async def _settled_and_pending(backend, clock, codes) -> tuple[dict, dict]:
+    """Through the real API as k001, today: one settled redemption, then one waiting."""
+    from datetime import UTC, datetime
+
+    from branchdesk.clients.api import Action
+    from branchdesk.clients.points_api import PointsApi
+    from support.backend import logged_in
+
+    clock.now = datetime.now(UTC).replace(microsecond=0)
+    cashier = await logged_in(backend, "k001")
+    api = PointsApi(cashier)
+    member = await api.find_member("13800138000")
+    first = await api.create_redemption(member["id"], "pos", Action(), points=58)
+    code = codes(await api.sms_outbox(), first["id"])
+    settled = await api.verify(first["id"], code, Action())
+    clock.advance(minutes=2)
+    pending = await api.create_redemption(member["id"], "pos", Action(), points=20)
+    await cashier.aclose()
+    return settled, pending
+
+
+async def _shift(pilot, app, staff: str = "k001") -> None:
+    from branchdesk.screens.points.lookup import PointsLookupScreen
+    from branchdesk.screens.points.shift import PointsShiftScreen
+
+    await login(pilot, staff)
+    app.open_workflow("points.redeem")
+    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
+    await pilot.pause()
+    await pilot.press("f6")
+    await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
+    await wait_for(pilot, lambda: len(app.screen.rows) == 2)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_cashier_shift_lists_reprints_and_cancels(backend, clock, codes, lang):
+    from branchdesk.screens.points.receipt import PointsReceiptScreen
+
+    settled, pending = await _settled_and_pending(backend, clock, codes)
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await _shift(pilot, app)
+        shown = screen_text(app)
+        for redemption in (settled, pending):
+            assert redemption["id"] in shown
+            assert timefmt.clock(redemption["created_at"]) in shown
+        assert settled["member_name"] in shown and "王晓梅" not in shown
+        assert _("points.status.pending_otp") in shown
+        # Newest first: the pending one; F4 asks, then cancels it.
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert pending["id"] in "\n".join(app.screen.lines)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: backend.store.get("redemptions", pending["id"])["status"] == "cancelled"
+        )
+        await wait_for(pilot, lambda: _("points.status.cancelled") in screen_text(app))
+        # The settled one: Enter reprints, with staff and outlet.
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsReceiptScreen))
+        body = _text(app, "#receipt-body")
+        assert settled["id"] in body and settled["created_by_name"] in body
+        assert settled["institution_name"] in body
+        assert timefmt.when_seconds(settled["settled_at"]) in body
+
+
+async def test_checkout_esc_with_code_sent_asks_and_cancels(backend):
+    from branchdesk.screens.points.checkout import PointsCheckoutScreen
+    from branchdesk.screens.points.lookup import PointsLookupScreen
+
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "k001")
+        app.open_workflow("points.redeem")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
+        await pilot.pause()
+        await pilot.press(*"13800138000", "enter")
+        await wait_for(pilot, lambda: app.screen.member is not None)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsCheckoutScreen))
+        await pilot.pause()
+        await pilot.press("5", "8", "f2")
+        await wait_for(pilot, lambda: app.screen.redemption is not None)
+        redemption_id = app.screen.redemption["id"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("escape")  # not now: still on the checkout, code still valid
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsCheckoutScreen))
+        assert backend.store.get("redemptions", redemption_id)["status"] == "pending_otp"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
+        assert backend.store.get("redemptions", redemption_id)["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_reversal_picked_from_list_shows_member_and_new_status(backend, clock, codes, lang):
+    from branchdesk.screens.points.reverse import PointsReverseScreen
+    from branchdesk.screens.points.shift import PointsShiftScreen
+
+    settled, _pending = await _settled_and_pending(backend, clock, codes)
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "s001")
+        app.open_workflow("points.reverse")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsReverseScreen))
+        await pilot.pause()
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
+        await wait_for(pilot, lambda: len(app.screen.rows) == 2)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsReverseScreen))
+        await wait_for(pilot, lambda: app.screen.redemption is not None)
+        info = _text(app, "#redemption-info")
+        assert settled["member_name"] in info and settled["member_card"] in info
+        await pilot.press(*"wrong item", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert settled["member_name"] in "\n".join(app.screen.lines)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: backend.store.get("redemptions", settled["id"])["status"] == "reversed"
+        )
+        await wait_for(pilot, lambda: _("points.status.reversed") in _text(app, "#redemption-info"))
+        assert _("points.status.settled") not in _text(app, "#redemption-info")
