@@ -180,9 +180,13 @@ class PointsLookupScreen(BaseScreen):
             self.app.push_screen(PointsMallScreen(member))
 
     def action_shift(self) -> None:
+        from branchdesk.screens.points.reverse import PointsReverseScreen
         from branchdesk.screens.points.shift import PointsShiftScreen
 
-        self.app.push_screen(PointsShiftScreen())
+        def reverse(redemption_id: str) -> None:
+            self.app.push_screen(PointsReverseScreen(redemption_id))
+
+        self.app.push_screen(PointsShiftScreen(reverse=reverse))
 
     def action_detail(self) -> None:
         from branchdesk.screens.points.detail import PointsDetailScreen

@@ -7,6 +7,7 @@ redemption (``pick=True``), Enter hands the row's number back instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -63,9 +64,13 @@ class PointsShiftScreen(BaseScreen):
     PointsShiftScreen #shift-table { height: 1fr; }
     """
 
-    def __init__(self, *, pick: bool = False) -> None:
+    def __init__(
+        self, *, pick: bool = False, reverse: Callable[[str], object] | None = None
+    ) -> None:
         super().__init__()
         self.pick = pick
+        # Who opens the reversal (the caller knows the reversal screen; no import cycle here).
+        self.open_reversal = reverse
         self.rows: list[RedemptionOut] = []
 
     def compose_body(self) -> ComposeResult:
@@ -138,7 +143,12 @@ class PointsShiftScreen(BaseScreen):
         if action == "reprint":
             return chosen is not None and chosen["status"] != "pending_otp"
         if action == "reverse":
-            return self.supervisor and chosen is not None and chosen["status"] == "settled"
+            return (
+                (self.pick or self.open_reversal is not None)
+                and self.supervisor
+                and chosen is not None
+                and chosen["status"] == "settled"
+            )
         if action == "cancel":
             return chosen is not None and chosen["status"] == "pending_otp"
         return True
@@ -162,15 +172,13 @@ class PointsShiftScreen(BaseScreen):
             self.app.push_screen(PointsReceiptScreen(None, chosen))
 
     def action_reverse(self) -> None:
-        from branchdesk.screens.points.reverse import PointsReverseScreen
-
         chosen = self.selected
         if chosen is None:
             return
         if self.pick:
             self.dismiss(chosen["id"])
-            return
-        self.app.push_screen(PointsReverseScreen(chosen["id"]))
+        elif self.open_reversal is not None:
+            self.open_reversal(chosen["id"])
 
     def action_cancel(self) -> None:
         chosen = self.selected
