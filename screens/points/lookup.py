@@ -136,7 +136,9 @@ class PointsLookupScreen(BaseScreen):
         self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
-        if member["id_bound"]:
+        if member["id_bound"] and not member["offline"]:
+            status.show(_("points.lookup.actions_online"), "ok")
+        elif member["id_bound"]:
             status.show(_("points.lookup.actions"), "ok")
         else:
             status.show(_("points.member.cannot_redeem"), "error")
@@ -147,7 +149,9 @@ class PointsLookupScreen(BaseScreen):
             self._lookup(self._query() or "")
 
     def can(self, action: str) -> bool:
-        if action in ("checkout", "proxy", "mall", "detail"):
+        if action == "proxy":
+            return self.member is not None and bool(self.member["offline"])
+        if action in ("checkout", "mall", "detail"):
             return self.member is not None
         return True
 
@@ -171,6 +175,10 @@ class PointsLookupScreen(BaseScreen):
         from branchdesk.screens.points.proxy import PointsProxyScreen
 
         if member := self._redeemable():
+            if not member["offline"]:
+                # The rule is the server's (proxy_offline_only); said now, not after a basket.
+                self.show_status(_("points.lookup.proxy_offline_only"), "error")
+                return
             self.app.push_screen(PointsProxyScreen(member))
 
     def action_mall(self) -> None:

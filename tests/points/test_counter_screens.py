@@ -314,3 +314,55 @@ async def test_reversal_picked_from_list_shows_member_and_new_status(backend, cl
         )
         await wait_for(pilot, lambda: _("points.status.reversed") in _text(app, "#redemption-info"))
         assert _("points.status.settled") not in _text(app, "#redemption-info")
+
+
+async def _lookup(pilot, app, mobile: str) -> None:
+    from branchdesk.screens.points.lookup import PointsLookupScreen
+
+    await login(pilot, "k001")
+    app.open_workflow("points.redeem")
+    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
+    await pilot.pause()
+    await pilot.press(*mobile, "enter")
+    await wait_for(pilot, lambda: app.screen.member is not None)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_online_member_told_at_lookup_no_proxy_basket(backend, lang):
+    from branchdesk.screens.points.lookup import PointsLookupScreen
+
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await _lookup(pilot, app, "13800138002")
+        assert not app.screen.member["offline"]
+        assert _("points.lookup.actions_online") in _text(app, "#points-status")
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PointsLookupScreen)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_proxy_missing_points_clears_when_basket_fixed_and_f6_shown(backend, lang):
+    from branchdesk.screens.points.proxy import PointsProxyScreen
+
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await _lookup(pilot, app, "13800138000")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, PointsProxyScreen))
+        await pilot.pause()
+        assert "f6" in screen_text(app).splitlines()[-1]
+        screen = app.screen
+        screen.query_one("#item-name").value = "rice"
+        screen.query_one("#item-qty").value = "1"
+        screen.query_one("#item-price").value = "800.00"
+        screen.action_add_item()
+        await pilot.press("f2")
+        missing = _("points.checkout.missing", missing=600)
+        await wait_for(pilot, lambda: missing in _text(app, "#checkout-status"))
+        table = screen.query_one("#items")
+        table.focus()
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not screen.items)
+        assert missing not in _text(app, "#checkout-status")
