@@ -7,6 +7,7 @@ first frame never waits for the server framework or pyscard.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", type=Path, help="data directory (default: user data dir)")
     serve.add_argument("--demo", action="store_true", help="load demo data into a new store")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--database", help="postgresql://… shared database (default: $BRANCHDESK_DATABASE_URL)"
+    )
+    serve.add_argument("--workers", type=int, help="server processes (with --database)")
+    serve.add_argument("--upgrade", action="store_true", help="upgrade the schema at start")
+    serve.add_argument(
+        "--recover",
+        action="store_true",
+        help="start on a damaged journal: drop the damaged entries (a copy is kept) and say which",
+    )
 
     demo = sub.add_parser("demo", help="the app on a separate sandbox store with demo data")
     _ui_options(demo)
@@ -82,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     vcard.add_argument("args", nargs=argparse.REMAINDER)
 
     sub.add_parser("openapi", help="print the OpenAPI document of the local backend")
+    from branchdesk.clients.local.shared_cli import add_parser as add_db_parser
+
+    add_db_parser(sub)
     return parser
 
 
@@ -101,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return vcard_main(list(args.args))
     if args.command == "openapi":
         return print_openapi()
+    if args.command == "db":
+        from branchdesk.clients.local.shared_cli import db_command
+
+        return db_command(args)
     return run_tui(args)
 
 
@@ -156,33 +174,61 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
     import uvicorn
 
     from branchdesk.clients.local.app import create_app, open_backend
-    from branchdesk.clients.local.store import StoreCorrupt, StoreLocked
+    from branchdesk.clients.local.sealing import KeyUnavailable
+    from branchdesk.clients.local.store import StoreCorrupt, StoreError, StoreLocked
     from branchdesk.tui.options import data_dir
 
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    database = args.database or os.environ.get("BRANCHDESK_DATABASE_URL")
+    if database:
+        from branchdesk.clients.local.shared_cli import serve as serve_shared
+
+        return serve_shared(args, database)
+    if args.workers and args.workers > 1:
+        print("branchdesk serve: --workers needs --database (one process owns a file store)")
+        return 2
     directory = args.data or data_dir()
     try:
-        backend = open_backend(directory, demo=args.demo)
+        backend = open_backend(directory, demo=args.demo, sandbox=args.demo, recover=args.recover)
     except StoreLocked as exc:
-        print(
-            f"branchdesk serve: the store {exc.path} is in use by another process.",
-            file=sys.stderr,
-        )
-        return 1
+        return _refuse(f"the store {exc.path} is in use by another process.")
     except StoreCorrupt as exc:
-        print(
-            f"branchdesk serve: the store {exc.path} is damaged ({exc.reason}); "
-            "it was left untouched for recovery.",
-            file=sys.stderr,
+        return _refuse(
+            f"the store {exc.path} is damaged ({exc.reason}); it was left untouched for recovery."
         )
-        return 1
+    except StoreError as exc:
+        return _refuse(f"cannot open the store in {exc.path}: {exc.reason}.")
+    except KeyUnavailable as exc:
+        return _refuse(f"no key to open the store's secrets: {exc}.")
+    except OSError as exc:
+        return _refuse(f"cannot open the store in {directory}: {exc.strerror or exc}.")
+    for line in getattr(backend.store, "recovered", []):
+        print(f"branchdesk serve: {line}", file=sys.stderr, flush=True)
+    for line in backend.store.health()["problems"]:
+        if line not in getattr(backend.store, "recovered", []):
+            print(f"branchdesk serve: warning: {line}", file=sys.stderr, flush=True)
     print(
         f"branchdesk serve: store {directory}, "
-        f"demo data {'yes' if backend.settings.demo else 'no'}, http://{args.host}:{args.port}",
+        f"demo data {'yes' if backend.settings.demo else 'no'}, "
+        f"sandbox {'yes' if backend.settings.sandbox else 'no'}, http://{args.host}:{args.port}",
         flush=True,
     )
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        # uvicorn re-raises the signal that stopped it once it has shut down; ending here
+        # instead lets the store close (journal compacted, lock released).
+        stopped.append(signum)
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
     try:
         uvicorn.run(
             create_app(backend),
@@ -191,9 +237,24 @@ def serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             access_log=False,
         )
+    except SystemExit as exc:
+        if not stopped:
+            raise
+        return int(exc.code or 0)
     finally:
         backend.store.close()
+        if stopped:
+            print(
+                f"branchdesk serve: stopped ({signal.Signals(stopped[0]).name}), store closed.",
+                file=sys.stderr,
+                flush=True,
+            )
     return 0
+
+
+def _refuse(message: str) -> int:
+    print(f"branchdesk serve: {message}", file=sys.stderr)
+    return 1
 
 
 def print_openapi() -> int:

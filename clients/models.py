@@ -8,6 +8,18 @@ Only the typing module is imported: this is on the first-frame path. No
 from typing import Any, Literal, NotRequired, TypedDict
 
 
+class StoreHealth(TypedDict):
+    writable: bool
+    read_only_reason: NotRequired[str | None]
+    last_write_error: NotRequired[str | None]
+    problems: list[str]
+
+
+class HealthOut(TypedDict):
+    status: str
+    store: StoreHealth
+
+
 class DemoAccount(TypedDict):
     staff_id: str
     role: str
@@ -161,13 +173,25 @@ class StockOut(TypedDict):
 class LocationOut(TypedDict):
     kind: Literal["warehouse", "agent"]
     id: str
+    label: str
     name_zh: str
     name_en: str
 
 
 MoveOut = TypedDict(
     "MoveOut",
-    {"at": str, "by": str, "action": str, "from": str, "to": str, "state": str, "batch": str},
+    {
+        "at": str,
+        "by": str,
+        "by_name": NotRequired[str],
+        "action": str,
+        "from": str,
+        "to": str,
+        "from_label": NotRequired[str],
+        "to_label": NotRequired[str],
+        "state": str,
+        "batch": str,
+    },
 )
 
 
@@ -181,36 +205,45 @@ class CardOut(TypedDict):
     history: list[MoveOut]
 
 
-class BatchOut(TypedDict):
-    """A committed batch: the receipt data."""
-
-    id: str
-    action: str
-    card_type: NotRequired[str | None]
-    dept_id: NotRequired[str | None]
-    count: int
-    first: NotRequired[str | None]
-    last: NotRequired[str | None]
-    operator: str
-    operator_name: NotRequired[str | None]
-    at: str
-    agent_id: NotRequired[str | None]
-    agent_name_zh: NotRequired[str | None]
-    agent_name_en: NotRequired[str | None]
-    warehouse: NotRequired[str | None]
-    fee_per_card: NotRequired[str | None]
-    amount_received: NotRequired[str | None]
-    status: NotRequired[str | None]
-    source: NotRequired[str | None]
-    target: NotRequired[str | None]
-    decided_by: NotRequired[str | None]
-    decided_at: NotRequired[str | None]
+BatchOut = TypedDict(
+    "BatchOut",
+    {
+        "id": str,
+        "action": str,
+        "card_type": NotRequired[str | None],
+        "dept_id": NotRequired[str | None],
+        "count": int,
+        "first": NotRequired[str | None],
+        "last": NotRequired[str | None],
+        "operator": str,
+        "operator_name": NotRequired[str | None],
+        "at": str,
+        "agent_id": NotRequired[str | None],
+        "agent_name_zh": NotRequired[str | None],
+        "agent_name_en": NotRequired[str | None],
+        "warehouse": NotRequired[str | None],
+        "fee_per_card": NotRequired[str | None],
+        "amount_received": NotRequired[str | None],
+        "status": NotRequired[str | None],
+        "source": NotRequired[str | None],
+        "target": NotRequired[str | None],
+        "decided_by": NotRequired[str | None],
+        "decided_at": NotRequired[str | None],
+        "requested": NotRequired[int | None],
+        "skipped": NotRequired[int | None],
+        "from": NotRequired[str | None],
+        "to": NotRequired[str | None],
+    },
+)
 
 
 class PreviewOut(TypedDict):
     dry_run: bool
     requested: int
     found: int
+    available: int
+    skippable: int
+    range_end: NotRequired[str | None]
     first: str | None
     last: str | None
     accepted: bool

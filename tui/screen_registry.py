@@ -18,6 +18,8 @@ SCREENS: dict[str, str] = {
     "card_write.package": "branchdesk.screens.card_write.package:AccountPackageScreen",
     "card_write.receipt": "branchdesk.screens.card_write.receipt:CardWriteReceiptScreen",
     "card_write.write": "branchdesk.screens.card_write.write:CardWriteScreen",
+    "common.confirm": "branchdesk.screens.common.confirm:ConfirmModal",
+    "common.error_panel": "branchdesk.screens.common.error_panel:ErrorPanel",
     "common.home": "branchdesk.screens.common.home:HomeScreen",
     "common.keys_help": "branchdesk.screens.common.keys_help:KeysHelpScreen",
     "common.login": "branchdesk.screens.common.login:LoginScreen",

@@ -14,17 +14,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from branchdesk import __version__
 from branchdesk.clients.local import context, sealing, seed, sessions_routes
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.body_guard import BodyGuard
 from branchdesk.clients.local.card_write.routes import router as card_write_router
 from branchdesk.clients.local.demo import sandbox_routes
 from branchdesk.clients.local.demo.routes import router as preset_router
 from branchdesk.clients.local.errors import DomainError, error_body, render
-from branchdesk.clients.local.idempotency import IdempotencyMiddleware
+from branchdesk.clients.local.idempotency import (
+    IdempotencyMiddleware,
+    purge_expired,
+    store_error_code,
+)
 from branchdesk.clients.local.installment.routes import router as installment_router
 from branchdesk.clients.local.onboarding.routes import router as onboarding_router
 from branchdesk.clients.local.points import routes as points_routes
 from branchdesk.clients.local.settings import Settings
 from branchdesk.clients.local.sim.routes import router as sim_router
-from branchdesk.clients.local.store import MemoryStore, open_store
+from branchdesk.clients.local.store import MemoryStore, StoreError, open_store
 
 log = logging.getLogger("branchdesk.server")
 
@@ -50,9 +55,13 @@ def create_app(backend: Backend) -> FastAPI:
         "request under /v1 (except POST /v1/sessions) needs an Idempotency-Key header.",
     )
     app.state.backend = backend
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
+        if router is sandbox_routes.router and not backend.settings.sandbox:
+            continue
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, backend=backend, exempt=IDEMPOTENCY_EXEMPT)
+    app.add_middleware(BodyGuard, backend=backend)  # outermost: limits before any parsing
 
     def lang() -> str:
         return context.get().lang
@@ -62,6 +71,12 @@ def create_app(backend: Backend) -> FastAPI:
         return JSONResponse(
             error_body(exc.code, exc.message(lang()), exc.details), status_code=exc.status
         )
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        code = store_error_code(exc)
+        log.error("store refused a write on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body(code, render(code, lang())), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,8 +91,17 @@ def create_app(backend: Backend) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "internal_error")
-        return JSONResponse(error_body(code, render(code, lang())), status_code=exc.status_code)
+        code = {
+            400: "malformed_json",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "body_too_large",
+        }.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "bad_request")
+        return JSONResponse(
+            error_body(code, render(code, lang(), limit="")),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -90,12 +114,21 @@ def create_app(backend: Backend) -> FastAPI:
 
 
 def open_backend(
-    data_dir: str | Path | None, *, demo: bool, settings: Settings | None = None
+    data_dir: str | Path | None,
+    *,
+    demo: bool,
+    settings: Settings | None = None,
+    sandbox: bool = True,
+    recover: bool = False,
 ) -> Backend:
-    """Open (or create) the store in ``data_dir`` and load demo data into an empty one."""
-    store: MemoryStore = open_store(data_dir)
+    """Open (or create) the store in ``data_dir`` and load demo data into an empty one.
+
+    ``sandbox``: the fake side channels (SMS outbox) of the embedded backend and of
+    ``serve --demo``; ``recover``: see ``FileStore``.
+    """
+    store: MemoryStore = open_store(data_dir, recover=recover)
     try:
-        settings = settings or Settings()
+        settings = settings or Settings(sandbox=sandbox)
         sealer = sealing.sealer_for(Path(data_dir) if data_dir is not None else None)
         backend = Backend(store=store, settings=settings, sealer=sealer)
         meta = store.get("_meta", "store")
@@ -103,13 +136,98 @@ def open_backend(
             seed.initialise(backend, demo=demo)
             meta = store.get("_meta", "store")
         settings.demo = bool(meta and meta.get("demo"))
+        purge_expired(backend)
         return backend
     except BaseException:
         store.close()
         raise
 
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+ERROR_TEXTS = {
+    "400": "malformed_json, idempotency_key_missing or idempotency_key_invalid",
+    "401": "unauthenticated, session_expired or bad_credentials",
+    "403": "forbidden: the role may not do this",
+    "404": "not found",
+    "409": "a rule refuses the change now, or the same request is still running",
+    "410": "gone (a code or link that is no longer valid)",
+    "413": "body_too_large",
+    "422": "validation_error, a rule's refusal, or idempotency_key_reused",
+    "423": "account_locked",
+    "429": "rate limited",
+    "503": "store_write_failed or store_read_only: nothing was changed",
+}
+PUBLIC = {("GET", "/health"), ("GET", "/v1/meta"), ("POST", "/v1/sessions")}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus what it cannot see: the bearer scheme, the Idempotency-Key
+    header, and the error answers every operation can give, all with the error body."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = doc.setdefault("components", {})
+    components.setdefault("schemas", {})["ErrorBody"] = ERROR_SCHEMA
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
+            verb = method.upper()
+            codes = {"400", "413", "422"} if verb in ("POST", "PUT", "PATCH", "DELETE") else set()
+            if (verb, path) not in PUBLIC:
+                operation["security"] = [{"bearer": []}]
+                codes |= {"401", "403", "404", "409", "410", "422", "429"}
+            if verb in ("POST", "PUT", "PATCH", "DELETE"):
+                codes |= {"409", "503"}
+                if (verb, path) not in PUBLIC:
+                    operation.setdefault("parameters", []).append(
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "description": "One key per user action; a retry with the same "
+                            "key and body replays the first answer.",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        }
+                    )
+            if (verb, path) == ("POST", "/v1/sessions"):
+                codes |= {"401", "423", "429"}
+            if "{" in path:
+                codes.add("404")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                existing = responses.get(code, {})
+                responses[code] = {
+                    "description": existing.get("description") or ERROR_TEXTS[code],
+                    "content": {"application/json": {"schema": ref}},
+                }
+            if "422" in responses:
+                responses["422"]["content"] = {"application/json": {"schema": ref}}
+    components["schemas"].pop("HTTPValidationError", None)
+    components["schemas"].pop("ValidationError", None)
+    app.openapi_schema = doc
+    return doc
+
+
 def openapi_document(app: FastAPI | None = None) -> dict[str, Any]:
     if app is None:
-        app = create_app(Backend(store=MemoryStore(), settings=Settings()))
+        app = create_app(Backend(store=MemoryStore(), settings=Settings(sandbox=True)))
     return app.openapi()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -93,15 +94,61 @@ def _token_key(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def login(backend: Backend, staff_id: str, password: str) -> tuple[str, Staff]:
+UNKNOWN_SALT = "00" * 16
+
+
+async def login_async(backend: Backend, staff_id: str, password: str) -> tuple[str, Staff]:
+    """``login`` with the scrypt work in a worker thread, so the event loop keeps serving."""
+    doc = backend.store.get(STAFF, staff_id.strip())
+    salt = doc["salt"] if doc else UNKNOWN_SALT
+    digest = await asyncio.to_thread(hash_password, password, salt)
+    return login(backend, staff_id, password, digest=digest)
+
+
+def _unknown_id(backend: Backend, staff_id: str, now: datetime) -> DomainError:
+    """The answer for an ID that does not exist: counted down and locked exactly like a real
+    one (kept in memory only), so answers do not tell which staff IDs exist."""
+    settings = backend.settings
+    state = backend.unknown_logins.setdefault(staff_id, {"failed": 0, "locked_until": None})
+    if len(backend.unknown_logins) > 10_000:
+        backend.unknown_logins.pop(next(iter(backend.unknown_logins)))
+    until = state["locked_until"]
+    if until is not None and until > now:
+        return DomainError(
+            423,
+            "account_locked",
+            details={"locked_until": until.isoformat(timespec="seconds")},
+            staff_id=staff_id,
+            until=_local_time(until),
+        )
+    state["failed"] = (0 if until else state["failed"]) + 1
+    state["locked_until"] = None
+    if state["failed"] >= settings.lockout_threshold:
+        state["failed"] = 0
+        locked = now + timedelta(minutes=settings.lockout_minutes)
+        state["locked_until"] = locked
+        return DomainError(
+            423,
+            "account_locked",
+            details={"locked_until": locked.isoformat(timespec="seconds")},
+            staff_id=staff_id,
+            until=_local_time(locked),
+        )
+    return DomainError(401, "bad_credentials", left=settings.lockout_threshold - state["failed"])
+
+
+def login(
+    backend: Backend, staff_id: str, password: str, *, digest: str | None = None
+) -> tuple[str, Staff]:
     """Check a password; 5 wrong in a row lock the staff ID (settings decide the numbers)."""
     settings = backend.settings
     now = settings.now()
     doc = backend.store.get(STAFF, staff_id.strip())
     if doc is None:
-        # Same answer as a wrong password: do not reveal which staff IDs exist.
-        hash_password(password, "00" * 16)
-        raise DomainError(401, "bad_credentials", left=settings.lockout_threshold)
+        # Same cost and same answers as a real ID with a wrong password.
+        if digest is None:
+            hash_password(password, UNKNOWN_SALT)
+        raise _unknown_id(backend, staff_id.strip(), now)
     locked_until = _parse(doc.get("locked_until"))
     if locked_until and locked_until > now:
         raise DomainError(
@@ -111,7 +158,9 @@ def login(backend: Backend, staff_id: str, password: str) -> tuple[str, Staff]:
             staff_id=doc["id"],
             until=_local_time(locked_until),
         )
-    ok = hmac.compare_digest(hash_password(password, doc["salt"]), doc["password_hash"])
+    if digest is None:
+        digest = hash_password(password, doc["salt"])
+    ok = hmac.compare_digest(digest, doc["password_hash"])
     with backend.store.transaction() as txn:
         if not ok:
             failures = (0 if locked_until else doc.get("failed_attempts", 0)) + 1

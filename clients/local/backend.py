@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,12 @@ from typing import Any
 from branchdesk.clients.local.sealing import Sealer
 from branchdesk.clients.local.settings import Settings
 from branchdesk.clients.local.store import Store
+
+log = logging.getLogger("branchdesk.sandbox")
+
+
+def _masked(phone: str) -> str:
+    return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) > 7 else "***"
 
 
 @dataclass
@@ -22,7 +29,8 @@ class SmsOutbox:
     def send(self, phone: str, text: str, at: str, purpose: str) -> None:
         self.messages.append({"phone": phone, "text": text, "at": at, "purpose": purpose})
         del self.messages[: -self.limit]
-        print(f"[sandbox sms] to {phone}: {text}", flush=True)  # noqa: T201 - the visible outbox
+        # Never the text (it holds the code) nor the full mobile.
+        log.info("sandbox sms to %s (%s)", _masked(phone), purpose)
 
     def for_phone(self, phone: str | None) -> list[dict[str, Any]]:
         return [m for m in self.messages if phone is None or m["phone"] == phone]
@@ -35,6 +43,8 @@ class Backend:
     sms: SmsOutbox = field(default_factory=SmsOutbox)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Serialises state-changing requests, so a rule's check and its write cannot interleave."""
+    unknown_logins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Failed logins of staff IDs that do not exist (see ``auth.login``), in memory only."""
     sealer: Sealer = field(default_factory=lambda: Sealer(secrets.token_bytes(32)))
     """Seals secrets kept in the store (see ``sealing``); its key lives outside the data dir."""
 

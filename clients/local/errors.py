@@ -71,6 +71,7 @@ register_messages(
             "zh-CN": "服务器内部错误,请稍后重试。",
             "en": "Internal server error; please try again.",
         },
+        "bad_request": {"zh-CN": "请求无效。", "en": "Bad request."},
         "method_not_allowed": {"zh-CN": "不支持该操作。", "en": "Method not allowed."},
         "unauthenticated": {
             "zh-CN": "请先登录。",
@@ -103,6 +104,15 @@ register_messages(
         "idempotency_key_reused": {
             "zh-CN": "该 Idempotency-Key 已用于另一个请求。",
             "en": "This Idempotency-Key was already used for a different request.",
+        },
+        "store_write_failed": {
+            "zh-CN": "数据未能保存(磁盘写入失败),本次操作未生效,请稍后重试。",
+            "en": "The change could not be saved (disk write failed); nothing was changed. "
+            "Try again later.",
+        },
+        "store_read_only": {
+            "zh-CN": "数据存储已停止接受修改,请联系管理员重启服务。",
+            "en": "The store has stopped taking changes; ask an administrator to restart it.",
         },
         "idempotency_in_progress": {
             "zh-CN": "相同的请求仍在处理中,请稍候。",

@@ -11,14 +11,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from branchdesk.clients.local import auth, context
+from branchdesk.clients.local import store as store_module
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import error_body, negotiate_lang, render
+from branchdesk.clients.local.store import StoreError, StoreReadOnly, Transaction
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,6 +36,55 @@ MAX_KEY_LENGTH = 255
 REPLAY_HEADER = b"idempotent-replayed"
 
 
+PURGE_EVERY = 500  # state-changing requests between two housekeeping passes
+TTL_HOURS = 24
+
+
+def ttl(backend: Backend) -> timedelta:
+    return timedelta(hours=float(backend.settings.get("idempotency_ttl_hours", TTL_HOURS)))  # type: ignore[arg-type]
+
+
+def _expired(backend: Backend, record: dict[str, Any]) -> bool:
+    try:
+        at = datetime.fromisoformat(record["at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return at + ttl(backend) <= backend.settings.now()
+
+
+def purge_expired(backend: Backend) -> int:
+    """Delete idempotency records past their time to live and sessions that have ended."""
+    store = backend.store
+    now = backend.settings.now()
+    old_keys = [k for k in store.keys(TABLE) if _expired(backend, store.get(TABLE, k) or {})]
+    ended = []
+    for key in store.keys(auth.SESSIONS):
+        session = store.get(auth.SESSIONS, key) or {}
+        try:
+            if datetime.fromisoformat(session["expires_at"]) <= now:
+                ended.append(key)
+        except (KeyError, TypeError, ValueError):
+            ended.append(key)
+    if not old_keys and not ended:
+        return 0
+    with context_free(), store.transaction() as txn:
+        for key in old_keys:
+            txn.delete(TABLE, key)
+        for key in ended:
+            txn.delete(auth.SESSIONS, key)
+    return len(old_keys) + len(ended)
+
+
+@contextlib.contextmanager
+def context_free() -> Iterator[None]:
+    """Run outside any request-wide transaction (housekeeping commits on its own)."""
+    token = store_module._current_txn.set(None)
+    try:
+        yield
+    finally:
+        store_module._current_txn.reset(token)
+
+
 class _Rollback(Exception):
     """Raised inside the request transaction to undo the writes of a failed request."""
 
@@ -42,6 +95,7 @@ class IdempotencyMiddleware:
         self.backend = backend
         self.exempt = exempt
         self._in_flight: set[str] = set()
+        self._since_purge = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,6 +106,9 @@ class IdempotencyMiddleware:
         token = context.current.set(ctx)
         try:
             method, path = scope["method"], scope["path"]
+            if getattr(self.backend.store, "shared", False):
+                await self._shared(scope, receive, send, headers, ctx)
+                return
             if (
                 method not in MUTATING
                 or not path.startswith("/v1/")
@@ -62,6 +119,23 @@ class IdempotencyMiddleware:
             await self._idempotent(scope, receive, send, headers, ctx)
         finally:
             context.current.reset(token)
+
+    async def _shared(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], ctx: Any
+    ) -> None:
+        """A shared store (PostgreSQL): in-flight and records live in the database."""
+        from branchdesk.clients.local import shared_requests
+
+        method, path = scope["method"], scope["path"]
+        key: str | None = None
+        if method in MUTATING and path.startswith("/v1/") and (method, path) not in self.exempt:
+            key = headers.get("idempotency-key", "").strip()
+            if not key or len(key) > MAX_KEY_LENGTH:
+                code = "idempotency_key_invalid" if key else "idempotency_key_missing"
+                await _send_error(send, 400, code, ctx.lang)
+                return
+        store = self.backend.store
+        await shared_requests.handle(self.app, store, self.backend, scope, receive, send, ctx, key)
 
     async def _idempotent(
         self,
@@ -101,9 +175,26 @@ class IdempotencyMiddleware:
             async with self.backend.write_lock:
                 if await self._replayed(record_key, fingerprint, send, ctx.lang):
                     return
-                status, response_headers, response_body = await self._run(
-                    scope, body, record_key, fingerprint
-                )
+                self._since_purge += 1
+                if self._since_purge >= PURGE_EVERY:
+                    self._since_purge = 0
+                    with contextlib.suppress(store_module.StoreError):
+                        purge_expired(self.backend)
+                try:
+                    txn, status, response_headers, response_body = await self._run(
+                        scope, body, record_key, fingerprint
+                    )
+                except StoreError as exc:
+                    await _send_store_error(send, exc, ctx.lang)
+                    return
+            # Outside the lock: the next request runs while this commit reaches the disk
+            # together with others (group commit); the answer waits until it is durable.
+            if txn is not None:
+                try:
+                    await txn.durable()
+                except StoreError as exc:
+                    await _send_store_error(send, exc, ctx.lang)
+                    return
         finally:
             self._in_flight.discard(record_key)
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
@@ -111,7 +202,7 @@ class IdempotencyMiddleware:
 
     async def _replayed(self, record_key: str, fingerprint: str, send: Send, lang: str) -> bool:
         record = self.backend.store.get(TABLE, record_key)
-        if record is None:
+        if record is None or _expired(self.backend, record):
             return False
         if record["fingerprint"] != fingerprint:
             await _send_error(send, 422, "idempotency_key_reused", lang)
@@ -126,7 +217,7 @@ class IdempotencyMiddleware:
 
     async def _run(
         self, scope: Scope, body: bytes, record_key: str, fingerprint: str
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> tuple[Transaction | None, int, list[tuple[bytes, bytes]], bytes]:
         sent_body = False
 
         async def replay_receive() -> Message:
@@ -145,8 +236,10 @@ class IdempotencyMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
+        committed: Transaction | None = None
         try:
             with self.backend.store.transaction() as txn:
+                txn.deferred = True
                 await self.app(scope, replay_receive, capture)
                 status = int(start.get("status", 500))
                 if not 200 <= status < 300:
@@ -167,9 +260,11 @@ class IdempotencyMiddleware:
                         "at": self.backend.now_iso(),
                     },
                 )
+                committed = txn
         except _Rollback:
             pass
-        return int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks)
+        status = int(start.get("status", 500))
+        return committed, status, list(start.get("headers", [])), b"".join(chunks)
 
 
 def _bearer(headers: dict[str, str]) -> str | None:
@@ -187,6 +282,14 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(parts)
+
+
+def store_error_code(exc: StoreError) -> str:
+    return "store_read_only" if isinstance(exc, StoreReadOnly) else "store_write_failed"
+
+
+async def _send_store_error(send: Send, exc: StoreError, lang: str) -> None:
+    await _send_error(send, 503, store_error_code(exc), lang)
 
 
 async def _send_error(send: Send, status: int, code: str, lang: str) -> None:

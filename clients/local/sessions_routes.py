@@ -55,9 +55,28 @@ class MetaOut(BaseModel):
     demo_accounts: list[DemoAccount]
 
 
-@router.get("/health", tags=["meta"])
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+class StoreHealth(BaseModel):
+    writable: bool
+    read_only_reason: str | None = None
+    last_write_error: str | None = None
+    problems: list[str]
+
+
+class HealthOut(BaseModel):
+    status: str
+    """ok; degraded: damage was found and reported at start; read_only: writes are refused."""
+    store: StoreHealth
+
+
+@router.get("/health", response_model=HealthOut, tags=["meta"])
+async def health(request: Request, response: Response) -> dict[str, Any]:
+    """On a shared database that cannot be reached: 503, ``unavailable``, the store's code."""
+    store = auth.get_backend(request).store.health()
+    if store.get("unavailable"):
+        response.status_code = 503
+        return {"status": "unavailable", "store": store}
+    status = "read_only" if not store["writable"] else "degraded" if store["problems"] else "ok"
+    return {"status": status, "store": store}
 
 
 @router.get("/v1/meta", response_model=MetaOut, tags=["meta"])
@@ -87,7 +106,7 @@ async def meta(request: Request) -> dict[str, Any]:
 )
 async def create_session(body: LoginIn, request: Request) -> dict[str, Any]:
     """Log in. Exempt from Idempotency-Key: there is no staff member yet to scope a key to."""
-    token, staff = auth.login(auth.get_backend(request), body.staff_id, body.password)
+    token, staff = await auth.login_async(auth.get_backend(request), body.staff_id, body.password)
     return {"token": token, "staff": staff.public()}
 
 

@@ -16,7 +16,8 @@ class Settings:
     demo: bool = False
     """Demo data is loaded: the login screen may list the demo accounts."""
     sandbox: bool = True
-    """Local backend: side channels (SMS) are fakes with a visible outbox."""
+    """Side channels (SMS) are fakes with a visible outbox: the embedded backend and
+    ``serve --demo``; a plain ``serve`` sets it off (no sandbox routes, no simulated SMS)."""
     clock: Callable[[], datetime] = field(default=utc_now)
     lockout_threshold: int = 5
     lockout_minutes: int = 15

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
@@ -17,6 +17,7 @@ from branchdesk.tui.widgets import StatusLine
 
 class AccountNumberScreen(BaseScreen):
     TITLE_KEY = "cw.number.title"
+    BINDINGS = [Binding("down", "to_list", "cw.keys.to_list", id="cw_number.to_list", show=False)]
     DEFAULT_CSS = """
     AccountNumberScreen #cw-number-row { height: 1; padding: 0 1; }
     AccountNumberScreen #cw-number-row Label { width: auto; padding-right: 1; }
@@ -45,27 +46,29 @@ class AccountNumberScreen(BaseScreen):
     def _digits(self, event: Input.Submitted) -> None:
         self._search(event.value.strip())
 
-    @work(exclusive=True, group="numbers")
-    async def _search(self, digits: str) -> None:
-        status = self.query_one("#cw-number-status", StatusLine)
-        status.show(_("cw.number.loading"))
-        try:
-            numbers = await CardWriteApi(self.client).numbers(digits or None, limit=50)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("cw.error.unreachable"), "error")
-            return
+    def _search(self, digits: str) -> None:
         options = self.query_one("#cw-numbers", OptionList)
-        options.clear_options()
-        options.add_options([Option(n, id=n) for n in numbers])
-        if numbers:
-            status.show(_("cw.number.found", n=len(numbers)), "ok")
-            options.highlighted = 0
+        options.clear_options()  # the numbers of another ending go first
+        self.show_status(_("cw.number.loading"))
+
+        def found(numbers: list[str]) -> None:
+            options.clear_options()
+            options.add_options([Option(n, id=n) for n in numbers])
+            if numbers:
+                self.show_status(_("cw.number.found", n=len(numbers)), "ok")
+                options.highlighted = 0
+                # Focus stays where the user types: Down moves to the list.
+            else:
+                self.show_status(_("cw.number.none"), "error")
+
+        self.call_api(
+            "numbers", lambda: CardWriteApi(self.client).numbers(digits or None, limit=50), found
+        )
+
+    def action_to_list(self) -> None:
+        options = self.query_one("#cw-numbers", OptionList)
+        if options.option_count:
             options.focus()
-        else:
-            status.show(_("cw.number.none"), "error")
 
     @on(OptionList.OptionSelected, "#cw-numbers")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -32,15 +32,25 @@ class KeysHelpScreen(BaseModal):
     @classmethod
     def for_screen(cls, screen: object, title: str) -> KeysHelpScreen:
         bindings = translate_bindings(screen.active_bindings)  # type: ignore[attr-defined]
-        rows: list[tuple[str, str]] = []
+        screen_rows: list[tuple[str, str]] = []
+        app_rows: list[tuple[str, str]] = []
         seen: set[str] = set()
         for key, active in bindings.items():
             binding = active.binding
-            if not binding.description or key in seen:
+            # Only the app's own keys (each has an id); Textual's (copy, scrolling) have none.
+            if not binding.description or not binding.id or binding.system or key in seen:
+                continue
+            if active.enabled is False:
                 continue
             seen.add(key)
             display = binding.key_display or screen.app.get_key_display(binding)  # type: ignore[attr-defined]
-            rows.append((display, binding.description))
+            group = app_rows if binding.id.startswith("app.") else screen_rows
+            group.append((display, binding.description))
+        rows: list[tuple[str, str]] = []
+        if screen_rows:
+            rows += [(f"— {_('keys_help.group_screen')}", ""), *screen_rows]
+        if app_rows:
+            rows += [(f"— {_('keys_help.group_app')}", ""), *app_rows]
         return cls(title, rows)
 
     def compose(self) -> ComposeResult:

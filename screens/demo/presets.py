@@ -5,22 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import PresetOut
+    from branchdesk.clients.models import PresetApplied, PresetOut
 
 
 class PresetsScreen(BaseScreen):
@@ -38,7 +37,6 @@ class PresetsScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.presets: list[PresetOut] = []
-        self.applying = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical():
@@ -50,17 +48,18 @@ class PresetsScreen(BaseScreen):
     def on_mount(self) -> None:
         self._load()
 
-    @work(exclusive=True, group="presets")
-    async def _load(self) -> None:
+    def _load(self) -> None:
+        self.call_api(
+            "presets",
+            lambda: DemoApi(self.client).presets(),
+            self._loaded,
+            failed=unreachable_says("demo.presets.unreachable"),
+            keys=("apply_selected",),
+        )
+
+    def _loaded(self, presets: list[PresetOut]) -> None:
+        self.presets = presets
         status = self.query_one("#presets-status", StatusLine)
-        try:
-            self.presets = await DemoApi(self.client).presets()
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("demo.presets.unreachable"), "error")
-            return
         option_list = self.query_one("#presets", OptionList)
         for number, preset in enumerate(self.presets, start=1):
             option_list.add_option(Option(f"{number}. {preset['title']}", id=preset["name"]))
@@ -84,24 +83,38 @@ class PresetsScreen(BaseScreen):
 
     def action_apply_selected(self) -> None:
         option_list = self.query_one("#presets", OptionList)
-        if self.applying or option_list.highlighted is None or not self.presets:
+        if self.busy("apply") or option_list.highlighted is None or not self.presets:
             return
-        self._apply(self.presets[option_list.highlighted], Action())
+        preset = self.presets[option_list.highlighted]
+        # The sandbox is shared: everyone training on it is reset, not only this screen.
+        self.confirm(
+            _("demo.presets.confirm_title", title=preset["title"]),
+            [
+                _("demo.presets.confirm_what", title=preset["title"]),
+                _("demo.presets.confirm_shared"),
+            ],
+            lambda: self._apply(preset),
+            confirm=_("demo.presets.confirm_key"),
+        )
 
-    @work(exclusive=True, group="presets")
-    async def _apply(self, preset: PresetOut, action: Action) -> None:
-        status = self.query_one("#presets-status", StatusLine)
-        self.applying = True
-        status.show(_("demo.presets.applying", title=preset["title"]))
-        try:
-            result = await DemoApi(self.client).apply_preset(preset["name"], action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("demo.presets.unreachable"), "error")
-            return
-        finally:
-            self.applying = False
-        self.query_one("#preset-teach", Static).update(Text(result["teach"]))
-        status.show(_("demo.presets.applied", title=result["title"]), "ok")
+    @property
+    def applying(self) -> bool:
+        return self.busy("apply")
+
+    def _apply(self, preset: PresetOut) -> None:
+        action = self.intents.action("apply", preset["name"])
+        self.show_status(_("demo.presets.applying", title=preset["title"]))
+
+        def applied(result: PresetApplied) -> None:
+            self.intents.finished("apply")
+            self.query_one("#preset-teach", Static).update(Text(result["teach"]))
+            self.show_status(_("demo.presets.applied", title=result["title"]), "ok")
+
+        self.call_api(
+            "apply",
+            lambda: DemoApi(self.client).apply_preset(preset["name"], action),
+            applied,
+            failed=unreachable_says("demo.presets.unreachable"),
+            keys=("apply_selected",),
+            write=True,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tour import SPEEDS, Tour, TourError, load_tours
@@ -118,18 +118,21 @@ class TourPickerScreen(BaseScreen):
         if tour is not None:
             self._start(tour, auto, SPEEDS[self.speed], Action())
 
-    @work(exclusive=True, group="tour-start")
-    async def _start(self, tour: Tour, auto: bool, speed: float, action: Action) -> None:
-        status = self.query_one("#tours-status", StatusLine)
-        if tour.preset:
-            status.show(_("demo.tours.starting"))
-            try:
-                await DemoApi(self.client).apply_preset(tour.preset, action)
-            except ApiError as exc:
-                status.show(exc.message, "error")
-                return
-            except BackendUnreachable:
-                status.show(_("demo.presets.unreachable"), "error")
-                return
-        status.show("")
-        self.bd_app.start_tour(tour, auto=auto, speed=speed)
+    def _start(self, tour: Tour, auto: bool, speed: float, action: Action) -> None:
+        def begin(_result: object = None) -> None:
+            self.show_status("")
+            self.bd_app.start_tour(tour, auto=auto, speed=speed)
+
+        if not tour.preset:
+            begin()
+            return
+        preset = tour.preset
+        self.show_status(_("demo.tours.starting"))
+        self.call_api(
+            "start",
+            lambda: DemoApi(self.client).apply_preset(preset, action),
+            begin,
+            failed=unreachable_says("demo.presets.unreachable"),
+            keys=("start", "presets"),
+            write=True,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import ItemOut
 
 
 class ChecklistScreen(BaseScreen):
@@ -65,7 +68,7 @@ class ChecklistScreen(BaseScreen):
         self._load()
 
     def _load(self, keep: str | None = None) -> None:
-        def loaded(data: dict[str, Any]) -> None:
+        def loaded(data: Any) -> None:
             self.data = data
             self._draw(keep)
             if data.get("offline"):
@@ -183,7 +186,9 @@ class ChecklistScreen(BaseScreen):
         from branchdesk.screens.onboarding.item import ItemModal
 
         token = self.data["customer"]["token_type"]
-        self.app.push_screen(ItemModal(self.api, self.customer_id, item, token), self._changed)
+        self.app.push_screen(
+            ItemModal(self.api, self.customer_id, cast("ItemOut", item), token), self._changed
+        )
 
     def action_mark_done(self) -> None:
         item = self._item(self._focused_id())
@@ -194,7 +199,7 @@ class ChecklistScreen(BaseScreen):
             return
         self._mark_done(item)
 
-    def _mark_done(self, item: dict[str, Any]) -> None:
+    def _mark_done(self, item: Any) -> None:
         action = self.intents.action("change", (item["id"], item["version"]))
 
         def failed(failure: Failure) -> str | None:
@@ -242,7 +247,7 @@ class ChecklistScreen(BaseScreen):
         self._reveal()
 
     def _reveal(self) -> None:
-        def revealed(full: dict[str, Any]) -> None:
+        def revealed(full: Any) -> None:
             self.revealed = {"mobile": full["mobile"]}
             if self.data is not None:
                 self._draw(None)
@@ -265,7 +270,7 @@ class ChecklistScreen(BaseScreen):
     def action_export(self) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(package: dict[str, Any]) -> None:
+        def write(package: Any) -> None:
             try:
                 csv_path, txt_path = write_handoff(package)
             except OSError as exc:

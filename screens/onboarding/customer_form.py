@@ -129,7 +129,7 @@ class CustomerFormScreen(BaseScreen):
             keys=("save",),
         )
 
-    def _fill(self, data: dict[str, Any]) -> None:
+    def _fill(self, data: Any) -> None:
         self.version = data["version"]
         for field in TEXT_FIELDS:
             self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
@@ -170,7 +170,7 @@ class CustomerFormScreen(BaseScreen):
         self.show_errors({})
         self._save(values)
 
-    def _save(self, values: dict[str, Any]) -> None:
+    def _save(self, values: Any) -> None:
         self.show_status(_("onb.form.saving"))
         action = self.action_key
         customer_id, version = self.customer_id, self.version

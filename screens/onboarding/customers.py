@@ -96,7 +96,7 @@ class CustomersScreen(BaseScreen):
             failed=unreachable_says("onb.offline_list"),
         )
 
-    def _show_page(self, page: dict[str, Any]) -> None:
+    def _show_page(self, page: Any) -> None:
         status = self.query_one("#onb-status", StatusLine)
         table = self.query_one("#onb-table", DataTable)
         table.clear()
@@ -162,7 +162,7 @@ class CustomersScreen(BaseScreen):
     def _export_area(self, area: str) -> None:
         self.show_status(_("onb.export.working"))
 
-        def write(rows: list[dict[str, Any]]) -> None:
+        def write(rows: Any) -> None:
             try:
                 path = write_area(area, rows)
             except OSError as exc:

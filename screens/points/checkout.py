@@ -60,7 +60,7 @@ class PointsCheckoutScreen(BaseScreen):
     PointsCheckoutScreen .row Static { width: 1fr; padding: 1 1 0 1; }
     """
 
-    def __init__(self, member: dict[str, Any]) -> None:
+    def __init__(self, member: Any) -> None:
         super().__init__()
         self.member = member
         self.redemption: dict[str, Any] | None = None
@@ -189,7 +189,7 @@ class PointsCheckoutScreen(BaseScreen):
     ORDER_FIELDS: tuple[str, ...] = ("#points",)
     """The inputs that define what the code approves: locked once the code is sent."""
 
-    def code_sent(self, redemption: dict[str, Any]) -> None:
+    def code_sent(self, redemption: Any) -> None:
         self.redemption = redemption
         for field_id in self.ORDER_FIELDS:
             self.query_one(field_id, Input).disabled = True
@@ -247,7 +247,7 @@ class PointsCheckoutScreen(BaseScreen):
             write=True,
         )
 
-    def settled(self, redemption: dict[str, Any]) -> None:
+    def settled(self, redemption: Any) -> None:
         from branchdesk.screens.points.receipt import PointsReceiptScreen
 
         self.redemption = redemption

@@ -54,7 +54,7 @@ class PointsDetailScreen(BaseScreen):
         member_id = self.member["id"]
         self.call_api("ledger", lambda: PointsApi(self.client).ledger(member_id), self._show)
 
-    def _show(self, data: dict[str, Any]) -> None:
+    def _show(self, data: Any) -> None:
         m = data["member"]
         self.query_one("#detail-member", Static).update(
             Text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.lookup import member_lines, query_error
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
 
 
 class PointsGrantScreen(BaseScreen):
@@ -80,7 +83,7 @@ class PointsGrantScreen(BaseScreen):
         self._find(value, then_focus=True)
 
     def _find(self, value: str, then_focus: bool = False) -> None:
-        def found(member: dict[str, Any]) -> None:
+        def found(member: Any) -> None:
             if not self.result.finish(value, member):
                 return
             self.query_one("#grant-member", Static).update(Text(member_lines(member)))
@@ -115,7 +118,7 @@ class PointsGrantScreen(BaseScreen):
         intent = (member["id"], points, note)
         action = self.intents.action("grant", intent)
 
-        def granted(row: dict[str, Any]) -> None:
+        def granted(row: Any) -> None:
             self.intents.finished("grant")
             self.query_one("#grant-points", Input).value = ""
             self.query_one("#grant-note", Input).value = ""
@@ -141,4 +144,4 @@ class PointsGrantScreen(BaseScreen):
         from branchdesk.screens.points.detail import PointsDetailScreen
 
         if self.member is not None:
-            self.app.push_screen(PointsDetailScreen(self.member))
+            self.app.push_screen(PointsDetailScreen(cast("MemberOut", self.member)))

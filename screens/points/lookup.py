@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import MemberOut
 
 
 def query_error(text: str) -> str | None:
@@ -121,7 +124,7 @@ class PointsLookupScreen(BaseScreen):
         self._lookup(value)
 
     def _lookup(self, value: str) -> None:
-        def found(member: dict[str, Any]) -> None:
+        def found(member: Any) -> None:
             if self.result.finish(value, member):
                 self.show_member(member)
 
@@ -132,7 +135,7 @@ class PointsLookupScreen(BaseScreen):
             keys=("checkout", "proxy", "mall", "detail"),
         )
 
-    def show_member(self, member: dict[str, Any]) -> None:
+    def show_member(self, member: Any) -> None:
         self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
@@ -179,7 +182,7 @@ class PointsLookupScreen(BaseScreen):
                 # The rule is the server's (proxy_offline_only); said now, not after a basket.
                 self.show_status(_("points.lookup.proxy_offline_only"), "error")
                 return
-            self.app.push_screen(PointsProxyScreen(member))
+            self.app.push_screen(PointsProxyScreen(cast("MemberOut", member)))
 
     def action_mall(self) -> None:
         from branchdesk.screens.points.mall import PointsMallScreen
@@ -202,4 +205,4 @@ class PointsLookupScreen(BaseScreen):
         if self.member is None:
             self.query_one("#points-status", StatusLine).show(_("points.lookup.first"), "error")
             return
-        self.app.push_screen(PointsDetailScreen(self.member))
+        self.app.push_screen(PointsDetailScreen(cast("MemberOut", self.member)))

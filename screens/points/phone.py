@@ -56,7 +56,7 @@ class SimulatedPhone(Vertical):
         if isinstance(screen, ApiCalls):
             screen.call_api("phone", screen.client.sms_outbox, self._received, quiet=True)
 
-    def _received(self, messages: list[dict[str, Any]]) -> None:
+    def _received(self, messages: Any) -> None:
         if messages != self.messages:
             self.messages = messages
             self._show()

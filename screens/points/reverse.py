@@ -88,7 +88,7 @@ class PointsReverseScreen(BaseScreen):
         self._find(value)
 
     def _find(self, redemption_id: str, then_focus: bool = True) -> None:
-        def found(redemption: dict[str, Any]) -> None:
+        def found(redemption: Any) -> None:
             if not self.result.finish(redemption_id, redemption):
                 return
             self._show(redemption)
@@ -103,7 +103,7 @@ class PointsReverseScreen(BaseScreen):
             keys=("reverse",),
         )
 
-    def _show(self, redemption: dict[str, Any]) -> None:
+    def _show(self, redemption: Any) -> None:
         self.refresh_bindings()
         self.query_one("#redemption-info", Static).update(Text(self._info(redemption)))
 
@@ -159,7 +159,7 @@ class PointsReverseScreen(BaseScreen):
     def _reverse(self, redemption_id: str, reason: str) -> None:
         action = self.intents.action("reverse", (redemption_id, reason))
 
-        def reversed_(done: dict[str, Any]) -> None:
+        def reversed_(done: Any) -> None:
             self.intents.finished("reverse")
             self.result.finish(redemption_id, done)
             self._show(done)

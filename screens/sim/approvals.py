@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -49,16 +49,20 @@ class SimApprovalsScreen(BaseScreen):
         table.focus()
         self.action_refresh()
 
-    @work(exclusive=True, group="transfers")
-    async def action_refresh(self) -> None:
-        status = self.query_one("#approvals-status", StatusLine)
-        try:
-            transfers = await SimApi(self.client).transfers("pending")
-        except (ApiError, BackendUnreachable) as exc:
-            status.show(
-                exc.message if isinstance(exc, ApiError) else _("sim.error.unreachable"), "error"
-            )
-            return
+    def action_refresh(self, then: Callable[[], object] | None = None) -> None:
+        def loaded(transfers: Any) -> None:
+            self._show(transfers)
+            if then is not None:
+                then()
+
+        self.call_api(
+            "transfers",
+            lambda: SimApi(self.client).transfers("pending"),
+            loaded,
+            keys=("decide",),
+        )
+
+    def _show(self, transfers: Any) -> None:
         self.transfers = {t["id"]: t for t in transfers}
         table = self.query_one("#transfers", DataTable)
         table.clear()
@@ -69,33 +73,50 @@ class SimApprovalsScreen(BaseScreen):
                 _(f"sim.type.{t['card_type']}"),
                 str(t["count"]),
                 t["operator"],
-                t["at"][:16].replace("T", " "),
+                timefmt.when(t["at"]),
                 key=t["id"],
             )
-        status.show(
+        self.show_status(
             _("sim.approvals.count", n=len(transfers)) if transfers else _("sim.approvals.none")
         )
 
     def action_decide(self, approve: bool) -> None:
         table = self.query_one("#transfers", DataTable)
         if not self.transfers or table.cursor_row is None:
-            self.query_one("#approvals-status", StatusLine).show(_("sim.approvals.none"), "error")
+            self.show_status(_("sim.approvals.none"), "error")
             return
         row_key, _col = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
-        self._decide(str(row_key.value), approve)
+        transfer = self.transfers[str(row_key.value)]
+        what = "sim.approvals.confirm_approve" if approve else "sim.approvals.confirm_reject"
+        self.confirm(
+            _("sim.approvals.confirm_title", id=transfer["id"]),
+            [
+                _(
+                    what,
+                    n=transfer["count"],
+                    type=_(f"sim.type.{transfer['card_type']}"),
+                    source=transfer["source"],
+                    target=transfer["target"],
+                ),
+                _("sim.approvals.confirm_by", by=transfer["operator"]),
+            ],
+            lambda: self._decide(transfer["id"], approve),
+            confirm=_("sim.keys.approve" if approve else "sim.keys.reject"),
+        )
 
-    @work(exclusive=True, group="decide")
-    async def _decide(self, transfer_id: str, approve: bool) -> None:
-        status = self.query_one("#approvals-status", StatusLine)
+    def _decide(self, transfer_id: str, approve: bool) -> None:
         action = self.actions.setdefault((transfer_id, approve), Action())
-        try:
-            done = await SimApi(self.client).decide(transfer_id, approve, action)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("sim.error.unreachable"), "error")
-            return
-        await self.action_refresh().wait()
-        key = "sim.approvals.approved" if approve else "sim.approvals.rejected"
-        status.show(_(key, id=done["id"], n=done["count"]), "ok")
+
+        def decided(done: Any) -> None:
+            key = "sim.approvals.approved" if approve else "sim.approvals.rejected"
+            self.action_refresh(
+                then=lambda: self.show_status(_(key, id=done["id"], n=done["count"]), "ok")
+            )
+
+        self.call_api(
+            "decide",
+            lambda: SimApi(self.client).decide(transfer_id, approve, action),
+            decided,
+            keys=("decide", "refresh"),
+            write=True,
+        )

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from branchdesk.clients.api import Action
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.iccid_batch import (
     BatchFileError,
     ParsedFile,
@@ -32,6 +31,7 @@ from branchdesk.clients.iccid_batch import (
     range_size,
 )
 from branchdesk.clients.sim_api import BatchCards, SimApi
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
@@ -104,7 +104,6 @@ class SimBatchScreen(BaseScreen):
         self.preview_of: tuple[Any, ...] | None = None
         self.cards: BatchCards | None = None
         self.commit_action: Action | None = None
-        self.committing = False
         self.found = 0
 
     # -- layout ------------------------------------------------------------------------------
@@ -198,32 +197,31 @@ class SimBatchScreen(BaseScreen):
     def _dept_entered(self, event: Input.Submitted) -> None:
         self._load_agents(event.value)
 
-    @work(exclusive=True, group="agents")
-    async def _load_agents(self, dept: str) -> None:
+    def _load_agents(self, dept: str) -> None:
         select = self.query_one("#agent", Select)
         dept = dept.strip()
+        select.set_options([])  # the agents of another department go first
         if not dept:
-            select.set_options([])
             return
-        try:
-            agents = await SimApi(self.client).agents(dept)
-        except (ApiError, BackendUnreachable) as exc:
-            self.status.show(_error_text(exc), "error")
-            return
+
+        def loaded(agents: Any) -> None:
+            self._agents_loaded(dept, agents)
+
+        self.call_api("agents", lambda: SimApi(self.client).agents(dept), loaded)
+
+    def _agents_loaded(self, dept: str, agents: list[dict[str, Any]]) -> None:
+        select = self.query_one("#agent", Select)
         select.set_options([(f"{a['id']} {name_of(a)}", a["id"]) for a in agents])
         if agents:
             select.value = agents[0]["id"]
         else:
             self.status.show(_("sim.error.no_agents", dept=dept), "error")
 
-    @work(exclusive=True, group="warehouses")
-    async def _load_warehouses(self) -> None:
+    def _load_warehouses(self) -> None:
+        self.call_api("warehouses", lambda: SimApi(self.client).warehouses(), self._warehouses)
+
+    def _warehouses(self, warehouses: Any) -> None:
         staff = self.bd_app.staff
-        try:
-            warehouses = await SimApi(self.client).warehouses()
-        except (ApiError, BackendUnreachable) as exc:
-            self.status.show(_error_text(exc), "error")
-            return
         own = [
             w
             for w in warehouses
@@ -324,8 +322,7 @@ class SimBatchScreen(BaseScreen):
                 return
             self._run_preview(target, None, (start, end))
 
-    @work(exclusive=True, group="batch")
-    async def _run_preview(
+    def _run_preview(
         self, target: str, path: Path | None, card_range: tuple[str, str] | None
     ) -> None:
         self.preview = None
@@ -335,25 +332,37 @@ class SimBatchScreen(BaseScreen):
         self.log_view.clear()
         progress = self.query_one("#batch-progress", ProgressBar)
         progress.display = True
-        try:
-            if path is not None:
-                parsed = await self._parse_file(path)
-                if parsed is None:
-                    return
-                cards = BatchCards(iccids=parsed.iccids)
-            else:
-                assert card_range is not None
-                cards = BatchCards(start=card_range[0], end=card_range[1])
-            progress.update(total=None)
-            self.status.show(_("sim.status.previewing"))
-            inputs = self._inputs()
-            preview = cast("PreviewOut", await self._call(target, cards, Action(), dry_run=True))
-        except (ApiError, BackendUnreachable) as exc:
-            self.status.show(_error_text(exc), "error")
-            self._show_details(getattr(exc, "details", None))
+
+        async def check() -> tuple[PreviewOut, Any, BatchCards] | None:
+            try:
+                if path is not None:
+                    parsed = await self._parse_file(path)
+                    if parsed is None:
+                        return None
+                    cards = BatchCards(iccids=parsed.iccids)
+                else:
+                    assert card_range is not None
+                    cards = BatchCards(start=card_range[0], end=card_range[1])
+                progress.update(total=None)
+                self.status.show(_("sim.status.previewing"))
+                inputs = self._inputs()
+                preview = cast(
+                    "PreviewOut", await self._call(target, cards, Action(), dry_run=True)
+                )
+                return preview, inputs, cards
+            finally:
+                progress.display = False
+
+        def failed(failure: Failure) -> str | None:
+            self._show_details(failure.details)
+            return None
+
+        self.call_api("batch", check, self._previewed, failed=failed, keys=("commit",))
+
+    def _previewed(self, result: Any) -> None:
+        if result is None:
             return
-        finally:
-            progress.display = False
+        preview, inputs, cards = result
         self.preview, self.preview_of, self.cards = preview, inputs, cards
         self.commit_action = Action()
         self.found = preview["found"]
@@ -472,34 +481,39 @@ class SimBatchScreen(BaseScreen):
         if answer is True:
             self._run_commit()
 
-    @work(exclusive=True, group="batch")
-    async def _run_commit(self) -> None:
+    @property
+    def committing(self) -> bool:
+        return self.busy("commit")
+
+    def _run_commit(self) -> None:
         target, cards, action = self._target(), self.cards, self.commit_action
         assert target is not None and cards is not None and action is not None
-        self.committing = True
         self.status.show(_("sim.status.committing"))
         progress = self.query_one("#batch-progress", ProgressBar)
         progress.update(total=None)
         progress.display = True
-        try:
-            batch = cast("BatchOut", await self._call(target, cards, action, dry_run=False))
-        except ApiError as exc:
-            self.status.show(exc.message, "error")
-            self._show_details(exc.details)
-            self.preview = None
-            return
-        except BackendUnreachable as exc:
-            # Same action (same idempotency key) on the next F9: never applied twice.
-            self.status.show(_error_text(exc), "error")
-            return
-        finally:
-            self.committing = False
-            progress.display = False
-        self.preview = None
-        from branchdesk.screens.sim.receipt import SimReceiptScreen
 
-        self.app.push_screen(SimReceiptScreen(batch))
-        self.status.show(_("sim.status.done", id=batch["id"]), "ok")
+        async def commit() -> Any:
+            try:
+                return await self._call(target, cards, action, dry_run=False)
+            finally:
+                progress.display = False
+
+        def failed(failure: Failure) -> str | None:
+            # Unreachable: the same action (same key) on the next F9 is never applied twice.
+            if not failure.unreachable:
+                self._show_details(failure.details)
+                self.preview = None
+            return None
+
+        def committed(batch: Any) -> None:
+            self.preview = None
+            from branchdesk.screens.sim.receipt import SimReceiptScreen
+
+            self.app.push_screen(SimReceiptScreen(batch))
+            self.status.show(_("sim.status.done", id=batch["id"]), "ok")
+
+        self.call_api("commit", commit, committed, failed=failed, write=True)
 
     async def _call(
         self, target: str, cards: BatchCards, action: Action, *, dry_run: bool
@@ -513,34 +527,3 @@ class SimBatchScreen(BaseScreen):
                 target, card_type, cards, action, fee_per_card=self._fee(), dry_run=dry_run
             )
         return await api.transfer(target, card_type, cards, action, dry_run=dry_run)
-
-    # -- Esc: cancel a running check, else back ----------------------------------------------
-    def action_back(self) -> None:
-        if self.committing:
-            self.status.show(_("sim.status.cannot_cancel"), "error")
-            return
-        running = [
-            w
-            for w in self.workers
-            if w.node is self
-            and w.group == "batch"
-            and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-        ]
-        if running:
-            for worker in running:
-                worker.cancel()
-            self.query_one("#batch-progress").display = False
-            self.status.show(_("sim.status.cancelled"), "error")
-            return
-        super().action_back()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "batch" and event.state == WorkerState.ERROR:
-            self.committing = False
-            self.status.show(_("sim.error.unexpected"), "error")
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ApiError):
-        return exc.message
-    return _("sim.error.unreachable")

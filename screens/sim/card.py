@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.iccid_batch import iccid_problem
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -29,6 +29,8 @@ class SimCardScreen(BaseScreen):
     SimCardScreen #card-info { height: auto; padding: 0 1; }
     SimCardScreen #card-history { height: 1fr; margin: 0 1; }
     """
+
+    card: CardOut | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.card.title"), classes="title")
@@ -48,32 +50,26 @@ class SimCardScreen(BaseScreen):
     @on(Input.Submitted, "#card-iccid")
     def _submitted(self, event: Input.Submitted) -> None:
         iccid = event.value.replace(" ", "")
+        # The previous card goes first: nothing of it may stay under another ICCID.
+        self.card = None
+        self.query_one("#card-info", Static).update("")
+        self.query_one("#card-history", DataTable).clear()
         problem = iccid_problem(iccid) if iccid else "required"
-        status = self.query_one("#card-status", StatusLine)
         if problem:
-            status.show(_(f"sim.reason.{problem}"), "error")
+            self.show_status(_(f"sim.reason.{problem}"), "error")
             return
-        status.show(_("sim.status.searching"))
-        self._lookup(iccid)
+        self.show_status(_("sim.status.searching"))
 
-    @work(exclusive=True, group="card")
-    async def _lookup(self, iccid: str) -> None:
-        status = self.query_one("#card-status", StatusLine)
-        table = self.query_one("#card-history", DataTable)
-        try:
-            card = await SimApi(self.client).card(iccid)
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            self.query_one("#card-info", Static).update("")
-            table.clear()
-            return
-        except BackendUnreachable:
-            status.show(_("sim.error.unreachable"), "error")
-            return
-        self.show_card(card)
-        status.show(_("sim.card.found", n=len(card["history"])), "ok")
+        def found(card: CardOut) -> None:
+            if self.query_one("#card-iccid", Input).value.replace(" ", "") != iccid:
+                return  # typed on meanwhile: this card answers another query
+            self.show_card(card)
+            self.show_status(_("sim.card.found", n=len(card["history"])), "ok")
+
+        self.call_api("card", lambda: SimApi(self.client).card(iccid), found)
 
     def show_card(self, card: CardOut) -> None:
+        self.card = card
         loc = card["location"]
         name = loc["name_zh"] if language() == "zh-CN" else loc["name_en"]
         self.query_one("#card-info", Static).update(
@@ -99,7 +95,7 @@ class SimCardScreen(BaseScreen):
         table.clear()
         for move in card["history"]:
             table.add_row(
-                move["at"][:16].replace("T", " "),
+                timefmt.when(move["at"]),
                 move["by"],
                 _(f"sim.action.{move['action']}"),
                 move["from"],

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
@@ -60,17 +58,8 @@ class SimStockScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
-    @work(exclusive=True, group="stock")
-    async def action_refresh(self) -> None:
-        status = self.query_one("#stock-status", StatusLine)
-        try:
-            stock = await SimApi(self.client).stock()
-        except (ApiError, BackendUnreachable) as exc:
-            status.show(
-                exc.message if isinstance(exc, ApiError) else _("sim.error.unreachable"), "error"
-            )
-            return
-        self.show_stock(stock)
+    def action_refresh(self) -> None:
+        self.call_api("stock", lambda: SimApi(self.client).stock(), self.show_stock)
 
     def show_stock(self, stock: StockOut) -> None:
         zh = language() == "zh-CN"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from branchdesk.clients.local.store import (
+    DAMAGED_PREFIX,
     JOURNAL_NAME,
     SNAPSHOT_NAME,
     FileStore,
@@ -68,18 +69,21 @@ def test_commit_appends_to_the_journal_and_does_not_rewrite_the_snapshot(tmp_pat
     assert json.loads((tmp_path / SNAPSHOT_NAME).read_text())["rows"]["19"] == {"v": 19}
 
 
-def test_a_torn_last_journal_line_is_dropped(tmp_path: Path) -> None:
+def test_a_torn_last_journal_line_is_dropped_reported_and_kept_aside(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
     _put(store, "rows", "kept", {"v": 1})
-    store._journal_fh.close()  # simulate a crash: no compaction
-    store._journal_fh = None
-    store._journal_entries = 0
-    store._release_lock()
+    store.abandon()  # a crash: no compaction
     with open(tmp_path / JOURNAL_NAME, "ab") as fh:
         fh.write(b'1234abcd\t[["put","rows","lost",{"v"')
+    damaged = (tmp_path / JOURNAL_NAME).read_bytes()
     reopened = FileStore(tmp_path)
     assert reopened.get("rows", "kept") == {"v": 1}
     assert reopened.get("rows", "lost") is None
+    problems = reopened.health()["problems"]
+    assert len(problems) == 1 and "torn last journal line" in problems[0]
+    copies = list(tmp_path.glob(DAMAGED_PREFIX + "*"))
+    assert len(copies) == 1 and copies[0].read_bytes() == damaged
+    assert str(copies[0]) in problems[0]
     reopened.close()
 
 
@@ -109,7 +113,7 @@ def test_a_corrupt_or_truncated_snapshot_is_refused_and_left_untouched(
     assert err.value.path == snapshot
     assert snapshot.read_bytes() == content
     # The refusal released the lock: after a repair the store opens.
-    snapshot.write_text("{}")
+    snapshot.unlink()
     FileStore(tmp_path).close()
 
 

@@ -227,3 +227,19 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
+
+
+async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) -> None:
+    """Issue 13: the list took focus when it loaded; "88" + Enter picked its first number."""
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        customer = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
+        await app.push_screen(AccountNumberScreen(customer))
+        numbers = app.screen.query_one("#cw-numbers", OptionList)
+        await wait_for(pilot, lambda: numbers.option_count > 0)
+        await pilot.press("8", "8", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, AccountNumberScreen)
+        assert app.screen.query_one("#cw-digits", Input).value == "88"
+        assert app.focused is app.screen.query_one("#cw-digits")

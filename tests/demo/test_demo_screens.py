@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.demo.presets import WRONG_AGENT_HOLDER, WRONG_AGENT_SERIALS
 from branchdesk.clients.local.sim.seed import demo_iccid
+from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.common.login import LoginScreen
 from branchdesk.screens.demo.presets import PresetsScreen
 from branchdesk.screens.demo.tours import TourPickerScreen
@@ -42,6 +43,15 @@ async def test_trainer_resets_a_preset_with_one_key_in_chinese(backend: Backend)
             pilot, lambda: isinstance(app.screen, PresetsScreen) and bool(app.screen.presets)
         )
         await pilot.press("4")
+        # Shared state: the confirmation says who else is affected; Esc resets nothing.
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "其他学员" in text_of(app, "#confirm-detail")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert "已重置" not in text_of(app, "#presets-status")
+        await pilot.press("4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "已重置" in text_of(app, "#presets-status"))
         teach = text_of(app, "#preset-teach")
         assert "A00101" in teach and WRONG_AGENT_HOLDER in teach and "{" not in teach

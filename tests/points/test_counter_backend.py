@@ -175,3 +175,44 @@ async def test_a_second_member_with_the_same_id_number_is_refused(backend, super
         )
     assert (err.value.status, err.value.code) == (409, "member_duplicate_id")
     assert err.value.details["member_id"] == existing["id"]
+
+
+@pytest.mark.parametrize("points", [True, "10", 10.0])
+async def test_points_must_be_a_json_integer(cashier, demo_member, points):
+    with pytest.raises(ApiError) as err:
+        await cashier.post(
+            "/v1/redemptions",
+            {"member_id": demo_member["id"], "channel": "pos", "points": points},
+            Action(),
+        )
+    assert err.value.status == 422
+
+
+async def test_a_huge_unit_price_is_a_refusal_not_a_server_error(cashier, backend):
+    offline = next(
+        m for m in backend.store.scan("members") if m.get("offline") and m.get("id_number")
+    )
+    item = {"name": "茶叶", "quantity": 1, "unit_price": "9e999999"}
+    with pytest.raises(ApiError) as err:
+        await cashier.post(
+            "/v1/redemptions",
+            {"member_id": offline["id"], "channel": "proxy", "items": [item]},
+            Action(),
+        )
+    assert (err.value.status, err.value.code) == (422, "order_invalid")
+
+
+async def test_an_unknown_program_is_a_field_error(supervisor, backend):
+    institution = next(iter(backend.store.scan("points_institutions")))["id"]
+    with pytest.raises(ApiError) as err:
+        await PointsApi(supervisor).create_member(
+            {
+                "name": "李四",
+                "mobile": "13912340000",
+                "institution_id": institution,
+                "program_id": "NOPE",
+            },
+            Action(),
+        )
+    assert (err.value.status, err.value.code) == (422, "member_field_invalid")
+    assert err.value.details == {"field": "program_id"}

@@ -187,3 +187,30 @@ async def test_bad_range_is_a_field_error(backend: Backend) -> None:
         await pilot.pause()
         assert "before the start" in str(screen.query_one("#batch-status").render())
         assert screen.query_one("#end", Input).value == demo_iccid(1, N, 101)
+
+
+async def test_card_lookup_clears_the_previous_card_under_a_new_invalid_iccid(
+    backend: Backend,
+) -> None:
+    """Issue 13: the previous card's state and history stayed under a new, invalid ICCID."""
+    from branchdesk.screens.sim.card import SimCardScreen
+
+    app = make_app(backend, "en", timezone="Asia/Shanghai")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "c001")
+        await app.push_screen(SimCardScreen())
+        await pilot.pause()
+        iccid = demo_iccid(1, N, 101)
+        await pilot.press(*iccid, "enter")
+        history = app.screen.query_one("#card-history")
+        await wait_for(pilot, lambda: history.row_count > 0)
+        when = str(history.get_row_at(0)[0])
+        assert "T" not in when and "+" not in when and len(when) == 16  # 2026-12-02 04:05
+        app.screen.query_one("#card-iccid", Input).value = iccid[:-1] + str(
+            (int(iccid[-1]) + 1) % 10
+        )
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#card-info").render()) == ""
+        assert history.row_count == 0
+        assert "-error" in app.screen.query_one("#card-status").classes

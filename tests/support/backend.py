@@ -43,6 +43,12 @@ def make_backend(
     return open_backend(data_dir, demo=demo, settings=settings)
 
 
+def make_pg_backend(url: str, *, demo: bool = True, settings: Settings | None = None) -> Backend:
+    from branchdesk.clients.local.shared_backend import open_shared_backend
+
+    return open_shared_backend(url, demo=demo, settings=settings, pool_size=4)
+
+
 def asgi_client(backend: Backend, lang: str = "en") -> ApiClient:
     return ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
 
@@ -63,7 +69,12 @@ class ServedBackend:
     """``branchdesk serve`` in a subprocess on a free loopback port."""
 
     def __init__(
-        self, data_dir: Path, *, demo: bool = True, extra_env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *,
+        demo: bool = True,
+        extra_env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
@@ -82,6 +93,7 @@ class ServedBackend:
         ]
         if demo:
             args.append("--demo")
+        args.extend(extra_args or [])
         env = {**os.environ, **(extra_env or {})}
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115

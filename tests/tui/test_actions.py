@@ -151,3 +151,22 @@ async def test_expired_session_goes_to_login_and_keeps_what_was_typed():
         await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
         assert app.screen is screen
         assert screen.query_one("#typed", Input).value == "half-typed note"
+
+
+async def test_f1_lists_the_apps_own_keys_grouped_in_the_ui_language():
+    from branchdesk.screens.common.keys_help import KeysHelpScreen
+
+    backend = make_backend()
+    app = make_app(backend, "zh-CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _probe(pilot, app)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysHelpScreen))
+        rows = app.screen.rows
+        text = " ".join(f"{k} {d}" for k, d in rows)
+        for internal in ("super+c", "Page Left", "Scroll Up", "scroll", "Copy"):
+            assert internal not in text
+        assert rows[0][0].endswith(_("keys_help.group_screen"))
+        assert any(d == _("keys.open") for _k, d in rows)  # the probe's own F2
+        assert any(k.endswith(_("keys_help.group_app")) for k, _d in rows)
+        assert screen is not app.screen

@@ -18,16 +18,9 @@ CLIENT_ERRORS = {"ApiError", "BackendUnreachable", "ClientError"}
 
 # Modules not converted yet (issue 13): each must still break a rule, so the list only shrinks.
 NOT_YET: set[str] = {
-    "card_write/number.py",
     "card_write/orders.py",
     "card_write/package.py",
     "card_write/write.py",
-    "demo/presets.py",
-    "demo/tours.py",
-    "sim/approvals.py",
-    "sim/batch.py",
-    "sim/card.py",
-    "sim/stock.py",
 }
 
 
@@ -117,4 +110,6 @@ def test_client_error_handlers_in_screens_at_most_three() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.ExceptHandler) and _names(node.type) & CLIENT_ERRORS
     )
-    assert count <= 3 + 95  # issue 13 target: 3; lowered as the screens are converted
+    # Issue 13: 95 before, target 3 (the mechanism's). Card writing is converted last (issue 13
+    # order; another branch edits write.py): its 11 are the ones left.
+    assert count <= 3 + 11

@@ -1,8 +1,9 @@
 """SMS codes that approve one redemption: issue, verify, consume.
 
-A code is 6 digits from ``secrets``, stored only as an HMAC (the key is generated per store and
-kept in ``_meta``) over the redemption, its member, its points and amount, so it approves that
-redemption and amount only. Valid for a few minutes, used once; a resend replaces it (only the
+A code is 6 digits from ``secrets``, stored only as an HMAC (the key is derived from the store's
+master key, which lives outside the data directory, so the files alone reveal no code) over
+the redemption, its member, its points and amount, so it approves that redemption and amount
+only. Valid for a few minutes, used once; a resend replaces it (only the
 latest counts); too many wrong tries kill it; resends have a cooldown and each mobile gets a
 limited number of codes per hour. The limits are server settings (``settings.extra``), with
 the defaults below; ``BRANCHDESK_POINTS_<NAME>`` environment variables set them for a
@@ -73,11 +74,9 @@ def limit(backend: Backend, name: str) -> int:
         return DEFAULTS[name]
 
 
-def _server_key(txn: Transaction) -> bytes:
-    doc = txn.get("_meta", KEY_DOC)
-    if doc is None:
-        doc = txn.put("_meta", KEY_DOC, {"key": secrets.token_hex(32)})
-    return bytes.fromhex(doc["key"])
+def _server_key(backend: Backend) -> bytes:
+    """The HMAC key, derived from the master key outside the data dir; never stored."""
+    return backend.sealer.derive("points-otp")
 
 
 def _mac(key: bytes, challenge_id: str, redemption: Doc, code: str) -> str:
@@ -121,7 +120,9 @@ def issue(
                     429, "otp_cooldown", details={"retry_after": seconds}, seconds=seconds
                 )
     _check_hourly_limit(txn, backend, member["mobile"], now)
-    key = _server_key(txn)
+    if txn.get("_meta", KEY_DOC) is not None:
+        txn.delete("_meta", KEY_DOC)  # a key stored by an older version: codes lay open
+    key = _server_key(backend)
     challenge_id = f"C{txn.next_id(CHALLENGES):09d}"
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     expires = now + timedelta(seconds=limit(backend, "otp_ttl_seconds"))
@@ -216,14 +217,12 @@ def verify(backend: Backend, redemption: Doc, member: Doc, code: str) -> None:
     if _parse(challenge["expires_at"]) <= now:
         _record_failure(backend, challenge, "expired")
         raise DomainError(410, "otp_dead")
-    key_doc = store.get("_meta", KEY_DOC)
     code = (code or "").strip()
     ok = (
-        key_doc is not None
-        and len(code) == CODE_DIGITS
+        len(code) == CODE_DIGITS
         and code.isdigit()
         and hmac.compare_digest(
-            _mac(bytes.fromhex(key_doc["key"]), challenge["id"], redemption, code),
+            _mac(_server_key(backend), challenge["id"], redemption, code),
             challenge["mac"],
         )
     )

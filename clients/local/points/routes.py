@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
@@ -47,13 +47,13 @@ class MemberIn(BaseModel):
 
 class OrderItem(BaseModel):
     name: str = Field(min_length=1, max_length=60)
-    quantity: int
+    quantity: StrictInt
     unit_price: str = Field(max_length=20, description="CNY, decimal string")
 
 
 class RedemptionIn(BaseModel):
     member_id: str = Field(max_length=20)
-    points: int | None = Field(default=None, description="required unless items are given")
+    points: StrictInt | None = Field(default=None, description="required unless items are given")
     channel: Channel
     order_ref: str | None = Field(default=None, max_length=40)
     items: list[OrderItem] | None = Field(default=None, max_length=50)
@@ -97,7 +97,7 @@ class ReverseIn(BaseModel):
 
 class GrantIn(BaseModel):
     member_id: str = Field(max_length=20)
-    points: int
+    points: StrictInt
     kind: Literal["earn", "adjust"] = "earn"
     note: str = Field(default="", max_length=200)
 

@@ -203,7 +203,10 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
     if store.get(INSTITUTIONS, institution_id) is None:
         raise DomainError(422, "institution_not_found", details={"field": "institution_id"})
     program_id = str(body.get("program_id") or _default_program(store))
-    program_rate(store, program_id)
+    if store.get(PROGRAMS, program_id) is None:
+        raise DomainError(
+            422, "member_field_invalid", details={"field": "program_id"}, field="program_id"
+        )
     existing = store.lookup(MEMBERS, "mobile", mobile) or (
         store.lookup(MEMBERS, "card_no", card_no) if card_no else []
     )
@@ -319,22 +322,32 @@ def order_amount(items: list[dict[str, Any]]) -> Decimal:
     for number, item in enumerate(items, start=1):
         name = str(item.get("name", "")).strip()
         quantity = item.get("quantity")
-        try:
-            price = Decimal(str(item.get("unit_price")))
-        except ArithmeticError:
-            price = Decimal(-1)
         if (
             not name
             or isinstance(quantity, bool)
             or not isinstance(quantity, int)
             or not 1 <= quantity <= 999
-            or not price.is_finite()
-            or price <= 0
-            or price != price.quantize(CENT)
+            or _price(item.get("unit_price")) is None
         ):
             raise DomainError(422, "order_invalid", details={"line": number}, reason=f"#{number}")
+        price = _price(item.get("unit_price"))
+        assert price is not None
         total += price * quantity
     return total.quantize(CENT)
+
+
+MAX_PRICE = Decimal("1000000")
+
+
+def _price(raw: Any) -> Decimal | None:
+    """A unit price in CNY with at most two decimals, or None (huge exponents included)."""
+    try:
+        price = Decimal(str(raw))
+        if not price.is_finite() or not 0 < price <= MAX_PRICE:
+            return None
+        return price if price == price.quantize(CENT) else None
+    except ArithmeticError:
+        return None
 
 
 def create_redemption(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
