@@ -7,6 +7,7 @@ first frame never waits for the server framework or pyscard.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load demo data into a new store")
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
+        "--database", help="postgresql://… shared database (default: $BRANCHDESK_DATABASE_URL)"
+    )
+    serve.add_argument("--workers", type=int, help="server processes (with --database)")
+    serve.add_argument("--upgrade", action="store_true", help="upgrade the schema at start")
+    serve.add_argument(
         "--recover",
         action="store_true",
         help="start on a damaged journal: drop the damaged entries (a copy is kept) and say which",
@@ -87,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     vcard.add_argument("args", nargs=argparse.REMAINDER)
 
     sub.add_parser("openapi", help="print the OpenAPI document of the local backend")
+    from branchdesk.clients.local.shared_cli import add_parser as add_db_parser
+
+    add_db_parser(sub)
     return parser
 
 
@@ -106,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return vcard_main(list(args.args))
     if args.command == "openapi":
         return print_openapi()
+    if args.command == "db":
+        from branchdesk.clients.local.shared_cli import db_command
+
+        return db_command(args)
     return run_tui(args)
 
 
@@ -172,6 +185,14 @@ def serve(args: argparse.Namespace) -> int:
     from branchdesk.tui.options import data_dir
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    database = args.database or os.environ.get("BRANCHDESK_DATABASE_URL")
+    if database:
+        from branchdesk.clients.local.shared_cli import serve as serve_shared
+
+        return serve_shared(args, database)
+    if args.workers and args.workers > 1:
+        print("branchdesk serve: --workers needs --database (one process owns a file store)")
+        return 2
     directory = args.data or data_dir()
     try:
         backend = open_backend(directory, demo=args.demo, sandbox=args.demo, recover=args.recover)

@@ -140,6 +140,15 @@ class ApiClient:
                     raise BackendUnreachable(self.label, type(exc).__name__) from exc
                 await asyncio.sleep(self.retry_delay * attempt)
                 continue
+            if response.status_code == 503 and _code(response) == "store_unavailable":
+                # The server is up but its database is not: offline, exactly as unreachable
+                # (nothing was applied; the retry carries the same key).
+                attempt += 1
+                if attempt > self.retries:
+                    self._set_online(False)
+                    raise BackendUnreachable(self.label, "store_unavailable")
+                await asyncio.sleep(self.retry_delay * attempt)
+                continue
             if response.status_code == 409 and _code(response) == "idempotency_in_progress":
                 attempt += 1
                 if attempt <= self.retries:

@@ -8,6 +8,18 @@ Only the typing module is imported: this is on the first-frame path. No
 from typing import Any, Literal, NotRequired, TypedDict
 
 
+class StoreHealth(TypedDict):
+    writable: bool
+    read_only_reason: NotRequired[str | None]
+    last_write_error: NotRequired[str | None]
+    problems: list[str]
+
+
+class HealthOut(TypedDict):
+    status: str
+    store: StoreHealth
+
+
 class DemoAccount(TypedDict):
     staff_id: str
     role: str

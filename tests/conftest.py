@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -11,10 +12,15 @@ from keyring.backends import null
 
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.local.settings import Settings
 from branchdesk.tui import i18n
-from support import pcsc
-from support.backend import ServedBackend, asgi_client, logged_in, make_backend
+from support import pcsc, postgres
+from support.backend import ServedBackend, asgi_client, logged_in, make_backend, make_pg_backend
 from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every test area)
+
+# Suites that run against both stores: the rules and the HTTP contract, not the screens.
+BOTH_STORES = {"api", "points", "sim", "onboarding", "installment", "card_write"}
+EMBEDDED_ONLY = ("screen", "snapshot", "served", "pcsc", "packaging", "tui", "sealing", "store")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -24,6 +30,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     pcsc.unconfigure_process()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_kind" not in metafunc.fixturenames:
+        return
+    path = Path(str(metafunc.definition.path))
+    if path.parent.name in BOTH_STORES and not any(w in path.name for w in EMBEDDED_ONLY):
+        metafunc.parametrize("store_kind", ["embedded", "postgres"], indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +51,57 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     i18n.set_language("en")
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres.PostgresServer]:
+    """One private PostgreSQL server per test worker (skipped when it cannot run here)."""
+    reason = postgres.unavailable_reason()
+    if reason is not None:
+        if os.environ.get(postgres.REQUIRE_ENV) == "1":
+            pytest.fail(f"{postgres.REQUIRE_ENV}=1 but {reason}")
+        pytest.skip(reason)
+    server = postgres.PostgresServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def backend() -> Iterator[Backend]:
-    """The local backend with demo data on a memory store."""
-    b = make_backend()
-    yield b
-    b.store.close()
+def pg_url(pg_server: postgres.PostgresServer) -> Iterator[str]:
+    """A fresh database with the current schema on the worker's server."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """``embedded`` or ``postgres``; the rule and API suites run with both."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture
+def backend_factory(
+    store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Backend]]:
+    """``backend_factory(settings=...)`` → a demo backend on the store under test."""
+    made: list[Backend] = []
+
+    def factory(settings: Settings | None = None) -> Backend:
+        if store_kind == "postgres":
+            b = make_pg_backend(request.getfixturevalue("pg_url"), settings=settings)
+        else:
+            b = make_backend(settings=settings)
+        made.append(b)
+        return b
+
+    yield factory
+    for b in made:
+        b.store.close()
+
+
+@pytest.fixture
+def backend(backend_factory: Callable[..., Backend]) -> Backend:
+    """The local backend with demo data, on a memory store (and PostgreSQL where both run)."""
+    return backend_factory()
 
 
 @pytest.fixture

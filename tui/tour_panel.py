@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -49,9 +50,10 @@ class TourPanel(Static):
         body.append(_("tour.keys_line"), style="dim")
         self.update(body)
 
-    def place(self, target: Widget | None) -> None:
+    def place(self, target: Widget | None, screen: Screen[object] | None = None) -> None:
         """Bottom of the screen, unless that would cover the target."""
-        height = self.screen.size.height
+        # A panel mounted in this very tick has no parent yet: take the screen it goes on.
+        height = (screen or self.screen).size.height
         bottom = max(1, height - PANEL_HEIGHT - 1)
         y = bottom
         if target is not None:

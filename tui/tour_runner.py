@@ -219,7 +219,7 @@ class TourRunner:
             auto=self.auto,
             paused=self.paused,
         )
-        panel.place(target)
+        panel.place(target, screen)
 
     def _finish(self) -> None:
         self.finished = True

@@ -106,6 +106,9 @@ class IdempotencyMiddleware:
         token = context.current.set(ctx)
         try:
             method, path = scope["method"], scope["path"]
+            if getattr(self.backend.store, "shared", False):
+                await self._shared(scope, receive, send, headers, ctx)
+                return
             if (
                 method not in MUTATING
                 or not path.startswith("/v1/")
@@ -116,6 +119,23 @@ class IdempotencyMiddleware:
             await self._idempotent(scope, receive, send, headers, ctx)
         finally:
             context.current.reset(token)
+
+    async def _shared(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], ctx: Any
+    ) -> None:
+        """A shared store (PostgreSQL): in-flight and records live in the database."""
+        from branchdesk.clients.local import shared_requests
+
+        method, path = scope["method"], scope["path"]
+        key: str | None = None
+        if method in MUTATING and path.startswith("/v1/") and (method, path) not in self.exempt:
+            key = headers.get("idempotency-key", "").strip()
+            if not key or len(key) > MAX_KEY_LENGTH:
+                code = "idempotency_key_invalid" if key else "idempotency_key_missing"
+                await _send_error(send, 400, code, ctx.lang)
+                return
+        store = self.backend.store
+        await shared_requests.handle(self.app, store, self.backend, scope, receive, send, ctx, key)
 
     async def _idempotent(
         self,

@@ -69,8 +69,12 @@ class HealthOut(BaseModel):
 
 
 @router.get("/health", response_model=HealthOut, tags=["meta"])
-async def health(request: Request) -> dict[str, Any]:
+async def health(request: Request, response: Response) -> dict[str, Any]:
+    """On a shared database that cannot be reached: 503, ``unavailable``, the store's code."""
     store = auth.get_backend(request).store.health()
+    if store.get("unavailable"):
+        response.status_code = 503
+        return {"status": "unavailable", "store": store}
     status = "read_only" if not store["writable"] else "degraded" if store["problems"] else "ok"
     return {"status": status, "store": store}
 

@@ -35,7 +35,11 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     wheels = list(dist.glob("branchdesk-*.whl"))
     assert len(wheels) == 1
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # No pip of its own (ensurepip takes most of this test's time): this environment's pip
+    # installs into it with --python.
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     py = venv / "bin" / "python"
     site = Path(
         subprocess.run(
@@ -49,7 +53,10 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path: Path) -> None:
     # comes only from the wheel: a plain path entry does not activate the editable install.
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheels[0])],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(py), "install"),
+            *("--no-deps", "--no-index", "--quiet", "--disable-pip-version-check", str(wheels[0])),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

@@ -45,7 +45,7 @@ async def test_tour_plays_end_to_end_in_auto_play(path: Path, backend: Backend) 
         if tour.preset:
             await DemoApi(app.client).apply_preset(tour.preset, Action())
         runner = app.start_tour(tour, auto=True, speed=0.25)
-        await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=30)
+        await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=60)
         assert runner.problems == []
         # The runner's own record: polling from here can miss a step on a loaded machine.
         assert runner.highlighted == {s.number: True for s in tour.steps}

@@ -50,7 +50,7 @@ def _need_browser() -> None:
         pytest.skip("chromium not installed (apt-get install chromium)")
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from installment.helpers import bind_clerk
@@ -11,7 +11,7 @@ from branchdesk.clients.api import ApiClient
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-from support.backend import FakeClock, logged_in, make_backend
+from support.backend import FakeClock, logged_in
 
 
 @pytest.fixture
@@ -26,10 +26,8 @@ def settings(clock: FakeClock) -> Settings:
 
 
 @pytest.fixture
-def backend(settings: Settings) -> Iterator[Backend]:
-    b = make_backend(settings=settings)
-    yield b
-    b.store.close()
+def backend(settings: Settings, backend_factory: Callable[..., Backend]) -> Backend:
+    return backend_factory(settings)
 
 
 @pytest.fixture

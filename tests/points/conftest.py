@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-from support.backend import FakeClock, logged_in, make_backend
+from support.backend import FakeClock, logged_in
 
 DEMO_MOBILE = "13800138000"
 UNBOUND_MOBILE = "13800138001"
@@ -39,10 +39,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def backend(clock: FakeClock) -> Iterator[Backend]:
-    b = make_backend(settings=Settings(clock=clock))
-    yield b
-    b.store.close()
+def backend(clock: FakeClock, backend_factory: Callable[..., Backend]) -> Backend:
+    return backend_factory(Settings(clock=clock))
 
 
 @pytest.fixture

@@ -43,6 +43,12 @@ def make_backend(
     return open_backend(data_dir, demo=demo, settings=settings)
 
 
+def make_pg_backend(url: str, *, demo: bool = True, settings: Settings | None = None) -> Backend:
+    from branchdesk.clients.local.shared_backend import open_shared_backend
+
+    return open_shared_backend(url, demo=demo, settings=settings, pool_size=4)
+
+
 def asgi_client(backend: Backend, lang: str = "en") -> ApiClient:
     return ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
 

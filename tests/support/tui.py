@@ -20,8 +20,12 @@ def make_app(backend: Backend, lang: str = "en", **options: object) -> Branchdes
     return BranchdeskApp(AppOptions(lang=lang, **settings), connection=connection)  # type: ignore[arg-type]
 
 
-async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 5.0) -> None:
-    """Let the app run until ``predicate()`` holds (workers finish), or fail after ``timeout``."""
+async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 15.0) -> None:
+    """Let the app run until ``predicate()`` holds (workers finish), or fail after ``timeout``.
+
+    The timeout is generous on purpose: it only matters when something is wrong, and a
+    machine running the suite on every core is slow, not broken.
+    """
     import time
 
     deadline = time.monotonic() + timeout

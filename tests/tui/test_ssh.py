@@ -68,7 +68,9 @@ def test_a_clerk_logs_in_over_ssh_opens_sim_stock_and_quits(sshd: Sshd) -> None:
         session.expect(_en("login.ready"), timeout=30)
         session.quiet()
 
-        session.send(*"c001", "enter", *DEMO_PASSWORD, "enter", delay=0.01)
+        session.send(*"c001", "enter", delay=0.01)
+        session.quiet()  # the password field has the focus before the password is typed
+        session.send(*DEMO_PASSWORD, "enter", delay=0.01)
         mark = session.mark()
         clerk_workflows = allowed_workflows(["clerk"])
         session.expect(_en(clerk_workflows[0].title_key), since=mark)

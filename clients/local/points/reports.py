@@ -7,7 +7,7 @@ Reversed redemptions are not counted as redeemed.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -115,6 +115,10 @@ def build(
     zone = _zone(backend)
     store = backend.store
     institutions = {d["id"]: d for d in store.scan(points.INSTITUTIONS)}
+    summary = getattr(store, "redemption_summary", None)
+    if summary is not None and report in ("institutions", "channels"):
+        # A shared database aggregates in SQL: the cost does not grow with the redemptions.
+        return _summarised(summary, report, start, end, zone, institution, channel, institutions)
     members = {d["id"]: d for d in store.scan(points.MEMBERS)}
 
     def wanted(at: str | None, inst: str, ch: str | None) -> bool:
@@ -132,19 +136,34 @@ def build(
     daily: dict[date, int] = defaultdict(int)
     for r in redeemed:
         daily[local_day(r["settled_at"], zone)] += r["points"]
-    series = [
-        {
-            "date": (start + timedelta(days=n)).isoformat(),
-            "points": daily.get(start + timedelta(days=n), 0),
-        }
-        for n in range((end - start).days + 1)
-    ]
+    series = _series(start, end, daily)
     if report == "issuance":
         rows, totals = _issuance(store, members, institutions, start, end, zone, institution)
     elif report == "redemptions":
         rows, totals = _detail(redeemed, members, institutions)
     else:
         rows, totals = _grouped(report, redeemed, institutions)
+    return _result(report, start, end, rows, totals, series)
+
+
+def _series(start: date, end: date, daily: dict[date, int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": (start + timedelta(days=n)).isoformat(),
+            "points": daily.get(start + timedelta(days=n), 0),
+        }
+        for n in range((end - start).days + 1)
+    ]
+
+
+def _result(
+    report: str,
+    start: date,
+    end: date,
+    rows: list[list[Any]],
+    totals: dict[str, Any],
+    series: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "report": report,
         "date_from": start.isoformat(),
@@ -154,6 +173,50 @@ def build(
         "totals": totals,
         "daily": series,
     }
+
+
+def _utc_bound(day: date, zone: timezone) -> str:
+    moment = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def _summarised(
+    summary: Any,
+    report: str,
+    start: date,
+    end: date,
+    zone: timezone,
+    institution: str | None,
+    channel: str | None,
+    institutions: dict[str, Any],
+) -> dict[str, Any]:
+    group_by = ("institution_id", "channel") if report == "institutions" else ("channel",)
+    offset = int((zone.utcoffset(None) or timedelta()).total_seconds() // 3600)
+    found = summary(
+        _utc_bound(start, zone),
+        _utc_bound(end + timedelta(days=1), zone),
+        offset,
+        group_by,
+        institution,
+        channel,
+    )
+    rows: list[list[Any]] = []
+    for row in sorted(found["groups"], key=lambda r: tuple(r[: len(group_by)])):
+        keys, (accounts, pts, amount, orders) = row[: len(group_by)], row[len(group_by) :]
+        figures = [int(accounts), int(pts), str(amount), int(orders)]
+        if report == "institutions":
+            station = institutions.get(keys[0], {}).get("name", "")
+            rows.append([keys[0], station, keys[1], *figures])
+        else:
+            rows.append([keys[0], *figures])
+    accounts, pts, amount, orders = found["totals"]
+    totals = {
+        "accounts": int(accounts),
+        "points": int(pts),
+        "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
+        "orders": int(orders),
+    }
+    return _result(report, start, end, rows, totals, _series(start, end, found["daily"]))
 
 
 def _grouped(

@@ -20,7 +20,7 @@ import contextlib
 import gc
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -510,7 +510,15 @@ def evaluate(
     seen: dict[str, int],
 ) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
-    card_of = backend.store.get  # hot loop: one dict lookup per card
+    card_of: Callable[[str, str], Doc | None] = backend.store.get  # one dict lookup per card
+    get_many = getattr(backend.store, "get_many", None)
+    if get_many is not None:  # a shared database: one indexed query for the whole chunk
+        iccids = list(iccids)
+        found: dict[str, Doc] = get_many(CARDS, [raw.strip() for raw in iccids])
+
+        def card_of(_table: str, iccid: str) -> Doc | None:
+            return found.get(iccid)
+
     problems = report.problems
     for index, raw in enumerate(iccids, start=start_index):
         report.requested += 1

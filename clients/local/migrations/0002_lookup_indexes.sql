@@ -1,0 +1,21 @@
+-- One partial expression index per lookup(table, field, value) the rules make.
+CREATE INDEX documents_sim_moves_iccid ON documents ((doc -> 'iccid')) WHERE tbl = 'sim_moves';
+CREATE INDEX documents_sim_agents_dept ON documents ((doc -> 'dept_id')) WHERE tbl = 'sim_agents';
+CREATE INDEX documents_sim_batches_action ON documents ((doc -> 'action')) WHERE tbl = 'sim_batches';
+CREATE INDEX documents_ledger_member ON documents ((doc -> 'member_id')) WHERE tbl = 'points_ledger';
+CREATE INDEX documents_ledger_kind ON documents ((doc -> 'kind')) WHERE tbl = 'points_ledger';
+CREATE INDEX documents_members_card ON documents ((doc -> 'card_no')) WHERE tbl = 'members';
+CREATE INDEX documents_members_mobile ON documents ((doc -> 'mobile')) WHERE tbl = 'members';
+CREATE INDEX documents_otp_phone ON documents ((doc -> 'phone')) WHERE tbl = 'otp_challenges';
+CREATE INDEX documents_cw_numbers_state ON documents ((doc -> 'state')) WHERE tbl = 'cw_numbers';
+CREATE INDEX documents_cw_orders_staff ON documents ((doc -> 'staff_id')) WHERE tbl = 'cw_orders';
+CREATE INDEX documents_cw_orders_iccid ON documents ((doc -> 'iccid')) WHERE tbl = 'cw_orders';
+CREATE INDEX documents_customers_branch ON documents ((doc -> 'branch')) WHERE tbl = 'customers';
+CREATE INDEX documents_customers_marketer ON documents ((doc -> 'marketer_id')) WHERE tbl = 'customers';
+CREATE INDEX documents_items_customer ON documents ((doc -> 'customer_id')) WHERE tbl = 'onboarding_items';
+CREATE INDEX documents_clerks_job ON documents ((doc -> 'job_no')) WHERE tbl = 'inst_clerks';
+CREATE INDEX documents_qr_clerk ON documents ((doc -> 'clerk_staff_id')) WHERE tbl = 'inst_qr_codes';
+CREATE INDEX documents_apps_clerk ON documents ((doc -> 'clerk_staff_id')) WHERE tbl = 'inst_applications';
+CREATE INDEX documents_apps_merchant ON documents ((doc -> 'merchant_id')) WHERE tbl = 'inst_applications';
+-- Reports: redemptions by time, SIM stock by state.
+CREATE INDEX documents_redemptions_at ON documents ((doc ->> 'at')) WHERE tbl = 'redemptions';

@@ -1,0 +1,599 @@
+"""The shared server's store: the same tables of JSON documents, in PostgreSQL.
+
+Design (see README, "Shared server on PostgreSQL"):
+
+- One table ``documents(tbl, key, doc jsonb)`` with primary key ``(tbl, key)``: every logical
+  table of the rules is a ``tbl`` value, so a new table needs no DDL. Each
+  ``lookup(table, field, value)`` the rules make has a partial expression index
+  ``((doc -> field)) WHERE tbl = table`` (``migrations/``); queries carry the table name as a
+  literal so the planner can use it.
+- Every transaction is ``SERIALIZABLE``. A serialization failure surfaces as ``StoreConflict``
+  and the request runner (``shared_requests``) runs the whole request again, a bounded number
+  of times: the rules stay plain Python and no rule has to know which rows to lock.
+- ``next_id`` uses a PostgreSQL sequence per name, not a counter row: a counter row every
+  request increments would make all writers conflict. Numbers are unique and increasing, but a
+  rolled-back attempt leaves a gap.
+- Writes are buffered in the transaction (read-your-writes through ``get``) and sent in batches
+  before any query and at commit, so a 100,000-card batch is a few statements, not 100,000.
+- Failures the user must see are ``DomainError`` s with their own codes: database unreachable
+  (``store_unavailable``), pool exhausted (``store_busy``), statement timeout (``store_timeout``),
+  too many serialization retries (``store_conflict``), all 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from branchdesk.clients.local.errors import DomainError, register_messages
+
+Doc = dict[str, Any]
+log = logging.getLogger("branchdesk.pg_store")
+
+STATEMENT_TIMEOUT_MS = int(os.environ.get("BRANCHDESK_DB_STATEMENT_TIMEOUT_MS", "30000"))
+POOL_TIMEOUT_S = float(os.environ.get("BRANCHDESK_DB_POOL_TIMEOUT", "5"))
+POOL_SIZE = int(os.environ.get("BRANCHDESK_DB_POOL_SIZE", "8"))
+FLUSH_CHUNK = 5000
+MIGRATION_LOCK = 0x6272616E636864  # advisory lock id for schema upgrades ("branchd")
+_NAME = re.compile(r"^[A-Za-z0-9_]{1,60}$")
+RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+
+
+class StoreUnavailable(DomainError):
+    def __init__(self, code: str = "store_unavailable") -> None:
+        super().__init__(503, code)
+
+
+class StoreConflict(DomainError):
+    """A serialization failure: the request is run again from the start."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "store_conflict")
+
+
+class SchemaOutdated(Exception):
+    def __init__(self, current: int, latest: int) -> None:
+        super().__init__(
+            f"database schema is at version {current}, this program needs {latest}: "
+            "run `branchdesk db upgrade` (or `serve --upgrade`)"
+        )
+        self.current = current
+        self.latest = latest
+
+
+register_messages(
+    {
+        "store_unavailable": {
+            "zh-CN": "数据库暂时无法连接,请稍后重试。",
+            "en": "The database cannot be reached; try again shortly.",
+        },
+        "store_busy": {
+            "zh-CN": "服务器繁忙(数据库连接已用尽),请稍后重试。",
+            "en": "The server is busy (no free database connection); try again shortly.",
+        },
+        "store_timeout": {
+            "zh-CN": "数据库处理超时,请稍后重试。",
+            "en": "The database took too long to answer; try again shortly.",
+        },
+        "store_conflict": {
+            "zh-CN": "同时处理的请求过多,请稍后重试。",
+            "en": "Too many simultaneous changes to the same data; try again.",
+        },
+    }
+)
+
+
+def _literal_table(table: str) -> sql.Composable:
+    if not _NAME.match(table):
+        raise ValueError(f"bad table name {table!r}")
+    return sql.Literal(table)
+
+
+def _field(name: str) -> sql.Composable:
+    if not _NAME.match(name):
+        raise ValueError(f"bad field name {name!r}")
+    return sql.Literal(name)
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+@contextlib.contextmanager
+def mapped_errors() -> Iterator[None]:
+    """psycopg's failures as the store's 503 errors; anything else passes through."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except RETRYABLE:
+        raise StoreConflict() from None
+    except pg_errors.QueryCanceled:
+        raise StoreUnavailable("store_timeout") from None
+    except psycopg_pool.PoolTimeout:
+        raise StoreUnavailable("store_busy") from None
+    except (psycopg.OperationalError, psycopg_pool.PoolClosed) as exc:
+        log.warning("database unavailable: %s", exc)
+        raise StoreUnavailable() from None
+
+
+# -- migrations ----------------------------------------------------------------------------
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped with the program, in order."""
+    found = []
+    for entry in resources.files("branchdesk.clients.local").joinpath("migrations").iterdir():
+        match = re.match(r"^(\d{4})_(\w+)\.sql$", entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def schema_version(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade(url: str) -> list[int]:
+    """Apply the missing migrations, each in its own transaction; returns the versions applied.
+
+    An advisory lock makes concurrent upgrades (several servers started at once) take turns.
+    """
+    applied: list[int] = []
+    with mapped_errors(), psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+                "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            current = schema_version(conn)
+            for version, name, text in migrations():
+                if version <= current:
+                    continue
+                with conn.transaction():
+                    conn.execute(text.encode())  # shipped SQL, several statements
+                    conn.execute(
+                        "INSERT INTO schema_version (version, name) VALUES (%s, %s)",
+                        (version, name),
+                    )
+                applied.append(version)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    return applied
+
+
+# -- transactions --------------------------------------------------------------------------
+_MISSING = object()
+
+
+@dataclass
+class PgTransaction:
+    """One SERIALIZABLE transaction on one pooled connection; writes buffered until a query."""
+
+    store: PgStore
+    conn: psycopg.Connection[Any]
+    pending: dict[tuple[str, str], Doc | None] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    failure: BaseException | None = None
+    wrote: bool = False
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor[Any]:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            with mapped_errors():
+                return self.conn.execute(query, params)
+        except DomainError as exc:
+            self.failure = exc
+            raise
+
+    def get(self, table: str, key: str) -> Doc | None:
+        found = self.pending.get((table, key), _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        row = self.execute(
+            "SELECT doc FROM documents WHERE tbl = %s AND key = %s", (table, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def put(self, table: str, key: str, doc: Doc) -> Doc:
+        self.pending[(table, key)] = doc
+        if len(self.pending) >= FLUSH_CHUNK:
+            self.flush()
+        return doc
+
+    def delete(self, table: str, key: str) -> None:
+        self.pending[(table, key)] = None
+
+    def next_id(self, name: str) -> int:
+        seq = self.store.sequence(name)
+        row = self.execute(sql.SQL("SELECT nextval({})").format(sql.Literal(seq))).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        items = list(self.pending.items())
+        self.pending.clear()
+        self.wrote = True
+        puts = [(t, k, _dumps(d)) for (t, k), d in items if d is not None]
+        dels = [(t, k) for (t, k), d in items if d is None]
+        for start in range(0, len(dels), FLUSH_CHUNK):
+            gone = dels[start : start + FLUSH_CHUNK]
+            self.execute(
+                "DELETE FROM documents d USING unnest(%s::text[], %s::text[]) AS x(tbl, key) "
+                "WHERE d.tbl = x.tbl AND d.key = x.key",
+                ([t for t, _ in gone], [k for _, k in gone]),
+            )
+        for start in range(0, len(puts), FLUSH_CHUNK):
+            chunk = puts[start : start + FLUSH_CHUNK]
+            self.execute(
+                "INSERT INTO documents (tbl, key, doc) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::jsonb[]) "
+                "ON CONFLICT (tbl, key) DO UPDATE SET doc = EXCLUDED.doc",
+                ([t for t, _, _ in chunk], [k for _, k, _ in chunk], [d for _, _, d in chunk]),
+            )
+
+    # queries: flush first, so they see this transaction's own writes
+    def query(self, query: Any, params: Any = None) -> list[tuple[Any, ...]]:
+        self.flush()
+        return self.execute(query, params).fetchall()
+
+    def commit(self) -> None:
+        self.flush()
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.pending.clear()
+        with contextlib.suppress(Exception):
+            self.conn.execute("ROLLBACK")
+
+
+@dataclass
+class Outcome:
+    """What the store saw during one attempt of a request that has no request transaction."""
+
+    conflict: bool = False
+    commits: int = 0
+
+
+_outcome: contextvars.ContextVar[Outcome | None] = contextvars.ContextVar(
+    "branchdesk_pg_outcome", default=None
+)
+_current: contextvars.ContextVar[PgTransaction | None] = contextvars.ContextVar(
+    "branchdesk_pg_txn", default=None
+)
+
+
+class PgStore:
+    """The ``Store`` protocol on PostgreSQL, for any number of server processes and hosts."""
+
+    shared = True
+    """Correctness comes from the database: requests run in ``shared_requests``."""
+    outcome = _outcome
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        pool_timeout: float = POOL_TIMEOUT_S,
+        statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+        check_schema: bool = True,
+        queue_timeout: float = float(os.environ.get("BRANCHDESK_DB_QUEUE_TIMEOUT", "20")),
+    ) -> None:
+        self.url = url
+        self.pool_timeout = pool_timeout
+        self.request_slots = pool_size
+        self.queue_timeout = queue_timeout
+        """Requests run at once (``shared_requests``); the pool has two more connections."""
+        self._sequences: set[str] = set()
+        self.pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size + 2,
+            timeout=pool_timeout,
+            kwargs={
+                "autocommit": True,
+                "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                "connect_timeout": 5,
+            },
+            reconnect_timeout=0,
+            open=False,
+            name="branchdesk",
+        )
+        self.pool.open(wait=False)
+        if check_schema:
+            with self.connection() as conn, mapped_errors():
+                current = schema_version(conn)
+            if current != latest_version():
+                self.pool.close()
+                raise SchemaOutdated(current, latest_version())
+
+    # -- connections ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection; pool exhaustion or a dead database become 503 errors."""
+        try:
+            with mapped_errors():
+                conn = self.pool.getconn(timeout=self.pool_timeout)
+        except StoreUnavailable as exc:
+            if exc.code == "store_busy":
+                self.ping()  # a full pool, or a database that is gone: say which
+            raise
+        try:
+            yield conn
+        finally:
+            if conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK")
+            self.pool.putconn(conn)
+
+    def begin(self, conn: psycopg.Connection[Any]) -> PgTransaction:
+        txn = PgTransaction(self, conn)
+        txn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        return txn
+
+    def current(self) -> PgTransaction | None:
+        txn = _current.get()
+        return txn if txn is not None and txn.store is self else None
+
+    @contextlib.contextmanager
+    def bound(self, txn: PgTransaction) -> Iterator[PgTransaction]:
+        """Make ``txn`` the current transaction: every store call in this context joins it."""
+        token = _current.set(txn)
+        try:
+            yield txn
+        finally:
+            _current.reset(token)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[PgTransaction]:
+        """A unit of work; joins the current request transaction when there is one.
+
+        Standing alone (seed, tools), a serialization failure is raised as ``StoreConflict``;
+        requests are retried whole by ``shared_requests``.
+        """
+        outer = self.current()
+        if outer is not None:
+            yield outer
+            return
+        with self.connection() as conn:
+            txn = self.begin(conn)
+            with self.bound(txn):
+                try:
+                    yield txn
+                    txn.commit()
+                except BaseException as exc:
+                    txn.rollback()
+                    outcome = _outcome.get()
+                    if outcome is not None and isinstance(txn.failure or exc, StoreConflict):
+                        outcome.conflict = True
+                    raise
+        outcome = _outcome.get()
+        if outcome is not None:
+            outcome.commits += 1
+        for callback in txn.after_commit:
+            callback()
+
+    def _read(self, query: Any, params: Any = None) -> list[tuple[Any, ...]]:
+        txn = self.current()
+        if txn is not None:
+            return txn.query(query, params)
+        with self.connection() as conn, mapped_errors():
+            return conn.execute(query, params).fetchall()
+
+    def sequence(self, name: str) -> str:
+        """The sequence behind ``next_id(name)``, created (outside any transaction) on first use."""
+        if not _NAME.match(name):
+            raise ValueError(f"bad counter name {name!r}")
+        seq = f"counter_{name}"
+        if seq not in self._sequences:
+            create = sql.SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(sql.Identifier(seq))
+            with (
+                self.connection() as conn,
+                mapped_errors(),
+                contextlib.suppress(pg_errors.UniqueViolation),
+            ):
+                conn.execute(create)
+            self._sequences.add(seq)
+        return seq
+
+    # -- the Store protocol ---------------------------------------------------------------
+    def get(self, table: str, key: str) -> Doc | None:
+        txn = self.current()
+        if txn is not None:
+            return txn.get(table, key)
+        rows = self._read("SELECT doc FROM documents WHERE tbl = %s AND key = %s", (table, key))
+        return rows[0][0] if rows else None
+
+    def get_many(self, table: str, keys: list[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, in one indexed query (batches of cards)."""
+        txn = self.current()
+        found: dict[str, Doc] = {}
+        ask = keys
+        if txn is not None:
+            ask = []
+            for key in keys:
+                pending = txn.pending.get((table, key), _MISSING)
+                if pending is _MISSING:
+                    ask.append(key)
+                elif pending is not None:
+                    found[key] = pending  # type: ignore[assignment]
+        if ask:
+            rows = self._read(
+                "SELECT key, doc FROM documents WHERE tbl = %s AND key = ANY(%s)", (table, ask)
+            )
+            found.update(dict(rows))
+        return found
+
+    def scan(self, table: str) -> Iterable[Doc]:
+        query = sql.SQL("SELECT doc FROM documents WHERE tbl = {} ORDER BY key").format(
+            _literal_table(table)
+        )
+        return [row[0] for row in self._read(query)]
+
+    def keys(self, table: str) -> list[str]:
+        query = sql.SQL("SELECT key FROM documents WHERE tbl = {} ORDER BY key").format(
+            _literal_table(table)
+        )
+        return [row[0] for row in self._read(query)]
+
+    def count(self, table: str) -> int:
+        query = sql.SQL("SELECT count(*) FROM documents WHERE tbl = {}").format(
+            _literal_table(table)
+        )
+        return int(self._read(query)[0][0])
+
+    def lookup(self, table: str, field: str, value: Any) -> list[Doc]:
+        """Documents whose ``field`` equals ``value``, through the partial expression index."""
+        expr = sql.SQL("doc -> {}").format(_field(field))
+        if value is None:
+            cond = sql.SQL("({e} IS NULL OR {e} = 'null'::jsonb)").format(e=expr)
+            params: tuple[Any, ...] = ()
+        else:
+            cond = sql.SQL("{} = %s::jsonb").format(expr)
+            params = (_dumps(value),)
+        query = sql.SQL("SELECT doc FROM documents WHERE tbl = {} AND {} ORDER BY key").format(
+            _literal_table(table), cond
+        )
+        return [row[0] for row in self._read(query, params)]
+
+    def tables(self) -> list[str]:
+        return [row[0] for row in self._read("SELECT DISTINCT tbl FROM documents ORDER BY tbl")]
+
+    def rows(self, table: str) -> dict[str, Doc]:
+        query = sql.SQL("SELECT key, doc FROM documents WHERE tbl = {} ORDER BY key").format(
+            _literal_table(table)
+        )
+        return dict(self._read(query))
+
+    @property
+    def _tables(self) -> Mapping[str, dict[str, Doc]]:
+        """The embedded store's ``_tables`` as a read-only view, for presets, tools and tests."""
+        return _TablesView(self)
+
+    # -- queries the rules ask for instead of scanning (cost independent of table size) ----
+    def redemption_summary(
+        self,
+        start_utc: str,
+        end_utc: str,
+        utc_offset_hours: int,
+        group_by: tuple[str, ...],
+        institution: str | None,
+        channel: str | None,
+    ) -> dict[str, Any]:
+        """Settled redemptions with ``start_utc <= settled_at < end_utc``, aggregated in SQL.
+
+        ``groups``: (key..., accounts, points, amount, orders) per ``group_by`` value;
+        ``totals`` the same over all; ``daily``: points per local day.
+        """
+        where: sql.Composable = sql.SQL(
+            "tbl = 'redemptions' AND doc ->> 'status' = 'settled' "
+            "AND doc ->> 'settled_at' >= %(lo)s AND doc ->> 'settled_at' < %(hi)s"
+        )
+        params: dict[str, Any] = {"lo": start_utc, "hi": end_utc, "off": utc_offset_hours}
+        if institution:
+            where += sql.SQL(" AND doc ->> 'institution_id' = %(inst)s")
+            params["inst"] = institution
+        if channel:
+            where += sql.SQL(" AND doc ->> 'channel' = %(ch)s")
+            params["ch"] = channel
+        keys = sql.SQL(", ").join(sql.SQL("doc ->> {}").format(_field(k)) for k in group_by)
+        figures = sql.SQL(
+            "count(DISTINCT doc ->> 'member_id'), coalesce(sum((doc ->> 'points')::bigint), 0), "
+            "coalesce(sum((doc ->> 'amount')::numeric), 0.00), count(*)"
+        )
+        groups = self._read(
+            sql.SQL("SELECT {k}, {f} FROM documents WHERE {w} GROUP BY {k} ORDER BY {k}").format(
+                k=keys, f=figures, w=where
+            ),
+            params,
+        )
+        totals = self._read(
+            sql.SQL("SELECT {f} FROM documents WHERE {w}").format(f=figures, w=where), params
+        )[0]
+        daily = self._read(
+            sql.SQL(
+                "SELECT (((doc ->> 'settled_at')::timestamptz AT TIME ZONE 'UTC') "
+                "+ make_interval(hours => %(off)s))::date AS day, "
+                "sum((doc ->> 'points')::bigint) FROM documents WHERE {w} GROUP BY day"
+            ).format(w=where),
+            params,
+        )
+        return {
+            "groups": [list(row) for row in groups],
+            "totals": list(totals),
+            "daily": {day: int(p) for day, p in daily},
+        }
+
+    def health(self) -> dict[str, Any]:
+        """For /health: the database answers now, or the 503 code it gives instead."""
+        try:
+            self.ping()
+        except DomainError as exc:
+            return {
+                "writable": False,
+                "read_only_reason": exc.code,
+                "last_write_error": None,
+                "problems": [exc.code],
+                "unavailable": True,
+            }
+        return {
+            "writable": True,
+            "read_only_reason": None,
+            "last_write_error": None,
+            "problems": [],
+        }
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` unless the database answers on a new connection now."""
+        with mapped_errors(), psycopg.connect(self.url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class _TablesView(Mapping[str, dict[str, Doc]]):
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+
+    def __getitem__(self, table: str) -> dict[str, Doc]:
+        rows = self.store.rows(table)
+        if not rows:
+            raise KeyError(table)
+        return rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store.tables())
+
+    def __len__(self) -> int:
+        return len(self.store.tables())
+
+
+def open_pg_store(url: str, *, upgrade_schema: bool = False, **options: Any) -> PgStore:
+    if upgrade_schema:
+        upgrade(url)
+    return PgStore(url, **options)
