@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseModal
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def receipt_text(member: MemberOut, redemption: RedemptionOut) -> str:
         lines.append(_("points.receipt.order_amount", amount=redemption["order_amount"]))
     lines += [
         _("points.receipt.balance", balance=redemption["balance_after"]),
-        _("points.receipt.time", time=(redemption.get("settled_at") or "")[:19]),
+        _("points.receipt.time", time=timefmt.when(redemption.get("settled_at"))),
     ]
     return "\n".join(lines)
 

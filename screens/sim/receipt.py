@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -52,7 +53,7 @@ def receipt_text(batch: BatchOut) -> str:
         )
     lines += [
         _("sim.receipt.operator", id=batch["operator"], name=batch.get("operator_name") or ""),
-        _("sim.receipt.time", at=batch["at"]),
+        _("sim.receipt.time", at=timefmt.when(batch["at"])),
         "=" * 40,
     ]
     return "\n".join(lines)
