@@ -24,6 +24,7 @@ class DemoAccount(TypedDict):
     staff_id: str
     role: str
     password: str
+    name: NotRequired[str | None]
 
 
 class MetaOut(TypedDict):
@@ -32,6 +33,7 @@ class MetaOut(TypedDict):
     demo: bool
     sandbox: bool
     demo_accounts: list[DemoAccount]
+    demo_job_number: NotRequired[str | None]
 
 
 class StaffOut(TypedDict):

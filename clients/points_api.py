@@ -205,7 +205,13 @@ class PointsApi:
         return await self.client.sms_outbox()
 
 
-def report_csv(headers: list[str], rows: list[list[Any]], totals_row: list[Any] | None) -> str:
+def report_csv(
+    headers: list[str],
+    rows: list[list[Any]],
+    totals_row: list[Any] | None,
+    *,
+    footer: str | None = None,
+) -> str:
     """A report as CSV text (UTF-8 with BOM when written, so spreadsheet tools read CJK)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -213,6 +219,8 @@ def report_csv(headers: list[str], rows: list[list[Any]], totals_row: list[Any] 
     writer.writerows(rows)
     if totals_row is not None:
         writer.writerow(totals_row)
+    if footer is not None:
+        writer.writerow([footer])
     return out.getvalue()
 
 

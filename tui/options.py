@@ -49,7 +49,17 @@ class AppOptions:
     """IANA zone for every time shown (``Asia/Shanghai``); None = the system's."""
     cursor_blink: bool = True
     """False: a steady cursor in every input (tests and snapshots; ``--slow-link`` implies it)."""
+    printer: str | None = None
+    """CUPS queue for receipts; None = the system's default printer."""
+    print_server: str | None = None
+    """CUPS server ``host:port``; None = ``CUPS_SERVER`` or the system's ``client.conf``."""
+    print_font: str | None = None
+    """A TrueType/OpenType font file for printed documents; None = a CJK font from fontconfig."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def receipts_dir(self) -> Path:
+        """Where printed documents are kept as PDF when no path was chosen."""
+        return self.store_dir() / "receipts"
 
     def store_dir(self) -> Path:
         base = self.data_dir or data_dir()
@@ -61,6 +71,8 @@ _ENV = {
     "BRANCHDESK_API_URL": "api_url",
     "BRANCHDESK_THEME": "theme",
     "BRANCHDESK_TIMEZONE": "timezone",
+    "BRANCHDESK_PRINTER": "printer",
+    "BRANCHDESK_PRINT_SERVER": "print_server",
 }
 _BOOL_ENV = {"BRANCHDESK_ASCII": "ascii", "BRANCHDESK_SLOW_LINK": "slow_link"}
 

@@ -29,6 +29,8 @@ def tab_command(args: Namespace, api_url: str) -> str:
         command += ["--theme", args.theme]
     if getattr(args, "ascii", None):
         command.append("--ascii")
+    if getattr(args, "slow_link", None):
+        command.append("--slow-link")
     return shlex.join(command)
 
 

@@ -40,11 +40,7 @@ class AppHeader(Static):
 
     def parts(self) -> tuple[str, str]:
         app = self.bd_app
-        if app.staff is None:
-            left = ["branchdesk"]
-        else:
-            # At 80 columns the branch and the staff member matter more than the app's name.
-            left = [app.staff.branch, f"{app.staff.name}({role_names(app.staff.roles)})"]
+        left = self.left_parts()
         right: list[str] = []
         if app.demo:
             right.append(_("header.demo"))
@@ -62,13 +58,59 @@ class AppHeader(Static):
             right.append(_("header.pending_sync", n=app.pending_sync))
         return " │ ".join(left), " │ ".join(right)
 
+    def left_parts(self) -> list[str]:
+        staff = self.bd_app.staff
+        if staff is None:
+            return ["branchdesk"]
+        # At 80 columns the branch and the staff member matter more than the app's name.
+        return [staff.branch, f"{staff.name}({role_names(staff.roles)})"]
+
     def render(self) -> Text:
-        left, right = self.parts()
-        left, right = f" {left}", f"{right} "
-        room = max(0, self.size.width - cell_len(right) - 1)
-        if cell_len(left) > room:
-            left = set_cell_size(left, max(0, room - 1)) + "…"
-        return Text(left + " " * (room - cell_len(left) + 1) + right, no_wrap=True)
+        _joined, right = self.parts()
+        return Text(
+            fit_header(self.left_parts(), right.split(" │ "), self.size.width), no_wrap=True
+        )
+
+
+def _cut(text: str, width: int) -> str:
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
+
+
+def fit_header(left: list[str], right: list[str], width: int) -> str:
+    """The header line in ``width`` cells; the staff member (last of ``left``) is cut last.
+
+    A long branch name, then the longest part on the right (a backend address) give way first:
+    over SSH at 80 columns the name and role are what tells whose session this is.
+    """
+    sep = " │ "
+    who = left[-1]
+    branch = sep.join(left[:-1])
+    right = list(right)
+
+    def right_text() -> str:
+        return f"{sep.join(right)} "
+
+    room = width - 2 - cell_len(right_text())  # " " before the left, one space between
+    if cell_len(who) > room and right:
+        longest = max(range(len(right)), key=lambda i: cell_len(right[i]))
+        over = cell_len(who) - room
+        right[longest] = _cut(right[longest], max(1, cell_len(right[longest]) - over))
+        room = width - 2 - cell_len(right_text())
+    left_text = who
+    if branch:
+        left_room = room - cell_len(who) - cell_len(sep)
+        if left_room >= 4:
+            left_text = f"{_cut(branch, left_room)}{sep}{who}"
+    rt = right_text()
+    if cell_len(who) > room:
+        rt = _cut(rt.rstrip(), max(0, width - 2 - cell_len(who) - 1))
+        rt = f"{rt} " if rt else ""
+        room = width - 2 - cell_len(rt)
+    left_text = " " + _cut(left_text, max(0, room))
+    gap = max(1, width - cell_len(left_text) - cell_len(rt))
+    return left_text + " " * gap + rt
 
 
 class StatusLine(Static):

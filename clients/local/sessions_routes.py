@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from branchdesk import __version__
 from branchdesk.clients.local import auth
-from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.auth import STAFF, Staff
 
 router = APIRouter()
 
@@ -21,6 +21,10 @@ DEMO_ACCOUNTS = [
     ("t001", "trainer"),
     ("s001", "supervisor"),
 ]
+
+_ROLE_ORDER = {role: n for n, (_sid, role) in enumerate(DEMO_ACCOUNTS)}
+DEMO_JOB_NUMBER = "13985900001"
+"""c001's job number at the demo merchant MER001 (``installment.rules.DEMO_MERCHANTS``)."""
 
 
 class LoginIn(BaseModel):
@@ -45,6 +49,7 @@ class DemoAccount(BaseModel):
     staff_id: str
     role: str
     password: str
+    name: str | None = None
 
 
 class MetaOut(BaseModel):
@@ -53,6 +58,8 @@ class MetaOut(BaseModel):
     demo: bool
     sandbox: bool
     demo_accounts: list[DemoAccount]
+    demo_job_number: str | None = None
+    """The job number a demo clerk binds in the installment workflow (c001 at MER001)."""
 
 
 class StoreHealth(BaseModel):
@@ -88,13 +95,29 @@ async def meta(request: Request) -> dict[str, Any]:
         "version": __version__,
         "demo": demo,
         "sandbox": backend.settings.sandbox,
-        "demo_accounts": [
-            {"staff_id": sid, "role": role, "password": DEMO_PASSWORD}
-            for sid, role in DEMO_ACCOUNTS
-        ]
-        if demo
-        else [],
+        "demo_accounts": _demo_accounts(backend) if demo else [],
+        "demo_job_number": DEMO_JOB_NUMBER if demo else None,
     }
+
+
+def _demo_accounts(backend: Any) -> list[dict[str, Any]]:
+    """Every account of the demo store (workflows seed more than DEMO_ACCOUNTS: m002, c002)."""
+    accounts = []
+    for doc in sorted(
+        backend.store.scan(STAFF),
+        key=lambda d: (_ROLE_ORDER.get((d.get("roles") or [""])[0], 9), d["id"]),
+    ):
+        if doc.get("disabled") or not doc.get("roles"):
+            continue
+        accounts.append(
+            {
+                "staff_id": doc["id"],
+                "role": doc["roles"][0],
+                "password": DEMO_PASSWORD,
+                "name": doc.get("name"),
+            }
+        )
+    return accounts
 
 
 @router.post(

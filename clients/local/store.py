@@ -458,6 +458,14 @@ class MemoryStore:
                 index.setdefault(_index_value(doc.get(ifield)), {})[key] = doc
         return old
 
+    def export_tables(self) -> dict[str, dict[str, Doc]]:
+        """A copy of every committed table (for moving a store to another backend)."""
+        return {name: dict(rows) for name, rows in self._tables.items()}
+
+    def import_tables(self, data: dict[str, dict[str, Doc]]) -> None:
+        """Replace the contents of a new, empty store (then ``compact()`` makes it durable)."""
+        self._load(data)
+
     def _load(self, data: dict[str, dict[str, Doc]]) -> None:
         self._tables = {name: dict(rows) for name, rows in data.items()}
         self._indexes.clear()

@@ -65,7 +65,7 @@ def import_from_dir(source: str | os.PathLike[str], url: str) -> dict[str, int]:
     except StoreError as exc:
         raise TransferError(str(exc)) from None
     try:
-        data = {name: dict(rows) for name, rows in store._tables.items()}
+        data = store.export_tables()
         key = sealing.load_master_key(source_dir)
     finally:
         store.close()
@@ -118,7 +118,7 @@ def export_to_dir(url: str, target: str | os.PathLike[str]) -> dict[str, int]:
     target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = FileStore(target_dir)
     try:
-        store._load(data)
+        store.import_tables(data)
         store.compact()
     finally:
         store.close()

@@ -18,7 +18,23 @@ from branchdesk.tui.widgets import StatusLine, role_names
 
 if TYPE_CHECKING:
     from branchdesk.clients.api import StaffInfo
-    from branchdesk.clients.models import MetaOut
+    from branchdesk.clients.models import DemoAccount, MetaOut
+
+
+def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30) -> list[str]:
+    """Every demo account as ``id name role``, in columns that fit the 64-cell panel."""
+    from rich.cells import cell_len
+
+    cells = [
+        f"{a['staff_id']} {a.get('name') or ''} {role_names([a['role']])}".replace("  ", " ")
+        for a in accounts
+    ]
+    rows = []
+    for start in range(0, len(cells), columns):
+        row = cells[start : start + columns]
+        padded = [c + " " * max(1, width - cell_len(c)) for c in row[:-1]] + row[-1:]
+        rows.append("".join(padded))
+    return rows
 
 
 class LoginScreen(BaseScreen):
@@ -78,7 +94,10 @@ class LoginScreen(BaseScreen):
         accounts = meta["demo_accounts"] if meta is not None else []
         if accounts:
             lines = [_("login.demo_accounts", password=accounts[0]["password"])]
-            lines.append("  ".join(f"{a['staff_id']} {role_names([a['role']])}" for a in accounts))
+            lines += _account_grid(accounts)
+            job = meta.get("demo_job_number") if meta is not None else None
+            if job:
+                lines.append(_("login.demo_job_number", job=job))
             self._panel("demo-accounts", "\n".join(lines))
         if not self.bd_app.keyring_ok:
             self._panel("keyring-notice", _("login.no_keyring"))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -17,17 +18,29 @@ from branchdesk.clients.points_api import PointsApi, money_value
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import RedemptionOut
 
 CODE_LENGTH = 6
 MAX_POINTS = 10_000_000
 
 
 def redemption_error(failure: Failure) -> str | None:
-    """How many points are missing when that is the refusal; else the server's message."""
+    """How many points are missing, or when the next code is allowed; else the server's text."""
     if failure.code == "insufficient_points" and isinstance(failure.details, dict):
         return _("points.checkout.missing", missing=failure.details.get("missing", "?"))
+    if failure.code == "otp_rate_limited" and isinstance(failure.details, dict):
+        seconds = int(failure.details.get("retry_after") or 0)
+        at = timefmt.now() + timedelta(seconds=seconds)
+        return _(
+            "points.checkout.next_code_at",
+            limit=failure.details.get("limit", ""),
+            time=at.strftime("%H:%M"),
+        )
     return None
 
 
@@ -86,6 +99,35 @@ class PointsCheckoutScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.prepare()
+
+    def action_back(self) -> None:
+        """Esc with a code sent and not used: ask, then cancel the pending redemption."""
+        pending = self.redemption
+        if pending is None or pending["status"] != "pending_otp" or self.busy():
+            super().action_back()
+            return
+        redemption_id = pending["id"]
+        self.confirm(
+            _("points.checkout.cancel_title"),
+            [_("points.checkout.cancel_what", id=redemption_id, points=pending["points"])],
+            lambda: self._cancel(redemption_id),
+            confirm=_("points.keys.cancel_pending"),
+        )
+
+    def _cancel(self, redemption_id: str) -> None:
+        action = self.intents.action("cancel", redemption_id)
+
+        def cancelled(_done: RedemptionOut) -> None:
+            self.intents.finished("cancel")
+            self.redemption = None
+            self.app.pop_screen()
+
+        self.call_api(
+            "cancel",
+            lambda: PointsApi(self.client).cancel(redemption_id, action),
+            cancelled,
+            write=True,
+        )
 
     def prepare(self) -> None:
         """First focus; subclasses with other fields override this (not ``on_mount``)."""

@@ -63,6 +63,7 @@ class PointsLookupScreen(BaseScreen):
         Binding("f3", "proxy", "points.keys.proxy", id="points_lookup.proxy"),
         Binding("f4", "mall", "points.keys.mall", id="points_lookup.mall"),
         Binding("f5", "detail", "points.keys.detail", id="points_lookup.detail"),
+        Binding("f6", "shift", "points.keys.shift", id="points_lookup.shift"),
     ]
     DEFAULT_CSS = """
     PointsLookupScreen #points-main { width: 1fr; padding: 0 1; }
@@ -138,7 +139,9 @@ class PointsLookupScreen(BaseScreen):
         self.refresh_bindings()
         self.query_one("#member-info", Static).update(Text(member_lines(member)))
         status = self.query_one("#points-status", StatusLine)
-        if member["id_bound"]:
+        if member["id_bound"] and not member["offline"]:
+            status.show(_("points.lookup.actions_online"), "ok")
+        elif member["id_bound"]:
             status.show(_("points.lookup.actions"), "ok")
         else:
             status.show(_("points.member.cannot_redeem"), "error")
@@ -149,7 +152,9 @@ class PointsLookupScreen(BaseScreen):
             self._lookup(self._query() or "")
 
     def can(self, action: str) -> bool:
-        if action in ("checkout", "proxy", "mall", "detail"):
+        if action == "proxy":
+            return self.member is not None and bool(self.member["offline"])
+        if action in ("checkout", "mall", "detail"):
             return self.member is not None
         return True
 
@@ -173,6 +178,10 @@ class PointsLookupScreen(BaseScreen):
         from branchdesk.screens.points.proxy import PointsProxyScreen
 
         if member := self._redeemable():
+            if not member["offline"]:
+                # The rule is the server's (proxy_offline_only); said now, not after a basket.
+                self.show_status(_("points.lookup.proxy_offline_only"), "error")
+                return
             self.app.push_screen(PointsProxyScreen(cast("MemberOut", member)))
 
     def action_mall(self) -> None:
@@ -180,6 +189,15 @@ class PointsLookupScreen(BaseScreen):
 
         if member := self._redeemable():
             self.app.push_screen(PointsMallScreen(member))
+
+    def action_shift(self) -> None:
+        from branchdesk.screens.points.reverse import PointsReverseScreen
+        from branchdesk.screens.points.shift import PointsShiftScreen
+
+        def reverse(redemption_id: str) -> None:
+            self.app.push_screen(PointsReverseScreen(redemption_id))
+
+        self.app.push_screen(PointsShiftScreen(reverse=reverse))
 
     def action_detail(self) -> None:
         from branchdesk.screens.points.detail import PointsDetailScreen

@@ -138,7 +138,12 @@ class PointsProxyScreen(PointsCheckoutScreen):
         for field_id, value in (("#item-name", ""), ("#item-qty", "1"), ("#item-price", "")):
             self.query_one(field_id, Input).value = value
         self.query_one("#item-name", Input).focus()
+        self._basket_changed()
+
+    def _basket_changed(self) -> None:
+        """A changed basket: the total again, and no message about the old basket left."""
         self._show_total()
+        self.show_status(_(self.INTRO_KEY))
 
     def action_remove_item(self) -> None:
         table = self.query_one("#items", DataTable)
@@ -149,7 +154,7 @@ class PointsProxyScreen(PointsCheckoutScreen):
         table.clear()
         for item in self.items:
             table.add_row(Text(item["name"]), str(item["quantity"]), item["unit_price"])
-        self._show_total()
+        self._basket_changed()
         self.query_one("#item-name", Input).focus()
 
     def _total(self) -> Decimal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -39,6 +40,23 @@ def bar_chart(values: list[int], width: int = CHART_WIDTH) -> str:
     return "".join(BLOCKS[max(1, round(v * 8 / top))] if v else BLOCKS[1] for v in buckets)
 
 
+CHART_REPORTS = ("institutions", "channels", "redemptions")
+
+
+def export_name(data: ReportOut, filters: dict[str, str | None]) -> str:
+    """Unique per filter and per run: report, dates, institution, channel, local run time."""
+    parts = [
+        "points",
+        data["report"],
+        data["date_from"],
+        data["date_to"],
+        filters.get("institution") or "all",
+        filters.get("channel") or "all",
+        timefmt.now().strftime("%Y%m%d-%H%M%S-%f"),
+    ]
+    return "_".join(parts) + ".csv"
+
+
 def date_error(text: str) -> str | None:
     if not text:
         return None
@@ -60,7 +78,7 @@ class PointsReportsScreen(BaseScreen):
     DEFAULT_CSS = """
     PointsReportsScreen #reports-main { padding: 0 1; }
     PointsReportsScreen .row { height: 3; }
-    PointsReportsScreen .row Input { width: 14; }
+    PointsReportsScreen .row Input { width: 17; }
     PointsReportsScreen #report-filter-info { width: 1fr; padding: 1 1 0 1; }
     PointsReportsScreen #report-table { height: 1fr; }
     PointsReportsScreen #report-totals { height: auto; }
@@ -72,6 +90,7 @@ class PointsReportsScreen(BaseScreen):
         self.report = REPORTS[0]
         self.channel: str | None = None
         self.data: ReportOut | None = None
+        self._filters: dict[str, str | None] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reports-main"):
@@ -147,9 +166,10 @@ class PointsReportsScreen(BaseScreen):
     def _load(self, date_from: str | None, date_to: str | None, institution: str | None) -> None:
         # A new query clears the old result first: F3 exports only what answers this one.
         self.data = None
+        self._filters = {"institution": institution, "channel": self.channel}
         self.refresh_bindings()
 
-        def loaded(data: Any) -> None:
+        def loaded(data: ReportOut) -> None:
             self.data = data
             self.refresh_bindings()
             self._show(data)
@@ -192,16 +212,25 @@ class PointsReportsScreen(BaseScreen):
     def _show(self, data: ReportOut) -> None:
         table = self.query_one("#report-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(*self._headers(data))
-        for row in data["rows"]:
-            table.add_row(*(Text(str(c)) for c in self._cells(data, row)))
+        rows = [[str(c) for c in self._cells(data, row)] for row in data["rows"]]
+        headers = self._headers(data)
+        # Every column as wide as its widest cell: the table scrolls sideways (←/→) at 80
+        # columns rather than cutting a number so that it still looks valid.
+        for index, header in enumerate(headers):
+            width = max([cell_len(header), *(cell_len(r[index]) for r in rows)])
+            table.add_column(header, width=width)
+        for cells in rows:
+            table.add_row(*(Text(c) for c in cells))
         totals = "  ".join(_(f"points.total.{k}", value=v) for k, v in data["totals"].items())
         self.query_one("#report-totals", Static).update(
             Text(_("points.reports.totals") + " " + totals)
         )
+        chart_widget = self.query_one("#report-chart", Static)
+        # The per-day chart counts redemptions: it belongs to the redemption reports only.
+        chart_widget.display = data["report"] in CHART_REPORTS
         daily = [d["points"] for d in data["daily"]]
         chart = bar_chart(daily)
-        self.query_one("#report-chart", Static).update(
+        chart_widget.update(
             Text(
                 _(
                     "points.reports.chart",
@@ -223,10 +252,26 @@ class PointsReportsScreen(BaseScreen):
         totals_row = [_("points.reports.totals")] + [
             data["totals"].get(c, "") for c in data["columns"][1:]
         ]
-        text = report_csv(
-            self._headers(data), [self._cells(data, r) for r in data["rows"]], totals_row
+        filters = self._filters or {}
+        described = _(
+            "points.reports.filter_line",
+            report=_(f"points.report.{data['report']}"),
+            start=data["date_from"],
+            end=data["date_to"],
+            institution=filters.get("institution") or _("points.reports.all"),
+            channel=_(f"points.channel.{filters['channel']}")
+            if filters.get("channel")
+            else _("points.reports.all"),
+            at=timefmt.when(timefmt.now()),
         )
-        name = f"points_{data['report']}_{data['date_from']}_{data['date_to']}.csv"
+        # The filter that made the file is its last line (the header stays first for tools).
+        text = report_csv(
+            self._headers(data),
+            [self._cells(data, r) for r in data["rows"]],
+            totals_row,
+            footer=described,
+        )
+        name = export_name(data, filters)
         try:
             path = write_text(exports_dir(), name, text, bom=True)
         except OSError as exc:

@@ -22,7 +22,10 @@ from branchdesk.tui.widgets import StatusLine
 
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
-    BINDINGS = [Binding("f2", "reverse", "points.keys.reverse", id="points_reverse.reverse")]
+    BINDINGS = [
+        Binding("f2", "reverse", "points.keys.reverse", id="points_reverse.reverse"),
+        Binding("f3", "pick", "points.keys.pick", id="points_reverse.pick"),
+    ]
     DEFAULT_CSS = """
     PointsReverseScreen #reverse-main { padding: 0 1; }
     PointsReverseScreen #redemption-info {
@@ -30,9 +33,10 @@ class PointsReverseScreen(BaseScreen):
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, redemption_id: str | None = None) -> None:
         super().__init__()
         self.result: QueryResult[dict[str, Any]] = QueryResult()
+        self.start_with = redemption_id
 
     @property
     def redemption(self) -> dict[str, Any] | None:
@@ -55,6 +59,18 @@ class PointsReverseScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#redemption-id", Input).focus()
+        if self.start_with:
+            self._picked(self.start_with)
+
+    def action_pick(self) -> None:
+        from branchdesk.screens.points.shift import PointsShiftScreen
+
+        self.app.push_screen(PointsShiftScreen(pick=True), self._picked)
+
+    def _picked(self, redemption_id: object) -> None:
+        if isinstance(redemption_id, str) and redemption_id:
+            self.query_one("#redemption-id", Input).value = redemption_id
+            self.find()
 
     @on(Input.Changed, "#redemption-id")
     def _query_changed(self) -> None:
@@ -93,14 +109,24 @@ class PointsReverseScreen(BaseScreen):
 
     @staticmethod
     def _info(redemption: dict[str, Any]) -> str:
-        return _(
-            "points.reverse.info",
-            id=redemption["id"],
-            points=redemption["points"],
-            amount=redemption["amount"],
-            status=_(f"points.status.{redemption['status']}"),
-            channel=_(f"points.channel.{redemption['channel']}"),
-            time=timefmt.when(redemption.get("settled_at") or redemption["created_at"]),
+        member = _(
+            "points.reverse.member",
+            name=redemption.get("member_name", ""),
+            card=redemption.get("member_card", ""),
+            mobile=redemption.get("member_mobile", ""),
+        )
+        return (
+            member
+            + "\n"
+            + _(
+                "points.reverse.info",
+                id=redemption["id"],
+                points=redemption["points"],
+                amount=redemption["amount"],
+                status=_(f"points.status.{redemption['status']}"),
+                channel=_(f"points.channel.{redemption['channel']}"),
+                time=timefmt.when(redemption.get("settled_at") or redemption["created_at"]),
+            )
         )
 
     def can(self, action: str) -> bool:

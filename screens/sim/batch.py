@@ -7,6 +7,7 @@ confirmation and commits all-or-nothing → the receipt. Esc cancels a running c
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -26,9 +27,11 @@ from branchdesk.clients.iccid_batch import (
     BatchFileError,
     ParsedFile,
     RangeError,
-    decode_file,
+    clean_iccid,
+    complete_range_end,
     parse_lines,
     range_size,
+    read_batch_file,
 )
 from branchdesk.clients.sim_api import BatchCards, SimApi
 from branchdesk.screens.common.actions import Failure
@@ -144,14 +147,16 @@ class SimBatchScreen(BaseScreen):
                 yield FieldInput(
                     id="start",
                     compact=True,
-                    max_length=20,
+                    # 20 digits in groups of four as printed on the card, pasted with spaces
+                    max_length=30,
                     numeric="0-9 ",
                     placeholder=_("sim.field.start"),
                 )
                 yield FieldInput(
                     id="end",
                     compact=True,
-                    max_length=20,
+                    # 20 digits in groups of four as printed on the card, pasted with spaces
+                    max_length=30,
                     numeric="0-9 ",
                     placeholder=_("sim.field.end"),
                 )
@@ -303,12 +308,14 @@ class SimBatchScreen(BaseScreen):
                 return
             self._run_preview(target, Path(path).expanduser(), None)
         else:
-            start = self.query_one("#start", Input).value.replace(" ", "")
-            end = self.query_one("#end", Input).value.replace(" ", "")
+            start = clean_iccid(self.query_one("#start", Input).value)
+            end = clean_iccid(self.query_one("#end", Input).value)
             if not start or not end:
                 self._field_error("#start" if not start else "#end", "sim.error.range_required")
                 return
             try:
+                # An end typed without its check digit gets it here, shown before the check.
+                end = complete_range_end(start, end)
                 range_size(start, end)
             except RangeError as exc:
                 params = {**exc.params}
@@ -320,6 +327,9 @@ class SimBatchScreen(BaseScreen):
                     **params,
                 )
                 return
+            end_field = self.query_one("#end", Input)
+            if clean_iccid(end_field.value) != end:
+                end_field.value = end  # the computed check digit, for the clerk to see
             self._run_preview(target, None, (start, end))
 
     def _run_preview(
@@ -383,11 +393,13 @@ class SimBatchScreen(BaseScreen):
             self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]), "error")
 
     async def _parse_file(self, path: Path) -> ParsedFile | None:
+        self.status.show(_("sim.status.reading", path=str(path)))
         try:
-            data = path.read_bytes()
-            lines = decode_file(data).splitlines()
-        except BatchFileError:
-            self._field_error("#file", "sim.error.file_not_utf8")
+            # Off the event loop and bounded: a FIFO, /dev/zero or a huge file never hangs the
+            # UI or fills memory, and Esc still works meanwhile.
+            lines = await asyncio.to_thread(read_batch_file, path)
+        except BatchFileError as exc:
+            self._field_error("#file", f"sim.error.{exc.code}", **exc.params)
             return None
         except OSError as exc:
             self._field_error("#file", "sim.error.file_unreadable", reason=exc.strerror or "")

@@ -1,4 +1,4 @@
-"""The receipt of a committed batch: printable text, and a key to save it to a file."""
+"""The receipt of a committed batch: F2 saves it as text, F3 prints it (the PDF beside the text)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.printing import Printing
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
@@ -59,9 +60,10 @@ def receipt_text(batch: BatchOut) -> str:
     return "\n".join(lines)
 
 
-class SimReceiptScreen(BaseScreen):
+class SimReceiptScreen(Printing, BaseScreen):
     BINDINGS = [
         Binding("f2", "save", "sim.keys.save", id="sim_receipt.save"),
+        Binding("f3", "print", "keys.print", id="sim_receipt.print"),
     ]
     DEFAULT_CSS = """
     SimReceiptScreen #receipt-scroll { height: 1fr; border: round $accent; margin: 0 1; }
@@ -82,13 +84,22 @@ class SimReceiptScreen(BaseScreen):
             yield Static(self.text, id="receipt", markup=False)
         with Horizontal(id="save-row"):
             yield Label(_("sim.receipt.save_to"))
-            yield Input(
-                str(Path.cwd() / f"receipt-{self.moved['id']}.txt"), id="save-path", compact=True
-            )
+            yield Input(str(self._default_path()), id="save-path", compact=True)
         yield StatusLine(_("sim.receipt.help"), id="receipt-status")
+
+    def _default_path(self) -> Path:
+        # The data dir, not the working directory: under ``branchdesk web`` or SSH that is the
+        # server's, and nobody would look there.
+        return self.bd_app.options.receipts_dir() / f"receipt-{self.moved['id']}.txt"
 
     def on_mount(self) -> None:
         self.query_one("#receipt-scroll").focus()
+
+    def action_print(self) -> None:
+        raw = self.query_one("#save-path", Input).value.strip()
+        base = Path(raw).expanduser() if raw else self._default_path()
+        title = _(f"sim.receipt.title.{self.moved['action']}")
+        self.print_document(title, self.text, base.with_suffix(".pdf"))
 
     @on(Input.Submitted, "#save-path")
     def action_save(self) -> None:
@@ -100,6 +111,7 @@ class SimReceiptScreen(BaseScreen):
             return
         path = Path(raw).expanduser()
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.text + "\n", encoding="utf-8")
         except OSError as exc:
             status.show(_("sim.error.save_failed", reason=exc.strerror or str(exc)), "error")

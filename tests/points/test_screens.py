@@ -179,7 +179,8 @@ async def test_supervisor_reverses_and_reports(backend, tmp_path: Path):
         await pilot.press("f3")
         await pilot.pause()
         status = _text(app, "#report-status")
-        path = Path(status.split(":", 1)[1].strip()) if ":" in status else None
+        parts = re.split("[:：]", status, maxsplit=1)
+        path = Path(parts[1].strip()) if len(parts) == 2 else None
         assert path and path.exists()
         assert path.read_text(encoding="utf-8-sig").startswith("渠道,账户数")
 
