@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from branchdesk.tui.i18n import _
 
@@ -145,3 +147,42 @@ def hanging_indent(prefix: str, text: str, width: int) -> str:
     lines = [line.plain.rstrip() for line in Text(text).wrap(console, available)]
     indent = " " * cell_len(prefix)
     return prefix + f"\n{indent}".join(lines)
+
+
+class FieldInput(Input):
+    """An Input that never drops what the user typed or pasted without saying so.
+
+    ``numeric``: the characters a number may hold (a regex class body, e.g. ``"0-9"``).
+    Full-width digits become ASCII (NFKC); anything else stays in the field, marked, with
+    a message — so "1e3" is refused at submit, never quietly read as 13. A paste longer
+    than ``max_length`` is refused whole, with a message naming the limit.
+    """
+
+    def __init__(self, *args: Any, numeric: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.numeric = re.compile(f"[{numeric}]*") if numeric else None
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        if self.numeric is not None:
+            text = unicodedata.normalize("NFKC", text)
+        value = self.value
+        start, end = sorted((max(0, start), min(len(value), end)))
+        new_value = f"{value[:start]}{text}{value[end:]}"
+        if self.max_length and len(new_value) > self.max_length:
+            key = "input.paste_too_long" if len(text) > 1 else "input.too_long"
+            self._say(_(key, limit=self.max_length, n=len(text)))
+            return
+        super().replace(text, start, end)
+        if self.numeric is not None and self.numeric.fullmatch(self.value) is None:
+            self._say(_("input.digits_only"))
+
+    @property
+    def valid_number(self) -> bool:
+        return self.numeric is None or self.numeric.fullmatch(self.value) is not None
+
+    def _say(self, text: str) -> None:
+        show = getattr(self.screen, "show_status", None)
+        if callable(show):
+            show(text, "error")
+        else:
+            self.notify(text, severity="error")

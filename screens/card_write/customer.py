@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients import validators
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 FIELDS = ("name", "id_number", "contact")
 NAME_MAX = 30
@@ -49,7 +49,7 @@ class AccountCustomerScreen(BaseScreen):
             for field in FIELDS:
                 with Horizontal(classes="cw-row"):
                     yield Label(_(f"cw.field.{field}"))
-                    yield Input(
+                    yield FieldInput(
                         id=f"cw-{field}",
                         placeholder=_(f"cw.placeholder.{field}"),
                         max_length=40,

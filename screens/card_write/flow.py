@@ -125,23 +125,28 @@ def already_written_by(order: OrderOut, card: CardRead) -> bool:
 # -- server steps (async workers) --------------------------------------------------------------
 @dataclass
 class OrderSteps:
-    """The server side of one order's card steps, each user action with its own key."""
+    """The server side of one order's card steps. Each step is one user intent: a retry of
+    the same intent passes the same ``action`` (its idempotency key); none gives a new one."""
 
     api: CardWriteApi
     order: OrderOut
 
-    async def bind(self, iccid: str) -> SimProfile:
-        self.order = await self.api.bind_card(self.order["id"], iccid, Action())
+    async def bind(self, iccid: str, action: Action | None = None) -> SimProfile:
+        self.order = await self.api.bind_card(self.order["id"], iccid, action or Action())
         return profile_from(await self.api.script(self.order["id"]))
 
-    async def failed(self, failure: WriteFailure) -> None:
+    async def failed(self, failure: WriteFailure, action: Action | None = None) -> None:
         self.order = await self.api.report_failure(
-            self.order["id"], failure.outcome, Action(), failure.tries_left
+            self.order["id"], failure.outcome, action or Action(), failure.tries_left
         )
 
-    async def written(self, iccid: str, imsi: str) -> None:
-        self.order = await self.api.written(self.order["id"], iccid, imsi, Action())
+    async def written(self, iccid: str, imsi: str, action: Action | None = None) -> None:
+        self.order = await self.api.written(self.order["id"], iccid, imsi, action or Action())
 
-    async def confirm(self) -> OrderOut:
-        self.order = await self.api.confirm(self.order["id"], Action())
+    async def confirm(self, action: Action | None = None) -> OrderOut:
+        self.order = await self.api.confirm(self.order["id"], action or Action())
+        return self.order
+
+    async def cancel(self, action: Action | None = None) -> OrderOut:
+        self.order = await self.api.cancel(self.order["id"], action or Action())
         return self.order

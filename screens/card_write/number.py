@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 
 class AccountNumberScreen(BaseScreen):
@@ -33,7 +33,7 @@ class AccountNumberScreen(BaseScreen):
         yield Static(_("cw.number.title"), classes="title")
         with Horizontal(id="cw-number-row"):
             yield Label(_("cw.number.digits"))
-            yield Input(id="cw-digits", max_length=11, restrict=r"[0-9]*", compact=True)
+            yield FieldInput(id="cw-digits", max_length=11, numeric="0-9", compact=True)
         yield Static(_("cw.number.hint"))
         yield OptionList(id="cw-numbers")
         yield StatusLine(id="cw-number-status")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -45,17 +44,11 @@ class AccountOrdersScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         self._load()
 
-    @work(exclusive=True, group="orders")
-    async def _load(self) -> None:
+    def _load(self) -> None:
+        self.call_api("orders", CardWriteApi(self.client).orders, self._show)
+
+    def _show(self, orders: list[OrderOut]) -> None:
         status = self.query_one("#cw-orders-status", StatusLine)
-        try:
-            orders = await CardWriteApi(self.client).orders()
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("cw.error.unreachable"), "error")
-            return
         self.orders = {o["id"]: o for o in orders}
         table = self.query_one("#cw-orders", DataTable)
         table.clear()

@@ -3,20 +3,23 @@ number on the server) and go on to the card."""
 
 from __future__ import annotations
 
-from textual import work
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.clients import validators
-from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OfferOut, OrderOut
+    from branchdesk.screens.common.actions import Failure
 
 
 class AccountPackageScreen(BaseScreen):
@@ -34,7 +37,6 @@ class AccountPackageScreen(BaseScreen):
         super().__init__()
         self.customer = customer
         self.msisdn = msisdn
-        self.action_key = Action()
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("cw.package.title"), classes="title")
@@ -63,17 +65,10 @@ class AccountPackageScreen(BaseScreen):
     def api(self) -> CardWriteApi:
         return CardWriteApi(self.client)
 
-    @work(exclusive=True, group="offer")
-    async def _load(self) -> None:
-        status = self.query_one("#cw-package-status", StatusLine)
-        try:
-            offer = await self.api.offer()
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            return
-        except BackendUnreachable:
-            status.show(_("cw.error.unreachable"), "error")
-            return
+    def _load(self) -> None:
+        self.call_api("offer", self.api.offer, self._show_offer, keys=("submit",))
+
+    def _show_offer(self, offer: OfferOut) -> None:
         packages = self.query_one("#cw-packages", OptionList)
         packages.add_options(
             [
@@ -121,23 +116,28 @@ class AccountPackageScreen(BaseScreen):
             return
         self._submit(package, tariff)
 
-    @work(exclusive=True, group="submit")
-    async def _submit(self, package: str, tariff: str) -> None:
+    def _submit(self, package: str, tariff: str) -> None:
+        # One intent per number: the same number again (a retry, even with another package)
+        # reuses the key, so an order whose answer was lost is not made twice.
+        action = self.intents.action("submit", self.msisdn)
+        self.show_status(_("cw.package.submitting"))
+
+        def refused(failure: Failure) -> None:
+            if not failure.unreachable:
+                self.intents.finished("submit")  # refused: nothing changed, a new key next
+
+        self.call_api(
+            "submit",
+            lambda: self.api.create_order(self.customer, self.msisdn, package, tariff, action),
+            self._submitted,
+            failed=refused,
+            write=True,
+        )
+
+    def _submitted(self, order: OrderOut) -> None:
         from branchdesk.screens.card_write.write import CardWriteScreen
 
-        status = self.query_one("#cw-package-status", StatusLine)
-        status.show(_("cw.package.submitting"))
-        try:
-            order = await self.api.create_order(
-                self.customer, self.msisdn, package, tariff, self.action_key
-            )
-        except ApiError as exc:
-            status.show(exc.message, "error")
-            self.action_key = Action()  # refused: nothing changed, a new attempt gets a new key
-            return
-        except BackendUnreachable:
-            status.show(_("cw.error.unreachable"), "error")  # same key on the next try
-            return
+        self.intents.finished("submit")
         # The order exists now: the form steps are done, the card steps take over. Run after
         # this worker: going home removes this screen and cancels its workers.
         app, services = self.app, self.bd_app

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -38,7 +39,7 @@ def receipt_text(order: OrderOut) -> str:
             _("cw.receipt.tariff", name=local_name(tariff)),
             _("cw.receipt.paid", amount=package["prepay"]),
             _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
-            _("cw.receipt.time", at=order.get("activated_at") or ""),
+            _("cw.receipt.time", at=timefmt.when(order.get("activated_at"))),
             "",
             _("cw.receipt.sign"),
             rule,

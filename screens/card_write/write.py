@@ -1,7 +1,8 @@
 """Account opening, the card steps: insert and read the blank card, write it, verify, confirm.
 
 Every pyscard call runs in a thread worker (``@work(thread=True)``) and reports back with
-``call_from_thread``; API calls run in async workers. The reader light is shown as staff know
+``call_from_thread``; API calls go through ``call_api``, each step one intent whose retry reuses
+its idempotency key. The reader light is shown as staff know
 it: off (no card), steady (card in), flashing (writing — do not remove the card).
 Esc cancels a read or leaves the screen, but never interrupts a write in progress.
 """
@@ -17,9 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
-from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.devices.errors import ReaderError
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
@@ -31,7 +30,10 @@ from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory, reader_su
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Hashable
+
     from branchdesk.clients.models import OrderOut
+    from branchdesk.screens.common.actions import Failure
 
 STEPS = ("read", "write", "verify", "confirm")
 # Phase -> index of the step in progress (steps before it are done).
@@ -60,6 +62,8 @@ SERVER_HINT = {
     "sim_not_at_agent": "cw.next.not_blank",
 }
 BLINK_SECONDS = 0.4
+# While a server step runs, no card step or cancel starts (one press, one request).
+CARD_KEYS = ("read", "write", "confirm", "cancel_order")
 
 
 class CardWriteScreen(BaseScreen):
@@ -203,11 +207,46 @@ class CardWriteScreen(BaseScreen):
             hint = "cw.next.reader_extra"
         self.say(_(key, **params), "error", _(hint))
 
-    def server_problem(self, exc: ApiError | BackendUnreachable) -> None:
-        if isinstance(exc, BackendUnreachable):
-            self.say(_("cw.error.unreachable"), "error", _("cw.next.server"))
-        else:
-            self.say(exc.message, "error", _(SERVER_HINT.get(exc.code, "cw.next.server")))
+    def server_problem(self, failure: Failure) -> None:
+        hint = "cw.next.server" if failure.code is None else SERVER_HINT.get(failure.code)
+        self.say(failure.message, "error", _(hint or "cw.next.server"))
+
+    def step(
+        self,
+        name: str,
+        fingerprint: Hashable,
+        call: Callable[[flow.OrderSteps, Any], Awaitable[object]],
+        done: Callable[[flow.OrderSteps], object],
+        failed: Callable[[flow.OrderSteps], object],
+    ) -> None:
+        """One server step of the order: ``call(steps, action)`` with the intent's key.
+
+        Refused: the intent is over (the next try is a new request). Unreachable: the key is
+        kept, so pressing the key again cannot do the step twice.
+        """
+        steps = flow.OrderSteps(self.api, self.order)
+        action = self.intents.action(name, (self.order["id"], fingerprint))
+
+        def succeeded(_result: object) -> None:
+            self.intents.finished(name)
+            self.order = steps.order
+            done(steps)
+
+        def refused(failure: Failure) -> str:
+            if not failure.unreachable:
+                self.intents.finished(name)
+            failed(steps)
+            self.server_problem(failure)
+            return ""  # said above, with what to do next
+
+        self.call_api(
+            name,
+            lambda: call(steps, action),
+            succeeded,
+            failed=refused,
+            keys=CARD_KEYS,
+            write=True,
+        )
 
     def set_phase(self, phase: str) -> None:
         self.phase = phase
@@ -252,19 +291,21 @@ class CardWriteScreen(BaseScreen):
             return
         self.set_phase("checking")
         self.say(_("cw.write.checking"))
-        self._bind(card)
+        profile: list[SimProfile] = []
 
-    @work(exclusive=True, group="api")
-    async def _bind(self, card: flow.CardRead) -> None:
-        steps = flow.OrderSteps(self.api, self.order)
-        try:
-            profile = await steps.bind(card.iccid)
-        except (ApiError, BackendUnreachable) as exc:
-            self.order = steps.order
+        async def bind(steps: flow.OrderSteps, action: Any) -> None:
+            profile.append(await steps.bind(card.iccid, action))
+
+        def bound(_steps: flow.OrderSteps) -> None:
+            self._bound(card, profile[0])
+
+        def not_bound(steps: flow.OrderSteps) -> None:
+            self.order = steps.order  # the card may be bound although its script is missing
             self.set_phase("insert")
-            self.server_problem(exc)
-            return
-        self.order = steps.order
+
+        self.step("bind", card.iccid, bind, bound, not_bound)
+
+    def _bound(self, card: flow.CardRead, profile: SimProfile) -> None:
         self._profile = profile
         if flow.already_written_by(self.order, card):
             self.set_phase("verifying")
@@ -304,19 +345,16 @@ class CardWriteScreen(BaseScreen):
         )
 
     def _write_failed(self, failure: flow.WriteFailure) -> None:
-        self._report_failure(failure)
-
-    @work(exclusive=True, group="api")
-    async def _report_failure(self, failure: flow.WriteFailure) -> None:
-        steps = flow.OrderSteps(self.api, self.order)
         tail = (self.order.get("iccid") or "")[-4:]
-        try:
-            await steps.failed(failure)
-        except (ApiError, BackendUnreachable) as exc:
-            self.set_phase("insert")
-            self.server_problem(exc)
-            return
-        self.order = steps.order
+        self.step(
+            "report",
+            (failure.outcome, failure.tries_left),
+            lambda steps, action: steps.failed(failure, action),
+            lambda _steps: self._failure_reported(failure, tail),
+            lambda _steps: self.set_phase("insert"),
+        )
+
+    def _failure_reported(self, failure: flow.WriteFailure, tail: str) -> None:
         self._profile = None
         if self.order["state"] == "write_interrupted":
             self.card = None
@@ -355,18 +393,15 @@ class CardWriteScreen(BaseScreen):
             self.set_phase("ready")
             self.say(_("cw.error.verify"), "error", _("cw.next.server"))
             return
-        self._record_written(iccid, imsi)
+        self.step(
+            "written",
+            (iccid, imsi),
+            lambda steps, action: steps.written(iccid, imsi, action),
+            lambda _steps: self._recorded(),
+            lambda _steps: self.set_phase("ready"),
+        )
 
-    @work(exclusive=True, group="api")
-    async def _record_written(self, iccid: str, imsi: str) -> None:
-        steps = flow.OrderSteps(self.api, self.order)
-        try:
-            await steps.written(iccid, imsi)
-        except (ApiError, BackendUnreachable) as exc:
-            self.set_phase("ready")
-            self.server_problem(exc)
-            return
-        self.order = steps.order
+    def _recorded(self) -> None:
         self._profile = None
         self.set_phase("written")
         self.say(_("cw.write.written"), "ok", _("cw.write.fees", **self._fees()))
@@ -377,19 +412,17 @@ class CardWriteScreen(BaseScreen):
             return
         self.set_phase("confirming")
         self.say(_("cw.write.confirming"))
-        self._confirm(Action())
+        self.step(
+            "confirm",
+            None,
+            lambda steps, action: steps.confirm(action),
+            lambda steps: self._confirmed(steps.order),
+            lambda _steps: self.set_phase("written"),
+        )
 
-    @work(exclusive=True, group="api")
-    async def _confirm(self, action: Action) -> None:
+    def _confirmed(self, order: OrderOut) -> None:
         from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
 
-        try:
-            order = await self.api.confirm(self.order["id"], action)
-        except (ApiError, BackendUnreachable) as exc:
-            self.set_phase("written")
-            self.server_problem(exc)
-            return
-        self.order = order
         self.set_phase("done")
         self.receipt = order
         # Not awaited here: switching removes this screen and cancels its workers.
@@ -403,17 +436,29 @@ class CardWriteScreen(BaseScreen):
         if self.order["state"] == "written":
             self.say(_("cw.write.cancel_blocked"), "error")
             return
-        self._cancel_order()
+        order, iccid = self.order, self.order.get("iccid")
+        lines = [
+            _("cw.cancel.order", id=order["id"], name=order["customer"]["name"]),
+            _("cw.cancel.number", msisdn=order["msisdn"]),
+            _("cw.cancel.card", tail=iccid[-4:]) if iccid else _("cw.cancel.no_card"),
+            _("cw.cancel.final"),
+        ]
+        self.confirm(
+            _("cw.cancel.title"), lines, self._cancel_order, confirm=_("cw.keys.cancel_order")
+        )
 
-    @work(exclusive=True, group="api")
-    async def _cancel_order(self) -> None:
-        try:
-            self.order = await self.api.cancel(self.order["id"], Action())
-        except (ApiError, BackendUnreachable) as exc:
-            self.server_problem(exc)
-            return
-        self.bd_app.notify(_("cw.write.cancelled"))
-        self.app.pop_screen()
+    def _cancel_order(self) -> None:
+        def cancelled(_steps: flow.OrderSteps) -> None:
+            self.bd_app.notify(_("cw.write.cancelled"))
+            self.app.pop_screen()
+
+        self.step(
+            "cancel",
+            None,
+            lambda steps, action: steps.cancel(action),
+            cancelled,
+            lambda _steps: None,
+        )
 
     def action_back(self) -> None:
         if self.phase == "reading":

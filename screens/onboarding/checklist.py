@@ -17,6 +17,7 @@ from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, hanging_indent
 
@@ -145,7 +146,11 @@ class ChecklistScreen(BaseScreen):
         ]
         if item["updated_by"]:
             lines.append(
-                _("onb.checklist.changed", who=item["updated_by"], when=item["updated_at"])
+                _(
+                    "onb.checklist.changed",
+                    who=item["updated_by"],
+                    when=timefmt.when(item["updated_at"]),
+                )
             )
         if item["note"]:
             lines.append(_("onb.checklist.note", note=item["note"]))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from branchdesk.clients.onboarding_api import AREA_FIELDS, CUSTOMER_FIELDS, area_csv, handoff_csv
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
 
@@ -60,7 +61,11 @@ def handoff_text(package: HandoffOut) -> str:
     customer = package["customer"]
     lines = [
         _("onb.print.title"),
-        _("onb.print.generated", at=package["generated_at"], by=package["generated_by"]),
+        _(
+            "onb.print.generated",
+            at=timefmt.when(package["generated_at"]),
+            by=package["generated_by"],
+        ),
         "",
     ]
     for name in CUSTOMER_FIELDS:

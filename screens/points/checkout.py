@@ -20,7 +20,7 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import RedemptionOut
@@ -72,17 +72,17 @@ class PointsCheckoutScreen(BaseScreen):
                 yield Static(Text(self._member_text()), id="checkout-member")
                 yield Label(_("points.checkout.points"))
                 with Horizontal(classes="row"):
-                    yield Input(
+                    yield FieldInput(
                         id="points",
-                        restrict=r"[0-9]*",
+                        numeric="0-9",
                         max_length=8,
                         placeholder=_("points.checkout.points_hint"),
                     )
                     yield Static(_("points.checkout.value", value="0.00"), id="points-value")
                 yield Label(_("points.checkout.code"))
                 with Horizontal(classes="row"):
-                    yield Input(
-                        id="code", restrict=r"[0-9]*", max_length=CODE_LENGTH, disabled=True
+                    yield FieldInput(
+                        id="code", numeric="0-9", max_length=CODE_LENGTH, disabled=True
                     )
                     yield Static("", id="code-info")
                 yield StatusLine(_(self.INTRO_KEY), id="checkout-status")

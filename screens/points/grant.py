@@ -17,7 +17,7 @@ from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.lookup import member_lines, query_error
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
@@ -58,9 +58,9 @@ class PointsGrantScreen(BaseScreen):
             )
             yield Static(_("points.lookup.none"), id="grant-member")
             yield Label(_("points.grant.points"))
-            yield Input(id="grant-points", restrict=r"[0-9]*", max_length=8)
+            yield FieldInput(id="grant-points", numeric="0-9", max_length=8)
             yield Label(_("points.grant.note"))
-            yield Input(id="grant-note", max_length=200)
+            yield FieldInput(id="grant-note", max_length=200)
             yield StatusLine(_("points.grant.help"), id="grant-status")
 
     def on_mount(self) -> None:

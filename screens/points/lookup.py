@@ -18,7 +18,7 @@ from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
@@ -92,11 +92,11 @@ class PointsLookupScreen(BaseScreen):
             with Vertical(id="points-main"):
                 yield Static(_("points.lookup.title"), classes="title")
                 yield Label(_("points.lookup.query"))
-                yield Input(
+                yield FieldInput(
                     id="member-query",
                     placeholder=_("points.lookup.query_hint"),
                     max_length=23,
-                    restrict=r"[0-9 ]*",
+                    numeric="0-9 ",
                 )
                 yield Static(_("points.lookup.none"), id="member-info")
                 yield StatusLine(_("points.lookup.help"), id="points-status")

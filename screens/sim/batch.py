@@ -37,7 +37,7 @@ from branchdesk.clients.sim_api import BatchCards, SimApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _, language
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import BatchOut, PreviewOut
@@ -144,20 +144,20 @@ class SimBatchScreen(BaseScreen):
                 yield Input(id="file", compact=True, placeholder=_("sim.field.file_hint"))
             with Horizontal(classes="row", id="range-row"):
                 yield Label(_("sim.field.range"))
-                yield Input(
+                yield FieldInput(
                     id="start",
                     compact=True,
                     # 20 digits in groups of four as printed on the card, pasted with spaces
                     max_length=30,
-                    restrict=r"[0-9 ]*",
+                    numeric="0-9 ",
                     placeholder=_("sim.field.start"),
                 )
-                yield Input(
+                yield FieldInput(
                     id="end",
                     compact=True,
                     # 20 digits in groups of four as printed on the card, pasted with spaces
                     max_length=30,
-                    restrict=r"[0-9 ]*",
+                    numeric="0-9 ",
                     placeholder=_("sim.field.end"),
                 )
             if self.mode == "return":

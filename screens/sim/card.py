@@ -15,7 +15,7 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import CardOut
@@ -36,7 +36,7 @@ class SimCardScreen(BaseScreen):
         yield Static(_("sim.card.title"), classes="title")
         with Horizontal(id="card-row"):
             yield Label(_("sim.field.iccid"))
-            yield Input(id="card-iccid", compact=True, max_length=20, restrict=r"[0-9 ]*")
+            yield FieldInput(id="card-iccid", compact=True, max_length=20, numeric="0-9 ")
         yield Static("", id="card-info", markup=False)
         yield StatusLine(_("sim.card.help"), id="card-status")
         yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)

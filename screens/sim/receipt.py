@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -53,7 +54,7 @@ def receipt_text(batch: BatchOut) -> str:
         )
     lines += [
         _("sim.receipt.operator", id=batch["operator"], name=batch.get("operator_name") or ""),
-        _("sim.receipt.time", at=batch["at"]),
+        _("sim.receipt.time", at=timefmt.when(batch["at"])),
         "=" * 40,
     ]
     return "\n".join(lines)

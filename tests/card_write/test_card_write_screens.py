@@ -22,6 +22,7 @@ from branchdesk.screens.card_write.orders import AccountOrdersScreen
 from branchdesk.screens.card_write.package import AccountPackageScreen
 from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
+from branchdesk.screens.common.confirm import ConfirmModal
 from support.pcsc import PcscService, insert_card, wait_for_slot
 from support.tui import login, make_app, wait_for
 
@@ -227,6 +228,64 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
+
+
+def modal_text(app: Any) -> str:
+    return " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_cancel_an_order_asks_first_saying_what_happens_to_the_number(
+    backend: Backend, lang: str
+) -> None:
+    """Issue 13: F8 cancelled the order at once, the number gone back to the pool unasked."""
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        order_id, number = screen.order["id"], screen.order["msisdn"]
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        text = modal_text(app)
+        assert order_id in text and number in text
+        assert screen.order["customer"]["name"] in text
+        assert ("尚未绑定卡片" if lang == "zh-CN" else "No card is bound") in text
+        assert backend.store.get(ORDERS, order_id)["state"] == "reserved"
+        await pilot.press("escape")  # changed their mind: nothing happens
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.2)
+        assert backend.store.get(ORDERS, order_id)["state"] == "reserved"
+        assert backend.store.get(NUMBERS, number)["state"] == "reserved"
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: backend.store.get(ORDERS, order_id)["state"] == "cancelled")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CardWriteScreen))
+    assert backend.store.get(NUMBERS, number)["state"] == "free"
+
+
+async def test_cancel_a_half_written_order_names_the_card(
+    backend: Backend, virtual_sim: VirtualSim, pcscd: PcscService
+) -> None:
+    iccid = blank_cards(backend)[0]
+    insert_card(pcscd, virtual_sim, VirtualCard.blank(iccid))
+    app = make_app(backend, "zh-CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        order_id, number = screen.order["id"], screen.order["msisdn"]
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        virtual_sim.remove_after_updates(1)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: "写卡中断" in status(app), CARD_STEP)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        text = modal_text(app)
+        assert f"…{iccid[-4:]}" in text and number in text and "空白卡" in text
+        assert backend.store.get(ORDERS, order_id)["state"] == "write_interrupted"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: backend.store.get(ORDERS, order_id)["state"] == "cancelled")
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    assert backend.store.get(NUMBERS, number)["state"] == "free"
 
 
 async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) -> None:
