@@ -20,7 +20,17 @@ from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every t
 
 # Suites that run against both stores: the rules and the HTTP contract, not the screens.
 BOTH_STORES = {"api", "points", "sim", "onboarding", "installment", "card_write"}
-EMBEDDED_ONLY = ("screen", "snapshot", "served", "pcsc", "packaging", "tui", "sealing", "store")
+EMBEDDED_ONLY = (
+    "screen",
+    "snapshot",
+    "served",
+    "pcsc",
+    "packaging",
+    "tui",
+    "sealing",
+    "store",
+    "reader_missing",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

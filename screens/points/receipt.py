@@ -57,7 +57,7 @@ def receipt_text(member: MemberOut | None, redemption: RedemptionOut) -> str:
         _(
             "points.receipt.outlet",
             name=redemption.get("institution_name") or "",
-            id=redemption["institution_id"],
+            id=redemption.get("institution_id") or "",
         ),
         _(
             "points.receipt.time",

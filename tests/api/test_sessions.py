@@ -151,7 +151,9 @@ async def test_demo_accounts_are_listed_only_with_demo_data() -> None:
     real = asgi_client(make_backend(demo=False))
     assert [a["staff_id"] for a in (await demo.meta())["demo_accounts"]] == [
         "m001",
+        "m002",
         "c001",
+        "c002",
         "k001",
         "t001",
         "s001",

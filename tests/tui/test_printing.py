@@ -20,11 +20,18 @@ from support.tui import SIZE, make_app, wait_for
 MEMBER = {"name": "张*", "card": "6221 **** **** 0001", "points": 942}
 REDEMPTION = {
     "id": "RD-000042",
-    "channel": "counter",
+    "member_id": "M000001",
+    "status": "settled",
+    "channel": "pos",
     "points": 58,
     "amount": "29.00",
     "rate": "0.50",
     "balance_after": 942,
+    "institution_id": "52230101",
+    "institution_name": "坪东邮政支局",
+    "created_by": "k001",
+    "created_by_name": "张丽",
+    "created_at": "2026-12-01T09:59:00+00:00",
     "settled_at": "2026-12-01T10:00:00+00:00",
 }
 

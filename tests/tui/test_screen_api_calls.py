@@ -50,6 +50,7 @@ def violations(source: str) -> list[str]:
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "run_worker"
+            and not _is_thread_work(node)
         ):
             found.append(f"line {node.lineno}: run_worker")
     return found
