@@ -7,6 +7,7 @@ reused by every retry of that action, so a dropped connection never applies a ch
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,6 +150,13 @@ class ApiClient:
                     raise BackendUnreachable(self.label, "store_unavailable")
                 await asyncio.sleep(self.retry_delay * attempt)
                 continue
+            if response.status_code == 503 and _code(response) == "store_conflict":
+                # The shared database gave up re-running this request against concurrent
+                # changes; nothing was applied, and the same key makes the retry safe.
+                attempt += 1
+                if attempt <= self.retries:
+                    await asyncio.sleep(self.retry_delay * attempt * random.uniform(1.0, 2.0))
+                    continue
             if response.status_code == 409 and _code(response) == "idempotency_in_progress":
                 attempt += 1
                 if attempt <= self.retries:

@@ -139,3 +139,42 @@ async def test_full_pool_answers_503_store_busy_never_hangs(make, pg_url):
         assert await client.get("/v1/points/institutions")
     finally:
         await client.aclose()
+
+
+async def test_client_retries_store_conflict_with_the_same_key(make, monkeypatch):
+    """The server answers 503 store_conflict after its own re-runs; the client's retry is
+    safe (same idempotency key) and the cashier's action goes through instead of failing."""
+    from branchdesk.clients.local import shared_requests
+
+    backend = make()
+    supervisor = await _supervisor(backend)
+    try:
+        member = await supervisor.post(
+            "/v1/members",
+            {
+                "name": "冲突测试",
+                "mobile": "13700000202",
+                "institution_id": "52230101",
+                "id_number": "11010519491231002X",
+            },
+            Action(),
+        )
+        monkeypatch.setattr(shared_requests, "MAX_ATTEMPTS", 1)
+        conflicts: list[int] = []
+        answer = shared_requests.error_response
+
+        def counted(status: int, code: str, lang: str) -> object:
+            if code == "store_conflict":
+                conflicts.append(status)
+            return answer(status, code, lang)
+
+        monkeypatch.setattr(shared_requests, "error_response", counted)
+        supervisor.retries = 50
+        supervisor.retry_delay = 0.01
+        api = PointsApi(supervisor)
+        await asyncio.gather(*[api.grant(member["id"], 10, "test", Action()) for _ in range(24)])
+        detail = await api.ledger(member["id"])
+        assert detail["member"]["points"] == 240
+        assert conflicts, "no request met a serialization failure: the test proved nothing"
+    finally:
+        await supervisor.aclose()
