@@ -98,9 +98,15 @@ class ServedBackend:
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # a server that was too slow must not outlive its test
+            raise
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        # Generous: it only matters when something is wrong, and a machine running the whole
+        # suite on every core (plus PostgreSQL) can take tens of seconds to start a process.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
