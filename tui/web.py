@@ -19,6 +19,9 @@ from pathlib import Path
 
 import httpx
 
+TEMPLATES = Path(__file__).resolve().parent / "web_templates"
+"""Our page for textual-serve (focus on load, websocket on the browser's own address)."""
+
 
 def tab_command(args: Namespace, api_url: str) -> str:
     """The command line each browser session runs."""
@@ -108,7 +111,11 @@ def run_web(args: Namespace) -> int:
     )
     try:
         Server(
-            tab_command(args, api_url), host=args.host, port=args.port, title="branchdesk"
+            tab_command(args, api_url),
+            host=args.host,
+            port=args.port,
+            title="branchdesk",
+            templates_path=TEMPLATES,
         ).serve()
     finally:
         if sim is not None:
