@@ -36,6 +36,7 @@ SCREENS: dict[str, str] = {
     "onboarding.customer_form": "branchdesk.screens.onboarding.customer_form:CustomerFormScreen",
     "onboarding.customers": "branchdesk.screens.onboarding.customers:CustomersScreen",
     "onboarding.sync": "branchdesk.screens.onboarding.sync:SyncScreen",
+    "points.add_member": "branchdesk.screens.points.add_member:PointsAddMemberScreen",
     "points.checkout": "branchdesk.screens.points.checkout:PointsCheckoutScreen",
     "points.detail": "branchdesk.screens.points.detail:PointsDetailScreen",
     "points.grant": "branchdesk.screens.points.grant:PointsGrantScreen",
