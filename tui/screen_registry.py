@@ -22,6 +22,8 @@ SCREENS: dict[str, str] = {
     "common.error_panel": "branchdesk.screens.common.error_panel:ErrorPanel",
     "common.home": "branchdesk.screens.common.home:HomeScreen",
     "common.keys_help": "branchdesk.screens.common.keys_help:KeysHelpScreen",
+    "common.receipt": "branchdesk.screens.common.receipt:ReceiptScreen",
+    "common.receipt_history": "branchdesk.screens.common.receipt_history:ReceiptHistoryScreen",
     "common.login": "branchdesk.screens.common.login:LoginScreen",
     "common.startup_error": "branchdesk.screens.common.startup_error:StartupErrorScreen",
     "common.too_small": "branchdesk.screens.common.too_small:TooSmallScreen",

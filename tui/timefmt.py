@@ -125,5 +125,10 @@ def day_start_utc(value: date | None = None) -> str:
     return local.astimezone(UTC).isoformat()
 
 
+def utc_now() -> str:
+    """Now as the server keeps time (UTC, ISO 8601, seconds): for machine data, never shown."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def now() -> datetime:
     return datetime.now(zone())

@@ -20,7 +20,7 @@ from branchdesk.clients import validators
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.points.lookup import member_lines
+from branchdesk.screens.points.member import member_lines
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 

@@ -16,6 +16,7 @@ from branchdesk.clients import validators
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import Failure, QueryResult
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.member import member_lines
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
@@ -32,28 +33,6 @@ def query_error(text: str) -> str | None:
     if len(value) == 11:
         return validators.mobile_error(value)
     return validators.card_number_error(value)
-
-
-def member_lines(member: dict[str, Any]) -> str:
-    lines = [
-        _("points.member.name", name=member["name"], id=member["id"]),
-        _("points.member.mobile", mobile=member["mobile"], card=member["card"]),
-        _("points.member.id_number", id_number=member["id_number"])
-        if member["id_bound"]
-        else _("points.member.id_unbound"),
-        _(
-            "points.member.points",
-            points=member["points"],
-            value=member["value"],
-            rate=member["rate"],
-        ),
-        _(
-            "points.member.institution",
-            name=member["institution_name"],
-            id=member["institution_id"],
-        ),
-    ]
-    return "\n".join(lines)
 
 
 class PointsLookupScreen(BaseScreen):
