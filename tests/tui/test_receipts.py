@@ -130,7 +130,7 @@ async def test_every_receipt_is_saved_at_once_and_listed_for_its_staff_member(
             app.go_home()
             await pilot.press("f10")
             await login(pilot, "k001")
-            app.push_screen(ReceiptHistoryScreen())
+            await pilot.press("f4")  # from the home screen
             await wait_for(pilot, lambda: isinstance(app.screen, ReceiptHistoryScreen))
             await pilot.pause()
             assert app.screen.entries == []
