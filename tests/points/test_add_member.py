@@ -128,6 +128,7 @@ async def test_reached_from_lookup_with_the_mobile_filled_in(backend, lang):
         await login(pilot, "s001")
         app.open_workflow("points.redeem")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
+        await pilot.pause()
         app.screen.query_one("#member-query").focus()
         await pilot.press(*NEW_MOBILE, "enter")
         hint = _("points.lookup.not_found_add", message="")
