@@ -106,12 +106,36 @@ def language_from_locale(environ: dict[str, str] | os._Environ[str] = os.environ
     return "en"
 
 
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+"""``{n|try|tries}`` in a catalog text: the first word when the parameter ``n`` is 1, else the
+second. English needs it ("1 try left", "2 tries left"); Chinese texts have no plural."""
+
+
+def plural(count: object, one: str, other: str) -> str:
+    """``one`` for a count of exactly 1 (``1``, ``"1"``, ``1.0``), ``other`` for anything else."""
+    try:
+        number = float(str(count).replace(",", ""))
+    except ValueError:
+        return other
+    return one if number == 1 else other
+
+
+def _plurals(text: str, params: dict[str, Any]) -> str:
+    def pick(match: re.Match[str]) -> str:
+        name, one, other = match.groups()
+        return plural(params.get(name), one, other)
+
+    return _PLURAL.sub(pick, text)
+
+
 def _(key: str, /, **params: Any) -> str:
     """The text for ``key`` in the current language; the key itself if it is not a catalog key."""
     texts = _lookup(key)
     if texts is None:
         return key
     text = texts.get(_lang) or texts.get("en") or key
+    if "|" in text:
+        text = _plurals(text, params)
     if params:
         try:
             return text.format(**params)

@@ -6,7 +6,7 @@ through here. The zone is the config ``timezone`` (an IANA name), else the syste
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 _zone: tzinfo | None = None
 
@@ -83,6 +83,51 @@ def clock(value: str | datetime | None) -> str:
         return ""
     moment = _moment(value)
     return moment.strftime("%H:%M") if moment else str(value)
+
+
+def clock_seconds(value: str | datetime | None) -> str:
+    """``04:05:06``: a deadline within the day (a code's expiry), where seconds count."""
+    if value is None or value == "":
+        return ""
+    moment = _moment(value)
+    return moment.strftime("%H:%M:%S") if moment else str(value)
+
+
+def when_short(value: str | datetime | None) -> str:
+    """``12-02 04:05``: the month, day and time, for narrow lists of recent rows."""
+    if value is None or value == "":
+        return ""
+    moment = _moment(value)
+    return moment.strftime("%m-%d %H:%M") if moment else str(value)
+
+
+def stamp(value: datetime | None = None, *, micro: bool = True) -> str:
+    """``20261202-040506-123456`` (``micro=False``: ``20261202-040506``): a local moment for
+    file names, never shown as a time."""
+    moment = (value or now()).astimezone(zone())
+    return moment.strftime("%Y%m%d-%H%M%S-%f" if micro else "%Y%m%d-%H%M%S")
+
+
+def parse_day(text: str) -> date | None:
+    """A date typed as ``2026-12-02``; ``None`` when it is not one."""
+    value = text.strip()
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day_start_utc(value: date | None = None) -> str:
+    """Local midnight of ``value`` (today by default) as the UTC instant the server filters by."""
+    local = datetime.combine(value or now().date(), time(0), tzinfo=zone())
+    return local.astimezone(UTC).isoformat()
+
+
+def utc_now() -> str:
+    """Now as the server keeps time (UTC, ISO 8601, seconds): for machine data, never shown."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def now() -> datetime:

@@ -82,6 +82,13 @@ WORKFLOWS: list[Workflow] = [
         "points.issue",
     ),
     Workflow(
+        "points.add_member",
+        "points.workflow.add_member",
+        "points.workflow.add_member_help",
+        frozenset({"supervisor"}),
+        "points.add_member",
+    ),
+    Workflow(
         "points.reports",
         "points.workflow.reports",
         "points.workflow.reports_help",

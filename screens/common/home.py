@@ -19,6 +19,7 @@ from branchdesk.tui.workflows import Workflow, allowed_workflows
 class HomeScreen(BaseScreen):
     BINDINGS = [
         Binding("enter", "open_selected", "keys.open", id="home.open", priority=True),
+        Binding("f4", "receipts", "receipt.keys.history", id="home.receipts"),
         Binding("f10", "app.logout", "keys.logout", id="home.logout"),
         Binding("f1", "app.show_keys", "keys.help", id="home.keys"),
     ]
@@ -86,6 +87,12 @@ class HomeScreen(BaseScreen):
                 ]
             )
         )
+
+    def action_receipts(self) -> None:
+        """This staff member's recent receipts, to reopen and reprint."""
+        from branchdesk.screens.common.receipt_history import ReceiptHistoryScreen
+
+        self.app.push_screen(ReceiptHistoryScreen())
 
     def action_open_selected(self) -> None:
         option_list = self.query_one("#workflows", OptionList)

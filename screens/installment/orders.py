@@ -4,7 +4,6 @@ verification status; a completed order can be revoked within 7 days (the server 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,11 +29,7 @@ STATUS_FILTERS: tuple[str | None, ...] = (None, *STATUSES)
 def date_error(value: str) -> str | None:
     if not value.strip():
         return None
-    try:
-        datetime.strptime(value.strip(), "%Y-%m-%d")
-    except ValueError:
-        return "date_format"
-    return None
+    return "date_format" if timefmt.parse_day(value) is None else None
 
 
 def payment_text(order: ApplicationOut) -> str:
@@ -43,10 +38,6 @@ def payment_text(order: ApplicationOut) -> str:
     if order["payment_received"]:
         return _("inst.orders.paid")
     return _("inst.orders.unpaid", card=_(f"inst.card.{order['card_verification']}"))
-
-
-def _local(value: str | None) -> str:
-    return timefmt.when(value) if value else "-"
 
 
 class InstallmentOrdersScreen(BaseScreen):
@@ -153,7 +144,7 @@ class InstallmentOrdersScreen(BaseScreen):
         for order in orders:
             table.add_row(
                 order["id"],
-                _local(order["created_at"])[5:],
+                timefmt.when_short(order["created_at"]) or "-",
                 order["customer_name"],
                 _(f"inst.status.{order['status']}"),
                 payment_text(order),
@@ -188,15 +179,15 @@ class InstallmentOrdersScreen(BaseScreen):
             lines.append(
                 _(
                     "inst.orders.revocable",
-                    completed=_local(order["completed_at"]),
-                    until=_local(order["revoke_until"]),
+                    completed=timefmt.when(order["completed_at"]) or "-",
+                    until=timefmt.when(order["revoke_until"]) or "-",
                 )
             )
         elif order["status"] == "revoked":
             lines.append(
                 _(
                     "inst.orders.revoked",
-                    at=_local(order["revoked_at"]),
+                    at=timefmt.when(order["revoked_at"]) or "-",
                     reason=order["revoke_reason"] or "",
                 )
             )

@@ -136,7 +136,7 @@ class InstallmentQrScreen(BaseScreen):
                     [
                         _("inst.qr.remaining", remaining=code["remaining"], quota=code["quota"]),
                         _("inst.qr.code_id", id=code["id"]),
-                        _("inst.qr.expires", at=_local(code["expires_at"])),
+                        _("inst.qr.expires", at=timefmt.clock_seconds(code["expires_at"])),
                     ]
                 )
             )
@@ -200,7 +200,3 @@ class InstallmentQrScreen(BaseScreen):
             self.tick()
 
         self.call_api("refresh_code", api.current_qr, refreshed, quiet=True)
-
-
-def _local(value: str) -> str:
-    return timefmt.when_seconds(value)[11:]

@@ -5,7 +5,6 @@ and all customers of an area (CSV), under ``<data dir>/exports/`` unless the use
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +53,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _stamp() -> str:
-    return datetime.now().strftime("%Y%m%d-%H%M%S")
+    return timefmt.stamp(micro=False)
 
 
 def handoff_text(package: HandoffOut) -> str:

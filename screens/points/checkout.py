@@ -39,7 +39,7 @@ def redemption_error(failure: Failure) -> str | None:
         return _(
             "points.checkout.next_code_at",
             limit=failure.details.get("limit", ""),
-            time=at.strftime("%H:%M"),
+            time=timefmt.clock(at),
         )
     return None
 

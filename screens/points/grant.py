@@ -15,7 +15,8 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.points.lookup import member_lines, query_error
+from branchdesk.screens.points.lookup import query_error
+from branchdesk.screens.points.member import member_lines
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 

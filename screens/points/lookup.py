@@ -14,8 +14,9 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
 from branchdesk.clients.points_api import PointsApi
-from branchdesk.screens.common.actions import QueryResult
+from branchdesk.screens.common.actions import Failure, QueryResult
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.member import member_lines
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
@@ -34,28 +35,6 @@ def query_error(text: str) -> str | None:
     return validators.card_number_error(value)
 
 
-def member_lines(member: dict[str, Any]) -> str:
-    lines = [
-        _("points.member.name", name=member["name"], id=member["id"]),
-        _("points.member.mobile", mobile=member["mobile"], card=member["card"]),
-        _("points.member.id_number", id_number=member["id_number"])
-        if member["id_bound"]
-        else _("points.member.id_unbound"),
-        _(
-            "points.member.points",
-            points=member["points"],
-            value=member["value"],
-            rate=member["rate"],
-        ),
-        _(
-            "points.member.institution",
-            name=member["institution_name"],
-            id=member["institution_id"],
-        ),
-    ]
-    return "\n".join(lines)
-
-
 class PointsLookupScreen(BaseScreen):
     TITLE_KEY = "points.lookup.title"
     BINDINGS = [
@@ -64,6 +43,7 @@ class PointsLookupScreen(BaseScreen):
         Binding("f4", "mall", "points.keys.mall", id="points_lookup.mall"),
         Binding("f5", "detail", "points.keys.detail", id="points_lookup.detail"),
         Binding("f6", "shift", "points.keys.shift", id="points_lookup.shift"),
+        Binding("f7", "add_member", "points.keys.add_member", id="points_lookup.add_member"),
     ]
     DEFAULT_CSS = """
     PointsLookupScreen #points-main { width: 1fr; padding: 0 1; }
@@ -132,8 +112,14 @@ class PointsLookupScreen(BaseScreen):
             "lookup",
             lambda: PointsApi(self.client).find_member(value),
             found,
+            failed=self._not_found,
             keys=("checkout", "proxy", "mall", "detail"),
         )
+
+    def _not_found(self, failure: Failure) -> str | None:
+        if failure.code == "member_not_found" and self.can("add_member"):
+            return _("points.lookup.not_found_add", message=failure.message)
+        return None
 
     def show_member(self, member: Any) -> None:
         self.refresh_bindings()
@@ -152,6 +138,10 @@ class PointsLookupScreen(BaseScreen):
             self._lookup(self._query() or "")
 
     def can(self, action: str) -> bool:
+        if action == "add_member":
+            # Adding members is the supervisor's (the server enforces it too).
+            staff = self.bd_app.staff
+            return staff is not None and "supervisor" in staff.roles
         if action == "proxy":
             return self.member is not None and bool(self.member["offline"])
         if action in ("checkout", "mall", "detail"):
@@ -198,6 +188,15 @@ class PointsLookupScreen(BaseScreen):
             self.app.push_screen(PointsReverseScreen(redemption_id))
 
         self.app.push_screen(PointsShiftScreen(reverse=reverse))
+
+    def action_add_member(self) -> None:
+        """A new member, with the mobile or card number just looked up already filled in."""
+        from branchdesk.screens.points.add_member import PointsAddMemberScreen
+
+        query = self._query() or ""
+        mobile = query if len(query) == 11 and query.isdigit() else ""
+        card = query if not mobile and query.isdigit() else ""
+        self.app.push_screen(PointsAddMemberScreen(mobile=mobile, card_no=card))
 
     def action_detail(self) -> None:
         from branchdesk.screens.points.detail import PointsDetailScreen

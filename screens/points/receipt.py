@@ -1,20 +1,12 @@
-"""The receipt after a settled redemption; F3 prints it (PDF through CUPS, or to the browser)."""
+"""The receipt of a redemption: its content; the common ``ReceiptScreen`` shows, saves, prints."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Static
-
-from branchdesk.screens.common.base import BaseModal
-from branchdesk.screens.common.printing import Printing
+from branchdesk.screens.common.receipt import Receipt, ReceiptScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut, RedemptionOut
@@ -69,33 +61,21 @@ def receipt_text(member: MemberOut | None, redemption: RedemptionOut) -> str:
     return "\n".join(lines)
 
 
-class PointsReceiptScreen(Printing, BaseModal):
-    BINDINGS = [
-        Binding("enter", "dismiss_modal", "keys.close", id="points_receipt.close"),
-        Binding("f3", "print", "keys.print", id="points_receipt.print"),
-    ]
-    DEFAULT_CSS = """
-    PointsReceiptScreen { align: center middle; }
-    PointsReceiptScreen > Vertical {
-        width: 60; max-width: 100%; height: auto; border: double $success;
-        background: $surface; padding: 0 2;
-    }
-    """
+def receipt(member: MemberOut | None, redemption: RedemptionOut) -> Receipt:
+    title = _("points.receipt.title")
+    return Receipt(
+        kind="points",
+        ref=redemption["id"],
+        heading=title,
+        text=f"{title}\n\n{receipt_text(member, redemption)}",
+        stem=f"points-{redemption['id']}",
+    )
+
+
+class PointsReceiptScreen(ReceiptScreen):
+    """The common receipt screen with a redemption's content."""
 
     def __init__(self, member: MemberOut | None, redemption: RedemptionOut) -> None:
-        super().__init__()
+        super().__init__(receipt(member, redemption))
         self.member = member
         self.redemption = redemption
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(_("points.receipt.title"), classes="title")
-            yield Static(Text(receipt_text(self.member, self.redemption)), id="receipt-body")
-            yield Static(_("points.receipt.close"))
-            yield StatusLine("", id="receipt-status")
-
-    def action_print(self) -> None:
-        title = _("points.receipt.title")
-        text = f"{title}\n\n{receipt_text(self.member, self.redemption)}"
-        path = self.bd_app.options.receipts_dir() / f"points-{self.redemption['id']}.pdf"
-        self.print_document(title, text, path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -52,7 +51,7 @@ def export_name(data: ReportOut, filters: dict[str, str | None]) -> str:
         data["date_to"],
         filters.get("institution") or "all",
         filters.get("channel") or "all",
-        timefmt.now().strftime("%Y%m%d-%H%M%S-%f"),
+        timefmt.stamp(),
     ]
     return "_".join(parts) + ".csv"
 
@@ -60,11 +59,7 @@ def export_name(data: ReportOut, filters: dict[str, str | None]) -> str:
 def date_error(text: str) -> str | None:
     if not text:
         return None
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return "date"
-    return None
+    return "date" if timefmt.parse_day(text) is None else None
 
 
 class PointsReportsScreen(BaseScreen):

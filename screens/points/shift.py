@@ -8,7 +8,6 @@ redemption (``pick=True``), Enter hands the row's number back instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -35,8 +34,7 @@ COLUMNS = ("time", "id", "member", "points", "amount", "channel", "status")
 
 def shift_start() -> str:
     """Local midnight today, as the UTC instant the server filters by."""
-    today = timefmt.now().date()
-    return datetime.combine(today, time(0), tzinfo=timefmt.zone()).astimezone(UTC).isoformat()
+    return timefmt.day_start_utc()
 
 
 def row_cells(redemption: RedemptionOut) -> list[str]:

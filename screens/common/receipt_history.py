@@ -1,0 +1,74 @@
+"""This staff member's recent receipts, newest first: Enter reopens one (F3 there reprints)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.receipt import HistoryEntry, ReceiptScreen, history, reopen
+from branchdesk.tui import timefmt
+from branchdesk.tui.i18n import _
+from branchdesk.tui.tables import DataTable
+from branchdesk.tui.widgets import StatusLine
+
+
+class ReceiptHistoryScreen(BaseScreen):
+    TITLE_KEY = "receipt.history.title"
+    BINDINGS = [
+        Binding("enter", "reopen", "receipt.keys.reopen", id="receipt_history.reopen"),
+    ]
+    DEFAULT_CSS = """
+    ReceiptHistoryScreen #receipt-history { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[HistoryEntry] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("receipt.history.title"), classes="title")
+        yield DataTable(id="receipt-history", cursor_type="row", zebra_stripes=True)
+        yield StatusLine("", id="receipt-history-status")
+
+    def on_mount(self) -> None:
+        staff = self.bd_app.staff
+        directory = self.bd_app.options.receipts_dir()
+        self.entries = history(directory, staff.id if staff else "")
+        table = self.query_one("#receipt-history", DataTable)
+        for column in ("time", "kind", "ref", "what"):
+            table.add_column(_(f"receipt.history.col.{column}"), key=column)
+        for index, entry in enumerate(self.entries):
+            table.add_row(
+                timefmt.when(entry.at),
+                _(f"receipt.kind.{entry.kind}"),
+                entry.ref,
+                entry.heading,
+                key=str(index),
+            )
+        table.focus()
+        if self.entries:
+            self.show_status(_("receipt.history.help", n=len(self.entries)))
+        else:
+            self.show_status(_("receipt.history.empty"))
+
+    @on(DataTable.RowSelected, "#receipt-history")
+    def _selected(self) -> None:
+        self.action_reopen()
+
+    def can(self, action: str) -> bool:
+        return action != "reopen" or bool(self.entries)
+
+    def action_reopen(self) -> None:
+        if not self.entries:
+            return
+        table = self.query_one("#receipt-history", DataTable)
+        entry = self.entries[table.cursor_row]
+        try:
+            receipt = reopen(self.bd_app.options.receipts_dir(), entry)
+        except OSError as exc:
+            self.show_status(_("receipt.gone", file=entry.file, reason=exc.strerror or ""), "error")
+            return
+        self.app.push_screen(ReceiptScreen(receipt, saved=True))
