@@ -35,6 +35,7 @@ class SimStockScreen(BaseScreen):
         Binding("f4", "transfer", "sim.keys.transfer", id="sim_stock.transfer"),
         Binding("f6", "approvals", "sim.keys.approvals", id="sim_stock.approvals"),
         Binding("f7", "lookup", "sim.keys.lookup", id="sim_stock.lookup"),
+        Binding("f8", "batches", "sim.keys.batches", id="sim_stock.batches"),
         Binding("f5", "refresh", "sim.keys.refresh", id="sim_stock.refresh"),
     ]
     DEFAULT_CSS = """
@@ -120,3 +121,8 @@ class SimStockScreen(BaseScreen):
         from branchdesk.screens.sim.card import SimCardScreen
 
         self.app.push_screen(SimCardScreen())
+
+    def action_batches(self) -> None:
+        from branchdesk.screens.sim.batches import SimBatchesScreen
+
+        self.app.push_screen(SimBatchesScreen())
