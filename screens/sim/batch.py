@@ -43,6 +43,7 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim import prefs
 from branchdesk.screens.sim.card_list import PreviewList, header_text
+from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -96,7 +97,8 @@ class SimBatchScreen(BaseScreen):
         Binding("f9", "commit", "sim.keys.commit", id="sim_batch.commit"),
         Binding("escape", "back", "sim.keys.cancel_back", id="sim_batch.back"),
     ]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     SimBatchScreen #batch-form { height: auto; padding: 0 1; }
     SimBatchScreen .row { height: 1; margin-bottom: 0; }
     SimBatchScreen .row Label { width: 12; }
@@ -114,6 +116,8 @@ class SimBatchScreen(BaseScreen):
     SimBatchScreen #cards-columns { height: 1; text-style: bold; }
     SimBatchScreen #received { width: auto; padding: 0 1; }
     """
+        + COMPACT_SELECT_FOCUS
+    )
 
     def __init__(self, mode: str = "pickup") -> None:
         if mode not in MODES:

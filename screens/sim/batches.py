@@ -18,6 +18,7 @@ from textual.widgets import Label, Select, Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
@@ -53,12 +54,15 @@ class SimBatchesScreen(BaseScreen):
         Binding("f2", "reprint", "sim.keys.reprint", id="sim_batches.reprint"),
         Binding("f5", "refresh", "sim.keys.refresh", id="sim_batches.refresh"),
     ]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     SimBatchesScreen #batches-row { height: 1; padding: 0 1; }
     SimBatchesScreen #batches-row Label { width: auto; padding-right: 1; }
     SimBatchesScreen #batches-kind { width: 30; }
     SimBatchesScreen #batches { height: 1fr; margin: 0 1; }
     """
+        + COMPACT_SELECT_FOCUS
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,6 +20,23 @@ from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import CardOut, MoveOut
+
+
+HISTORY_COLUMNS = ("at", "action", "batch", "by", "route")
+ACTIONS = (
+    "stock_in",
+    "transfer_out",
+    "transfer_in",
+    "transfer_reject",
+    "pickup",
+    "return",
+    "write_fail",
+    "write",
+    "write_reset",
+    "activate",
+)
+TABLE_WIDTH = 78
+"""The table at 80 columns, inside its margins."""
 
 
 def route(move: MoveOut) -> str:
@@ -51,9 +69,19 @@ class SimCardScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#card-history", DataTable)
-        # The batch before the route, so a long name never cuts it at 80 columns.
-        for key in ("at", "action", "batch", "by", "route"):
-            table.add_column(_(f"sim.history.{key}"), key=key)
+        # The batch before the route, and the route cut to what is left at 80 columns (the
+        # line under the table shows it whole): no column is cut off at the edge.
+        widths = {
+            "at": 16,
+            "action": max(cell_len(_(f"sim.action.{a}")) for a in ACTIONS),
+            "batch": 10,
+            "by": 4,
+        }
+        for key, width in widths.items():
+            widths[key] = max(width, cell_len(_(f"sim.history.{key}")))
+        widths["route"] = TABLE_WIDTH - sum(widths.values()) - 2 * len(HISTORY_COLUMNS)
+        for key in HISTORY_COLUMNS:
+            table.add_column(_(f"sim.history.{key}"), key=key, width=widths[key])
         self.query_one("#card-iccid", Input).focus()
 
     @on(Input.Submitted, "#card-iccid")
