@@ -220,6 +220,7 @@ async def test_a_range_with_gaps_offers_the_available_cards(backend: Backend, la
         batch = app.screen.moved
         assert (batch["count"], batch["requested"], batch["skipped"]) == (10, 20, 10)
         assert (batch["first"], batch["last"]) == (start, demo_iccid(1, N, 350))
+        assert _("sim.receipt.skipped", n=10, requested=20) in app.screen.text
     assert backend.store.get(CARDS, start)["loc_id"] == "A00101"
     for n, card in before.items():
         assert backend.store.get(CARDS, demo_iccid(1, N, n)) == card  # left where they were
@@ -456,3 +457,55 @@ async def test_no_color_shows_which_field_has_focus(
             screen.query_one("#batch-log").focus()
             await pilot.pause()
             assert looks(app, widget) != focused, f"{selector}: focus not visible"
+
+
+def assert_fits(app: Any, where: str) -> None:
+    """Nothing runs past the right edge or is cut at its side at 80x24; the Footer is there."""
+    screen = app.screen
+    assert not screen.show_horizontal_scrollbar, where
+    footer = screen.query_one("Footer")
+    assert footer.region.bottom == SIZE[1], where
+    for widget, (region, clip) in screen._compositor.visible_widgets.items():
+        if region.width:
+            assert region.right <= SIZE[0], f"{where}: {widget!r} {region}"
+            assert clip.x <= region.x and region.right <= clip.right, f"{where}: {widget!r}"
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_the_new_sim_screens_fit_80x24_without_colour(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_stock(pilot, app)
+        screen = await open_batch(pilot, app, "f3")  # the return: the most rows
+        await choose_source(pilot, screen, "paste")
+        assert_fits(app, f"paste [{lang}]")
+        await choose_source(pilot, screen, "range")
+        screen.query_one("#start", Input).value = demo_iccid(1, N, 341)
+        screen.query_one("#end", Input).value = demo_iccid(1, N, 360)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.preview is not None)
+        await pilot.pause()
+        assert_fits(app, f"preview [{lang}]")
+        listed = screen.query_one("#cards", PreviewList)
+        assert listed.region.height >= 3, "the card list has room for rows"
+        listed.focus()
+        await pilot.pause()
+        row = looks(app, listed)[0]
+        assert any("reverse" in style for _text, style in row), "the cursor row shows"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimStockScreen))
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchesScreen))
+        await pilot.pause()
+        assert_fits(app, f"batches [{lang}]")
+        assert_columns_fit(app.screen.query_one("#batches"))
+        kind = app.screen.query_one("#batches-kind")
+        kind.focus()
+        await pilot.pause()
+        focused = looks(app, kind)
+        app.screen.query_one("#batches").focus()
+        await pilot.pause()
+        assert looks(app, kind) != focused, "the kind filter shows focus"
