@@ -274,7 +274,13 @@ class SimBatchScreen(BaseScreen):
         ]
         select = self.query_one("#warehouse", Select)
         select.set_options(
-            [(f"{w['code']} {name_of(w, 'branch')} → {w['target']}", w["code"]) for w in own]
+            [
+                (
+                    f"{name_of(w, 'branch')} {w['code']} → {_('sim.kind.channel')} {w['target']}",
+                    w["code"],
+                )
+                for w in own
+            ]
         )
         if own:
             select.value = own[0]["code"]

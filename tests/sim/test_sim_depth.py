@@ -275,6 +275,10 @@ async def test_the_card_source_is_remembered_per_user_across_restarts(backend: B
         await wait_for(pilot, lambda: isinstance(restarted.screen, SimStockScreen))
         screen = await open_batch(pilot, restarted, "f4")  # each screen keeps its own
         assert screen.query_one("#source", Select).value == "file"
+        warehouse = screen.query_one("#warehouse", Select)
+        await wait_for(pilot, lambda: warehouse.value == "130040")
+        labels = [str(prompt) for prompt, _value in warehouse._options]
+        assert "Heping branch 130040 → channel 13ZDF14" in labels  # names with their codes
     other = make_app(backend, "en")
     async with other.run_test(size=SIZE) as pilot:
         await open_stock(pilot, other, "c002")
@@ -509,3 +513,22 @@ async def test_the_new_sim_screens_fit_80x24_without_colour(
         app.screen.query_one("#batches").focus()
         await pilot.pause()
         assert looks(app, kind) != focused, "the kind filter shows focus"
+
+
+# -- the API ---------------------------------------------------------------------------------
+async def test_a_preview_lists_every_card_only_when_asked(login_as: Any) -> None:
+    client = await login_as("c001", "zh-CN")
+    iccids = [demo_iccid(1, N, 349), demo_iccid(1, N, 351), "8986", demo_iccid(1, N, 349)]
+    iccids.append(demo_iccid(1, N, 9999))
+    body = {"agent_id": "A00101", "card_type": N, "iccids": iccids}
+    plain = await client.post("/v1/sim/pickups", body, Action(), dry_run="true")
+    assert plain.get("cards") is None
+    listed = await client.post("/v1/sim/pickups", body, Action(), dry_run="true", cards="true")
+    cards = listed["cards"]
+    assert cards["iccid"] == iccids
+    assert cards["problem"] == ["", "wrong_state", "invalid", "duplicate", "not_found"]
+    assert cards["state"][:2] == ["in_stock", "picked_up"] and cards["state"][2:] == [""] * 3
+    assert cards["location"][2:] == [-1, -1, -1]
+    labels = [cards["labels"][i] for i in cards["location"][:2]]
+    assert labels[0] == "和平分公司 社会渠道库 13ZDF14"
+    assert labels[1].endswith("）") and "agent:" not in labels[1]
