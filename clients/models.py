@@ -239,6 +239,16 @@ BatchOut = TypedDict(
 )
 
 
+class PreviewCards(TypedDict):
+    """Every card of a preview, as columns: row i is iccid[i], state[i], ... ("" = none)."""
+
+    iccid: list[str]
+    state: list[str]
+    location: list[int]
+    problem: list[str]
+    labels: list[str]
+
+
 class PreviewOut(TypedDict):
     dry_run: bool
     requested: int
@@ -257,6 +267,7 @@ class PreviewOut(TypedDict):
     wrong_type: list[dict[str, Any]]
     wrong_state: list[dict[str, Any]]
     location_mismatch: list[dict[str, Any]]
+    cards: NotRequired[PreviewCards | None]
 
 
 class MemberOut(TypedDict):

@@ -25,11 +25,16 @@ class BatchCards:
     iccids: list[str] | None = None
     start: str | None = None
     end: str | None = None
+    take_available: bool = False
+    """A range only: leave out, explicitly, the cards that are not there."""
+    list_cards: bool = False
+    """A preview lists every card (state, location, problem)."""
 
     def body(self) -> dict[str, Any]:
         if self.iccids is not None:
             return {"iccids": self.iccids}
-        return {"range": {"start": self.start, "end": self.end}}
+        taken = {"take_available": True} if self.take_available else {}
+        return {"range": {"start": self.start, "end": self.end}, **taken}
 
 
 class SimApi:
@@ -61,7 +66,7 @@ class SimApi:
         dry_run: bool = False,
     ) -> BatchOut | PreviewOut:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
-        return await self._post("/v1/sim/pickups", body, action, dry_run)
+        return await self._post("/v1/sim/pickups", body, action, dry_run, cards)
 
     async def return_cards(
         self,
@@ -76,7 +81,7 @@ class SimApi:
         body = {"agent_id": agent_id, "card_type": card_type, **cards.body()}
         if fee_per_card:
             body["fee_per_card"] = fee_per_card
-        return await self._post("/v1/sim/returns", body, action, dry_run)
+        return await self._post("/v1/sim/returns", body, action, dry_run, cards)
 
     async def transfer(
         self,
@@ -88,7 +93,7 @@ class SimApi:
         dry_run: bool = False,
     ) -> BatchOut | PreviewOut:
         body = {"from_warehouse": from_warehouse, "card_type": card_type, **cards.body()}
-        return await self._post("/v1/sim/transfers", body, action, dry_run)
+        return await self._post("/v1/sim/transfers", body, action, dry_run, cards)
 
     async def transfers(self, status: str | None = "pending") -> list[BatchOut]:
         return cast("list[BatchOut]", await self.client.get("/v1/sim/transfers", status=status))
@@ -100,11 +105,17 @@ class SimApi:
             await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action),
         )
 
+    async def batches(self, action: str | None = None) -> list[BatchOut]:
+        """The department's transfers, pick-ups and returns, newest first."""
+        return cast("list[BatchOut]", await self.client.get("/v1/sim/batches", action=action))
+
     async def _post(
-        self, path: str, body: dict[str, Any], action: Action, dry_run: bool
+        self, path: str, body: dict[str, Any], action: Action, dry_run: bool, cards: BatchCards
     ) -> BatchOut | PreviewOut:
         if dry_run:
+            listing = {"cards": "true"} if cards.list_cards else {}
             return cast(
-                "BatchOut | PreviewOut", await self.client.post(path, body, action, dry_run="true")
+                "BatchOut | PreviewOut",
+                await self.client.post(path, body, action, dry_run="true", **listing),
             )
         return cast("BatchOut | PreviewOut", await self.client.post(path, body, action))

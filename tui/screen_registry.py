@@ -51,6 +51,7 @@ SCREENS: dict[str, str] = {
     "points.reverse": "branchdesk.screens.points.reverse:PointsReverseScreen",
     "sim.approvals": "branchdesk.screens.sim.approvals:SimApprovalsScreen",
     "sim.batch": "branchdesk.screens.sim.batch:SimBatchScreen",
+    "sim.batches": "branchdesk.screens.sim.batches:SimBatchesScreen",
     "sim.card": "branchdesk.screens.sim.card:SimCardScreen",
     "sim.receipt": "branchdesk.screens.sim.receipt:SimReceiptScreen",
     "sim.stock": "branchdesk.screens.sim.stock:SimStockScreen",

@@ -77,7 +77,7 @@ class SimApprovalsScreen(BaseScreen):
                 key=t["id"],
             )
         self.show_status(
-            _("sim.approvals.count", n=len(transfers)) if transfers else _("sim.approvals.none")
+            _("sim.approvals.pending", n=len(transfers)) if transfers else _("sim.approvals.none")
         )
 
     def action_decide(self, approve: bool) -> None:

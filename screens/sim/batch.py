@@ -1,8 +1,11 @@
-"""Batch pick-up (批量领卡), batch return (批量退卡) and transfer down (下拨), by file or range.
+"""Batch pick-up (批量领卡), batch return (批量退卡) and transfer down (下拨).
 
 Steps: choose the agent (by department ID) or the secondary warehouse, the card type and the
-cards → F5 checks locally (file lines, range) then asks the server for a preview → F9 asks for
-confirmation and commits all-or-nothing → the receipt. Esc cancels a running check.
+cards (a file on this host, a range, or a list pasted into the screen — over SSH the clerk's
+own files are out of reach) → F5 checks locally (lines, range) then asks the server for a
+preview that lists every card → F9 asks for confirmation and commits all-or-nothing → the
+receipt. A range with cards that are not there offers to take the available ones, explicitly.
+Esc cancels a running check. The card source is remembered per staff member.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, ProgressBar, RichLog, Select
+from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.iccid_batch import (
+    MAX_FILE_BYTES,
+    MAX_FILE_LINES,
     BatchFileError,
     ParsedFile,
     RangeError,
@@ -36,6 +41,9 @@ from branchdesk.clients.iccid_batch import (
 from branchdesk.clients.sim_api import BatchCards, SimApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.sim import prefs
+from branchdesk.screens.sim.card_list import PreviewList, header_text
+from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -43,6 +51,8 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import BatchOut, PreviewOut
 
 MODES = ("pickup", "return", "transfer")
+SOURCES = ("file", "range", "paste")
+ALL = "*"
 CARD_TYPES = ("128k_normal", "128k_micro")
 PARSE_CHUNK = 5_000
 SHOW_PROBLEMS = 500
@@ -74,7 +84,8 @@ def problem_line(kind: str, row: dict[str, Any]) -> str:
     elif kind == "wrong_type":
         extra = _(f"sim.type.{row['card_type']}")
     elif kind == "wrong_state":
-        extra = f"{_('sim.state.' + row['state'])} {row['location']}"
+        where = row.get("location_label") or row["location"]
+        extra = f"{_('sim.state.' + row['state'])} {where}"
     elif kind == "location_mismatch":
         extra = row["agent_id"]
     return f"#{row['index']} {row['iccid']} {_('sim.problem.' + kind)} {extra}".rstrip()
@@ -86,7 +97,8 @@ class SimBatchScreen(BaseScreen):
         Binding("f9", "commit", "sim.keys.commit", id="sim_batch.commit"),
         Binding("escape", "back", "sim.keys.cancel_back", id="sim_batch.back"),
     ]
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     SimBatchScreen #batch-form { height: auto; padding: 0 1; }
     SimBatchScreen .row { height: 1; margin-bottom: 0; }
     SimBatchScreen .row Label { width: 12; }
@@ -94,9 +106,18 @@ class SimBatchScreen(BaseScreen):
     SimBatchScreen .row Select { width: 1fr; }
     SimBatchScreen #dept { width: 12; }
     SimBatchScreen #batch-progress { height: 1; padding: 0 1; }
+    SimBatchScreen #paste { height: 5; width: 1fr; }
+    SimBatchScreen #paste-row { height: 5; }
     SimBatchScreen #batch-log { height: 1fr; border: round $accent; margin: 0 1; }
+    SimBatchScreen #cards-pane { height: 1fr; margin: 0 1; }
+    SimBatchScreen #cards-head { height: 1; }
+    SimBatchScreen #cards-head Label { width: auto; padding-right: 1; }
+    SimBatchScreen #filter { width: 1fr; }
+    SimBatchScreen #cards-columns { height: 1; text-style: bold; }
     SimBatchScreen #received { width: auto; padding: 0 1; }
     """
+        + COMPACT_SELECT_FOCUS
+    )
 
     def __init__(self, mode: str = "pickup") -> None:
         if mode not in MODES:
@@ -107,6 +128,9 @@ class SimBatchScreen(BaseScreen):
         self.preview_of: tuple[Any, ...] | None = None
         self.cards: BatchCards | None = None
         self.commit_action: Action | None = None
+        self.take_action: Action | None = None
+        self.offer_take = False
+        """The preview of a range found cards that are not there: F9 offers the others."""
         self.found = 0
 
     # -- layout ------------------------------------------------------------------------------
@@ -135,9 +159,13 @@ class SimBatchScreen(BaseScreen):
                     allow_blank=False,
                     compact=True,
                 )
-                sources = [(_("sim.source.file"), "file"), (_("sim.source.range"), "range")]
+                sources = [(_(f"sim.source.{source}"), source) for source in SOURCES]
                 yield Select[str](
-                    sources, id="source", value="file", allow_blank=False, compact=True
+                    sources,
+                    id="source",
+                    value=self._remembered_source(),
+                    allow_blank=False,
+                    compact=True,
                 )
             with Horizontal(classes="row", id="file-row"):
                 yield Label(_("sim.field.file"))
@@ -160,6 +188,11 @@ class SimBatchScreen(BaseScreen):
                     numeric="0-9 ",
                     placeholder=_("sim.field.end"),
                 )
+            with Horizontal(id="paste-row"):
+                yield Label(_("sim.field.paste"))
+                yield TextArea(
+                    id="paste", soft_wrap=False, show_line_numbers=True, tab_behavior="focus"
+                )
             if self.mode == "return":
                 with Horizontal(classes="row"):
                     yield Label(_("sim.field.fee"))
@@ -174,9 +207,16 @@ class SimBatchScreen(BaseScreen):
         yield ProgressBar(id="batch-progress", show_eta=False)
         yield StatusLine(_(f"sim.{self.mode}.help"), id="batch-status")
         yield RichLog(id="batch-log", wrap=True, markup=False, highlight=False)
+        with Vertical(id="cards-pane"):
+            with Horizontal(id="cards-head"):
+                yield Label(_("sim.list.show"))
+                yield Select[str]([], id="filter", compact=True, allow_blank=True, prompt="—")
+            yield Static(header_text(), id="cards-columns", markup=False)
+            yield PreviewList(id="cards")
 
     def on_mount(self) -> None:
-        self.query_one("#range-row").display = False
+        self._show_source(str(self.query_one("#source", Select).value))
+        self.query_one("#cards-pane").display = False
         self.query_one("#batch-progress").display = False
         staff = self.bd_app.staff
         if self.mode == "transfer":
@@ -234,16 +274,44 @@ class SimBatchScreen(BaseScreen):
         ]
         select = self.query_one("#warehouse", Select)
         select.set_options(
-            [(f"{w['code']} {name_of(w, 'branch')} → {w['target']}", w["code"]) for w in own]
+            [
+                (
+                    f"{name_of(w, 'branch')} {w['code']} → {_('sim.kind.channel')} {w['target']}",
+                    w["code"],
+                )
+                for w in own
+            ]
         )
         if own:
             select.value = own[0]["code"]
 
     # -- form state --------------------------------------------------------------------------
+    def _prefs_user(self) -> str | None:
+        staff = self.bd_app.staff
+        return f"{self.bd_app.backend_label}/{staff.id}" if staff else None
+
+    def _remembered_source(self) -> str:
+        user = self._prefs_user()
+        source = prefs.load(user, f"source.{self.mode}") if user else None
+        return source if source in SOURCES else "file"
+
+    def _show_source(self, source: str) -> None:
+        for name in SOURCES:
+            self.query_one(f"#{name}-row").display = source == name
+
     @on(Select.Changed, "#source")
     def _source_changed(self, event: Select.Changed) -> None:
-        self.query_one("#file-row").display = event.value == "file"
-        self.query_one("#range-row").display = event.value == "range"
+        source = str(event.value)
+        self._show_source(source)
+        user = self._prefs_user()
+        if user and source in SOURCES:
+            prefs.save(user, f"source.{self.mode}", source)
+
+    @on(Select.Changed, "#filter")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        value = event.value
+        kind = None if not isinstance(value, str) or value == ALL else value
+        self.query_one("#cards", PreviewList).filter(kind)
 
     @on(Input.Changed, "#fee")
     def _fee_changed(self) -> None:
@@ -272,6 +340,7 @@ class SimBatchScreen(BaseScreen):
         ]
         for selector in ("#file", "#start", "#end"):
             values.append(self.query_one(selector, Input).value.strip())
+        values.append(self.query_one("#paste", TextArea).text)
         if self.mode == "transfer":
             values.append(self.query_one("#warehouse", Select).value)
         else:
@@ -307,6 +376,12 @@ class SimBatchScreen(BaseScreen):
                 self._field_error("#file", "sim.error.file_required")
                 return
             self._run_preview(target, Path(path).expanduser(), None)
+        elif source == "paste":
+            text = self.query_one("#paste", TextArea).text
+            if not text.strip():
+                self._field_error("#paste", "sim.error.paste_required")
+                return
+            self._run_preview(target, text, None)
         else:
             start = clean_iccid(self.query_one("#start", Input).value)
             end = clean_iccid(self.query_one("#end", Input).value)
@@ -333,26 +408,32 @@ class SimBatchScreen(BaseScreen):
             self._run_preview(target, None, (start, end))
 
     def _run_preview(
-        self, target: str, path: Path | None, card_range: tuple[str, str] | None
+        self, target: str, given: Path | str | None, card_range: tuple[str, str] | None
     ) -> None:
         self.preview = None
         self.preview_of = None
+        self.offer_take = False
         self.found = 0
         self._show_received()
         self.log_view.clear()
+        self._show_cards(None)
         progress = self.query_one("#batch-progress", ProgressBar)
         progress.display = True
 
         async def check() -> tuple[PreviewOut, Any, BatchCards] | None:
             try:
-                if path is not None:
-                    parsed = await self._parse_file(path)
+                if given is not None:
+                    parsed = await (
+                        self._parse_file(given)
+                        if isinstance(given, Path)
+                        else self._parse_paste(given)
+                    )
                     if parsed is None:
                         return None
-                    cards = BatchCards(iccids=parsed.iccids)
+                    cards = BatchCards(iccids=parsed.iccids, list_cards=True)
                 else:
                     assert card_range is not None
-                    cards = BatchCards(start=card_range[0], end=card_range[1])
+                    cards = BatchCards(start=card_range[0], end=card_range[1], list_cards=True)
                 progress.update(total=None)
                 self.status.show(_("sim.status.previewing"))
                 inputs = self._inputs()
@@ -375,10 +456,29 @@ class SimBatchScreen(BaseScreen):
         preview, inputs, cards = result
         self.preview, self.preview_of, self.cards = preview, inputs, cards
         self.commit_action = Action()
+        self.take_action = Action()
         self.found = preview["found"]
         self._show_received()
-        self._show_details(preview)
-        if preview["accepted"]:
+        self._show_cards(preview)
+        problems = sum(preview["counts"].values())
+        self.offer_take = (
+            cards.start is not None
+            and not preview["accepted"]
+            and preview["found"] > 0
+            and problems == preview["skippable"]
+        )
+        if self.offer_take:
+            self.status.show(
+                _(
+                    "sim.status.take_offer",
+                    n=preview["found"],
+                    requested=preview["requested"],
+                    missing=problems,
+                    kinds=self._kinds(preview),
+                ),
+                "warning",
+            )
+        elif preview["accepted"]:
             self.status.show(
                 _(
                     "sim.status.preview_ok",
@@ -389,8 +489,47 @@ class SimBatchScreen(BaseScreen):
                 "ok",
             )
         else:
-            bad = sum(preview["counts"].values())
-            self.status.show(_("sim.status.preview_bad", n=bad, found=preview["found"]), "error")
+            self.status.show(
+                _(
+                    "sim.status.preview_bad",
+                    n=problems,
+                    found=preview["found"],
+                    kinds=self._kinds(preview),
+                ),
+                "error",
+            )
+
+    @staticmethod
+    def _kinds(preview: PreviewOut) -> str:
+        counts = preview["counts"]
+        return _("sim.list.separator").join(
+            _("sim.preview.kind", kind=_(f"sim.problem.{kind}"), n=counts[kind])
+            for kind in PROBLEM_KINDS
+            if counts.get(kind)
+        )
+
+    def _show_cards(self, preview: PreviewOut | None) -> None:
+        """The preview's cards in the list, the filter offering each problem kind found."""
+        listed = preview.get("cards") if preview is not None else None
+        self.query_one("#cards-pane").display = listed is not None
+        self.log_view.display = listed is None
+        self.query_one("#cards", PreviewList).show(listed)
+        if preview is None or listed is None:
+            return
+        counts = preview["counts"]
+        options = [
+            (_("sim.list.all", n=preview["requested"]), ALL),
+            (_("sim.list.available", n=preview["found"]), ""),
+        ]
+        options += [
+            (_("sim.preview.kind", kind=_(f"sim.problem.{kind}"), n=counts[kind]), kind)
+            for kind in PROBLEM_KINDS
+            if counts.get(kind)
+        ]
+        select = self.query_one("#filter", Select)
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = ALL
 
     async def _parse_file(self, path: Path) -> ParsedFile | None:
         self.status.show(_("sim.status.reading", path=str(path)))
@@ -404,9 +543,26 @@ class SimBatchScreen(BaseScreen):
         except OSError as exc:
             self._field_error("#file", "sim.error.file_unreadable", reason=exc.strerror or "")
             return None
+        return await self._parse_lines(lines, "#file", "file")
+
+    async def _parse_paste(self, text: str) -> ParsedFile | None:
+        # The same limits as a file: a paste is a file that came through the terminal.
+        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+            self._field_error("#paste", "sim.error.paste_too_big", mb=MAX_FILE_BYTES // 2**20)
+            return None
+        lines = text.splitlines()
+        if len(lines) > MAX_FILE_LINES:
+            self._field_error(
+                "#paste", "sim.error.paste_too_many_lines", n=len(lines), max=MAX_FILE_LINES
+            )
+            return None
+        return await self._parse_lines(lines, "#paste", "paste")
+
+    async def _parse_lines(self, lines: list[str], field: str, kind: str) -> ParsedFile | None:
+        """Check every line (numbered as the clerk sees them), a chunk at a time; Esc stops."""
         progress = self.query_one("#batch-progress", ProgressBar)
         progress.update(total=max(len(lines), 1), progress=0)
-        self.status.show(_("sim.status.parsing", n=len(lines)))
+        self.status.show(_(f"sim.status.parsing_{kind}", n=len(lines)))
         parsed = ParsedFile()
         seen: dict[str, int] = {}
         worker = get_current_worker()
@@ -427,21 +583,19 @@ class SimBatchScreen(BaseScreen):
             if len(parsed.bad) > SHOW_PROBLEMS:
                 self.log_view.write(_("sim.more", n=len(parsed.bad) - SHOW_PROBLEMS))
             self._field_error(
-                "#file", "sim.error.file_bad_lines", n=len(parsed.bad), ok=len(parsed.iccids)
+                field, f"sim.error.{kind}_bad_lines", n=len(parsed.bad), ok=len(parsed.iccids)
             )
             return None
         if not parsed.iccids:
-            self._field_error("#file", "sim.error.file_empty")
+            self._field_error(field, f"sim.error.{kind}_empty")
             return None
         if len(parsed.iccids) > 100_000:
-            self._field_error("#file", "sim.error.too_many", n=len(parsed.iccids))
+            self._field_error(field, "sim.error.too_many", n=len(parsed.iccids))
             return None
-        self.log_view.write(_("sim.file.ok", n=len(parsed.iccids), lines=parsed.total_lines))
+        self.log_view.write(_(f"sim.{kind}.ok", n=len(parsed.iccids), lines=parsed.total_lines))
         return parsed
 
     async def _yield(self) -> None:
-        import asyncio
-
         await asyncio.sleep(0)
 
     def _show_details(self, report: Any) -> None:
@@ -465,40 +619,64 @@ class SimBatchScreen(BaseScreen):
     def action_commit(self) -> None:
         if self.committing:
             return
-        if self.preview is None or self.preview_of != self._inputs():
+        preview = self.preview
+        if preview is None or self.preview_of != self._inputs():
             self.status.show(_("sim.error.preview_first"), "error")
-            return
-        if not self.preview["accepted"]:
-            self.status.show(_("sim.error.preview_has_problems"), "error")
             return
         if self.mode == "return" and self._fee() and not FEE.match(self._fee() or ""):
             self._field_error("#fee", "sim.error.fee")
             return
-        from branchdesk.screens.sim.confirm import SimConfirmModal
-
-        self.app.push_screen(
-            SimConfirmModal(
-                _(f"sim.confirm.{self.mode}"),
+        if self.offer_take:
+            self._offer_available(preview)
+            return
+        if not preview["accepted"]:
+            self.status.show(_("sim.error.preview_has_problems"), "error")
+            return
+        self.confirm(
+            _(f"sim.confirm.{self.mode}"),
+            [
                 _(
                     "sim.confirm.detail",
-                    n=self.preview["found"],
-                    first=self.preview["first"],
-                    last=self.preview["last"],
-                ),
-            ),
-            self._confirmed,
+                    n=preview["found"],
+                    first=preview["first"],
+                    last=preview["last"],
+                )
+            ],
+            self._run_commit,
+            confirm=_("sim.keys.commit"),
         )
 
-    def _confirmed(self, answer: object) -> None:
-        if answer is True:
-            self._run_commit()
+    def _offer_available(self, preview: PreviewOut) -> None:
+        """A range with gaps: take the cards that are there, saying what is left out."""
+        cards = self.cards
+        assert cards is not None and self.take_action is not None
+        missing = preview["requested"] - preview["found"]
+        taken = BatchCards(start=cards.start, end=cards.end, take_available=True)
+        action = self.take_action
+        self.confirm(
+            _("sim.confirm.take_title", n=preview["found"]),
+            [
+                _(
+                    "sim.confirm.take_detail",
+                    n=preview["found"],
+                    requested=preview["requested"],
+                    first=preview["first"],
+                    last=preview["last"],
+                ),
+                _("sim.confirm.take_left_out", n=missing, kinds=self._kinds(preview)),
+            ],
+            lambda: self._run_commit(taken, action),
+            confirm=_("sim.keys.take", n=preview["found"]),
+        )
 
     @property
     def committing(self) -> bool:
         return self.busy("commit")
 
-    def _run_commit(self) -> None:
-        target, cards, action = self._target(), self.cards, self.commit_action
+    def _run_commit(self, cards: BatchCards | None = None, action: Action | None = None) -> None:
+        target = self._target()
+        cards = cards or self.cards
+        action = action or self.commit_action
         assert target is not None and cards is not None and action is not None
         self.status.show(_("sim.status.committing"))
         progress = self.query_one("#batch-progress", ProgressBar)
@@ -520,6 +698,7 @@ class SimBatchScreen(BaseScreen):
 
         def committed(batch: Any) -> None:
             self.preview = None
+            self.offer_take = False
             from branchdesk.screens.sim.receipt import SimReceiptScreen
 
             self.app.push_screen(SimReceiptScreen(batch))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -18,7 +19,29 @@ from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import CardOut
+    from branchdesk.clients.models import CardOut, MoveOut
+
+
+HISTORY_COLUMNS = ("at", "action", "batch", "by", "route")
+ACTIONS = (
+    "stock_in",
+    "transfer_out",
+    "transfer_in",
+    "transfer_reject",
+    "pickup",
+    "return",
+    "write_fail",
+    "write",
+    "write_reset",
+    "activate",
+)
+TABLE_WIDTH = 78
+"""The table at 80 columns, inside its margins."""
+
+
+def route(move: MoveOut) -> str:
+    """From → to as people read them (names with codes), never ``warehouse:13ZDF14``."""
+    return f"{move['from_label'] or move['from']} → {move['to_label'] or move['to']}"
 
 
 class SimCardScreen(BaseScreen):
@@ -28,6 +51,7 @@ class SimCardScreen(BaseScreen):
     SimCardScreen #card-iccid { width: 24; }
     SimCardScreen #card-info { height: auto; padding: 0 1; }
     SimCardScreen #card-history { height: 1fr; margin: 0 1; }
+    SimCardScreen #card-move { height: 2; padding: 0 1; }
     """
 
     card: CardOut | None = None
@@ -40,11 +64,24 @@ class SimCardScreen(BaseScreen):
         yield Static("", id="card-info", markup=False)
         yield StatusLine(_("sim.card.help"), id="card-status")
         yield DataTable(id="card-history", cursor_type="row", zebra_stripes=True)
+        # The row's whole route: long warehouse names do not fit the table at 80 columns.
+        yield Static("", id="card-move", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#card-history", DataTable)
-        for key in ("at", "by", "action", "from", "to", "batch"):
-            table.add_column(_(f"sim.history.{key}"), key=key)
+        # The batch before the route, and the route cut to what is left at 80 columns (the
+        # line under the table shows it whole): no column is cut off at the edge.
+        widths = {
+            "at": 16,
+            "action": max(cell_len(_(f"sim.action.{a}")) for a in ACTIONS),
+            "batch": 10,
+            "by": 4,
+        }
+        for key, width in widths.items():
+            widths[key] = max(width, cell_len(_(f"sim.history.{key}")))
+        widths["route"] = TABLE_WIDTH - sum(widths.values()) - 2 * len(HISTORY_COLUMNS)
+        for key in HISTORY_COLUMNS:
+            table.add_column(_(f"sim.history.{key}"), key=key, width=widths[key])
         self.query_one("#card-iccid", Input).focus()
 
     @on(Input.Submitted, "#card-iccid")
@@ -54,6 +91,7 @@ class SimCardScreen(BaseScreen):
         self.card = None
         self.query_one("#card-info", Static).update("")
         self.query_one("#card-history", DataTable).clear()
+        self.query_one("#card-move", Static).update("")
         problem = iccid_problem(iccid) if iccid else "required"
         if problem:
             self.show_status(_(f"sim.reason.{problem}"), "error")
@@ -96,9 +134,22 @@ class SimCardScreen(BaseScreen):
         for move in card["history"]:
             table.add_row(
                 timefmt.when(move["at"]),
-                move["by"],
                 _(f"sim.action.{move['action']}"),
-                move["from"],
-                move["to"],
                 move["batch"],
+                move["by"],
+                route(move),
             )
+        self._show_move(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#card-history")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_move(event.cursor_row)
+
+    def _show_move(self, row: int) -> None:
+        moves = self.card["history"] if self.card else []
+        text = ""
+        if 0 <= row < len(moves):
+            move = moves[row]
+            who = f"{move['by_name']} {move['by']}".strip()
+            text = _("sim.card.move", route=route(move), by=who, batch=move["batch"])
+        self.query_one("#card-move", Static).update(text)

@@ -39,6 +39,8 @@ def receipt_text(batch: BatchOut) -> str:
         _("sim.receipt.first", iccid=batch.get("first") or ""),
         _("sim.receipt.last", iccid=batch.get("last") or ""),
     ]
+    if batch.get("skipped"):
+        lines.append(_("sim.receipt.skipped", n=batch["skipped"], requested=batch["requested"]))
     if batch.get("amount_received") is not None:
         lines.append(
             _("sim.receipt.fee", fee=batch["fee_per_card"], amount=batch["amount_received"])

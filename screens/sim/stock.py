@@ -36,6 +36,8 @@ class SimStockScreen(BaseScreen):
         Binding("f6", "approvals", "sim.keys.approvals", id="sim_stock.approvals"),
         Binding("f7", "lookup", "sim.keys.lookup", id="sim_stock.lookup"),
         Binding("f5", "refresh", "sim.keys.refresh", id="sim_stock.refresh"),
+        # Last: where the footer is too narrow for every key, the help line names F8.
+        Binding("f8", "batches", "sim.keys.batches", id="sim_stock.batches"),
     ]
     DEFAULT_CSS = """
     SimStockScreen #stock-table { height: 1fr; margin: 0 1; }
@@ -120,3 +122,8 @@ class SimStockScreen(BaseScreen):
         from branchdesk.screens.sim.card import SimCardScreen
 
         self.app.push_screen(SimCardScreen())
+
+    def action_batches(self) -> None:
+        from branchdesk.screens.sim.batches import SimBatchesScreen
+
+        self.app.push_screen(SimBatchesScreen())

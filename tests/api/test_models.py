@@ -39,6 +39,7 @@ CALLS: dict[tuple[type, str], tuple[str, str]] = {
     (SimApi, "stock"): ("get", "/v1/sim/stock"),
     (SimApi, "card"): ("get", "/v1/sim/cards/{iccid}"),
     (SimApi, "batch"): ("get", "/v1/sim/batches/{batch_id}"),
+    (SimApi, "batches"): ("get", "/v1/sim/batches"),
     (SimApi, "pickup"): ("post", "/v1/sim/pickups"),
     (SimApi, "return_cards"): ("post", "/v1/sim/returns"),
     (SimApi, "transfer"): ("post", "/v1/sim/transfers"),

@@ -10,8 +10,8 @@ from textual.widgets import Input, RichLog, Select
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import demo_iccid
+from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.sim.batch import SimBatchScreen
-from branchdesk.screens.sim.confirm import SimConfirmModal
 from branchdesk.screens.sim.receipt import SimReceiptScreen
 from branchdesk.screens.sim.stock import SimStockScreen
 from support.tui import login, make_app, wait_for
@@ -51,10 +51,10 @@ async def test_file_pickup_to_receipt(backend: Backend, tmp_path: Path, lang: st
         await wait_for(pilot, lambda: screen.preview is not None)
         assert screen.preview["accepted"] and screen.preview["found"] == 30
         await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimConfirmModal))
-        question = str(app.screen.query_one("#confirm-question").render())
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = str(app.screen.query_one("#confirm-title").render())
         if lang == "zh-CN":
-            assert question == "批量领卡成功,确认正式提交?"
+            assert question == "批量领卡成功，确认正式提交？"
         else:
             assert question == "Batch pick-up checked. Submit it now?"
         await pilot.press("y")
@@ -137,7 +137,7 @@ async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> N
         received = str(screen.query_one("#received").render())
         assert "15.00" in received
         await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimConfirmModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, SimReceiptScreen))
         assert app.screen.moved["amount_received"] == "15.00"
@@ -167,9 +167,11 @@ async def test_range_return_to_other_agent_shows_location_mismatch(
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.preview is not None)
         assert not screen.preview["accepted"]
-        assert "卡库位不一致" in log_text(screen)
+        assert "卡库位不一致" in str(screen.query_one("#batch-status").render())
+        cards = screen.query_one("#cards")
+        assert cards.row_count == 10 and "卡库位不一致" in cards.row_text(0)
         await pilot.press("f9")
-        assert not isinstance(app.screen, SimConfirmModal)
+        assert not isinstance(app.screen, ConfirmModal)
 
 
 async def test_bad_range_is_a_field_error(backend: Backend) -> None:

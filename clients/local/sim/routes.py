@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from branchdesk.clients.iccid_batch import (
@@ -18,8 +19,11 @@ from branchdesk.clients.iccid_batch import (
 )
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError
 from branchdesk.clients.local.sim import rules as sim_stock
+from branchdesk.clients.local.sim.rules import Report
+from branchdesk.clients.local.store import Doc
 
 router = APIRouter(tags=["sim"])
 ROLES = ("clerk", "supervisor")
@@ -88,6 +92,16 @@ class StockOut(BaseModel):
     agents: list[StockAgent]
 
 
+class PreviewCards(BaseModel):
+    """Every card of a preview, as columns: row i is iccid[i], state[i], ... ("" = none)."""
+
+    iccid: list[str]
+    state: list[str]
+    location: list[int] = Field(description="index into labels; -1 for an unknown card")
+    problem: list[str]
+    labels: list[str]
+
+
 class PreviewOut(BaseModel):
     dry_run: bool
     requested: int
@@ -106,6 +120,7 @@ class PreviewOut(BaseModel):
     wrong_type: list[dict[str, Any]]
     wrong_state: list[dict[str, Any]]
     location_mismatch: list[dict[str, Any]]
+    cards: PreviewCards | None = None
 
 
 class BatchOut(BaseModel):
@@ -239,73 +254,82 @@ async def batch(batch_id: str, request: Request, staff: Staff = auth.require(*RO
     return sim_stock.public_batch(sim_stock.get_batch(auth.get_backend(request), batch_id))
 
 
-@router.post(
-    "/v1/sim/pickups",
-    status_code=201,
-    response_model=BatchOut | PreviewOut,
-    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
-)
-async def pickup(
-    body: AgentBatchIn,
+@dataclass(frozen=True)
+class BatchCall:
+    """What the three batch routes share: who asks, on which backend, preview or commit."""
+
+    backend: Backend
+    staff: Staff
+    response: Response
+    dry_run: bool
+    list_cards: bool
+
+    async def run(
+        self, body: BatchSource, spec: sim_stock.BatchSpec, commit: Callable[[Report], Doc]
+    ) -> Any:
+        """The preview (200, nothing written) or the committed batch (201)."""
+        listing = self.dry_run and self.list_cards
+        report = await sim_stock.check_batch(self.backend, spec, _iccids(body), list_cards=listing)
+        if self.dry_run:
+            self.response.status_code = 200
+            return _preview(report, body)
+        return sim_stock.public_batch(commit(report))
+
+
+def batch_call(
     request: Request,
     response: Response,
     dry_run: bool = Query(False),
+    cards: bool = Query(False, description="dry_run: list every card (state, where, problem)"),
     staff: Staff = auth.require(*ROLES),
-) -> Any:
-    backend = auth.get_backend(request)
-    spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type)
-    report = await sim_stock.check_batch(backend, spec, _iccids(body))
-    if dry_run:
-        response.status_code = 200
-        return _preview(report, body)
-    return sim_stock.commit_pickup(backend, staff, spec, agent, report, body.take_available)
+) -> BatchCall:
+    return BatchCall(auth.get_backend(request), staff, response, dry_run, cards)
 
 
-@router.post(
-    "/v1/sim/returns",
-    status_code=201,
-    response_model=BatchOut | PreviewOut,
-    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
-)
-async def return_cards(
-    body: ReturnIn,
-    request: Request,
-    response: Response,
-    dry_run: bool = Query(False),
-    staff: Staff = auth.require(*ROLES),
-) -> Any:
-    backend = auth.get_backend(request)
-    spec, agent = sim_stock.pickup_spec(backend, staff, body.agent_id, body.card_type, "return")
-    report = await sim_stock.check_batch(backend, spec, _iccids(body))
-    if dry_run:
-        response.status_code = 200
-        return _preview(report, body)
-    return sim_stock.commit_return(
-        backend, staff, spec, agent, report, body.fee_per_card, body.take_available
+BATCH_POST: dict[str, Any] = {
+    "status_code": 201,
+    "response_model": BatchOut | PreviewOut,
+    "responses": {200: {"model": PreviewOut, "description": "dry_run preview"}},
+}
+
+
+@router.post("/v1/sim/pickups", **BATCH_POST)
+async def pickup(body: AgentBatchIn, call: BatchCall = Depends(batch_call)) -> Any:
+    spec, agent = sim_stock.pickup_spec(call.backend, call.staff, body.agent_id, body.card_type)
+    return await call.run(
+        body,
+        spec,
+        lambda report: sim_stock.commit_pickup(
+            call.backend, call.staff, spec, agent, report, body.take_available
+        ),
     )
 
 
-@router.post(
-    "/v1/sim/transfers",
-    status_code=201,
-    response_model=BatchOut | PreviewOut,
-    responses={200: {"model": PreviewOut, "description": "dry_run preview"}},
-)
-async def transfer(
-    body: TransferIn,
-    request: Request,
-    response: Response,
-    dry_run: bool = Query(False),
-    staff: Staff = auth.require(*ROLES),
-) -> Any:
-    backend = auth.get_backend(request)
-    spec, warehouse = sim_stock.transfer_spec(backend, staff, body.from_warehouse, body.card_type)
-    report = await sim_stock.check_batch(backend, spec, _iccids(body))
-    if dry_run:
-        response.status_code = 200
-        return _preview(report, body)
-    return sim_stock.public_batch(
-        sim_stock.commit_transfer(backend, staff, spec, warehouse, report, body.take_available)
+@router.post("/v1/sim/returns", **BATCH_POST)
+async def return_cards(body: ReturnIn, call: BatchCall = Depends(batch_call)) -> Any:
+    spec, agent = sim_stock.pickup_spec(
+        call.backend, call.staff, body.agent_id, body.card_type, "return"
+    )
+    return await call.run(
+        body,
+        spec,
+        lambda report: sim_stock.commit_return(
+            call.backend, call.staff, spec, agent, report, body.fee_per_card, body.take_available
+        ),
+    )
+
+
+@router.post("/v1/sim/transfers", **BATCH_POST)
+async def transfer(body: TransferIn, call: BatchCall = Depends(batch_call)) -> Any:
+    spec, warehouse = sim_stock.transfer_spec(
+        call.backend, call.staff, body.from_warehouse, body.card_type
+    )
+    return await call.run(
+        body,
+        spec,
+        lambda report: sim_stock.commit_transfer(
+            call.backend, call.staff, spec, warehouse, report, body.take_available
+        ),
     )
 
 

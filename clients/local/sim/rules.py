@@ -467,6 +467,8 @@ class Report:
             "location_mismatch": [],
         }
     )
+    cards: CardList | None = None
+    """Every card of the batch, in order, when the preview was asked to list them."""
 
     @property
     def problem_count(self) -> int:
@@ -488,6 +490,47 @@ class Report:
             "accepted": self.problem_count == 0 and bool(self.ok),
             "counts": {k: len(v) for k, v in self.problems.items()},
             **{k: v[:LIST_CAP] for k, v in self.problems.items()},
+            **({"cards": self.cards.public()} if self.cards is not None else {}),
+        }
+
+
+@dataclass
+class CardList:
+    """Every card of a preview as columns (compact for 100,000 cards): state, where, problem.
+
+    ``location`` indexes ``labels`` (-1: nowhere, the card is unknown); ``state`` and
+    ``problem`` are codes ("" when none) the client translates.
+    """
+
+    iccid: list[str] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)
+    location: list[int] = field(default_factory=list)
+    problem: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    label_index: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, backend: Backend, iccid: str, card: Doc | None, problem: str) -> None:
+        self.iccid.append(iccid)
+        self.problem.append(problem)
+        if card is None:
+            self.state.append("")
+            self.location.append(-1)
+            return
+        self.state.append(card["state"])
+        where = (card["loc_kind"], card["loc_id"])
+        index = self.label_index.get(where)
+        if index is None:
+            index = self.label_index[where] = len(self.labels)
+            self.labels.append(location_name(backend, *where))
+        self.location.append(index)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "iccid": self.iccid,
+            "state": self.state,
+            "location": self.location,
+            "problem": self.problem,
+            "labels": self.labels,
         }
 
 
@@ -519,50 +562,71 @@ def evaluate(
         def card_of(_table: str, iccid: str) -> Doc | None:
             return found.get(iccid)
 
-    problems = report.problems
+    listed = report.cards
     for index, raw in enumerate(iccids, start=start_index):
         report.requested += 1
         iccid = raw.strip()
-        reason = iccid_problem(iccid)
-        if reason is not None:
-            problems["invalid"].append({"index": index, "iccid": iccid[:40], "reason": reason})
-            continue
-        first = seen.get(iccid)
-        if first is not None:
-            problems["duplicate"].append({"index": index, "iccid": iccid, "first_index": first})
-            continue
-        seen[iccid] = index
-        card = card_of(CARDS, iccid)
-        if card is None:
-            problems["not_found"].append({"index": index, "iccid": iccid})
-        elif card["dept_id"] != spec.dept_id:
-            problems["wrong_department"].append(
-                {"index": index, "iccid": iccid, "dept_id": card["dept_id"]}
-            )
-        elif card["card_type"] != spec.card_type:
-            problems["wrong_type"].append(
-                {"index": index, "iccid": iccid, "card_type": card["card_type"]}
-            )
-        elif (
-            card["state"] == spec.state
-            and card["loc_kind"] == spec.source_kind
-            and card["loc_id"] == spec.source_id
-        ):
-            report.ok.append(card)
-        elif spec.action == "return" and card["state"] == "picked_up":
-            problems["location_mismatch"].append(
-                {"index": index, "iccid": iccid, "agent_id": card["loc_id"]}
-            )
-        else:
-            problems["wrong_state"].append(
-                {
-                    "index": index,
-                    "iccid": iccid,
-                    "state": card["state"],
-                    "location": location_label(card["loc_kind"], card["loc_id"]),
-                    "location_label": location_name(backend, card["loc_kind"], card["loc_id"]),
-                }
-            )
+        kind, card = _check_card(backend, spec, report, index, iccid, seen, card_of)
+        if listed is not None:
+            listed.add(backend, iccid[:40], card, kind)
+
+
+def _check_card(
+    backend: Backend,
+    spec: BatchSpec,
+    report: Report,
+    index: int,
+    iccid: str,
+    seen: dict[str, int],
+    card_of: Callable[[str, str], Doc | None],
+) -> tuple[str, Doc | None]:
+    """File one card of a batch as accepted ("") or under its problem: (kind, the card)."""
+    problems = report.problems
+    reason = iccid_problem(iccid)
+    if reason is not None:
+        problems["invalid"].append({"index": index, "iccid": iccid[:40], "reason": reason})
+        return "invalid", None
+    first = seen.get(iccid)
+    if first is not None:
+        problems["duplicate"].append({"index": index, "iccid": iccid, "first_index": first})
+        return "duplicate", None
+    seen[iccid] = index
+    card = card_of(CARDS, iccid)
+    if card is None:
+        problems["not_found"].append({"index": index, "iccid": iccid})
+        return "not_found", None
+    if card["dept_id"] != spec.dept_id:
+        problems["wrong_department"].append(
+            {"index": index, "iccid": iccid, "dept_id": card["dept_id"]}
+        )
+        return "wrong_department", card
+    if card["card_type"] != spec.card_type:
+        problems["wrong_type"].append(
+            {"index": index, "iccid": iccid, "card_type": card["card_type"]}
+        )
+        return "wrong_type", card
+    if (
+        card["state"] == spec.state
+        and card["loc_kind"] == spec.source_kind
+        and card["loc_id"] == spec.source_id
+    ):
+        report.ok.append(card)
+        return "", card
+    if spec.action == "return" and card["state"] == "picked_up":
+        problems["location_mismatch"].append(
+            {"index": index, "iccid": iccid, "agent_id": card["loc_id"]}
+        )
+        return "location_mismatch", card
+    problems["wrong_state"].append(
+        {
+            "index": index,
+            "iccid": iccid,
+            "state": card["state"],
+            "location": location_label(card["loc_kind"], card["loc_id"]),
+            "location_label": location_name(backend, card["loc_kind"], card["loc_id"]),
+        }
+    )
+    return "wrong_state", card
 
 
 def refuse(report: Report, own_dept: str) -> None:
@@ -785,9 +849,11 @@ def transfer_spec(
     return BatchSpec("transfer_out", card_type, dept, "warehouse", code, "in_stock"), warehouse
 
 
-async def check_batch(backend: Backend, spec: BatchSpec, iccids: Iterable[str]) -> Report:
+async def check_batch(
+    backend: Backend, spec: BatchSpec, iccids: Iterable[str], *, list_cards: bool = False
+) -> Report:
     """Evaluate the whole batch, letting other requests run between chunks (reads only)."""
-    report = Report()
+    report = Report(cards=CardList() if list_cards else None)
     seen: dict[str, int] = {}
     index = 1
     iterator = iter(iccids)
@@ -796,6 +862,24 @@ async def check_batch(backend: Backend, spec: BatchSpec, iccids: Iterable[str]) 
         index += len(chunk)
         await asyncio.sleep(0)
     return report
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a committed batch puts its cards, and what its batch record adds."""
+
+    state: str
+    loc_kind: str
+    loc_id: str
+    extra: dict[str, Any]
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "loc_kind": self.loc_kind,
+            "loc_id": self.loc_id,
+            "extra": self.extra,
+        }
 
 
 def _agent_fields(agent: Doc) -> dict[str, Any]:
@@ -815,17 +899,8 @@ def commit_pickup(
     report: Report,
     take_available: bool = False,
 ) -> Doc:
-    return apply_batch(
-        backend,
-        staff,
-        spec,
-        report,
-        state="picked_up",
-        loc_kind="agent",
-        loc_id=agent["id"],
-        extra=_agent_fields(agent),
-        take_available=take_available,
-    )
+    to = Destination("picked_up", "agent", agent["id"], _agent_fields(agent))
+    return apply_batch(backend, staff, spec, report, **to.fields(), take_available=take_available)
 
 
 def commit_return(
@@ -838,17 +913,9 @@ def commit_return(
     take_available: bool = False,
 ) -> Doc:
     fee, received = fee_total(fee_per_card, len(report.ok))
-    return apply_batch(
-        backend,
-        staff,
-        spec,
-        report,
-        state="in_stock",
-        loc_kind="warehouse",
-        loc_id=agent["warehouse"],
-        extra={**_agent_fields(agent), "fee_per_card": fee, "amount_received": received},
-        take_available=take_available,
-    )
+    extra = {**_agent_fields(agent), "fee_per_card": fee, "amount_received": received}
+    to = Destination("in_stock", "warehouse", agent["warehouse"], extra)
+    return apply_batch(backend, staff, spec, report, **to.fields(), take_available=take_available)
 
 
 def commit_transfer(
@@ -859,20 +926,12 @@ def commit_transfer(
     report: Report,
     take_available: bool = False,
 ) -> Doc:
-    return apply_batch(
-        backend,
-        staff,
-        spec,
-        report,
-        state="in_transfer",
-        loc_kind="warehouse",
-        loc_id=warehouse["code"],
-        extra={
-            "source": warehouse["code"],
-            "target": warehouse["target"],
-            "to": location_label("warehouse", warehouse["target"]),
-            "status": "pending",
-            "iccids": [c["iccid"] for c in report.ok],
-        },
-        take_available=take_available,
-    )
+    extra = {
+        "source": warehouse["code"],
+        "target": warehouse["target"],
+        "to": location_label("warehouse", warehouse["target"]),
+        "status": "pending",
+        "iccids": [c["iccid"] for c in report.ok],
+    }
+    to = Destination("in_transfer", "warehouse", warehouse["code"], extra)
+    return apply_batch(backend, staff, spec, report, **to.fields(), take_available=take_available)
