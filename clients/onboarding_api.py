@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -235,6 +235,7 @@ CUSTOMER_FIELDS = (
     "area",
     "licence_no",
     "card_number",
+    "card_bank",
     "token_type",
     "order_amount",
     "marketer_id",
@@ -257,13 +258,28 @@ AREA_FIELDS = (
 )
 
 
-def handoff_csv(package: HandoffOut, labels: dict[str, str]) -> str:
-    """Customer fields, then one row per item; ``labels`` translates statuses and fields."""
+def _plain(field: str, value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def handoff_csv(
+    package: HandoffOut,
+    labels: dict[str, str],
+    value: Callable[[str, Any], str] = _plain,
+) -> str:
+    """Customer fields, then one row per item; ``labels`` translates statuses and fields,
+    ``value(field, raw)`` shows a value as people read it (codes as labels, times local)."""
     out = io.StringIO()
     writer = csv.writer(out)
     customer = package["customer"]
     for name in CUSTOMER_FIELDS:
-        writer.writerow(["customer", labels.get(f"field.{name}", name), customer.get(name, "")])
+        writer.writerow(
+            [
+                labels.get("customer", "customer"),
+                labels.get(f"field.{name}", name),
+                value(name, customer.get(name)),
+            ]
+        )
     writer.writerow([])
     writer.writerow([labels.get(f"col.{h}", h) for h in HANDOFF_HEADER])
     sections = {s["id"]: s["title"] for s in package["sections"]}
@@ -274,9 +290,12 @@ def handoff_csv(package: HandoffOut, labels: dict[str, str]) -> str:
                 item["title"],
                 labels.get(f"status.{item['status']}", item["status"]),
                 item["note"],
-                "; ".join(f"{k}={v}" for k, v in sorted(item["evidence"].items())),
+                "; ".join(
+                    f"{labels.get(f'evidence.{k}', k)}: {v}"
+                    for k, v in sorted(item["evidence"].items())
+                ),
                 item["updated_by"] or "",
-                item["updated_at"] or "",
+                value("updated_at", item["updated_at"]),
             ]
         )
     return out.getvalue()

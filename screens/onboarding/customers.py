@@ -65,6 +65,18 @@ class CustomersScreen(BaseScreen):
         self._load_areas()
         self.refresh_list()
 
+    _covered = False
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
+    def on_screen_resume(self) -> None:
+        # Back from a checklist, a form or the sync screen (Esc pops without a result):
+        # what changed there shows here at once, not at the next search.
+        if self._covered:
+            self._covered = False
+            self.refresh_list()
+
     @property
     def api(self) -> OnboardingApi:
         return onboarding_api(self)
@@ -131,12 +143,12 @@ class CustomersScreen(BaseScreen):
             return
         from branchdesk.screens.onboarding.checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(customer_id), lambda _r: self.refresh_list())
+        self.app.push_screen(ChecklistScreen(customer_id))
 
     def action_new(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(), lambda _r: self.refresh_list())
+        self.app.push_screen(CustomerFormScreen())
 
     def action_edit(self) -> None:
         customer_id = self._selected_id()
@@ -144,12 +156,12 @@ class CustomersScreen(BaseScreen):
             return
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(customer_id), lambda _r: self.refresh_list())
+        self.app.push_screen(CustomerFormScreen(customer_id))
 
     def action_sync(self) -> None:
         from branchdesk.screens.onboarding.sync import SyncScreen
 
-        self.app.push_screen(SyncScreen(), lambda _r: self.refresh_list())
+        self.app.push_screen(SyncScreen())
 
     def action_export_area(self) -> None:
         area = self._area()
