@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from branchdesk.tui.app_protocol import SignIn
 
 
-
 def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30) -> list[str]:
     """Every demo account as ``id name role``, in columns that fit the 64-cell panel."""
     from rich.cells import cell_len
