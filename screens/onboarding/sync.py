@@ -148,8 +148,9 @@ class SyncScreen(BaseScreen):
     def _row(self, entry: dict[str, Any], names: dict[str, str]) -> tuple[str, str, str, str]:
         kind, body = entry["kind"], entry["body"] or {}
         if kind == "item":
-            customer_id = entry["target"].split("/", 1)[0]
-            target, what = names.get(customer_id, customer_id), entry["summary"]
+            customer_id, item_id = entry["target"].split("/", 1)
+            target = names.get(customer_id, customer_id)
+            what = entry["summary"] or self._item_title(customer_id, item_id)
         elif kind == "customer.create":
             target, what = body.get("name", ""), body.get("area") or ""
         else:
@@ -164,6 +165,15 @@ class SyncScreen(BaseScreen):
             what,
             _(f"onb.sync.state.{entry['status']}"),
         )
+
+    def _item_title(self, customer_id: str, item_id: str) -> str:
+        """The item's title from the checklist copy kept for offline work."""
+        if self.sync is None:
+            return item_id
+        sync = self.sync
+        kept = sync.outbox.recall(sync.staff_id, sync.client.label, f"checklist:{customer_id}")
+        items = kept["items"] if kept else []
+        return next((i["title"] for i in items if i["id"] == item_id), item_id)
 
     def reload(self) -> None:
         table = self.query_one("#onb-sync-table", DataTable)

@@ -242,3 +242,83 @@ async def test_the_offline_session_ends_after_the_configured_hours(
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
         assert not app.offline_session and app.staff is None
         assert "Offline work has ended" in _status(app)
+
+
+SYNC = {
+    "en": ("Sent {s}; conflicts {c}, refused {f}, waiting 0.", "⚠ conflict", "✗ refused"),  # noqa: RUF001
+    "zh-CN": ("已发送 {s} 项；冲突 {c} 项，被拒绝 {f} 项，待发送 0 项。", "⚠ 冲突", "✗ 被拒绝"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_sync_rows_and_summary_agree_and_a_refused_change_is_retried_once_fixed(
+    backend, login_as, customer_data, lang
+):
+    from branchdesk.screens.onboarding.sync import SyncScreen
+
+    mine = OnboardingApi(await login_as("m001"))
+    customer = await mine.create_customer(customer_data(name="同步客户乙"), Action())
+    cid = customer["id"]
+    await mine.set_item(cid, "card", status="done", base_version=0, action=Action())
+    network = FlakyNetwork(backend)
+    app = app_over(network, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "m001")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomersScreen))
+        customers = app.screen
+        await wait_for(pilot, lambda: customers.query_one("#onb-table", DataTable).row_count > 0)
+        network.down = True  # the shop without signal: three changes queue
+        api = OnboardingApi(app.client, app.outbox_sync)
+        await api.set_item(
+            cid, "card", status="in_progress", note="客户要换卡", base_version=1, action=Action()
+        )
+        await api.set_item(
+            cid,
+            "security_device",
+            status="done",
+            evidence={"ukey_serial": "UK-2468"},
+            base_version=0,
+            action=Action(),
+            title="UKey",
+        )
+        await api.update_customer(cid, {"area": "安龙"}, customer["version"], Action())
+        assert app.outbox_sync.count() == 3
+        network.down = False
+        supervisor = OnboardingApi(await login_as("s001"))
+        await supervisor.set_item(
+            cid, "card", status="done", note="主管已核实", base_version=1, action=Action()
+        )
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
+        sync_screen = app.screen
+        summary, conflict, refused = SYNC[lang]
+        status = sync_screen.query_one("#onb-sync-status")
+        await pilot.press("f5")
+        # The replay when the backend answered again may have sent the area change already:
+        # whatever was sent, the counts are those of the rows below.
+        first = {summary.format(s=n, c=1, f=1) for n in (0, 1)}
+        await wait_for(pilot, lambda: str(status.render()) in first)
+        table = sync_screen.query_one("#onb-sync-table", DataTable)
+        assert table.row_count == 2
+        rows = screen_text(app).splitlines()[2:4]  # under the header line and the column titles
+        assert sum(conflict in r for r in rows) == 1 and sum(refused in r for r in rows) == 1
+        assert all("同步客户乙" in r for r in rows)  # the customer's name, not its id
+        text = screen_text(app)
+        assert cid not in text and "{}" not in text and "evidence" not in text
+        assert backend.store.get("customers", cid)["area"] == "安龙"
+        table.move_cursor(row=next(i for i in range(2) if refused in rows[i]))
+        await pilot.pause()
+        compare = str(sync_screen.query_one("#onb-server", Static).render())
+        assert ("UKey serial: UK-2468" if lang == "en" else "UKey 序列号: UK-2468") in (
+            str(sync_screen.query_one("#onb-mine", Static).render())
+        )
+        assert ("prerequisite" if lang == "en" else "前置事项") in compare
+
+        # The cause is fixed (online banking is opened); the refused change goes at the next sync.
+        await mine.set_item(cid, "online_banking", status="done", base_version=0, action=Action())
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: summary.format(s=1, c=1, f=0) in str(status.render()))
+        assert table.row_count == 1
+        item = next(i for i in (await mine.checklist(cid))["items"] if i["id"] == "security_device")
+        assert item["status"] == "done" and item["evidence"] == {"ukey_serial": "UK-2468"}
