@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
+from branchdesk.clients import validators
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import BackendUnreachable
 from branchdesk.clients.models import (
@@ -22,6 +23,9 @@ from branchdesk.clients.models import (
     SectionOut,
 )
 from branchdesk.clients.outbox import OutboxSync
+
+PENDING_PREFIX = "pending:"
+"""Row ids of customers created offline, not yet sent: ``pending:<outbox entry id>``."""
 
 
 @dataclass(frozen=True)
@@ -53,19 +57,114 @@ class OnboardingApi:
         self.client = client
         self.sync = sync
 
+    @property
+    def offline_session(self) -> bool:
+        """Logged in offline: nothing goes to the server, reads come from the kept copies."""
+        return self.sync is not None and self.sync.offline_session
+
+    def _offline(self) -> None:
+        if self.offline_session:
+            raise BackendUnreachable(self.client.label, "offline_session")
+
     # -- reading ----------------------------------------------------------------------------
     async def areas(self) -> list[str]:
-        return cast("list[str]", await self.client.get("/v1/onboarding/areas"))
+        if not self.offline_session:
+            try:
+                areas = cast("list[str]", await self.client.get("/v1/onboarding/areas"))
+            except BackendUnreachable:
+                if self._recall("areas") is None:
+                    raise
+            else:
+                self._remember("areas", areas)
+                return areas
+        return cast("list[str]", self._recall("areas") or [])
 
     async def search(
         self, q: str = "", area: str | None = None, limit: int = 50, offset: int = 0
     ) -> CustomerPage:
+        """Online: the server's search (its rows kept for offline work). Offline: the kept
+        customers and those created offline (marked ``pending``), filtered the same way."""
+        if not self.offline_session:
+            try:
+                page = cast(
+                    "CustomerPage",
+                    await self.client.get(
+                        "/v1/customers", q=q, area=area, limit=limit, offset=offset
+                    ),
+                )
+            except BackendUnreachable:
+                if self.sync is None:
+                    raise
+            else:
+                self._remember_customers(page["items"])
+                return page
+        return self._offline_search(q, area, limit, offset)
+
+    async def keep_for_offline(self, limit: int = 200) -> int:
+        """Before a visit day: keep the own customers and their checklists on this machine."""
+        page = await self.search(limit=limit)
+        for row in page["items"]:
+            await self.checklist(row["id"])
+        return len(page["items"])
+
+    def _remember_customers(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if self.sync is None or not rows:
+            return
+        kept = dict(self._recall("customers") or {})
+        kept.update({row["id"]: dict(row) for row in rows})
+        self._remember("customers", kept)
+
+    def _offline_search(self, q: str, area: str | None, limit: int, offset: int) -> CustomerPage:
+        rows: list[dict[str, Any]] = []
+        for row in (self._recall("customers") or {}).values():
+            shown = dict(row)
+            kept = self._recall(f"checklist:{row['id']}")
+            if kept is not None:
+                overlaid = self._overlay(kept, offline=True)
+                shown["progress_done"] = overlaid["progress"]["done"]
+                shown["progress_required"] = overlaid["progress"]["required"]
+                pending = [i["pending"] for i in overlaid["items"] if i.get("pending")]
+                if pending:
+                    shown["pending"] = pending[0]
+            rows.append(shown)
+        for entry in self.sync.entries() if self.sync else []:
+            if entry["kind"] != "customer.create":
+                continue
+            body = entry["body"]
+            rows.append(
+                {
+                    "id": PENDING_PREFIX + entry["id"],
+                    "name": body.get("name", ""),
+                    "area": body.get("area") or "",
+                    "mobile": validators.mask_mobile(str(body.get("mobile", ""))),
+                    "licence_no": body.get("licence_no", ""),
+                    "marketer_id": self.sync.staff_id if self.sync else "",
+                    "progress_done": 0,
+                    "progress_required": 0,
+                    "version": 0,
+                    "pending": entry["status"],
+                    "search": str(body.get("mobile", "")),
+                }
+            )
+        needle = q.strip().lower()
+
+        def matches(row: dict[str, Any]) -> bool:
+            if area and row["area"] != area:
+                return False
+            fields = ("name", "area", "mobile", "licence_no", "search")
+            return not needle or any(needle in str(row.get(f, "")).lower() for f in fields)
+
+        found = [r for r in rows if matches(r)]
+        found.sort(key=lambda r: (r["id"].startswith(PENDING_PREFIX), r["id"]))
+        for row in found:
+            row.pop("search", None)
         return cast(
             "CustomerPage",
-            await self.client.get("/v1/customers", q=q, area=area, limit=limit, offset=offset),
+            {"total": len(found), "items": found[offset : offset + limit], "offline": True},
         )
 
     async def customer(self, customer_id: str, *, reveal: bool = False) -> CustomerDetail:
+        self._offline()
         return cast(
             "CustomerDetail",
             await self.client.get(
@@ -76,6 +175,11 @@ class OnboardingApi:
     async def checklist(self, customer_id: str) -> Checklist:
         """The checklist; offline, the last copy read with the queued changes laid over it."""
         name = f"checklist:{customer_id}"
+        if self.offline_session:
+            kept = cast("ChecklistOut | None", self._recall(name))
+            if kept is None:
+                self._offline()
+            return self._overlay(cast("ChecklistOut", kept), offline=True)
         try:
             data = cast(
                 "ChecklistOut", await self.client.get(f"/v1/customers/{customer_id}/checklist")
@@ -89,9 +193,11 @@ class OnboardingApi:
         return self._overlay(data, offline=False)
 
     async def handoff(self, customer_id: str) -> HandoffOut:
+        self._offline()
         return cast("HandoffOut", await self.client.get(f"/v1/customers/{customer_id}/handoff"))
 
     async def area_export(self, area: str) -> list[AreaRow]:
+        self._offline()
         return cast("list[AreaRow]", await self.client.get(f"/v1/onboarding/areas/{area}/export"))
 
     # -- changes ----------------------------------------------------------------------------
@@ -171,6 +277,7 @@ class OnboardingApi:
         summary: str,
     ) -> Any:
         try:
+            self._offline()
             return await self.client.request(method, path, json=body, action=action)
         except BackendUnreachable:
             if self.sync is None:
@@ -215,14 +322,33 @@ class OnboardingApi:
             changed["version"] = body["base_version"] + 1
             changed["pending"] = entry["status"]
             items.append(changed)
+        sections, progress = data["sections"], data["progress"]
+        if queued:
+            # The counts as they will be once the queued changes are sent.
+            sections = [
+                {**s, "done": s["done"] + _gained(data["items"], items, s["id"])} for s in sections
+            ]
+            progress = {
+                **progress,
+                "done": progress["done"] + _gained(data["items"], items, "checklist"),
+            }
         return Checklist(
             customer=data["customer"],
-            sections=data["sections"],
+            sections=sections,
             items=items,
-            progress=data["progress"],
+            progress=progress,
             next_step=data["next_step"],
             offline=offline,
         )
+
+
+def _gained(before: Sequence[ItemOut], after: Sequence[ItemOut], section: str) -> int:
+    """How many more items of ``section`` are done in ``after`` than in ``before``."""
+
+    def done(items: Sequence[ItemOut]) -> int:
+        return sum(1 for i in items if i["section"] == section and i["status"] == "done")
+
+    return done(after) - done(before)
 
 
 # -- exports -------------------------------------------------------------------------------------
@@ -235,6 +361,7 @@ CUSTOMER_FIELDS = (
     "area",
     "licence_no",
     "card_number",
+    "card_bank",
     "token_type",
     "order_amount",
     "marketer_id",
@@ -257,13 +384,28 @@ AREA_FIELDS = (
 )
 
 
-def handoff_csv(package: HandoffOut, labels: dict[str, str]) -> str:
-    """Customer fields, then one row per item; ``labels`` translates statuses and fields."""
+def _plain(field: str, value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def handoff_csv(
+    package: HandoffOut,
+    labels: dict[str, str],
+    value: Callable[[str, Any], str] = _plain,
+) -> str:
+    """Customer fields, then one row per item; ``labels`` translates statuses and fields,
+    ``value(field, raw)`` shows a value as people read it (codes as labels, times local)."""
     out = io.StringIO()
     writer = csv.writer(out)
     customer = package["customer"]
     for name in CUSTOMER_FIELDS:
-        writer.writerow(["customer", labels.get(f"field.{name}", name), customer.get(name, "")])
+        writer.writerow(
+            [
+                labels.get("customer", "customer"),
+                labels.get(f"field.{name}", name),
+                value(name, customer.get(name)),
+            ]
+        )
     writer.writerow([])
     writer.writerow([labels.get(f"col.{h}", h) for h in HANDOFF_HEADER])
     sections = {s["id"]: s["title"] for s in package["sections"]}
@@ -274,9 +416,12 @@ def handoff_csv(package: HandoffOut, labels: dict[str, str]) -> str:
                 item["title"],
                 labels.get(f"status.{item['status']}", item["status"]),
                 item["note"],
-                "; ".join(f"{k}={v}" for k, v in sorted(item["evidence"].items())),
+                "; ".join(
+                    f"{labels.get(f'evidence.{k}', k)}: {v}"
+                    for k, v in sorted(item["evidence"].items())
+                ),
                 item["updated_by"] or "",
-                item["updated_at"] or "",
+                value("updated_at", item["updated_at"]),
             ]
         )
     return out.getvalue()

@@ -114,19 +114,28 @@ class OutboxSync:
     outbox: Outbox
     on_count: Callable[[int], None] = lambda n: None
     on_replayed: list[Callable[[ReplayResult], None]] = field(default_factory=list)
+    offline_session: bool = False
+    """Logged in offline (no token): nothing is sent; every change waits for an online login."""
+    last_result: ReplayResult | None = None
+    """What the last replay did (the one at login runs in the background)."""
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def attach(
-        cls, client: ApiClient, directory: Path, on_count: Callable[[int], None]
+        cls,
+        client: ApiClient,
+        directory: Path,
+        on_count: Callable[[int], None],
+        *,
+        offline_session: bool = False,
     ) -> OutboxSync:
         for callback in list(client.on_online_change):
             if isinstance(getattr(callback, "__self__", None), OutboxSync):
                 client.on_online_change.remove(callback)
-        sync = cls(client, Outbox(directory / FILE_NAME), on_count)
+        sync = cls(client, Outbox(directory / FILE_NAME), on_count, offline_session=offline_session)
         client.on_online_change.append(sync._online_changed)
         sync.notify()
-        if sync.count():
+        if sync.count() and not offline_session:
             with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().create_task(sync.replay())
         return sync
@@ -145,7 +154,7 @@ class OutboxSync:
         self.on_count(self.count())
 
     def _online_changed(self, online: bool) -> None:
-        if online and self.count():
+        if online and self.count() and not self.offline_session:
             with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().create_task(self.replay())
 
@@ -175,11 +184,20 @@ class OutboxSync:
         return entry
 
     async def replay(self) -> ReplayResult:
-        """Send pending entries in order, each with its own key; stop at the first outage."""
+        """Send pending entries in order, each with its own key; stop at the first outage.
+
+        A refused entry is sent again too: its cause (a prerequisite, a field) may have been
+        fixed since. A refusal changed nothing on the server and recorded nothing, so the same
+        key is safe. A conflict waits for the user's choice (keep mine / keep the server's).
+        """
         result = ReplayResult()
+        if self.offline_session:
+            result.still_offline = True
+            self.last_result = result
+            return result
         async with self._lock:
             for entry in self.entries():
-                if entry["status"] != PENDING:
+                if entry["status"] not in (PENDING, FAILED):
                     continue
                 try:
                     await self.client.request(
@@ -207,6 +225,7 @@ class OutboxSync:
                     continue
                 self.outbox.remove(entry["id"])
                 result.sent += 1
+        self.last_result = result
         self.notify()
         for callback in list(self.on_replayed):
             callback(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +24,8 @@ from branchdesk.tui.workflows import allowed_workflows, by_id
 
 if TYPE_CHECKING:
     # httpx and the server framework load after the first frame (see _connect).
+    from textual.timer import Timer
+
     from branchdesk.clients.api import ApiClient, StaffInfo
     from branchdesk.clients.models import MetaOut
     from branchdesk.clients.outbox import OutboxSync
@@ -31,6 +34,18 @@ if TYPE_CHECKING:
     from branchdesk.tui.sandbox_notice import SandboxWatch
 
 HEALTH_INTERVAL = 15.0
+OFFLINE_ROLE = "marketer"
+"""The one role that may work offline: the visit day at a customer's shop without signal."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """An online login (``staff``), or the answer of the offline check (``offline``)."""
+
+    staff: StaffInfo | None
+    offline: secrets.OfflineCheck | None
+    offline_kept: bool = False
+    """Online: a verifier for offline work was kept in the keyring."""
 
 
 def _open_connection(options: AppOptions, lang: str) -> Connection:
@@ -72,6 +87,8 @@ class BranchdeskApp(TourHost):
     staff: reactive[StaffInfo | None] = reactive(None)
     online: reactive[bool | None] = reactive(None)
     pending_sync: reactive[int] = reactive(0)
+    offline_session: reactive[bool] = reactive(False)
+    """Logged in offline with the verifier kept at the last online login (marketers only)."""
     backend_label: reactive[str] = reactive("")
     demo: reactive[bool] = reactive(False)
 
@@ -179,11 +196,88 @@ class BranchdeskApp(TourHost):
             self.notify(notice_text(notice), severity="warning", timeout=NOTICE_SECONDS)
 
     # -- sessions ---------------------------------------------------------------------------
+    async def sign_in(self, staff_id: str, password: str) -> SignIn:
+        """Log in online; with the backend out of reach, a marketer who logged in online on
+        this machine lately may work offline (the password checked against the keyring's
+        verifier). Raises what the online login raised when offline work is not possible."""
+        from datetime import UTC, datetime
+
+        try:
+            staff = await self.client.login(staff_id, password)
+        except BackendUnreachable:
+            check = await asyncio.to_thread(
+                secrets.check_offline,
+                self.backend_label,
+                staff_id,
+                password,
+                datetime.now(UTC),
+                self.options.offline_hours,
+            )
+            if check.reason == "none" and not self.keyring_ok:
+                raise  # no keyring, no offline work: the backend is simply out of reach
+            return SignIn(None, check)
+        kept = False
+        if OFFLINE_ROLE in staff.roles:
+            record = {"id": staff.id, "name": staff.name, "branch": staff.branch}
+            kept = await asyncio.to_thread(
+                secrets.save_offline_verifier,
+                self.backend_label,
+                record,
+                password,
+                datetime.now(UTC),
+            )
+        return SignIn(staff, None, offline_kept=kept)
+
+    def logged_in_offline(self, check: secrets.OfflineCheck) -> None:
+        """An offline session: the marketer's workflow and the outbox, until the time is up."""
+        from datetime import UTC, datetime, timedelta
+
+        from branchdesk.clients.api import StaffInfo
+        from branchdesk.clients.outbox import OutboxSync
+
+        assert check.staff is not None and check.online_at is not None
+        staff = StaffInfo(
+            id=str(check.staff["id"]),
+            name=str(check.staff.get("name", "")),
+            roles=(OFFLINE_ROLE,),
+            branch=str(check.staff.get("branch", "")),
+        )
+        self._expired_staff = None
+        self.client.token = None
+        self.client.staff = staff
+        self.offline_session = True
+        self.staff = staff
+        self.online = False
+        self.outbox_sync = OutboxSync.attach(
+            self.client,
+            self.options.store_dir(),
+            partial(setattr, self, "pending_sync"),
+            offline_session=True,
+        )
+        ends = check.online_at + timedelta(hours=self.options.offline_hours)
+        left = max(1.0, (ends - datetime.now(UTC)).total_seconds())
+        self._offline_timer = self.set_timer(left, self._offline_time_up)
+        self.run_worker(self._fresh_main(), exit_on_error=False)
+
+    _offline_timer: Timer | None = None
+
+    def _offline_time_up(self) -> None:
+        if self.offline_session:
+            self.session_expired(reason=_("login.offline_ended", hours=self.options.offline_hours))
+
+    def _end_offline(self) -> None:
+        if self._offline_timer is not None:
+            self._offline_timer.stop()
+            self._offline_timer = None
+        self.offline_session = False
+
     def logged_in(self, staff: StaffInfo, *, remember: bool = True) -> None:
         from branchdesk.clients.outbox import OutboxSync
         from branchdesk.tui.sandbox_notice import SandboxWatch
 
         expired, self._expired_staff = self._expired_staff, None
+        was_offline = self.offline_session
+        self._end_offline()
         self.staff = staff
         self.online = True
         self.sandbox_watch = SandboxWatch()
@@ -196,11 +290,24 @@ class BranchdeskApp(TourHost):
         token = self.connection.client.token if self.connection else None
         if remember and token and secrets.save_token(self.backend_label, staff.id, token):
             secrets.save_token(self.backend_label, "_last_staff", staff.id)
+        if OFFLINE_ROLE in staff.roles and self.keyring_ok:
+            self.run_worker(self._keep_for_offline(), exit_on_error=False)
+        if was_offline:
+            # The offline session's screens read kept copies: fresh ones from the server.
+            self.run_worker(self._fresh_main(), exit_on_error=False)
+            return
         if expired is not None and expired != staff.id:
             # Another staff member after an expired session: nothing of the old one stays.
             self.run_worker(self._fresh_main(), exit_on_error=False)
             return
         self.switch_mode("main")
+
+    async def _keep_for_offline(self) -> None:
+        """Keep the marketer's customers and checklists for a visit day without signal."""
+        from branchdesk.clients.onboarding_api import OnboardingApi
+
+        with contextlib.suppress(ApiError, BackendUnreachable):
+            await OnboardingApi(self.client, self.outbox_sync).keep_for_offline()
 
     async def _fresh_main(self) -> None:
         await self.remove_mode("main")
@@ -209,13 +316,14 @@ class BranchdeskApp(TourHost):
 
     _expired_staff: str | None = None
 
-    def session_expired(self, message: str | None = None) -> None:
+    def session_expired(self, message: str | None = None, *, reason: str | None = None) -> None:
         """A 401 from a screen: back to login; the screens of "main" stay as they were typed,
         so logging in again as the same staff member carries on where they were."""
         staff = self.staff
         if staff is None or self.current_mode != "main":
             return
         self._expired_staff = staff.id
+        self._end_offline()
         secrets.forget_token(self.backend_label, staff.id)
         secrets.forget_token(self.backend_label, "_last_staff")
         self.staff = None
@@ -224,7 +332,7 @@ class BranchdeskApp(TourHost):
             await self.switch_mode("login")
             login = self.screen
             if hasattr(login, "session_expired"):
-                login.session_expired(staff.id, _("common.session_expired"))
+                login.session_expired(staff.id, reason or _("common.session_expired"))
 
         self.run_worker(to_login(), exit_on_error=False)
 
@@ -246,6 +354,9 @@ class BranchdeskApp(TourHost):
         staff = self.staff
         if staff is None:
             return
+        if self.offline_session:
+            self._end_offline()
+            self.client.staff = None
         with contextlib.suppress(ApiError, BackendUnreachable):
             await self.client.logout()
         secrets.forget_token(self.backend_label, staff.id)
@@ -326,6 +437,21 @@ class BranchdeskApp(TourHost):
 
     # -- shutdown ---------------------------------------------------------------------------
     async def action_quit(self) -> None:
+        from branchdesk.screens.common.confirm import ConfirmModal
+
+        if self.pending_sync and not isinstance(self.screen, ConfirmModal):
+            # Changes wait in the outbox: they stay on this machine, but the user should know.
+            lines = [_("quit.pending_line", n=self.pending_sync), _("quit.pending_kept")]
+            modal = ConfirmModal(_("quit.pending_title"), lines, _("quit.pending_confirm"))
+            self.push_screen(modal, self._quit_answered)
+            return
+        await self._quit()
+
+    def _quit_answered(self, yes: object) -> None:
+        if yes is True:
+            self.run_worker(self._quit(), exit_on_error=False)
+
+    async def _quit(self) -> None:
         await self.close_connection()
         self.exit()
 

@@ -55,6 +55,8 @@ class AppOptions:
     """CUPS server ``host:port``; None = ``CUPS_SERVER`` or the system's ``client.conf``."""
     print_font: str | None = None
     """A TrueType/OpenType font file for printed documents; None = a CJK font from fontconfig."""
+    offline_hours: float = 12.0
+    """How long after the last online login a marketer may still log in and work offline."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def receipts_dir(self) -> Path:

@@ -81,6 +81,8 @@ class FittingFooter(Footer):
 
     async def _rebuild(self) -> None:
         self._pending = False
+        if not self.is_attached:
+            return  # its screen was closed (Esc) before this refresh came round
         if self._signature() != self._shown:
             await self.recompose()
 

@@ -32,7 +32,7 @@ class AppHeader(Static):
         return cast("AppProtocol", self.app)
 
     def on_mount(self) -> None:
-        for name in ("staff", "online", "pending_sync", "backend_label", "demo"):
+        for name in ("staff", "online", "pending_sync", "backend_label", "demo", "offline_session"):
             self.watch(self.app, name, self._changed, init=False)
 
     def _changed(self, *_args: object) -> None:
@@ -48,7 +48,9 @@ class AppHeader(Static):
             right.append(
                 _("header.backend_local") if app.backend_label == "local" else app.backend_label
             )
-        if app.online is True:
+        if app.offline_session:
+            right.append(_("header.offline_session"))  # working offline, not just a blip
+        elif app.online is True:
             right.append(_("header.online"))
         elif app.online is False:
             right.append(_("header.offline"))

@@ -13,12 +13,13 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, role_names
 
 if TYPE_CHECKING:
-    from branchdesk.clients.api import StaffInfo
     from branchdesk.clients.models import DemoAccount, MetaOut
+    from branchdesk.tui.app_protocol import SignIn
 
 
 def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30) -> list[str]:
@@ -100,7 +101,8 @@ class LoginScreen(BaseScreen):
                 lines.append(_("login.demo_job_number", job=job))
             self._panel("demo-accounts", "\n".join(lines))
         if not self.bd_app.keyring_ok:
-            self._panel("keyring-notice", _("login.no_keyring"))
+            notice = f"{_('login.no_keyring')}\n{_('login.no_offline')}"
+            self._panel("keyring-notice", notice)
 
     def _panel(self, panel_id: str, text: str) -> None:
         try:
@@ -158,14 +160,27 @@ class LoginScreen(BaseScreen):
             password_input.focus()
             return None
 
-        def done(staff: StaffInfo) -> None:
+        def done(result: SignIn) -> None:
             self.checking = False
-            self.query_one("#password", Input).value = ""
-            self.bd_app.logged_in(staff)
+            password_input = self.query_one("#password", Input)
+            password_input.value = ""
+            if result.staff is not None:
+                # Without a keyring (offline_kept False) the notice above said so already.
+                self.bd_app.logged_in(result.staff)
+                return
+            check = result.offline
+            if check is not None and check.ok:
+                self.bd_app.logged_in_offline(check)
+                return
+            reason = check.reason if check is not None else "none"
+            last = timefmt.when(check.online_at) if check and check.online_at else ""
+            hours = self.bd_app.options.offline_hours
+            status.show(_(f"login.offline_{reason}", when=last, hours=f"{hours:g}"), "error")
+            password_input.focus()
 
         self.call_api(
             "login",
-            lambda: self.client.login(staff_id, password),
+            lambda: self.bd_app.sign_in(staff_id, password),
             done,
             failed=failed,
             write=True,

@@ -197,10 +197,16 @@ class ChecklistScreen(BaseScreen):
 
     def action_mark_done(self) -> None:
         item = self._item(self._focused_id())
-        if item is None:
+        if item is None or self.data is None:
             return
-        if item["id"] == "security_device":  # needs the serial number: ask for it
-            self.action_edit_item()
+        from branchdesk.screens.onboarding.item import ItemModal, missing_for_done
+
+        token = self.data["customer"]["token_type"]
+        if missing_for_done(cast("ItemOut", item), token):
+            # Done, once the missing evidence is given: ask for that alone.
+            item_out = cast("ItemOut", item)
+            modal = ItemModal(self.api, self.customer_id, item_out, token, mark_done=True)
+            self.app.push_screen(modal, self._changed)
             return
         self._mark_done(item)
 

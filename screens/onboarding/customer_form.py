@@ -112,8 +112,22 @@ class CustomerFormScreen(BaseScreen):
         for error in self.query(".onb-error"):
             error.display = False
         self.query_one("#f-name", Input).focus()
+        self._initial = self.values()
         if self.customer_id:
             self._load()
+
+    def action_back(self) -> None:
+        """Esc: a form with changes asks before they are thrown away."""
+        if self.busy() or self.values() == self._initial:
+            super().action_back()
+            return
+        what = self.values()["name"] or _("onb.discard.new_customer")
+        self.confirm(
+            _("onb.discard.title"),
+            [_("onb.discard.line", what=what)],
+            self.app.pop_screen,
+            confirm=_("onb.discard.confirm"),
+        )
 
     @property
     def api(self) -> OnboardingApi:
@@ -137,6 +151,11 @@ class CustomerFormScreen(BaseScreen):
         if data.get("card_bank"):
             self.query_one("#f-card_bank", Select).value = data["card_bank"]
         self.query_one("#f-token_type", Select).value = data["token_type"]
+        self.call_after_refresh(self._loaded)
+
+    def _loaded(self) -> None:
+        # Select.value settles after a refresh; what was loaded is the form's unchanged state.
+        self._initial = self.values()
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -185,6 +204,9 @@ class CustomerFormScreen(BaseScreen):
                 return _("onb.offline_save")
             if failure.code == "customer_invalid" and isinstance(failure.details, list):
                 self.show_errors({d["field"]: d["message"] for d in failure.details})
+            elif failure.code == "customer_duplicate" and isinstance(failure.details, dict):
+                # The message names the existing customer (id, masked name): shown at the field.
+                self.show_errors({str(failure.details.get("field")): failure.message})
             self.action_key = Action()  # the refused request changed nothing: a new attempt
             return None
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 
-from branchdesk.clients.onboarding_api import OnboardingApi
+from branchdesk.clients.onboarding_api import PENDING_PREFIX, OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
@@ -54,16 +54,28 @@ class CustomersScreen(BaseScreen):
     def on_mount(self) -> None:
         table = self.query_one("#onb-table", DataTable)
         for key, width in (
-            ("name", 10),
+            ("name", 14),
             ("area", 6),
             ("mobile", 12),
             ("licence", 14),
-            ("progress", 6),
+            ("progress", 8),
         ):
             table.add_column(_(f"onb.customers.col.{key}"), key=key, width=width)
         self.query_one("#onb-search", Input).focus()
         self._load_areas()
         self.refresh_list()
+
+    _covered = False
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
+    def on_screen_resume(self) -> None:
+        # Back from a checklist, a form or the sync screen (Esc pops without a result):
+        # what changed there shows here at once, not at the next search.
+        if self._covered:
+            self._covered = False
+            self.refresh_list()
 
     @property
     def api(self) -> OnboardingApi:
@@ -101,16 +113,18 @@ class CustomersScreen(BaseScreen):
         table = self.query_one("#onb-table", DataTable)
         table.clear()
         for c in page["items"]:
-            table.add_row(
-                c["name"],
-                c["area"],
-                c["mobile"],
-                c["licence_no"],
-                f"{c['progress_done']}/{c['progress_required']}",
-                key=c["id"],
-            )
+            if c["id"].startswith(PENDING_PREFIX):
+                progress = _("onb.customers.pending_new")
+            else:
+                progress = f"{c['progress_done']}/{c['progress_required']}"
+                if c.get("pending"):
+                    progress += " ⇅"  # a change of this customer waits for sync
+            table.add_row(c["name"], c["area"], c["mobile"], c["licence_no"], progress, key=c["id"])
         shown = len(page["items"])
-        status.show(_("onb.customers.count", shown=shown, total=page["total"]))
+        key = "onb.customers.offline_count" if page.get("offline") else "onb.customers.count"
+        status.show(
+            _(key, shown=shown, total=page["total"]), "error" if page.get("offline") else "info"
+        )
 
     def _selected_id(self) -> str | None:
         table = self.query_one("#onb-table", DataTable)
@@ -129,27 +143,33 @@ class CustomersScreen(BaseScreen):
         customer_id = self._selected_id()
         if customer_id is None:
             return
+        if customer_id.startswith(PENDING_PREFIX):
+            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
+            return
         from branchdesk.screens.onboarding.checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(customer_id), lambda _r: self.refresh_list())
+        self.app.push_screen(ChecklistScreen(customer_id))
 
     def action_new(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(), lambda _r: self.refresh_list())
+        self.app.push_screen(CustomerFormScreen())
 
     def action_edit(self) -> None:
         customer_id = self._selected_id()
         if customer_id is None:
             return
+        if customer_id.startswith(PENDING_PREFIX):
+            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
+            return
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(customer_id), lambda _r: self.refresh_list())
+        self.app.push_screen(CustomerFormScreen(customer_id))
 
     def action_sync(self) -> None:
         from branchdesk.screens.onboarding.sync import SyncScreen
 
-        self.app.push_screen(SyncScreen(), lambda _r: self.refresh_list())
+        self.app.push_screen(SyncScreen())
 
     def action_export_area(self) -> None:
         area = self._area()

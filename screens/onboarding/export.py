@@ -5,8 +5,9 @@ and all customers of an area (CSV), under ``<data dir>/exports/`` unless the use
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from branchdesk.clients.onboarding_api import AREA_FIELDS, CUSTOMER_FIELDS, area_csv, handoff_csv
 from branchdesk.tui import timefmt
@@ -30,8 +31,13 @@ def export_dir() -> Path:
     return data_dir() / "exports"
 
 
+EVIDENCE = ("ukey_serial", "etoken_number", "activation_date")
+
+
 def _labels() -> dict[str, str]:
     labels = {f"status.{s}": _(f"onb.status.{s}") for s in STATUSES}
+    labels["customer"] = _("onb.export.customer")
+    labels.update({f"evidence.{e}": _(f"onb.evidence.{e}") for e in EVIDENCE})
     labels.update({f"field.{f}": _(f"onb.field.{f}") for f in CUSTOMER_FIELDS})
     labels.update({f"area.{f}": _(f"onb.col.{f}") for f in AREA_FIELDS})
     labels.update(
@@ -56,6 +62,21 @@ def _stamp() -> str:
     return timefmt.stamp(micro=False)
 
 
+def customer_value(customer: Mapping[str, Any], field: str) -> str:
+    """A customer field as people read it: labels for codes, the bank's name, local times."""
+    raw = customer.get(field)
+    if field == "token_type" and raw:
+        return _(f"onb.token.{raw}")
+    if field == "card_bank":
+        if raw:
+            return _(f"onb.bank.{raw}")
+        payment = customer.get("payment") or {}
+        return str(payment.get("bank_name") or "")  # the server's name for the card's BIN
+    if field.endswith("_at"):
+        return timefmt.when(raw)
+    return "" if raw is None else str(raw)
+
+
 def handoff_text(package: HandoffOut) -> str:
     customer = package["customer"]
     lines = [
@@ -68,7 +89,7 @@ def handoff_text(package: HandoffOut) -> str:
         "",
     ]
     for name in CUSTOMER_FIELDS:
-        lines.append(f"{_(f'onb.field.{name}')}: {customer.get(name, '')}")
+        lines.append(f"{_(f'onb.field.{name}')}: {customer_value(customer, name)}")
     lines.append("")
     for section in package["sections"]:
         lines.append(f"{section['title']} ({section['done']}/{section['required']})")
@@ -80,7 +101,7 @@ def handoff_text(package: HandoffOut) -> str:
             extra = [item["note"]] if item["note"] else []
             extra += [f"{_('onb.evidence.' + k)}: {v}" for k, v in sorted(item["evidence"].items())]
             if item["updated_by"]:
-                extra.append(f"{item['updated_by']} {item['updated_at']}")
+                extra.append(f"{item['updated_by']} {timefmt.when(item['updated_at'])}")
             if extra:
                 lines.append("      " + " · ".join(extra))
         lines.append("")
@@ -90,7 +111,14 @@ def handoff_text(package: HandoffOut) -> str:
 
 def write_handoff(package: HandoffOut, directory: Path | None = None) -> tuple[Path, Path]:
     base = (directory or export_dir()) / f"handoff-{package['customer']['id']}-{_stamp()}"
-    csv_path = _write(base.with_suffix(".csv"), handoff_csv(package, _labels()))
+    customer = package["customer"]
+
+    def value(field: str, raw: Any) -> str:
+        if field.endswith("_at"):
+            return timefmt.when(raw)
+        return customer_value(customer, field)
+
+    csv_path = _write(base.with_suffix(".csv"), handoff_csv(package, _labels(), value))
     txt_path = _write(base.with_suffix(".txt"), handoff_text(package))
     return csv_path, txt_path
 

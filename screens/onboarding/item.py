@@ -29,6 +29,13 @@ def evidence_fields(item: ItemOut, token_type: str) -> list[str]:
     return fields
 
 
+def missing_for_done(item: ItemOut, token_type: str) -> list[str]:
+    """The evidence an item still needs before it can be marked done (the server checks too)."""
+    if item["id"] != "security_device" or token_type == "undecided":
+        return []
+    return [f for f in evidence_fields(item, token_type) if not item["evidence"].get(f)]
+
+
 class ItemModal(BaseModal):
     BINDINGS = [
         Binding("f2", "save", "onb.keys.save", id="onb.item.save", priority=True),
@@ -45,32 +52,32 @@ class ItemModal(BaseModal):
     """
 
     def __init__(
-        self, api: OnboardingApi, customer_id: str, item: ItemOut, token_type: str
+        self,
+        api: OnboardingApi,
+        customer_id: str,
+        item: ItemOut,
+        token_type: str,
+        *,
+        mark_done: bool = False,
     ) -> None:
         super().__init__()
         self.api = api
         self.customer_id = customer_id
         self.item = item
-        self.fields = evidence_fields(item, token_type)
+        self.mark_done = mark_done
+        """"d Done": the status is done already; only the missing evidence is asked for."""
+        self.fields = (
+            missing_for_done(item, token_type) if mark_done else evidence_fields(item, token_type)
+        )
         self.action_key = Action()
 
     def compose(self) -> ComposeResult:
-        allowed = [s for s in STATUSES if s != "not_applicable" or self.item["may_skip"]]
         with Vertical():
             yield Static(f"[b]{self.item['title']}[/b]")
-            with Horizontal(classes="onb-row"):
-                yield Label(_("onb.item.status"))
-                yield Select(
-                    [(_(f"onb.status.{s}"), s) for s in allowed],
-                    id="i-status",
-                    value=self.item["status"] if self.item["status"] in allowed else "not_started",
-                    allow_blank=False,
-                    compact=True,
-                )
-            with Horizontal(classes="onb-row"):
-                yield Label(_("onb.item.note"))
-                yield Input(self.item["note"], id="i-note", max_length=500, compact=True)
-            yield Static("", id="err-note", classes="onb-error")
+            if self.mark_done:
+                yield Static(_("onb.item.done_needs"), id="i-done-needs")
+            else:
+                yield from self._status_and_note()
             for field in self.fields:
                 with Horizontal(classes="onb-row"):
                     yield Label(_(f"onb.evidence.{field}"))
@@ -82,22 +89,61 @@ class ItemModal(BaseModal):
                         compact=True,
                     )
                 yield Static("", id=f"err-{field}", classes="onb-error")
-            yield StatusLine(_("onb.item.hint"), id="i-status-line")
+            hint = "onb.item.done_hint" if self.mark_done else "onb.item.hint"
+            yield StatusLine(_(hint), id="i-status-line")
+
+    def _status_and_note(self) -> ComposeResult:
+        allowed = [s for s in STATUSES if s != "not_applicable" or self.item["may_skip"]]
+        with Horizontal(classes="onb-row"):
+            yield Label(_("onb.item.status"))
+            yield Select(
+                [(_(f"onb.status.{s}"), s) for s in allowed],
+                id="i-status",
+                value=self.item["status"] if self.item["status"] in allowed else "not_started",
+                allow_blank=False,
+                compact=True,
+            )
+        with Horizontal(classes="onb-row"):
+            yield Label(_("onb.item.note"))
+            yield Input(self.item["note"], id="i-note", max_length=500, compact=True)
+        yield Static("", id="err-note", classes="onb-error")
 
     def on_mount(self) -> None:
         for error in self.query(".onb-error"):
             error.display = False
-        self.query_one("#i-status", Select).focus()
+        if self.mark_done and self.fields:
+            self.query_one(f"#i-{self.fields[0]}", Input).focus()
+        else:
+            self.query_one("#i-status", Select).focus()
+        self._initial = self._form()
+
+    def _form(self) -> tuple[str, str, dict[str, str]]:
+        """What the form says now: status, note and the evidence typed."""
+        evidence = {f: self.query_one(f"#i-{f}", Input).value.strip() for f in self.fields}
+        if self.mark_done:
+            kept = {**self.item["evidence"], **{k: v for k, v in evidence.items() if v}}
+            return "done", self.item["note"], kept
+        status = self.query_one("#i-status", Select).value
+        note = self.query_one("#i-note", Input).value
+        return str(status), note, {k: v for k, v in evidence.items() if v}
+
+    def action_dismiss_modal(self) -> None:
+        if self.busy() or self._form() == self._initial:
+            super().action_dismiss_modal()
+            return
+        self.confirm(
+            _("onb.discard.title"),
+            [_("onb.discard.line", what=self.item["title"])],
+            lambda: self.dismiss(None),
+            confirm=_("onb.discard.confirm"),
+        )
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_save()
 
     def action_save(self) -> None:
-        status = self.query_one("#i-status", Select).value
-        note = self.query_one("#i-note", Input).value
-        evidence = {f: self.query_one(f"#i-{f}", Input).value.strip() for f in self.fields}
-        self._save(str(status), note, {k: v for k, v in evidence.items() if v})
+        self._save(*self._form())
 
     def _save(self, status: str, note: str, evidence: dict[str, str]) -> None:
         for error in self.query(".onb-error"):

@@ -75,7 +75,6 @@ async def test_create_tick_export(backend, customer_data, lang, tmp_path):
         await pilot.press("d")  # needs the UKey serial: the item form opens
         await wait_for(pilot, lambda: isinstance(app.screen, ItemModal))
         modal = app.screen
-        modal.query_one("#i-status").value = "done"
         await pilot.press("f2")  # no serial yet: a field message, the modal stays
         error = modal.query_one("#err-ukey_serial", Static)
         await wait_for(pilot, lambda: error.display)
