@@ -35,6 +35,7 @@ CARD_WAIT_SECONDS = 2.0
 PROBLEM_KEYS = {
     "no_reader_or_card": "cw.error.no_reader",
     "card_removed": "cw.error.no_reader",
+    "reader_timeout": "cw.error.no_reader",
     "pcsc_unavailable": "cw.error.driver",
     "card_not_blank": "cw.error.not_blank",
     "card_error": "cw.error.not_blank",

@@ -19,14 +19,20 @@ from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.devices.errors import ReaderError
+from branchdesk.devices.errors import ReaderError, ReaderTimeout
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
+from branchdesk.devices.timed import TimedReader
 from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory, reader_support_missing
+from branchdesk.tui.readers import (
+    ReaderFactory,
+    pcsc_reader_factory,
+    reader_support_missing,
+    reader_timeout,
+)
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
@@ -136,7 +142,8 @@ class CardWriteScreen(BaseScreen):
     def reader(self) -> Reader:
         if self._reader is None:
             factory = self._reader_factory or pcsc_reader_factory(self.app)
-            self._reader = factory()
+            # A reader that stops answering must not leave "writing" on screen for ever.
+            self._reader = TimedReader(factory, reader_timeout(self.bd_app.options))
         return self._reader
 
     def _fees(self) -> dict[str, str]:
@@ -205,7 +212,14 @@ class CardWriteScreen(BaseScreen):
         hint = NEXT_HINT.get(key, "cw.next.no_reader")
         if key == "cw.error.driver" and reader_support_missing():
             hint = "cw.next.reader_extra"
-        self.say(_(key, **params), "error", _(hint))
+        self.say(_(key, **params), "error", self.hint(error, hint))
+
+    @staticmethod
+    def hint(error: ReaderError, key: str) -> str:
+        """What to do next; a reader that stopped answering says so, with its time limit."""
+        if isinstance(error, ReaderTimeout):
+            return _("cw.next.timeout", seconds=f"{error.seconds:g}")
+        return _(key)
 
     def server_problem(self, failure: Failure) -> None:
         hint = "cw.next.server" if failure.code is None else SERVER_HINT.get(failure.code)
@@ -359,7 +373,11 @@ class CardWriteScreen(BaseScreen):
         if self.order["state"] == "write_interrupted":
             self.card = None
             self.set_phase("insert")
-            self.say(_("cw.error.interrupted", tail=tail), "error", _("cw.next.no_reader"))
+            self.say(
+                _("cw.error.interrupted", tail=tail),
+                "error",
+                self.hint(failure.error, "cw.next.no_reader"),
+            )
             return
         if failure.outcome == "adm_rejected":
             self.set_phase("insert")

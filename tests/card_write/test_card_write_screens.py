@@ -40,6 +40,7 @@ TEXTS = {
         "interrupted": "写卡中断",
         "written": "写卡成功",
         "receipt": "业务受理单",
+        "timeout": "写卡器 1.5 秒无应答",
     },
     "en": {
         "no_reader": "Cannot connect to the card reader: re-insert the blank card.",
@@ -49,6 +50,7 @@ TEXTS = {
         "interrupted": "Write interrupted",
         "written": "Card written",
         "receipt": "Account opening receipt",
+        "timeout": "did not answer within 1.5 s",
     },
 }
 
@@ -192,6 +194,50 @@ async def test_the_staff_errors_on_screen(
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
     assert [n["msisdn"] for n in backend.store.lookup(NUMBERS, "state", "active")] == [number]
     assert backend.store.lookup(NUMBERS, "state", "reserved") == []
+
+
+def next_text(app: Any) -> str:
+    return str(app.screen.query_one("#cw-next").render())
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_a_reader_that_stops_answering_times_out_with_a_retry(
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
+) -> None:
+    """Issue 15: a stopped reader left "正在写卡" on screen for ever (over 20 s)."""
+    texts = TEXTS[lang]
+    iccid = blank_cards(backend)[0]
+    card = VirtualCard.blank(iccid)
+    insert_card(pcscd, virtual_sim, card)
+    app = make_app(backend, lang, extra={"reader_timeout": 1.5})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        # Reading: the card stops answering.
+        virtual_sim.stop_answering(0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: texts["timeout"] in next_text(app), CARD_STEP)
+        assert status(app) == texts["no_reader"] and screen.phase == "insert"
+        # The retry path: card out, card in, F5.
+        insert_card(pcscd, virtual_sim, card)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        # Writing: the card stops answering after two updates.
+        virtual_sim.stop_answering(2)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: screen.phase == "writing", CARD_STEP)
+        await wait_for(pilot, lambda: texts["interrupted"] in status(app), CARD_STEP)
+        assert texts["timeout"] in next_text(app)
+        assert screen.phase == "insert"
+        assert not screen.query_one("#cw-light").has_class("-busy")
+        assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
+        insert_card(pcscd, virtual_sim, card)
+        await read_and_write(pilot, app, screen)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
 
 
 async def test_an_interrupted_order_resumes_from_the_open_orders(
