@@ -144,6 +144,10 @@ class OrderSteps:
     async def written(self, iccid: str, imsi: str, action: Action | None = None) -> None:
         self.order = await self.api.written(self.order["id"], iccid, imsi, action or Action())
 
+    async def presubmit(self, received: str, action: Action | None = None) -> OrderOut:
+        self.order = await self.api.presubmit(self.order["id"], received, action or Action())
+        return self.order
+
     async def confirm(self, action: Action | None = None) -> OrderOut:
         self.order = await self.api.confirm(self.order["id"], action or Action())
         return self.order

@@ -121,7 +121,7 @@ class CardWriteScreen(BaseScreen):
         self.set_interval(BLINK_SECONDS, self._tick)
         if self.order["state"] == "write_interrupted":
             self.say(_("cw.write.resumed", tail=(self.order.get("iccid") or "")[-4:]), "error")
-        elif self.order["state"] == "written":
+        elif self.order["state"] in ("written", "presubmitted"):
             self.phase = "written"
             self.say(_("cw.write.written"), "ok", _("cw.write.fees", **self._fees()))
         else:
@@ -149,6 +149,7 @@ class CardWriteScreen(BaseScreen):
     def _fees(self) -> dict[str, str]:
         package, tariff = self.order["package"], self.order["tariff"]
         return {
+            "total": self.order["fees"]["total"],
             "prepay": package.get("prepay") or "0.00",
             "fee": package.get("monthly_fee") or "",
             "tariff": local_name(tariff) if tariff.get("id") else "",
@@ -424,34 +425,22 @@ class CardWriteScreen(BaseScreen):
         self.set_phase("written")
         self.say(_("cw.write.written"), "ok", _("cw.write.fees", **self._fees()))
 
-    # -- 4. confirm ---------------------------------------------------------------------------
+    # -- 4. confirm: fees, pre-submit with the printed form and invoice, formal submit ---------
     def action_confirm(self) -> None:
+        from branchdesk.screens.card_write.fees import AccountFeesScreen
+
         if self.phase != "written":
             return
-        self.set_phase("confirming")
-        self.say(_("cw.write.confirming"))
-        self.step(
-            "confirm",
-            None,
-            lambda steps, action: steps.confirm(action),
-            lambda steps: self._confirmed(steps.order),
-            lambda _steps: self.set_phase("written"),
-        )
-
-    def _confirmed(self, order: OrderOut) -> None:
-        from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
-
         self.set_phase("done")
-        self.receipt = order
         # Not awaited here: switching removes this screen and cancels its workers.
-        self.app.call_later(self.app.switch_screen, CardWriteReceiptScreen(order))
+        self.app.call_later(self.app.switch_screen, AccountFeesScreen(self.order))
 
     # -- leaving ------------------------------------------------------------------------------
     def action_cancel_order(self) -> None:
         if self.phase in ("writing", "verifying", "confirming", "checking"):
             self.say(_("cw.write.busy"), "error")
             return
-        if self.order["state"] == "written":
+        if self.order["state"] in ("written", "presubmitted"):
             self.say(_("cw.write.cancel_blocked"), "error")
             return
         order, iccid = self.order, self.order.get("iccid")

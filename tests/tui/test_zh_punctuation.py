@@ -12,7 +12,7 @@ LOCALES = Path(branchdesk.__file__).parent / "tui" / "locales"
 # The catalogs fixed so far. core, sim, card_write, installment and demo still have ASCII
 # punctuation in Chinese; their strings are in every area's zh-CN snapshots, so they are
 # fixed together with those snapshots (issue 14, language pass).
-CHECKED = ("points", "onboarding")
+CHECKED = ("points", "onboarding", "card_write")
 # CJK ideographs and the CJK/full-width punctuation blocks.
 CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 # A placeholder followed by "(" holds Chinese text (a name, a status): "王晓梅（k001）".
