@@ -142,7 +142,7 @@ register_messages(
         "pack_not_found": {"zh-CN": "可选包 {id} 不存在", "en": "No optional pack {id}"},
         "pack_duplicate": {
             "zh-CN": "可选包 {pack} 选了两次",
-            "en": "The optional pack {pack_en} is chosen twice",
+            "en": "The optional pack {pack} is chosen twice",
         },
         "packs_too_many": {
             "zh-CN": "可选包最多选 {max} 个",
@@ -150,12 +150,12 @@ register_messages(
         },
         "pack_not_allowed": {
             "zh-CN": "{package}已含此项，不能再办理可选包“{pack}”",
-            "en": "{package_en} already includes it: the optional pack “{pack_en}” is not allowed",
+            "en": "{package} already includes it: the optional pack “{pack}” is not allowed",
         },
         "activity_not_found": {"zh-CN": "活动 {id} 不存在", "en": "No activity {id}"},
         "activity_needs_package": {
             "zh-CN": "活动“{activity}”须办理月费 {min} 元及以上的套餐",
-            "en": "The activity “{activity_en}” needs a package of {min} a month or more",
+            "en": "The activity “{activity}” needs a package of {min} a month or more",
         },
         "payment_invalid": {
             "zh-CN": "实收金额格式不正确，请输入金额（元），最多两位小数",
@@ -380,6 +380,11 @@ def check_draft(backend: Backend, staff: Staff, step: str, draft: dict[str, Any]
     return {"step": step, "fees": _fees(backend, package, tariff, packs, activity)}
 
 
+def _names(item: Doc) -> dict[str, str]:
+    """A thing's name in both languages, for a message rendered in the request's language."""
+    return {"zh-CN": item["name_zh"], "en": item["name_en"]}
+
+
 def _check_recommender(backend: Backend, recommender_id: str | None) -> None:
     if recommender_id and backend.store.get(STAFF, recommender_id) is None:
         raise DomainError(
@@ -437,16 +442,14 @@ def _check_packs(backend: Backend, package: Doc, pack_ids: list[str]) -> list[Do
         if pack is None:
             raise DomainError(422, "pack_not_found", id=pack_id)
         if pack in packs:
-            raise DomainError(422, "pack_duplicate", pack=pack["name_zh"], pack_en=pack["name_en"])
+            raise DomainError(422, "pack_duplicate", pack=_names(pack))
         if package and package["id"] in pack.get("excludes", []):
             raise DomainError(
                 422,
                 "pack_not_allowed",
                 details={"pack": pack_id, "package": package["id"]},
-                pack=pack["name_zh"],
-                pack_en=pack["name_en"],
-                package=package["name_zh"],
-                package_en=package["name_en"],
+                pack=_names(pack),
+                package=_names(package),
             )
         packs.append(pack)
     return packs
@@ -463,8 +466,7 @@ def _check_activity(backend: Backend, package: Doc, activity_id: str) -> Doc:
             422,
             "activity_needs_package",
             details={"activity": activity_id, "min_fee": activity["min_fee"]},
-            activity=activity["name_zh"],
-            activity_en=activity["name_en"],
+            activity=_names(activity),
             min=activity["min_fee"],
         )
     return activity
