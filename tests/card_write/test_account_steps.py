@@ -178,6 +178,8 @@ async def test_the_whole_sequence_with_fees_presubmit_and_formal_submit(
     # Pre-submit: the amount received must cover the fees.
     for received, code in (
         ("abc", "payment_invalid"),
+        ("1e3", "payment_invalid"),
+        ("1,000", "payment_invalid"),
         ("1.234", "payment_invalid"),
         ("-1", "payment_invalid"),
     ):

@@ -280,6 +280,7 @@ def test_the_default_card_is_a_writable_card_of_the_demo_stock() -> None:
         (["--iccid", OTHER_ICCID], OTHER_ICCID, True),
         (["--written"], DEFAULT_ICCID, False),
         (["--", "--iccid", OTHER_ICCID, "--written"], OTHER_ICCID, False),
+        (["--host", "127.0.0.1", "--adm", "3838383838383838"], DEFAULT_ICCID, True),
     ],
 )
 def test_cli_inserts_the_card_its_options_say(

@@ -31,6 +31,7 @@ money::
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -62,6 +63,7 @@ ADDRESS_MAX = 60
 PAYER_MAX = 30
 CENT = Decimal("0.01")
 MONEY_MAX = Decimal("100000")
+MONEY_TEXT = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
 IMSI_PREFIX = "4600122"
 """China Unicom (MCC 460, MNC 01); the demo IMSI range is 4600122 + 8-digit serial."""
 SPN = "中国联通"
@@ -738,6 +740,9 @@ def record_written(
 
 
 def parse_money(text: str) -> Decimal | None:
+    """Yuan as staff type them: digits, at most two decimals ("1e3" and "1,000" are refused)."""
+    if not MONEY_TEXT.fullmatch(text.strip()):
+        return None
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
