@@ -40,7 +40,7 @@ def receipt_text(order: OrderOut) -> str:
             _(
                 "cw.receipt.paid",
                 amount=order["fees"]["total"],
-                invoice=(order.get("payment") or {}).get("invoice_no", ""),
+                invoice=(order.get("payment") or {"invoice_no": ""})["invoice_no"],
             ),
             _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
             _("cw.receipt.time", at=timefmt.when(order.get("activated_at"))),
