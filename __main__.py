@@ -87,10 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--reset", action="store_true", help="start again from fresh demo data")
     web.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
 
-    vcard = sub.add_parser(
-        "vcard", help="virtual SIM card for the vpcd reader driver", add_help=False
-    )
-    vcard.add_argument("args", nargs=argparse.REMAINDER)
+    # Listed for --help; its arguments are parsed by devices.vcard_cli (see _vcard_arguments).
+    sub.add_parser("vcard", help="virtual SIM card for the vpcd reader driver", add_help=False)
 
     sub.add_parser("openapi", help="print the OpenAPI document of the local backend")
     from branchdesk.clients.local.shared_cli import add_parser as add_db_parser
@@ -99,7 +97,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _vcard_arguments(argv: Sequence[str]) -> list[str] | None:
+    """What follows the ``vcard`` command, or None when the command is another one.
+
+    Parsed apart: argparse cannot hand options such as ``--iccid X`` or ``--help`` through to
+    a sub-command's own parser (``nargs=REMAINDER`` refuses anything that starts with ``-``).
+    """
+    words = list(argv)
+    if "vcard" not in words:
+        return None
+    at = words.index("vcard")
+    try:
+        head = build_parser().parse_args(words[: at + 1])
+    except SystemExit:
+        return None
+    return words[at + 1 :] if head.command == "vcard" else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    vcard_argv = _vcard_arguments(sys.argv[1:] if argv is None else argv)
+    if vcard_argv is not None:
+        from branchdesk.devices.vcard_cli import main as vcard_main
+
+        return vcard_main(vcard_argv)
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -109,10 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from branchdesk.tui.web import run_web
 
         return run_web(args)
-    if args.command == "vcard":
-        from branchdesk.devices.vcard_cli import main as vcard_main
-
-        return vcard_main(list(args.args))
     if args.command == "openapi":
         return print_openapi()
     if args.command == "db":

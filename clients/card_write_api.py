@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from branchdesk.clients.api import Action, ApiClient
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import OfferOut, OrderOut, ScriptOut
+    from branchdesk.clients.models import CheckOut, OfferOut, OrderOut, ScriptOut
 
 BASE = "/v1/card-write"
 
@@ -34,6 +34,11 @@ class CardWriteApi:
     async def order(self, order_id: str) -> OrderOut:
         return cast("OrderOut", await self.client.get(f"{BASE}/orders/{order_id}"))
 
+    async def check(self, step: str, draft: dict[str, Any], action: Action) -> CheckOut:
+        """Check a form step (and those before it); the fees so far. Changes nothing."""
+        body = {**draft, "step": step}
+        return cast("CheckOut", await self.client.post(f"{BASE}/checks", body, action))
+
     async def create_order(
         self,
         customer: dict[str, str],
@@ -41,14 +46,23 @@ class CardWriteApi:
         package_id: str,
         tariff_id: str,
         action: Action,
+        **more: Any,
     ) -> OrderOut:
+        """``more``: recommender_id, account, pack_ids, activity_id (see OrderIn)."""
         body = {
             "customer": customer,
             "msisdn": msisdn,
             "package_id": package_id,
             "tariff_id": tariff_id,
+            **more,
         }
         return cast("OrderOut", await self.client.post(f"{BASE}/orders", body, action))
+
+    async def presubmit(self, order_id: str, received: str, action: Action) -> OrderOut:
+        body = {"received": received}
+        return cast(
+            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/presubmit", body, action)
+        )
 
     async def bind_card(self, order_id: str, iccid: str, action: Action) -> OrderOut:
         return cast(

@@ -565,15 +565,57 @@ class TariffOut(TypedDict):
     note_en: str
 
 
+class PackOut(TypedDict):
+    id: str
+    name_zh: str
+    name_en: str
+    fee: str
+    excludes: list[str]
+
+
+class ActivityOut(TypedDict):
+    id: str
+    name_zh: str
+    name_en: str
+    deposit: str
+    min_fee: str
+
+
 class OfferOut(TypedDict):
     packages: list[PackageOut]
     tariffs: list[TariffOut]
+    packs: list[PackOut]
+    activities: list[ActivityOut]
+
+
+class FeeItemOut(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+    amount: str
+
+
+class FeesOut(TypedDict):
+    items: list[FeeItemOut]
+    total: str
+
+
+class CheckOut(TypedDict):
+    step: str
+    fees: FeesOut
 
 
 class CustomerOut(TypedDict):
     name: str
     id_number: str
     contact: str
+    address: str
+
+
+class OrderAccountOut(TypedDict):
+    payer_name: str
+    bill_delivery: str
+    email: str
 
 
 class OrderPackageOut(TypedDict):
@@ -590,15 +632,49 @@ class OrderTariffOut(TypedDict):
     name_en: str | None
 
 
+class OrderPackOut(TypedDict):
+    id: str
+    name_zh: str | None
+    name_en: str | None
+    fee: str | None
+
+
+class OrderActivityOut(TypedDict):
+    id: str | None
+    name_zh: str | None
+    name_en: str | None
+    deposit: str | None
+
+
+class PaymentOut(TypedDict):
+    total: str
+    received: str
+    change: str
+    invoice_no: str
+    presubmitted_at: str
+
+
 class OrderOut(TypedDict):
     id: str
     state: Literal[
-        "reserved", "card_bound", "write_interrupted", "written", "activated", "cancelled"
+        "reserved",
+        "card_bound",
+        "write_interrupted",
+        "written",
+        "presubmitted",
+        "activated",
+        "cancelled",
     ]
     msisdn: str
     customer: CustomerOut
+    recommender_id: str | None
+    account: OrderAccountOut
     package: OrderPackageOut
     tariff: OrderTariffOut
+    packs: list[OrderPackOut]
+    activity: OrderActivityOut
+    fees: FeesOut
+    payment: PaymentOut | None
     agent_id: str
     staff_id: str
     iccid: str | None

@@ -54,6 +54,21 @@ class CardRemoved(ReaderError):
     code = "card_removed"
 
 
+class ReaderTimeout(CardRemoved):
+    """The reader or the card stopped answering for ``seconds``.
+
+    Handled like a card pulled out mid-operation: a write that timed out may have changed
+    the card, so it is reported as interrupted.
+    """
+
+    code = "reader_timeout"
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"no answer from the reader within {seconds:g} s ({what})")
+        self.what = what
+        self.seconds = seconds
+
+
 class AdmRejected(ReaderError):
     """The card refused the ADM key. ``tries_left`` is None when the card did not say."""
 

@@ -24,12 +24,23 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from branchdesk.devices.virtual_card import DEFAULT_ADM, CardPulled, VirtualCard
+from branchdesk.devices.virtual_card import DEFAULT_ADM, CardPulled, CardStalled, VirtualCard
 
-__all__ = ["ATR", "DEFAULT_ADM", "DEFAULT_HOST", "DEFAULT_PORT", "VirtualCard", "VirtualSim"]
+__all__ = [
+    "ATR",
+    "DEFAULT_ADM",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "SlotBusy",
+    "VirtualCard",
+    "VirtualSim",
+    "default_port",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 35963
+ENV_VPCD_PORT = "BRANCHDESK_VPCD_PORT"
+"""The vpcd port when pcscd's reader.conf does not use the default (demo, vcard, tests)."""
 # TS=3B (direct convention), T0=0A: no interface bytes (T=0 only), 10 historical bytes.
 ATR = bytes([0x3B, 0x0A]) + b"BRANCHDESK"
 
@@ -40,6 +51,22 @@ _CTRL_ATR = 0x04
 _LENGTH = struct.Struct(">H")
 _PCSCD_POLL_SECONDS = 0.5  # pcscd polls card presence every 0.4 s
 _EJECT_TIMEOUT = 2.0
+# vpcd serves one card per slot; a second connection waits in its listen backlog, unserved.
+# pcscd polls every 0.4 s, so a free slot talks to a new card well within this.
+_FIRST_POLL_TIMEOUT = 3.0
+
+
+class SlotBusy(ConnectionError):
+    """vpcd accepted the connection but serves another card (another vcard or the demo)."""
+
+
+def default_port() -> int:
+    """The vpcd port: ``BRANCHDESK_VPCD_PORT`` or vpcd's default."""
+    import os
+
+    value = os.environ.get(ENV_VPCD_PORT, "")
+    return int(value) if value.isdigit() else DEFAULT_PORT
+
 
 EventListener = Callable[[str], None]
 
@@ -94,6 +121,7 @@ class _Connection:
         self.powered = threading.Event()  # vpcd accepted the connection and talked to us
         self.ejecting = threading.Event()  # half-closed: waiting for vpcd to notice
         self.deliberate = False  # the owner already knows the card is out
+        self.stalled = False  # the card stopped answering (test and training hook)
         self.thread = threading.Thread(target=self._serve, name="virtual-sim", daemon=True)
         self._pcscd_saw_it_empty = False
 
@@ -123,11 +151,16 @@ class _Connection:
                     # An ATR poll now fails in vpcd, which tells pcscd the slot is empty.
                     self._pcscd_saw_it_empty = payload == bytes([_CTRL_ATR])
                     continue
+                if self.stalled:
+                    continue  # a card that stopped answering: vpcd waits for ever
                 if len(payload) == 1:
                     self._control(payload[0])
                     continue
                 try:
                     answer = self.card.process_apdu(payload)
+                except CardStalled:
+                    self.stalled = True
+                    continue
                 except CardPulled:
                     # The slot is empty from now on, even before vpcd notices.
                     self._detach("card pulled out by the test hook")
@@ -184,12 +217,14 @@ class VirtualSim:
         *,
         atr: bytes = ATR,
         connect_timeout: float = 2.0,
+        first_poll_timeout: float | None = _FIRST_POLL_TIMEOUT,
         on_event: EventListener | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.atr = atr
         self.connect_timeout = connect_timeout
+        self.first_poll_timeout = first_poll_timeout
         self.on_event = on_event
         self._connection: _Connection | None = None
         self._lock = threading.Lock()
@@ -211,12 +246,20 @@ class VirtualSim:
     def insert(self, card: VirtualCard) -> None:
         """Put ``card`` in the slot (removing any card already there).
 
-        Raises ConnectionError when vpcd is not listening (pcscd not running).
+        Raises ConnectionError when vpcd is not listening (pcscd not running), SlotBusy when
+        vpcd does not talk to the card because it already serves another one.
         """
         self.remove()
         _wait_for_slot(self.slot)
         try:
             sock = socket.create_connection(self.slot, timeout=self.connect_timeout)
+        except TimeoutError as exc:
+            if self.host in ("127.0.0.1", "localhost", "::1"):
+                # On loopback a closed port refuses at once; a timeout is vpcd's full backlog.
+                raise self._busy() from exc
+            raise ConnectionError(
+                f"vpcd is not reachable at {self.host}:{self.port} ({exc}); is pcscd running?"
+            ) from exc
         except OSError as exc:
             raise ConnectionError(
                 f"vpcd is not reachable at {self.host}:{self.port} ({exc}); is pcscd running?"
@@ -227,6 +270,26 @@ class VirtualSim:
         with self._lock:
             self._connection = connection
         connection.thread.start()
+        timeout = self.first_poll_timeout  # None: the caller drives vpcd's side itself
+        if timeout is not None and not connection.powered.wait(timeout):
+            with self._lock:
+                if self._connection is connection:
+                    self._connection = None
+            connection.deliberate = True
+            # Closed while still in vpcd's backlog: vpcd never serves it as a card.
+            connection.close()
+            connection.thread.join(timeout=_EJECT_TIMEOUT)
+            with _slots_lock:
+                _ejecting.get(self.slot, set()).discard(connection)
+                _slot_ready_at.pop(self.slot, None)
+            raise self._busy()
+
+    def _busy(self) -> SlotBusy:
+        return SlotBusy(
+            f"vpcd at {self.host}:{self.port} already serves another virtual card "
+            "(a `branchdesk demo` or another `branchdesk vcard` holds this reader); "
+            "use that one, stop it first, or give another --port"
+        )
 
     def remove(self) -> None:
         """Pull the card out; returns once vpcd has noticed (or after a bounded wait)."""
@@ -248,6 +311,14 @@ class VirtualSim:
         if card is None:
             raise RuntimeError("no card inserted")
         card.schedule_pull(updates)
+
+    def stop_answering(self, after_updates: int = 0) -> None:
+        """Test and training hook: after ``after_updates`` more UPDATEs the card stops
+        answering (the connection stays open, so the reader waits), until it is removed."""
+        card = self.card
+        if card is None:
+            raise RuntimeError("no card inserted")
+        card.schedule_stall(after_updates)
 
     def wait_until_polled(self, timeout: float) -> bool:
         """Wait until vpcd has talked to the inserted card (pcscd will report it soon)."""

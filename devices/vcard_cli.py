@@ -13,10 +13,19 @@ import sys
 from typing import TextIO
 
 from branchdesk.devices import encoding
-from branchdesk.devices.vcard import DEFAULT_ADM, DEFAULT_HOST, DEFAULT_PORT, VirtualSim
+from branchdesk.devices.vcard import (
+    DEFAULT_ADM,
+    DEFAULT_HOST,
+    ENV_VPCD_PORT,
+    SlotBusy,
+    VirtualSim,
+    default_port,
+)
 from branchdesk.devices.virtual_card import VirtualCard
 
-DEFAULT_ICCID = "89860070310112094320"
+DEFAULT_ICCID = "89860126011000003589"
+"""A card of the demo stock, picked up by c001's agent with its card data: writable in the
+demo (the same card ``branchdesk demo`` inserts)."""
 DEFAULT_WRITTEN_IMSI = "460011234567890"
 
 HELP = """\
@@ -25,6 +34,8 @@ commands:
   insert-written [ICCID]  insert a card that already carries a subscription
   remove                  pull the card out
   pull-after N            pull the card out after its next N successful UPDATEs
+  stall-after N           the card stops answering after its next N successful UPDATEs
+                          (0: at once), until it is removed; shows the reader timeout
   status                  show the slot and the card
   help                    show this list
   quit                    remove the card and exit"""
@@ -38,19 +49,52 @@ def _adm_key(value: str) -> str:
     return value
 
 
+def _iccid(value: str) -> str:
+    try:
+        encoding.encode_iccid(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _imsi(value: str) -> str:
+    try:
+        encoding.encode_imsi(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="branchdesk vcard",
         description="Emulate a SIM card in the vsmartcard vpcd reader of a local pcscd.",
+        epilog=f"At the prompt (or one per line on standard input):\n{HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="vpcd host (default %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="vpcd port (default %(default)s)"
+        "--port",
+        type=int,
+        default=default_port(),
+        help=f"vpcd port (default %(default)s; ${ENV_VPCD_PORT} sets it, as for the demo)",
     )
-    parser.add_argument("--iccid", default=DEFAULT_ICCID, help="ICCID of the first card")
-    parser.add_argument("--written", action="store_true", help="start with an already-written card")
     parser.add_argument(
-        "--imsi", default=DEFAULT_WRITTEN_IMSI, help="IMSI of written cards (default %(default)s)"
+        "--iccid",
+        type=_iccid,
+        default=DEFAULT_ICCID,
+        help="ICCID of the cards inserted (default %(default)s, a writable card of the demo stock)",
+    )
+    parser.add_argument(
+        "--written",
+        action="store_true",
+        help="start with an already-written card (the reader says to change the card)",
+    )
+    parser.add_argument(
+        "--imsi",
+        type=_imsi,
+        default=DEFAULT_WRITTEN_IMSI,
+        help="IMSI of written cards (default %(default)s)",
     )
     parser.add_argument(
         "--adm",
@@ -86,6 +130,9 @@ class _Console:
             return
         try:
             self.sim.insert(card)
+        except SlotBusy as exc:
+            self.say(f"error: reader busy: {exc}")
+            return
         except ConnectionError as exc:
             self.say(f"error: {exc}")
             return
@@ -128,6 +175,8 @@ class _Console:
                 self.say("no card to remove")
         elif command == "pull-after":
             self.pull_after(rest)
+        elif command == "stall-after":
+            self.stall_after(rest)
         elif command == "status":
             self.status()
         elif command == "help":
@@ -145,8 +194,19 @@ class _Console:
             self.sim.remove_after_updates(int(rest[0]))
             self.say(f"the card will be pulled out after {rest[0]} more updates")
 
+    def stall_after(self, rest: list[str]) -> None:
+        if len(rest) != 1 or not rest[0].isdigit():
+            self.say("usage: stall-after N")
+        elif not self.sim.inserted:
+            self.say("no card inserted")
+        else:
+            self.sim.stop_answering(int(rest[0]))
+            self.say(f"the card will stop answering after {rest[0]} more updates")
+
 
 def main(argv: list[str], *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    if "--" in argv:  # `branchdesk vcard -- --iccid X`: vcard takes no positional arguments
+        argv = [word for word in argv if word != "--"]
     args = build_parser().parse_args(argv)
     source = stdin if stdin is not None else sys.stdin
     console = _Console(args, stdout if stdout is not None else sys.stdout)

@@ -59,6 +59,10 @@ _NO_DATA_INS = frozenset({0xB0, 0xB2, 0xF2, 0xC0})
 _MODE_NEXT, _MODE_PREVIOUS, _MODE_ABSOLUTE = 0x02, 0x03, 0x04
 
 
+class CardStalled(Exception):
+    """Raised by ``process_apdu`` when the test hook makes the card stop answering."""
+
+
 class CardPulled(Exception):
     """Raised by ``process_apdu`` when a scheduled removal happens instead of an answer."""
 
@@ -143,6 +147,7 @@ class VirtualCard:
         self.commands: list[bytes] = []  # every command APDU received, for tests
         self._lock = threading.RLock()
         self._pull_at: int | None = None
+        self._stall_at: int | None = None
         self._pending = b""
         self.mf, self.usim = build(iccid)
         self._gsm = False
@@ -231,6 +236,12 @@ class VirtualCard:
         with self._lock:
             self._pull_at = self.update_count + after_updates
 
+    def schedule_stall(self, after_updates: int) -> None:
+        """Simulate a card that stops answering: after ``after_updates`` more successful
+        UPDATEs, ``process_apdu`` raises CardStalled (the command is not executed)."""
+        with self._lock:
+            self._stall_at = self.update_count + after_updates
+
     # -- power ---------------------------------------------------------------------------
 
     def reset(self) -> None:
@@ -254,6 +265,9 @@ class VirtualCard:
                 self._pull_at = None
                 self.reset()
                 raise CardPulled
+            if self._stall_at is not None and self.update_count >= self._stall_at:
+                self._stall_at = None
+                raise CardStalled
             self.commands.append(bytes(raw))
             pending, self._pending = self._pending, b""
             if len(raw) < 2:

@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 
 ReaderFactory = Callable[[], "Reader"]
 ENV_READER_NAME = "BRANCHDESK_READER_NAME"
+ENV_READER_TIMEOUT = "BRANCHDESK_READER_TIMEOUT"
+DEFAULT_READER_TIMEOUT = 10.0
+
+
+def reader_timeout(options: Any) -> float:
+    """Seconds a reader may stay silent before the card step gives up: ``reader_timeout``
+    in the config's ``[extra]`` table or ``BRANCHDESK_READER_TIMEOUT``; default 10."""
+    extra = getattr(options, "extra", None) or {}
+    value = os.environ.get(ENV_READER_TIMEOUT) or extra.get("reader_timeout")
+    try:
+        seconds = float(value) if value is not None else DEFAULT_READER_TIMEOUT
+    except (TypeError, ValueError):
+        return DEFAULT_READER_TIMEOUT
+    return seconds if 0 < seconds <= 600 else DEFAULT_READER_TIMEOUT
 
 
 def reader_name(options: Any) -> str | None:

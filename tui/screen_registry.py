@@ -12,11 +12,17 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 SCREENS: dict[str, str] = {
+    "card_write.account": "branchdesk.screens.card_write.account:AccountInfoScreen",
+    "card_write.activity": "branchdesk.screens.card_write.activity:AccountActivityScreen",
     "card_write.customer": "branchdesk.screens.card_write.customer:AccountCustomerScreen",
+    "card_write.fees": "branchdesk.screens.card_write.fees:AccountFeesScreen",
     "card_write.number": "branchdesk.screens.card_write.number:AccountNumberScreen",
     "card_write.orders": "branchdesk.screens.card_write.orders:AccountOrdersScreen",
     "card_write.package": "branchdesk.screens.card_write.package:AccountPackageScreen",
+    "card_write.packs": "branchdesk.screens.card_write.packs:AccountPacksScreen",
     "card_write.receipt": "branchdesk.screens.card_write.receipt:CardWriteReceiptScreen",
+    "card_write.recommender": "branchdesk.screens.card_write.recommender:AccountRecommenderScreen",
+    "card_write.summary": "branchdesk.screens.card_write.summary:AccountSummaryScreen",
     "card_write.write": "branchdesk.screens.card_write.write:CardWriteScreen",
     "common.confirm": "branchdesk.screens.common.confirm:ConfirmModal",
     "common.error_panel": "branchdesk.screens.common.error_panel:ErrorPanel",

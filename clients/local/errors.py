@@ -38,6 +38,11 @@ def render(code: str, lang: str, **params: Any) -> str:
     if texts is None:
         return code
     text = texts.get(lang) or texts["en"]
+    # A parameter may name a thing in both languages: {"zh-CN": ..., "en": ...}.
+    params = {
+        k: (v.get(lang) or v.get("en")) if isinstance(v, dict) and v and set(v) <= set(LANGS) else v
+        for k, v in params.items()
+    }
     try:
         return text.format(**params)
     except (KeyError, IndexError):

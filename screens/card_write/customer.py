@@ -1,6 +1,8 @@
-"""Account opening, step 1: the customer (name, ID number, contact mobile)."""
+"""Account opening, step 1: basic info (name, ID number, contact mobile, address; all starred)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -9,12 +11,19 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
+from branchdesk.clients.api import Action
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.screens.card_write.steps import new_draft
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
-FIELDS = ("name", "id_number", "contact")
+if TYPE_CHECKING:
+    from branchdesk.screens.common.actions import Failure
+
+FIELDS = ("name", "id_number", "contact", "address")
 NAME_MAX = 30
+ADDRESS_MAX = 60
 
 
 def customer_errors(values: dict[str, str]) -> dict[str, str]:
@@ -25,6 +34,8 @@ def customer_errors(values: dict[str, str]) -> dict[str, str]:
         or ("name_length" if len(name.strip()) > NAME_MAX else None),
         "id_number": validators.id_number_error(values["id_number"]),
         "contact": validators.mobile_error(values["contact"]),
+        "address": validators.required_error(values["address"])
+        or ("address_length" if len(values["address"]) > ADDRESS_MAX else None),
     }
     return {k: v for k, v in checks.items() if v}
 
@@ -52,7 +63,7 @@ class AccountCustomerScreen(BaseScreen):
                     yield FieldInput(
                         id=f"cw-{field}",
                         placeholder=_(f"cw.placeholder.{field}"),
-                        max_length=40,
+                        max_length=ADDRESS_MAX if field == "address" else 40,
                         compact=True,
                     )
                 yield Static("", id=f"cw-err-{field}", classes="cw-error")
@@ -83,7 +94,7 @@ class AccountCustomerScreen(BaseScreen):
             self.focus_next()
 
     def action_next(self) -> None:
-        from branchdesk.screens.card_write.number import AccountNumberScreen
+        from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
 
         values = self.values()
         errors = {f: _(f"cw.err.{code}") for f, code in customer_errors(values).items()}
@@ -94,7 +105,24 @@ class AccountCustomerScreen(BaseScreen):
             return
         status.show("")
         values["id_number"] = values["id_number"].upper()
-        self.app.push_screen(AccountNumberScreen(values))
+        draft = new_draft(values)
+
+        def passed(_result: object) -> None:
+            status.show("")
+            self.app.push_screen(AccountRecommenderScreen(draft))
+
+        def refused(failure: Failure) -> str | None:
+            # The server's own field check: the same marks as the early one.
+            if failure.code == "card_write_invalid" and isinstance(failure.details, list):
+                self.show_errors({d["field"]: _(f"cw.err.{d['problem']}") for d in failure.details})
+            return None
+
+        self.call_api(
+            "next",
+            lambda: CardWriteApi(self.client).check("customer", draft, Action()),
+            passed,
+            failed=refused,
+        )
 
     def action_orders(self) -> None:
         from branchdesk.screens.card_write.orders import AccountOrdersScreen

@@ -35,6 +35,7 @@ CARD_WAIT_SECONDS = 2.0
 PROBLEM_KEYS = {
     "no_reader_or_card": "cw.error.no_reader",
     "card_removed": "cw.error.no_reader",
+    "reader_timeout": "cw.error.no_reader",
     "pcsc_unavailable": "cw.error.driver",
     "card_not_blank": "cw.error.not_blank",
     "card_error": "cw.error.not_blank",
@@ -142,6 +143,10 @@ class OrderSteps:
 
     async def written(self, iccid: str, imsi: str, action: Action | None = None) -> None:
         self.order = await self.api.written(self.order["id"], iccid, imsi, action or Action())
+
+    async def presubmit(self, received: str, action: Action | None = None) -> OrderOut:
+        self.order = await self.api.presubmit(self.order["id"], received, action or Action())
+        return self.order
 
     async def confirm(self, action: Action | None = None) -> OrderOut:
         self.order = await self.api.confirm(self.order["id"], action or Action())

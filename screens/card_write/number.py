@@ -1,4 +1,4 @@
-"""Account opening, step 2: a number from the pool, searched by its ending."""
+"""Account opening, step 3: a number from the pool, searched by its ending."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.card_write.steps import FormStepScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
 
-class AccountNumberScreen(BaseScreen):
+class AccountNumberScreen(FormStepScreen):
     TITLE_KEY = "cw.number.title"
+    STEP = "number"
     BINDINGS = [Binding("down", "to_list", "cw.keys.to_list", id="cw_number.to_list", show=False)]
     DEFAULT_CSS = """
     AccountNumberScreen #cw-number-row { height: 1; padding: 0 1; }
@@ -24,10 +25,6 @@ class AccountNumberScreen(BaseScreen):
     AccountNumberScreen #cw-digits { width: 16; }
     AccountNumberScreen #cw-numbers { height: 1fr; margin: 0 1; }
     """
-
-    def __init__(self, customer: dict[str, str]) -> None:
-        super().__init__()
-        self.customer = customer
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("cw.number.title"), classes="title")
@@ -72,7 +69,7 @@ class AccountNumberScreen(BaseScreen):
 
     @on(OptionList.OptionSelected, "#cw-numbers")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        from branchdesk.screens.card_write.package import AccountPackageScreen
+        from branchdesk.screens.card_write.account import AccountInfoScreen
 
-        msisdn = event.option.id or ""
-        self.app.push_screen(AccountPackageScreen(self.customer, msisdn))
+        draft = {**self.draft, "msisdn": event.option.id or ""}
+        self.checked(draft, lambda _result: AccountInfoScreen(draft))

@@ -1,5 +1,4 @@
-"""Account opening, step 3: package and first-month tariff, then pre-submit (reserves the
-number on the server) and go on to the card."""
+"""Account opening, steps 5 and 6: the package and the first-month tariff."""
 
 from __future__ import annotations
 
@@ -11,21 +10,20 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.clients import validators
-from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.screens.card_write.names import local_name
-from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import OfferOut, OrderOut
-    from branchdesk.screens.common.actions import Failure
+    from branchdesk.clients.models import OfferOut
 
 
-class AccountPackageScreen(BaseScreen):
+class AccountPackageScreen(FormStepScreen):
     TITLE_KEY = "cw.package.title"
+    STEP = "package"
     BINDINGS = [
-        Binding("f5", "submit", "cw.keys.submit", id="account_package.submit", priority=True),
+        Binding("f5", "submit", "cw.keys.next", id="account_package.submit", priority=True),
     ]
     DEFAULT_CSS = """
     AccountPackageScreen .cw-list-title { padding: 0 1; text-style: bold; }
@@ -33,10 +31,11 @@ class AccountPackageScreen(BaseScreen):
     AccountPackageScreen #cw-package-summary { padding: 0 1; }
     """
 
-    def __init__(self, customer: dict[str, str], msisdn: str) -> None:
-        super().__init__()
-        self.customer = customer
-        self.msisdn = msisdn
+    def __init__(self, draft: Draft) -> None:
+        super().__init__(draft)
+        self.customer = draft["customer"]
+        self.msisdn = draft["msisdn"] or ""
+        self.offer: OfferOut | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("cw.package.title"), classes="title")
@@ -61,14 +60,11 @@ class AccountPackageScreen(BaseScreen):
         self.query_one("#cw-packages", OptionList).focus()
         self._load()
 
-    @property
-    def api(self) -> CardWriteApi:
-        return CardWriteApi(self.client)
-
     def _load(self) -> None:
         self.call_api("offer", self.api.offer, self._show_offer, keys=("submit",))
 
     def _show_offer(self, offer: OfferOut) -> None:
+        self.offer = offer
         packages = self.query_one("#cw-packages", OptionList)
         packages.add_options(
             [
@@ -117,33 +113,7 @@ class AccountPackageScreen(BaseScreen):
         self._submit(package, tariff)
 
     def _submit(self, package: str, tariff: str) -> None:
-        # One intent per number: the same number again (a retry, even with another package)
-        # reuses the key, so an order whose answer was lost is not made twice.
-        action = self.intents.action("submit", self.msisdn)
-        self.show_status(_("cw.package.submitting"))
+        from branchdesk.screens.card_write.packs import AccountPacksScreen
 
-        def refused(failure: Failure) -> None:
-            if not failure.unreachable:
-                self.intents.finished("submit")  # refused: nothing changed, a new key next
-
-        self.call_api(
-            "submit",
-            lambda: self.api.create_order(self.customer, self.msisdn, package, tariff, action),
-            self._submitted,
-            failed=refused,
-            write=True,
-        )
-
-    def _submitted(self, order: OrderOut) -> None:
-        from branchdesk.screens.card_write.write import CardWriteScreen
-
-        self.intents.finished("submit")
-        # The order exists now: the form steps are done, the card steps take over. Run after
-        # this worker: going home removes this screen and cancels its workers.
-        app, services = self.app, self.bd_app
-
-        def card_steps() -> None:
-            services.go_home()
-            app.push_screen(CardWriteScreen(order))
-
-        app.call_later(card_steps)
+        draft = {**self.draft, "package_id": package, "tariff_id": tariff}
+        self.checked(draft, lambda _result: AccountPacksScreen(draft, self.offer))

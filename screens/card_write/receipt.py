@@ -29,7 +29,11 @@ def receipt_text(order: OrderOut) -> str:
             _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
             _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
             _("cw.receipt.tariff", name=local_name(tariff)),
-            _("cw.receipt.paid", amount=package["prepay"]),
+            _(
+                "cw.receipt.paid",
+                amount=order["fees"]["total"],
+                invoice=(order.get("payment") or {"invoice_no": ""})["invoice_no"],
+            ),
             _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
             _("cw.receipt.time", at=timefmt.when(order.get("activated_at"))),
             "",

@@ -19,14 +19,20 @@ from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.devices.errors import ReaderError
+from branchdesk.devices.errors import ReaderError, ReaderTimeout
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
+from branchdesk.devices.timed import TimedReader
 from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.readers import ReaderFactory, pcsc_reader_factory, reader_support_missing
+from branchdesk.tui.readers import (
+    ReaderFactory,
+    pcsc_reader_factory,
+    reader_support_missing,
+    reader_timeout,
+)
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
@@ -115,7 +121,7 @@ class CardWriteScreen(BaseScreen):
         self.set_interval(BLINK_SECONDS, self._tick)
         if self.order["state"] == "write_interrupted":
             self.say(_("cw.write.resumed", tail=(self.order.get("iccid") or "")[-4:]), "error")
-        elif self.order["state"] == "written":
+        elif self.order["state"] in ("written", "presubmitted"):
             self.phase = "written"
             self.say(_("cw.write.written"), "ok", _("cw.write.fees", **self._fees()))
         else:
@@ -136,12 +142,14 @@ class CardWriteScreen(BaseScreen):
     def reader(self) -> Reader:
         if self._reader is None:
             factory = self._reader_factory or pcsc_reader_factory(self.app)
-            self._reader = factory()
+            # A reader that stops answering must not leave "writing" on screen for ever.
+            self._reader = TimedReader(factory, reader_timeout(self.bd_app.options))
         return self._reader
 
     def _fees(self) -> dict[str, str]:
         package, tariff = self.order["package"], self.order["tariff"]
         return {
+            "total": self.order["fees"]["total"],
             "prepay": package.get("prepay") or "0.00",
             "fee": package.get("monthly_fee") or "",
             "tariff": local_name(tariff) if tariff.get("id") else "",
@@ -205,7 +213,14 @@ class CardWriteScreen(BaseScreen):
         hint = NEXT_HINT.get(key, "cw.next.no_reader")
         if key == "cw.error.driver" and reader_support_missing():
             hint = "cw.next.reader_extra"
-        self.say(_(key, **params), "error", _(hint))
+        self.say(_(key, **params), "error", self.hint(error, hint))
+
+    @staticmethod
+    def hint(error: ReaderError, key: str) -> str:
+        """What to do next; a reader that stopped answering says so, with its time limit."""
+        if isinstance(error, ReaderTimeout):
+            return _("cw.next.timeout", seconds=f"{error.seconds:g}")
+        return _(key)
 
     def server_problem(self, failure: Failure) -> None:
         hint = "cw.next.server" if failure.code is None else SERVER_HINT.get(failure.code)
@@ -359,7 +374,11 @@ class CardWriteScreen(BaseScreen):
         if self.order["state"] == "write_interrupted":
             self.card = None
             self.set_phase("insert")
-            self.say(_("cw.error.interrupted", tail=tail), "error", _("cw.next.no_reader"))
+            self.say(
+                _("cw.error.interrupted", tail=tail),
+                "error",
+                self.hint(failure.error, "cw.next.no_reader"),
+            )
             return
         if failure.outcome == "adm_rejected":
             self.set_phase("insert")
@@ -406,34 +425,22 @@ class CardWriteScreen(BaseScreen):
         self.set_phase("written")
         self.say(_("cw.write.written"), "ok", _("cw.write.fees", **self._fees()))
 
-    # -- 4. confirm ---------------------------------------------------------------------------
+    # -- 4. confirm: fees, pre-submit with the printed form and invoice, formal submit ---------
     def action_confirm(self) -> None:
+        from branchdesk.screens.card_write.fees import AccountFeesScreen
+
         if self.phase != "written":
             return
-        self.set_phase("confirming")
-        self.say(_("cw.write.confirming"))
-        self.step(
-            "confirm",
-            None,
-            lambda steps, action: steps.confirm(action),
-            lambda steps: self._confirmed(steps.order),
-            lambda _steps: self.set_phase("written"),
-        )
-
-    def _confirmed(self, order: OrderOut) -> None:
-        from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
-
         self.set_phase("done")
-        self.receipt = order
         # Not awaited here: switching removes this screen and cancels its workers.
-        self.app.call_later(self.app.switch_screen, CardWriteReceiptScreen(order))
+        self.app.call_later(self.app.switch_screen, AccountFeesScreen(self.order))
 
     # -- leaving ------------------------------------------------------------------------------
     def action_cancel_order(self) -> None:
         if self.phase in ("writing", "verifying", "confirming", "checking"):
             self.say(_("cw.write.busy"), "error")
             return
-        if self.order["state"] == "written":
+        if self.order["state"] in ("written", "presubmitted"):
             self.say(_("cw.write.cancel_blocked"), "error")
             return
         order, iccid = self.order, self.order.get("iccid")

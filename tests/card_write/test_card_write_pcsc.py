@@ -31,7 +31,12 @@ from support.pcsc import PcscService, insert_card, wait_for_slot
 
 pytestmark = pytest.mark.pcsc
 
-CUSTOMER = {"name": "李华", "id_number": "11010519491231002X", "contact": "13900139000"}
+CUSTOMER = {
+    "name": "李华",
+    "id_number": "11010519491231002X",
+    "contact": "13900139000",
+    "address": "天津市和平区南京路 100 号",
+}
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
@@ -91,6 +96,7 @@ async def test_happy_path_read_script_write_verify_confirm(
     assert matches and read_iccid == iccid and read_imsi == steps.order["imsi"]
     assert reader.apdu_count <= 40  # the whole card cycle (issue 16)
     await steps.written(read_iccid, read_imsi)
+    await steps.presubmit("150")
     done = await steps.confirm()
     assert done["state"] == "activated"
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
@@ -218,6 +224,7 @@ async def test_card_pulled_mid_write_then_retry_with_the_same_number(
     matches, read_iccid, read_imsi = flow.read_back(reader, profile)
     assert matches
     await steps.written(read_iccid, read_imsi or "")
+    await steps.presubmit("150")
     await steps.confirm()
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
     assert len(backend.store.lookup(NUMBERS, "state", "free")) == free_before
@@ -300,6 +307,7 @@ async def test_card_keys_never_reach_a_file_or_a_log(
         matches, read_iccid, read_imsi = flow.read_back(reader, profile)
         assert matches and read_imsi is not None
         await steps.written(read_iccid, read_imsi)
+        await steps.presubmit("150")
         await steps.confirm()
         trace = "\n".join(reader.last_trace)
     finally:

@@ -21,7 +21,12 @@ from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 
-CUSTOMER = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
+CUSTOMER = {
+    "name": "王小明",
+    "id_number": "11010519491231002X",
+    "contact": "13800138000",
+    "address": "天津市和平区南京路 100 号",
+}
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
@@ -71,6 +76,7 @@ async def test_customer_fields_are_checked_with_field_details(
         "name": "required",
         "id_number": "id_checksum",
         "contact": "mobile_format",
+        "address": "required",
     }
     assert backend.store.get(NUMBERS, number)["state"] == "free"
 
@@ -103,6 +109,8 @@ async def test_the_whole_order_changes_card_and_number(api: CardWriteApi, backen
     written = await api.written(order["id"], iccid, bound["imsi"], Action())
     assert written["state"] == "written"
     assert backend.store.get(CARDS, iccid)["state"] == "written"
+    pre = await api.presubmit(order["id"], "200", Action())
+    assert pre["state"] == "presubmitted" and pre["payment"]["change"] == "70.50"
     done = await api.confirm(order["id"], Action())
     assert done["state"] == "activated" and done["activated_at"]
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
@@ -146,6 +154,7 @@ async def test_cards_that_are_not_blank_stock_of_the_agent_are_refused(
     other = await new_order(api)
     await api.bind_card(other["id"], first, Action())
     await api.written(other["id"], first, (await api.script(other["id"]))["imsi"], Action())
+    await api.presubmit(other["id"], "129.50", Action())
     await api.confirm(other["id"], Action())
     err = await refused(api.bind_card(order["id"], first, Action()))
     assert err.code == "card_not_blank" and err.status == 409
@@ -174,6 +183,7 @@ async def test_interrupted_write_retries_with_the_same_number_and_card(
     assert again["msisdn"] == order["msisdn"] and again["imsi"] == bound["imsi"]
     assert again["attempts"] == 2
     await api.written(order["id"], iccid, again["imsi"], Action())
+    await api.presubmit(order["id"], "129.50", Action())
     await api.confirm(order["id"], Action())
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
     assert len(backend.store.lookup(NUMBERS, "state", "free")) == free_before - 1
@@ -227,6 +237,7 @@ async def test_replayed_confirm_is_idempotent(api: CardWriteApi, backend: Backen
     order = await new_order(api)
     bound = await api.bind_card(order["id"], iccid, Action())
     await api.written(order["id"], iccid, bound["imsi"], Action())
+    await api.presubmit(order["id"], "129.50", Action())
     action = Action()
     first = await api.confirm(order["id"], action)
     again = await api.confirm(order["id"], action)

@@ -3,6 +3,7 @@ reading and writing the virtual SIM through pcscd (pyscard -> pcscd -> vpcd -> V
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +17,20 @@ from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
+from branchdesk.screens.card_write.account import AccountInfoScreen
+from branchdesk.screens.card_write.activity import AccountActivityScreen
 from branchdesk.screens.card_write.customer import AccountCustomerScreen
+from branchdesk.screens.card_write.fees import AccountFeesScreen
 from branchdesk.screens.card_write.number import AccountNumberScreen
 from branchdesk.screens.card_write.orders import AccountOrdersScreen
 from branchdesk.screens.card_write.package import AccountPackageScreen
+from branchdesk.screens.card_write.packs import AccountPacksScreen
 from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
+from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
+from branchdesk.screens.card_write.summary import AccountSummaryScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
 from branchdesk.screens.common.confirm import ConfirmModal
+from support.cups import CupsServer, pdf_text, require_cups, start_cups
 from support.pcsc import PcscService, insert_card, wait_for_slot
 from support.tui import login, make_app, wait_for
 
@@ -33,13 +41,16 @@ CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test ru
 
 TEXTS = {
     "zh-CN": {
-        "no_reader": "连接写卡器失败,请尝试重新插入白卡!",
-        "not_blank": "请更换白卡!",
+        "no_reader": "连接写卡器失败，请尝试重新插入白卡！",
+        "not_blank": "请更换白卡！",
         "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
         "id_err": "校验位",
         "interrupted": "写卡中断",
         "written": "写卡成功",
         "receipt": "业务受理单",
+        "timeout": "写卡器 1.5 秒无应答",
+        "short": "实收金额 100.00 元不足应收 129.50 元",
+        "form": "开户业务受理单及发票",
     },
     "en": {
         "no_reader": "Cannot connect to the card reader: re-insert the blank card.",
@@ -49,8 +60,26 @@ TEXTS = {
         "interrupted": "Write interrupted",
         "written": "Card written",
         "receipt": "Account opening receipt",
+        "timeout": "did not answer within 1.5 s",
+        "short": "The amount received, 100.00, is less than the 129.50 due",
+        "form": "Account opening form and invoice",
     },
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_system_printer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forms print to a private CUPS (the test that asks for it) or to nowhere, never to the
+    machine's own printers."""
+    monkeypatch.setenv("CUPS_SERVER", "127.0.0.1:9")
+
+
+@pytest.fixture
+def cups() -> Iterator[CupsServer]:
+    require_cups()
+    server = start_cups()
+    yield server
+    server.stop()
 
 
 def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
@@ -62,6 +91,10 @@ def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
     return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
+def fees_status(app: Any) -> str:
+    return str(app.screen.query_one("#cw-fees-status").render())
+
+
 def status(app: Any) -> str:
     return str(app.screen.query_one("#cw-status").render())
 
@@ -70,8 +103,12 @@ def screen_text(app: Any) -> str:
     return " ".join(str(w.render()) for w in app.screen.query("Static"))
 
 
+ADDRESS = "天津市和平区南京路100号"
+
+
 async def open_card_screen(pilot: Any, app: Any, *, bad_id_first: bool = False) -> Any:
-    """Customer -> number -> package -> pre-submit; returns the card write screen."""
+    """Every form step of DOMAIN.md E, then the card write screen: basic info, recommender,
+    number, account info, package, first-month tariff, optional packs, activity, confirm."""
     await login(pilot, "c001")
     app.open_workflow("card_write")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountCustomerScreen))
@@ -79,6 +116,7 @@ async def open_card_screen(pilot: Any, app: Any, *, bad_id_first: bool = False) 
     await pilot.press(*"王小明", "enter")
     if bad_id_first:
         await pilot.press(*"110105194912310021", "enter", *"13800138000", "enter")
+        await pilot.press(*ADDRESS, "enter")
         assert screen.query_one("#cw-err-id_number").display
         assert TEXTS[app.lang]["id_err"] in str(screen.query_one("#cw-err-id_number").render())
         assert screen.query_one("#cw-contact", Input).value == "13800138000"  # kept
@@ -88,17 +126,41 @@ async def open_card_screen(pilot: Any, app: Any, *, bad_id_first: bool = False) 
         await pilot.press("f5")
     else:
         await pilot.press(*"11010519491231002X", "enter", *"13800138000", "enter")
+        await pilot.press(*ADDRESS, "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountRecommenderScreen))
+    await pilot.press("enter")  # no recommender
     await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
     numbers = app.screen.query_one("#cw-numbers", OptionList)
     await wait_for(pilot, lambda: numbers.option_count > 0)
     await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountInfoScreen))
+    await pilot.press("f5")  # the customer pays, SMS bills
     await wait_for(pilot, lambda: isinstance(app.screen, AccountPackageScreen))
     packages = app.screen.query_one("#cw-packages", OptionList)
     await wait_for(pilot, lambda: packages.option_count == 3)
     await pilot.press("down", "enter")  # P59, then the tariff list
-    await pilot.press("down", "enter")  # half month: pre-submit
+    await pilot.press("down", "enter")  # half month: optional packs
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountPacksScreen))
+    await pilot.press("f5")  # none
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountActivityScreen))
+    await pilot.press("enter")  # no activity
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountSummaryScreen))
+    assert "129.50" in str(app.screen.query_one("#cw-summary").render())
+    await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, CardWriteScreen))
     return app.screen
+
+
+async def pay_and_submit(pilot: Any, app: Any, amount: str = "150") -> None:
+    """Fees, pre-submit (the form and invoice print), formal submit: the receipt."""
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountFeesScreen), CARD_STEP)
+    fees = app.screen
+    await pilot.press(*amount, "f5")
+    await wait_for(pilot, lambda: fees.order["state"] == "presubmitted", CARD_STEP)
+    await wait_for(pilot, lambda: fees.printed_pdf is not None and not fees.is_printing)
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
 
 
 async def read_and_write(pilot: Any, app: Any, screen: CardWriteScreen) -> None:
@@ -113,11 +175,12 @@ async def test_open_account_and_write_the_card(
     backend: Backend,
     virtual_sim: VirtualSim,
     pcscd: PcscService,
+    cups: CupsServer,
     lang: str,
 ) -> None:
     iccid = blank_cards(backend)[0]
     insert_card(pcscd, virtual_sim, VirtualCard.blank(iccid))
-    app = make_app(backend, lang)
+    app = make_app(backend, lang, printer=cups.printer, print_server=cups.server)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_card_screen(pilot, app, bad_id_first=True)
         order_id = screen.order["id"]
@@ -130,6 +193,22 @@ async def test_open_account_and_write_the_card(
         # The secrets never reach the screen.
         secrets = open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
         assert secrets is not None and secrets["ki"] not in text
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountFeesScreen), CARD_STEP)
+        fees = app.screen
+        await pilot.press(*"100", "f5")  # short of 129.50: refused in the staff's words
+        await wait_for(pilot, lambda: TEXTS[lang]["short"] in fees_status(app), CARD_STEP)
+        assert fees.order["state"] == "written"
+        fees.query_one("#cw-received", Input).value = ""
+        await pilot.press(*"200")
+        assert "70.50" in str(fees.query_one("#cw-change").render())
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: fees.order["state"] == "presubmitted", CARD_STEP)
+        await wait_for(pilot, lambda: fees.printed_pdf is not None and not fees.is_printing)
+        printed = "".join(pdf_text(cups.wait_for_pdf()).split())
+        payment = fees.order["payment"]
+        assert payment is not None and payment["invoice_no"] in printed
+        assert "".join(TEXTS[lang]["form"].split()) in printed and "129.50" in printed
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
         receipt = app.screen.text
@@ -187,11 +266,53 @@ async def test_the_staff_errors_on_screen(
         insert_card(pcscd, virtual_sim, card)
         await read_and_write(pilot, app, screen)
         assert screen.order["msisdn"] == number
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+        await pay_and_submit(pilot, app)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
     assert [n["msisdn"] for n in backend.store.lookup(NUMBERS, "state", "active")] == [number]
     assert backend.store.lookup(NUMBERS, "state", "reserved") == []
+
+
+def next_text(app: Any) -> str:
+    return str(app.screen.query_one("#cw-next").render())
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_a_reader_that_stops_answering_times_out_with_a_retry(
+    backend: Backend,
+    virtual_sim: VirtualSim,
+    pcscd: PcscService,
+    lang: str,
+) -> None:
+    """Issue 15: a stopped reader left "正在写卡" on screen for ever (over 20 s)."""
+    texts = TEXTS[lang]
+    iccid = blank_cards(backend)[0]
+    card = VirtualCard.blank(iccid)
+    insert_card(pcscd, virtual_sim, card)
+    app = make_app(backend, lang, extra={"reader_timeout": 1.5})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_card_screen(pilot, app)
+        # Reading: the card stops answering.
+        virtual_sim.stop_answering(0)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: texts["timeout"] in next_text(app), CARD_STEP)
+        assert status(app) == texts["no_reader"] and screen.phase == "insert"
+        # The retry path: card out, card in, F5.
+        insert_card(pcscd, virtual_sim, card)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        # Writing: the card stops answering after two updates.
+        virtual_sim.stop_answering(2)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: screen.phase == "writing", CARD_STEP)
+        await wait_for(pilot, lambda: texts["interrupted"] in status(app), CARD_STEP)
+        assert texts["timeout"] in next_text(app)
+        assert screen.phase == "insert"
+        assert not screen.query_one("#cw-light").has_class("-busy")
+        assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
+        insert_card(pcscd, virtual_sim, card)
+        await read_and_write(pilot, app, screen)
+        await pay_and_submit(pilot, app)
+    assert backend.store.get(CARDS, iccid)["state"] == "activated"
 
 
 async def test_an_interrupted_order_resumes_from_the_open_orders(
@@ -225,8 +346,7 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
         assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
         insert_card(pcscd, virtual_sim, card)
         await read_and_write(pilot, app, resumed)
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, CardWriteReceiptScreen), CARD_STEP)
+        await pay_and_submit(pilot, app)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
 
 

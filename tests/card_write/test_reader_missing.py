@@ -9,9 +9,14 @@ import pytest
 from textual.widgets import OptionList
 
 from branchdesk.clients.local.backend import Backend
+from branchdesk.screens.card_write.account import AccountInfoScreen
+from branchdesk.screens.card_write.activity import AccountActivityScreen
 from branchdesk.screens.card_write.customer import AccountCustomerScreen
 from branchdesk.screens.card_write.number import AccountNumberScreen
 from branchdesk.screens.card_write.package import AccountPackageScreen
+from branchdesk.screens.card_write.packs import AccountPacksScreen
+from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
+from branchdesk.screens.card_write.summary import AccountSummaryScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
 from branchdesk.tui import readers
 from support.tui import login, make_app, wait_for
@@ -40,14 +45,25 @@ async def open_card_screen(pilot: Any, app: Any) -> CardWriteScreen:
     app.open_workflow("card_write")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountCustomerScreen))
     await pilot.press(*"王小明", "enter", *"11010519491231002X", "enter", *"13800138000", "enter")
+    await pilot.press(*"天津市和平区南京路100号", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountRecommenderScreen))
+    await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
     numbers = app.screen.query_one("#cw-numbers", OptionList)
     await wait_for(pilot, lambda: numbers.option_count > 0)
     await pilot.press("down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountInfoScreen))
+    await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountPackageScreen))
     packages = app.screen.query_one("#cw-packages", OptionList)
     await wait_for(pilot, lambda: packages.option_count == 3)
     await pilot.press("down", "enter", "down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountPacksScreen))
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountActivityScreen))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AccountSummaryScreen))
+    await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, CardWriteScreen))
     screen = app.screen
     assert isinstance(screen, CardWriteScreen)

@@ -73,7 +73,8 @@ def vpcd() -> Iterator[FakeVpcd]:
 
 @pytest.fixture
 def sim(vpcd: FakeVpcd) -> Iterator[VirtualSim]:
-    sim = VirtualSim("127.0.0.1", vpcd.port)
+    # This stand-in talks only when the test says: no waiting for vpcd's first poll.
+    sim = VirtualSim("127.0.0.1", vpcd.port, first_poll_timeout=None)
     yield sim
     vpcd.disconnect()  # what vpcd does when pcscd stops; lets the card side finish at once
     sim.close()

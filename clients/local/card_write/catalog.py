@@ -8,6 +8,7 @@ Packages and tariffs live in the store (a real backend manages them); this modul
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.script import seal_card_data
@@ -17,6 +18,8 @@ from branchdesk.clients.local.store import Transaction
 
 PACKAGES = "cw_packages"
 TARIFFS = "cw_tariffs"
+PACKS = "cw_packs"
+ACTIVITIES = "cw_activities"
 NUMBERS = "cw_numbers"
 CARD_DATA = "cw_card_data"
 
@@ -74,12 +77,65 @@ _TARIFFS = (
     },
 )
 
+_PACKS: tuple[dict[str, Any], ...] = (
+    # ``excludes``: packages that already include what the pack adds.
+    {
+        "id": "D10",
+        "name_zh": "流量包 10元1GB",
+        "name_en": "Data pack 1 GB, 10.00",
+        "fee": "10.00",
+        "excludes": ["P99"],
+    },
+    {
+        "id": "V5",
+        "name_zh": "语音包 5元100分钟",
+        "name_en": "Voice pack 100 min, 5.00",
+        "fee": "5.00",
+        "excludes": [],
+    },
+    {
+        "id": "RBT",
+        "name_zh": "视频彩铃 首月免费",
+        "name_en": "Video ringback tone, first month free",
+        "fee": "0.00",
+        "excludes": [],
+    },
+)
+_ACTIVITIES = (
+    # ``min_fee``: the lowest monthly fee of a package that may join; ``deposit``: paid now.
+    {
+        "id": "NONE",
+        "name_zh": "不参加活动",
+        "name_en": "No activity",
+        "deposit": "0.00",
+        "min_fee": "0.00",
+    },
+    {
+        "id": "S50",
+        "name_zh": "存50送50话费",
+        "name_en": "Deposit 50.00, get 50.00 credit",
+        "deposit": "50.00",
+        "min_fee": "59.00",
+    },
+    {
+        "id": "NEWDATA",
+        "name_zh": "新入网送3个月流量",
+        "name_en": "New line: 3 months of free data",
+        "deposit": "0.00",
+        "min_fee": "39.00",
+    },
+)
+
 
 def seed_card_write(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     for package in _PACKAGES:
         txn.put(PACKAGES, package["id"], dict(package))
     for order, tariff in enumerate(_TARIFFS):
         txn.put(TARIFFS, tariff["id"], {**tariff, "order": order})
+    for order, pack in enumerate(_PACKS):
+        txn.put(PACKS, pack["id"], {**pack, "excludes": list(pack["excludes"]), "order": order})
+    for order, activity in enumerate(_ACTIVITIES):
+        txn.put(ACTIVITIES, activity["id"], {**activity, "order": order})
     for tail in sorted(rng.sample(range(10_000), DEMO_NUMBERS)):
         msisdn = f"{NUMBER_PREFIX}{tail:04d}"
         txn.put(NUMBERS, msisdn, {"msisdn": msisdn, "state": "free", "order_id": None})

@@ -32,28 +32,121 @@ class TariffOut(BaseModel):
     note_en: str
 
 
+class PackOut(BaseModel):
+    id: str
+    name_zh: str
+    name_en: str
+    fee: str
+    excludes: list[str] = Field(description="packages this pack cannot go with")
+
+
+class ActivityOut(BaseModel):
+    id: str
+    name_zh: str
+    name_en: str
+    deposit: str
+    min_fee: str = Field(description="lowest monthly fee of a package that may join")
+
+
 class OfferOut(BaseModel):
     packages: list[PackageOut]
     tariffs: list[TariffOut]
+    packs: list[PackOut]
+    activities: list[ActivityOut]
 
 
 class CustomerIn(BaseModel):
     name: str = Field(max_length=60)
     id_number: str = Field(max_length=30)
     contact: str = Field(max_length=20)
+    address: str = Field("", max_length=120)
+
+
+class AccountIn(BaseModel):
+    payer_name: str = Field("", max_length=60, description="empty: the customer pays")
+    bill_delivery: Literal["sms", "email", "paper"] = "sms"
+    email: str = Field("", max_length=80)
 
 
 class OrderIn(BaseModel):
     customer: CustomerIn
+    recommender_id: str | None = Field(None, max_length=20, description="发展人工号")
     msisdn: str = Field(min_length=11, max_length=11, pattern=r"^[0-9]+$")
+    account: AccountIn | None = None
     package_id: str = Field(min_length=1, max_length=16)
     tariff_id: str = Field(min_length=1, max_length=16)
+    pack_ids: list[str] = Field(default_factory=list, max_length=10)
+    activity_id: str | None = Field(None, max_length=16)
+
+
+class DraftIn(BaseModel):
+    """The form so far; ``step`` says which steps to check (that one and those before)."""
+
+    step: Literal["customer", "recommender", "number", "account", "package", "packs", "activity"]
+    customer: CustomerIn
+    recommender_id: str | None = Field(None, max_length=20)
+    msisdn: str | None = Field(None, max_length=11)
+    account: AccountIn | None = None
+    package_id: str | None = Field(None, max_length=16)
+    tariff_id: str | None = Field(None, max_length=16)
+    pack_ids: list[str] = Field(default_factory=list, max_length=10)
+    activity_id: str | None = Field(None, max_length=16)
+
+
+class FeeItemOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    amount: str
+
+
+class FeesOut(BaseModel):
+    items: list[FeeItemOut]
+    total: str
+
+
+class CheckOut(BaseModel):
+    step: str
+    fees: FeesOut
+
+
+class PresubmitIn(BaseModel):
+    received: str = Field(min_length=1, max_length=12, description="yuan, e.g. 150.00")
+
+
+class PaymentOut(BaseModel):
+    total: str
+    received: str
+    change: str
+    invoice_no: str
+    presubmitted_at: str
 
 
 class CustomerOut(BaseModel):
     name: str
     id_number: str = Field(description="masked")
     contact: str = Field(description="masked")
+    address: str = Field(description="masked")
+
+
+class OrderAccountOut(BaseModel):
+    payer_name: str
+    bill_delivery: str
+    email: str = Field(description="masked")
+
+
+class OrderPackOut(BaseModel):
+    id: str
+    name_zh: str | None
+    name_en: str | None
+    fee: str | None
+
+
+class OrderActivityOut(BaseModel):
+    id: str | None
+    name_zh: str | None
+    name_en: str | None
+    deposit: str | None
 
 
 class OrderPackageOut(BaseModel):
@@ -73,12 +166,24 @@ class OrderTariffOut(BaseModel):
 class OrderOut(BaseModel):
     id: str
     state: Literal[
-        "reserved", "card_bound", "write_interrupted", "written", "activated", "cancelled"
+        "reserved",
+        "card_bound",
+        "write_interrupted",
+        "written",
+        "presubmitted",
+        "activated",
+        "cancelled",
     ]
     msisdn: str
     customer: CustomerOut
+    recommender_id: str | None
+    account: OrderAccountOut
     package: OrderPackageOut
     tariff: OrderTariffOut
+    packs: list[OrderPackOut]
+    activity: OrderActivityOut
+    fees: FeesOut
+    payment: PaymentOut | None
     agent_id: str
     staff_id: str
     iccid: str | None
@@ -117,7 +222,21 @@ class WrittenIn(BaseModel):
 @router.get(f"{PREFIX}/offer", response_model=OfferOut)
 async def offer(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
     backend = auth.get_backend(request)
-    return {"packages": card_write.packages(backend), "tariffs": card_write.tariffs(backend)}
+    return {
+        "packages": card_write.packages(backend),
+        "tariffs": card_write.tariffs(backend),
+        "packs": card_write.packs(backend),
+        "activities": card_write.activities(backend),
+    }
+
+
+@router.post(f"{PREFIX}/checks", response_model=CheckOut)
+async def check(body: DraftIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    """Check one form step of an account opening (and those before it) and quote the fees of
+    what is chosen so far; 422 in the staff's words when a step is not right. Changes nothing."""
+    return card_write.check_draft(
+        auth.get_backend(request), staff, body.step, body.model_dump(exclude={"step"})
+    )
 
 
 @router.get(f"{PREFIX}/numbers", response_model=list[str])
@@ -147,9 +266,14 @@ async def create_order(body: OrderIn, request: Request, staff: Staff = auth.requ
         name=body.customer.name,
         id_number=body.customer.id_number,
         contact=body.customer.contact,
+        address=body.customer.address,
         msisdn=body.msisdn,
         package_id=body.package_id,
         tariff_id=body.tariff_id,
+        recommender_id=body.recommender_id,
+        account=body.account.model_dump() if body.account else None,
+        pack_ids=body.pack_ids,
+        activity_id=body.activity_id,
     )
 
 
@@ -196,8 +320,18 @@ async def written(
     )
 
 
+@router.post(f"{PREFIX}/orders/{{order_id}}/presubmit", response_model=OrderOut)
+async def presubmit(
+    order_id: str, body: PresubmitIn, request: Request, staff: Staff = auth.require(*ROLES)
+) -> Any:
+    """Pre-submit a written order: the fees are paid (422 ``payment_short`` when the amount
+    received does not cover them) and an invoice number given, for the form and invoice."""
+    return card_write.presubmit(auth.get_backend(request), staff, order_id, body.received)
+
+
 @router.post(f"{PREFIX}/orders/{{order_id}}/confirm", response_model=OrderOut)
 async def confirm(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    """Formal submit of a pre-submitted order: the card is activated."""
     return card_write.confirm(auth.get_backend(request), staff, order_id)
 
 

@@ -1,8 +1,16 @@
 """Opening an account with on-site card writing (开户写卡): the rules the server enforces.
 
-An order goes through these states::
+The form steps (DOMAIN.md E: basic info, recommender/agent, number, account info, package,
+first-month tariff, optional packs, activity) are checked one by one by ``check_draft`` —
+each refusal in the staff's words — and again as a whole when the order is created (the
+"confirm" step), which reserves the number and fixes the fees. Then the card steps and the
+money::
 
-    reserved ──bind card──▶ card_bound ──written──▶ written ──confirm──▶ activated
+    reserved ──bind card──▶ card_bound ──written──▶ written ──presubmit──▶ presubmitted
+                                                     (fees paid, form and invoice printed)
+    presubmitted ──confirm (formal submit)──▶ activated
+
+    reserved ──bind card──▶ card_bound ──written──▶ written
        ▲  ▲                   │  │
        │  └──untouched/adm────┘  └──interrupted──▶ write_interrupted ──bind same card──▶ card_bound
        └─────────── cancel (from reserved, card_bound, write_interrupted) ──▶ cancelled
@@ -23,17 +31,21 @@ An order goes through these states::
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from branchdesk.clients import validators
 from branchdesk.clients.local import audit
-from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.auth import STAFF, Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import script as scripts
 from branchdesk.clients.local.card_write.catalog import (
+    ACTIVITIES,
     CARD_DATA,
     NUMBERS,
     PACKAGES,
+    PACKS,
     TARIFFS,
 )
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -41,7 +53,17 @@ from branchdesk.clients.local.sim import rules as sim_stock
 from branchdesk.clients.local.store import Doc
 
 ORDERS = "cw_orders"
-OPEN_STATES = ("reserved", "card_bound", "write_interrupted", "written")
+OPEN_STATES = ("reserved", "card_bound", "write_interrupted", "written", "presubmitted")
+DRAFT_STEPS = ("customer", "recommender", "number", "account", "package", "packs", "activity")
+"""The form steps in the order staff do them; a check of one step checks those before it."""
+BILL_DELIVERY = ("sms", "email", "paper")
+PACKS_MAX = 3
+NO_ACTIVITY = "NONE"
+ADDRESS_MAX = 60
+PAYER_MAX = 30
+CENT = Decimal("0.01")
+MONEY_MAX = Decimal("100000")
+MONEY_TEXT = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
 IMSI_PREFIX = "4600122"
 """China Unicom (MCC 460, MNC 01); the demo IMSI range is 4600122 + 8-digit serial."""
 SPN = "中国联通"
@@ -107,6 +129,44 @@ register_messages(
             "zh-CN": "写卡校验不一致:卡上的号码信息与开户单不符",
             "en": "The card does not read back what was written for this account opening",
         },
+        "recommender_not_found": {
+            "zh-CN": "发展人工号 {id} 不存在，请核对后重新输入；没有发展人请留空",
+            "en": "No staff member has the recommender ID {id}; check it, or leave it empty",
+        },
+        "account_payer_invalid": {
+            "zh-CN": "付费人姓名不能为空，且不超过 {max} 个字",
+            "en": "The payer's name is required, at most {max} characters",
+        },
+        "account_email_required": {
+            "zh-CN": "选择电子邮件账单时，须填写正确的邮箱地址",
+            "en": "E-mail bills need a valid e-mail address",
+        },
+        "pack_not_found": {"zh-CN": "可选包 {id} 不存在", "en": "No optional pack {id}"},
+        "pack_duplicate": {
+            "zh-CN": "可选包 {pack} 选了两次",
+            "en": "The optional pack {pack} is chosen twice",
+        },
+        "packs_too_many": {
+            "zh-CN": "可选包最多选 {max} 个",
+            "en": "At most {max} optional packs",
+        },
+        "pack_not_allowed": {
+            "zh-CN": "{package}已含此项，不能再办理可选包“{pack}”",
+            "en": "{package} already includes it: the optional pack “{pack}” is not allowed",
+        },
+        "activity_not_found": {"zh-CN": "活动 {id} 不存在", "en": "No activity {id}"},
+        "activity_needs_package": {
+            "zh-CN": "活动“{activity}”须办理月费 {min} 元及以上的套餐",
+            "en": "The activity “{activity}” needs a package of {min} a month or more",
+        },
+        "payment_invalid": {
+            "zh-CN": "实收金额格式不正确，请输入金额（元），最多两位小数",
+            "en": "The amount received is not valid: enter yuan, at most two decimals",
+        },
+        "payment_short": {
+            "zh-CN": "实收金额 {received} 元不足应收 {total} 元",
+            "en": "The amount received, {received}, is less than the {total} due",
+        },
         "imsi_pool_exhausted": {
             "zh-CN": "IMSI 号段已用完,请联系支撑人员",
             "en": "The IMSI range is used up; call support",
@@ -122,6 +182,14 @@ def packages(backend: Backend) -> list[Doc]:
 
 def tariffs(backend: Backend) -> list[Doc]:
     return sorted(backend.store.scan(TARIFFS), key=lambda t: t["order"])
+
+
+def packs(backend: Backend) -> list[Doc]:
+    return sorted(backend.store.scan(PACKS), key=lambda p: p["order"])
+
+
+def activities(backend: Backend) -> list[Doc]:
+    return sorted(backend.store.scan(ACTIVITIES), key=lambda a: a["order"])
 
 
 def free_numbers(backend: Backend, digits: str | None, limit: int) -> list[str]:
@@ -162,6 +230,13 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
     customer = order["customer"]
     package = backend.store.get(PACKAGES, order["package_id"]) or {}
     tariff = backend.store.get(TARIFFS, order["tariff_id"]) or {}
+    account = order.get("account") or {}
+    activity = backend.store.get(ACTIVITIES, order.get("activity_id") or NO_ACTIVITY) or {}
+    packs = [
+        backend.store.get(PACKS, pack_id) or {"id": pack_id}
+        for pack_id in order.get("pack_ids", [])
+    ]
+    fees = order.get("fees") or _fees(backend, package, tariff, packs, activity)
     return {
         "id": order["id"],
         "state": order["state"],
@@ -170,7 +245,18 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
             "name": customer["name"],
             "id_number": validators.mask_id_number(customer["id_number"]),
             "contact": validators.mask_mobile(customer["contact"]),
+            "address": _mask_address(customer.get("address") or ""),
         },
+        "recommender_id": order.get("recommender_id"),
+        "account": {
+            "payer_name": account.get("payer_name") or customer["name"],
+            "bill_delivery": account.get("bill_delivery") or "sms",
+            "email": _mask_email(account.get("email") or ""),
+        },
+        "packs": [{k: pack.get(k) for k in ("id", "name_zh", "name_en", "fee")} for pack in packs],
+        "activity": {k: activity.get(k) for k in ("id", "name_zh", "name_en", "deposit")},
+        "fees": fees,
+        "payment": order.get("payment"),
         "package": {
             k: package.get(k) for k in ("id", "name_zh", "name_en", "monthly_fee", "prepay")
         },
@@ -187,7 +273,9 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
 
 
 # -- rules -----------------------------------------------------------------------------------
-def _customer_problems(name: str, id_number: str, contact: str) -> list[dict[str, str]]:
+def _customer_problems(
+    name: str, id_number: str, contact: str, address: str
+) -> list[dict[str, str]]:
     problems = []
     checks = (
         (
@@ -196,11 +284,194 @@ def _customer_problems(name: str, id_number: str, contact: str) -> list[dict[str
         ),
         ("id_number", validators.id_number_error(id_number)),
         ("contact", validators.mobile_error(contact)),
+        (
+            "address",
+            validators.required_error(address)
+            or ("address_length" if len(address.strip()) > ADDRESS_MAX else None),
+        ),
     )
     for field, problem in checks:
         if problem:
             problems.append({"field": field, "problem": problem})
     return problems
+
+
+def _mask_address(address: str) -> str:
+    """The street is shown; the house number and what follows are not."""
+    keep = min(len(address), max(4, len(address) // 2))
+    return address[:keep] + ("****" if keep < len(address) else "")
+
+
+def _mask_email(email: str) -> str:
+    if "@" not in email:
+        return ""
+    user, domain = email.split("@", 1)
+    return f"{user[:1]}***@{domain}"
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+def _fees(
+    backend: Backend,
+    package: Doc,
+    tariff: Doc,
+    packs: list[Doc],
+    activity: Doc,
+) -> dict[str, Any]:
+    """What the customer pays today, item by item (DOMAIN.md E: "confirm, fees")."""
+    items: list[dict[str, str]] = []
+
+    def item(code: str, name_zh: str, name_en: str, amount: Decimal) -> None:
+        items.append(
+            {"code": code, "name_zh": name_zh, "name_en": name_en, "amount": money(amount)}
+        )
+
+    if package:
+        item("prepay", "预存话费", "Prepaid credit", Decimal(package["prepay"]))
+        monthly = Decimal(package["monthly_fee"])
+        first = {"full": monthly, "half": monthly / 2}.get(tariff.get("id") or "", Decimal(0))
+        item("first_month", "首月月费", "First-month fee", first)
+    for pack in packs:
+        if pack.get("fee") is not None:
+            item(f"pack:{pack['id']}", pack["name_zh"], pack["name_en"], Decimal(pack["fee"]))
+    if activity and Decimal(activity.get("deposit") or "0") > 0:
+        item(
+            f"activity:{activity['id']}",
+            activity["name_zh"],
+            activity["name_en"],
+            Decimal(activity["deposit"]),
+        )
+    total = sum((Decimal(i["amount"]) for i in items), Decimal(0))
+    return {"items": items, "total": money(total)}
+
+
+def check_draft(backend: Backend, staff: Staff, step: str, draft: dict[str, Any]) -> dict[str, Any]:
+    """Check the form steps up to ``step`` (each refusal in the staff's words) and quote the
+    fees of what is chosen so far. Changes nothing."""
+    agent_of(backend, staff)
+    upto = DRAFT_STEPS[: DRAFT_STEPS.index(step) + 1]
+    customer = draft.get("customer") or {}
+    problems = _customer_problems(
+        customer.get("name", ""),
+        customer.get("id_number", ""),
+        customer.get("contact", ""),
+        customer.get("address", ""),
+    )
+    if problems:
+        raise DomainError(422, "card_write_invalid", problems)
+    if "recommender" in upto:
+        _check_recommender(backend, draft.get("recommender_id"))
+    if "number" in upto:
+        _check_number(backend, draft.get("msisdn") or "")
+    if "account" in upto:
+        _check_account(draft.get("account") or {}, customer.get("name", ""))
+    package: Doc = {}
+    tariff: Doc = {}
+    packs: list[Doc] = []
+    activity: Doc = {}
+    if "package" in upto:
+        package, tariff = _check_package(
+            backend, draft.get("package_id") or "", draft.get("tariff_id") or ""
+        )
+    if "packs" in upto:
+        packs = _check_packs(backend, package, list(draft.get("pack_ids") or []))
+    if "activity" in upto:
+        activity = _check_activity(backend, package, draft.get("activity_id") or NO_ACTIVITY)
+    return {"step": step, "fees": _fees(backend, package, tariff, packs, activity)}
+
+
+def _names(item: Doc) -> dict[str, str]:
+    """A thing's name in both languages, for a message rendered in the request's language."""
+    return {"zh-CN": item["name_zh"], "en": item["name_en"]}
+
+
+def _check_recommender(backend: Backend, recommender_id: str | None) -> None:
+    if recommender_id and backend.store.get(STAFF, recommender_id) is None:
+        raise DomainError(
+            422, "recommender_not_found", details={"field": "recommender_id"}, id=recommender_id
+        )
+
+
+def _check_number(backend: Backend, msisdn: str) -> Doc:
+    number = backend.store.get(NUMBERS, msisdn)
+    if number is None:
+        raise DomainError(404, "number_not_found", msisdn=msisdn)
+    if number["state"] != "free":
+        raise DomainError(409, "number_taken", msisdn=msisdn)
+    return number
+
+
+def _check_account(account: dict[str, Any], customer_name: str) -> dict[str, str]:
+    payer = (account.get("payer_name") or customer_name).strip()
+    if not payer or len(payer) > PAYER_MAX:
+        raise DomainError(
+            422, "account_payer_invalid", details={"field": "payer_name"}, max=PAYER_MAX
+        )
+    delivery = account.get("bill_delivery") or "sms"
+    email = (account.get("email") or "").strip()
+    if delivery == "email" and not _email_ok(email):
+        raise DomainError(422, "account_email_required", details={"field": "email"})
+    return {
+        "payer_name": payer,
+        "bill_delivery": delivery,
+        "email": email if delivery == "email" else "",
+    }
+
+
+def _email_ok(email: str) -> bool:
+    user, _at, domain = email.partition("@")
+    return bool(user) and "." in domain and not domain.startswith(".") and " " not in email
+
+
+def _check_package(backend: Backend, package_id: str, tariff_id: str) -> tuple[Doc, Doc]:
+    package = backend.store.get(PACKAGES, package_id)
+    if package is None:
+        raise DomainError(422, "package_not_found", id=package_id)
+    tariff = backend.store.get(TARIFFS, tariff_id)
+    if tariff is None:
+        raise DomainError(422, "tariff_not_found", id=tariff_id)
+    return package, tariff
+
+
+def _check_packs(backend: Backend, package: Doc, pack_ids: list[str]) -> list[Doc]:
+    if len(pack_ids) > PACKS_MAX:
+        raise DomainError(422, "packs_too_many", max=PACKS_MAX)
+    packs: list[Doc] = []
+    for pack_id in pack_ids:
+        pack = backend.store.get(PACKS, pack_id)
+        if pack is None:
+            raise DomainError(422, "pack_not_found", id=pack_id)
+        if pack in packs:
+            raise DomainError(422, "pack_duplicate", pack=_names(pack))
+        if package and package["id"] in pack.get("excludes", []):
+            raise DomainError(
+                422,
+                "pack_not_allowed",
+                details={"pack": pack_id, "package": package["id"]},
+                pack=_names(pack),
+                package=_names(package),
+            )
+        packs.append(pack)
+    return packs
+
+
+def _check_activity(backend: Backend, package: Doc, activity_id: str) -> Doc:
+    activity = backend.store.get(ACTIVITIES, activity_id)
+    if activity is None and activity_id == NO_ACTIVITY:
+        return {"id": NO_ACTIVITY}  # a store seeded before activities existed
+    if activity is None:
+        raise DomainError(422, "activity_not_found", id=activity_id)
+    if package and Decimal(package["monthly_fee"]) < Decimal(activity["min_fee"]):
+        raise DomainError(
+            422,
+            "activity_needs_package",
+            details={"activity": activity_id, "min_fee": activity["min_fee"]},
+            activity=_names(activity),
+            min=activity["min_fee"],
+        )
+    return activity
 
 
 def create_order(
@@ -210,24 +481,29 @@ def create_order(
     name: str,
     id_number: str,
     contact: str,
+    address: str,
     msisdn: str,
     package_id: str,
     tariff_id: str,
+    recommender_id: str | None = None,
+    account: dict[str, Any] | None = None,
+    pack_ids: list[str] | None = None,
+    activity_id: str | None = None,
 ) -> dict[str, Any]:
+    """The "confirm" step: every form step checked again, the number reserved, fees fixed."""
     agent_id = agent_of(backend, staff)
     dept = sim_stock.require_dept(staff)
-    problems = _customer_problems(name, id_number, contact)
+    problems = _customer_problems(name, id_number, contact, address)
     if problems:
         raise DomainError(422, "card_write_invalid", problems)
-    number = backend.store.get(NUMBERS, msisdn)
-    if number is None:
-        raise DomainError(404, "number_not_found", msisdn=msisdn)
-    if number["state"] != "free":
-        raise DomainError(409, "number_taken", msisdn=msisdn)
-    if backend.store.get(PACKAGES, package_id) is None:
-        raise DomainError(422, "package_not_found", id=package_id)
-    if backend.store.get(TARIFFS, tariff_id) is None:
-        raise DomainError(422, "tariff_not_found", id=tariff_id)
+    recommender_id = (recommender_id or "").strip() or None
+    _check_recommender(backend, recommender_id)
+    number = _check_number(backend, msisdn)
+    checked_account = _check_account(account or {}, name)
+    package, tariff = _check_package(backend, package_id, tariff_id)
+    packs = _check_packs(backend, package, list(pack_ids or []))
+    activity = _check_activity(backend, package, activity_id or NO_ACTIVITY)
+    fees = _fees(backend, package, tariff, packs, activity)
     at = backend.now_iso()
     with backend.store.transaction() as txn:
         order_id = f"KH{txn.next_id(ORDERS):08d}"
@@ -247,7 +523,14 @@ def create_order(
                 "name": name.strip(),
                 "id_number": id_number.strip().upper(),
                 "contact": contact.strip(),
+                "address": address.strip(),
             },
+            "recommender_id": recommender_id,
+            "account": checked_account,
+            "pack_ids": [p["id"] for p in packs],
+            "activity_id": activity["id"],
+            "fees": fees,
+            "payment": None,
             "created_at": at,
             "updated_at": at,
         }
@@ -258,7 +541,15 @@ def create_order(
             "card_write.order_create",
             order_id,
             at,
-            {"msisdn": msisdn, "package": package_id, "tariff": tariff_id},
+            {
+                "msisdn": msisdn,
+                "package": package_id,
+                "tariff": tariff_id,
+                "packs": [p["id"] for p in packs],
+                "activity": activity["id"],
+                "recommender": recommender_id,
+                "total": fees["total"],
+            },
         )
     return public(backend, order)
 
@@ -448,10 +739,63 @@ def record_written(
     return public(backend, updated)
 
 
+def parse_money(text: str) -> Decimal | None:
+    """Yuan as staff type them: digits, at most two decimals ("1e3" and "1,000" are refused)."""
+    if not MONEY_TEXT.fullmatch(text.strip()):
+        return None
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    if not value.is_finite() or value < 0 or value >= MONEY_MAX or value != value.quantize(CENT):
+        return None
+    return value
+
+
+def presubmit(backend: Backend, staff: Staff, order_id: str, received: str) -> dict[str, Any]:
+    """Pre-submit: the fees are paid (amount received, change computed) and an invoice number
+    is given; the form and the invoice are printed from the answer."""
+    order = get_order(backend, staff, order_id)
+    _require_state(order, "written")
+    amount = parse_money(received)
+    if amount is None:
+        raise DomainError(422, "payment_invalid", details={"field": "received"})
+    fees = order.get("fees") or public(backend, order)["fees"]
+    total = Decimal(fees["total"])
+    if amount < total:
+        raise DomainError(
+            422,
+            "payment_short",
+            details={"field": "received", "total": fees["total"]},
+            received=money(amount),
+            total=fees["total"],
+        )
+    at = backend.now_iso()
+    with backend.store.transaction() as txn:
+        invoice_no = f"FP{txn.next_id('cw_invoice'):010d}"
+        payment = {
+            "total": fees["total"],
+            "received": money(amount),
+            "change": money(amount - total),
+            "invoice_no": invoice_no,
+            "presubmitted_at": at,
+        }
+        updated = {
+            **order,
+            "state": "presubmitted",
+            "fees": fees,
+            "payment": payment,
+            "updated_at": at,
+        }
+        txn.put(ORDERS, order_id, updated)
+        audit.record(txn, "card_write.presubmit", order_id, at, dict(payment))
+    return public(backend, updated)
+
+
 def confirm(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
     """Formal submit: the card is activated and the number becomes the customer's."""
     order = get_order(backend, staff, order_id)
-    _require_state(order, "written")
+    _require_state(order, "presubmitted")
     at = backend.now_iso()
     with backend.store.transaction() as txn:
         sim_stock.transition(

@@ -1,0 +1,84 @@
+"""Account opening, step 4: account info — who pays, and how bills are delivered."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from branchdesk.screens.card_write.steps import FormStepScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import FieldInput, StatusLine
+
+DELIVERIES = ("sms", "email", "paper")
+
+
+class AccountInfoScreen(FormStepScreen):
+    TITLE_KEY = "cw.account.title"
+    STEP = "account"
+    BINDINGS = [
+        Binding("f5", "next", "cw.keys.next", id="account_info.next", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AccountInfoScreen .cw-row { height: 1; padding: 0 1; }
+    AccountInfoScreen .cw-row Label { width: 14; }
+    AccountInfoScreen .cw-row Input { width: 1fr; }
+    AccountInfoScreen #cw-delivery { height: auto; max-height: 4; margin: 0 1; }
+    AccountInfoScreen .cw-line { padding: 0 1; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("cw.account.title"), classes="title")
+        yield Static(
+            _("cw.account.number", msisdn=self.draft["msisdn"] or ""),
+            classes="cw-line",
+            markup=False,
+        )
+        with Horizontal(classes="cw-row"):
+            yield Label(_("cw.field.payer"))
+            yield FieldInput(
+                id="cw-payer",
+                placeholder=self.draft["customer"]["name"],
+                max_length=30,
+                compact=True,
+            )
+        yield Static(_("cw.account.delivery"), classes="cw-line")
+        yield OptionList(
+            *[Option(_(f"cw.delivery.{d}"), id=d) for d in DELIVERIES], id="cw-delivery"
+        )
+        with Horizontal(classes="cw-row"):
+            yield Label(_("cw.field.email"))
+            yield FieldInput(id="cw-email", max_length=80, compact=True)
+        yield Static(_("cw.account.hint"), classes="cw-line")
+        yield StatusLine(id="cw-account-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#cw-delivery", OptionList).highlighted = 0
+        self.query_one("#cw-payer", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "cw-email":
+            self.action_next()
+        else:
+            self.focus_next()
+
+    def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.focus_next()
+
+    def delivery(self) -> str:
+        options = self.query_one("#cw-delivery", OptionList)
+        index = options.highlighted
+        return DELIVERIES[index] if index is not None else "sms"
+
+    def action_next(self) -> None:
+        from branchdesk.screens.card_write.package import AccountPackageScreen
+
+        account = {
+            "payer_name": self.query_one("#cw-payer", Input).value.strip(),
+            "bill_delivery": self.delivery(),
+            "email": self.query_one("#cw-email", Input).value.strip(),
+        }
+        draft = {**self.draft, "account": account}
+        self.checked(draft, lambda _result: AccountPackageScreen(draft))

@@ -1,0 +1,77 @@
+"""Account opening, step 8: the activity (活动) the customer joins, or none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from branchdesk.screens.card_write.names import local_name
+from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import CheckOut, OfferOut
+
+
+class AccountActivityScreen(FormStepScreen):
+    TITLE_KEY = "cw.activity.title"
+    STEP = "activity"
+    BINDINGS = [
+        Binding("f5", "next", "cw.keys.next", id="account_activity.next", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AccountActivityScreen #cw-activities { height: auto; max-height: 8; margin: 0 1; }
+    AccountActivityScreen .cw-line { padding: 0 1; }
+    """
+
+    def __init__(self, draft: Draft, offer: OfferOut | None) -> None:
+        super().__init__(draft)
+        self.offer = offer
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(_("cw.activity.title"), classes="title")
+        activities = self.offer["activities"] if self.offer else []
+        yield OptionList(
+            *[
+                Option(
+                    _(
+                        "cw.activity.line",
+                        name=local_name(a),
+                        deposit=a["deposit"],
+                        min=a["min_fee"],
+                    ),
+                    id=a["id"],
+                )
+                for a in activities
+            ],
+            id="cw-activities",
+        )
+        yield Static(_("cw.activity.hint"), classes="cw-line")
+        yield StatusLine(id="cw-activity-status")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#cw-activities", OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.action_next()
+
+    def action_next(self) -> None:
+        from branchdesk.screens.card_write.summary import AccountSummaryScreen
+
+        options = self.query_one("#cw-activities", OptionList)
+        index = options.highlighted
+        activity = options.get_option_at_index(index).id if index is not None else None
+        draft = {**self.draft, "activity_id": activity}
+
+        def summary(result: CheckOut) -> AccountSummaryScreen:
+            return AccountSummaryScreen(draft, self.offer, result["fees"])
+
+        self.checked(draft, summary)

@@ -1,0 +1,220 @@
+"""Account opening, the money: the fees of the written card, the amount received and the
+change, pre-submit (F5: the server takes the payment and gives an invoice number, then the
+form and the invoice print), and the formal submit (F10: the card is activated)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.screens.card_write import flow
+from branchdesk.screens.card_write.names import fee_lines, local_name
+from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.printing import Printing
+from branchdesk.tui import timefmt
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import FieldInput, StatusLine
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
+
+
+def form_text(order: OrderOut) -> str:
+    """The account-opening form and the invoice, as printed; PII masked as on screen."""
+    customer, package, tariff = order["customer"], order["package"], order["tariff"]
+    payment: dict[str, Any] = dict(order.get("payment") or {})
+    rule = "=" * 40
+    packs = [local_name(p) for p in order["packs"] if p.get("name_zh")]
+    return "\n".join(
+        [
+            _("cw.form.title"),
+            rule,
+            _("cw.receipt.order", id=order["id"]),
+            _("cw.receipt.customer", name=customer["name"]),
+            _("cw.receipt.id", id=customer["id_number"]),
+            _("cw.receipt.contact", contact=customer["contact"]),
+            _("cw.form.address", address=customer["address"]),
+            _("cw.form.recommender", id=order.get("recommender_id") or "-"),
+            _("cw.receipt.msisdn", msisdn=order["msisdn"]),
+            _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
+            _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
+            _("cw.receipt.tariff", name=local_name(tariff)),
+            _("cw.form.packs", packs=" / ".join(packs) or "-"),
+            _(
+                "cw.form.activity",
+                activity=local_name(order["activity"]) if order["activity"].get("name_zh") else "-",
+            ),
+            _("cw.receipt.clerk", staff=order["staff_id"], agent=order["agent_id"]),
+            "",
+            _("cw.form.invoice", no=payment.get("invoice_no", "")),
+            rule,
+            *fee_lines(order["fees"]),
+            _(
+                "cw.form.paid",
+                received=payment.get("received", ""),
+                change=payment.get("change", ""),
+            ),
+            _("cw.receipt.time", at=timefmt.when(payment.get("presubmitted_at"))),
+            "",
+            _("cw.receipt.sign"),
+            rule,
+        ]
+    )
+
+
+def parse_amount(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+class AccountFeesScreen(Printing, BaseScreen):
+    TITLE_KEY = "cw.fees.title"
+    BINDINGS = [
+        Binding("f5", "presubmit", "cw.keys.presubmit", id="account_fees.presubmit", priority=True),
+        Binding("f7", "print", "cw.keys.print_form", id="account_fees.print"),
+        Binding("f10", "confirm", "cw.keys.formal", id="account_fees.confirm", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AccountFeesScreen #cw-fees-scroll { height: 1fr; margin: 0 1; }
+    AccountFeesScreen #cw-fees { padding: 0 1; }
+    AccountFeesScreen .cw-row { height: 1; padding: 0 1; }
+    AccountFeesScreen .cw-row Label { width: auto; padding-right: 1; }
+    AccountFeesScreen #cw-received { width: 14; }
+    AccountFeesScreen #cw-change { padding: 0 1; height: 1; }
+    """
+
+    def __init__(self, order: OrderOut) -> None:
+        super().__init__()
+        self.order = order
+
+    @property
+    def api(self) -> CardWriteApi:
+        return CardWriteApi(self.client)
+
+    def compose_body(self) -> ComposeResult:
+        order = self.order
+        yield Static(_("cw.fees.title"), classes="title")
+        with VerticalScroll(id="cw-fees-scroll"):
+            yield Static(
+                "\n".join(
+                    [
+                        _("cw.fees.order", id=order["id"], msisdn=order["msisdn"]),
+                        *fee_lines(order["fees"]),
+                    ]
+                ),
+                id="cw-fees",
+                markup=False,
+            )
+        with Horizontal(classes="cw-row"):
+            yield Label(_("cw.field.received"))
+            yield FieldInput(id="cw-received", max_length=10, numeric="0-9.", compact=True)
+        yield Static(id="cw-change", markup=False)
+        yield StatusLine(id="cw-fees-status")
+
+    def on_mount(self) -> None:
+        if self.presubmitted:
+            self._show_paid()
+        else:
+            self.show_status(_("cw.fees.hint"))
+            self.query_one("#cw-received", Input).focus()
+
+    @property
+    def presubmitted(self) -> bool:
+        return self.order["state"] == "presubmitted"
+
+    def _show_paid(self) -> None:
+        payment: dict[str, Any] = dict(self.order.get("payment") or {})
+        field = self.query_one("#cw-received", Input)
+        field.value = payment.get("received", "")
+        field.disabled = True
+        self.query_one("#cw-change", Static).update(
+            _("cw.fees.change", change=payment.get("change", ""))
+        )
+        self.show_status(_("cw.fees.presubmitted", no=payment.get("invoice_no", "")), "ok")
+
+    @on(Input.Changed, "#cw-received")
+    def _changed(self, event: Input.Changed) -> None:
+        amount = parse_amount(event.value) if event.value.strip() else None
+        change = self.query_one("#cw-change", Static)
+        if amount is None:
+            change.update("")
+            return
+        due = Decimal(self.order["fees"]["total"])
+        if amount < due:
+            change.update(_("cw.fees.short", missing=f"{due - amount:.2f}"))
+        else:
+            change.update(_("cw.fees.change", change=f"{amount - due:.2f}"))
+
+    @on(Input.Submitted, "#cw-received")
+    def _submitted(self) -> None:
+        self.action_presubmit()
+
+    def action_presubmit(self) -> None:
+        if self.presubmitted:
+            return
+        received = self.query_one("#cw-received", Input).value.strip()
+        # The server checks the amount (format, enough); a retry of the same amount reuses the key.
+        action = self.intents.action("presubmit", (self.order["id"], received))
+        steps = flow.OrderSteps(self.api, self.order)
+
+        def done(order: OrderOut) -> None:
+            self.intents.finished("presubmit")
+            self.order = order
+            self._show_paid()
+            self.action_print()
+
+        def refused(failure: object) -> None:
+            if not getattr(failure, "unreachable", False):
+                self.intents.finished("presubmit")
+
+        self.call_api(
+            "presubmit",
+            lambda: steps.presubmit(received, action),
+            done,
+            failed=refused,
+            keys=("presubmit", "confirm"),
+            write=True,
+        )
+
+    def action_print(self) -> None:
+        if not self.presubmitted:
+            self.show_status(_("cw.fees.print_first"), "error")
+            return
+        path = self.bd_app.options.receipts_dir() / f"form-{self.order['id']}.pdf"
+        self.print_document(_("cw.form.title"), form_text(self.order), path)
+
+    def action_confirm(self) -> None:
+        if not self.presubmitted:
+            self.show_status(_("cw.fees.presubmit_first"), "error")
+            return
+        action = self.intents.action("confirm", self.order["id"])
+        steps = flow.OrderSteps(self.api, self.order)
+
+        def done(order: OrderOut) -> None:
+            from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
+
+            self.intents.finished("confirm")
+            self.app.call_later(self.app.switch_screen, CardWriteReceiptScreen(order))
+
+        def refused(failure: object) -> None:
+            if not getattr(failure, "unreachable", False):
+                self.intents.finished("confirm")
+
+        self.call_api(
+            "confirm",
+            lambda: steps.confirm(action),
+            done,
+            failed=refused,
+            keys=("presubmit", "confirm"),
+            write=True,
+        )

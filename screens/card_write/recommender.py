@@ -1,0 +1,62 @@
+"""Account opening, step 2: the recommender (发展人, a staff ID, optional) and the agent."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Static
+
+from branchdesk.clients import validators
+from branchdesk.screens.card_write.steps import FormStepScreen
+from branchdesk.tui.i18n import _
+from branchdesk.tui.widgets import FieldInput, StatusLine
+
+
+class AccountRecommenderScreen(FormStepScreen):
+    TITLE_KEY = "cw.recommender.title"
+    STEP = "recommender"
+    BINDINGS = [
+        Binding("f5", "next", "cw.keys.next", id="account_recommender.next", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AccountRecommenderScreen .cw-row { height: 1; padding: 0 1; }
+    AccountRecommenderScreen .cw-row Label { width: 14; }
+    AccountRecommenderScreen #cw-recommender { width: 24; }
+    AccountRecommenderScreen .cw-line { padding: 0 1; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        customer = self.draft["customer"]
+        yield Static(_("cw.recommender.title"), classes="title")
+        yield Static(
+            _(
+                "cw.recommender.customer",
+                name=customer["name"],
+                id=validators.mask_id_number(customer["id_number"]),
+            ),
+            classes="cw-line",
+            markup=False,
+        )
+        with Horizontal(classes="cw-row"):
+            yield Label(_("cw.field.recommender"))
+            yield FieldInput(id="cw-recommender", max_length=20, compact=True)
+        staff = self.bd_app.staff
+        yield Static(_("cw.recommender.agent", staff=staff.id if staff else ""), classes="cw-line")
+        yield Static(_("cw.recommender.hint"), classes="cw-line")
+        yield StatusLine(id="cw-recommender-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#cw-recommender", Input).focus()
+
+    @on(Input.Submitted, "#cw-recommender")
+    def _submitted(self) -> None:
+        self.action_next()
+
+    def action_next(self) -> None:
+        from branchdesk.screens.card_write.number import AccountNumberScreen
+
+        recommender = self.query_one("#cw-recommender", Input).value.strip() or None
+        draft = {**self.draft, "recommender_id": recommender}
+        self.checked(draft, lambda _result: AccountNumberScreen(draft))
