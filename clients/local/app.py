@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -43,7 +43,18 @@ ROUTERS = [
     preset_router,
     card_write_router,
 ]
+SANDBOX_PREFIX = "/v1/sandbox/"
 IDEMPOTENCY_EXEMPT = frozenset({("POST", "/v1/sessions")})
+
+
+def _without_sandbox(router: APIRouter) -> APIRouter:
+    """``router`` less its /v1/sandbox routes: no fake side channel, no simulated customer,
+    no scenario reset on a backend that is not a sandbox (404, not even a 403)."""
+    kept = APIRouter()
+    kept.routes.extend(
+        r for r in router.routes if not getattr(r, "path", "").startswith(SANDBOX_PREFIX)
+    )
+    return kept
 
 
 def create_app(backend: Backend) -> FastAPI:
@@ -57,9 +68,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.backend = backend
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
-        if router is sandbox_routes.router and not backend.settings.sandbox:
-            continue
-        app.include_router(router)
+        app.include_router(router if backend.settings.sandbox else _without_sandbox(router))
     app.add_middleware(IdempotencyMiddleware, backend=backend, exempt=IDEMPOTENCY_EXEMPT)
     app.add_middleware(BodyGuard, backend=backend)  # outermost: limits before any parsing
 
@@ -68,8 +77,11 @@ def create_app(backend: Backend) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
         return JSONResponse(
-            error_body(exc.code, exc.message(lang()), exc.details), status_code=exc.status
+            error_body(exc.code, exc.message(lang()), exc.details),
+            status_code=exc.status,
+            headers={"Retry-After": str(retry)} if isinstance(retry, int) else None,
         )
 
     @app.exception_handler(StoreError)
@@ -118,13 +130,13 @@ def open_backend(
     *,
     demo: bool,
     settings: Settings | None = None,
-    sandbox: bool = True,
+    sandbox: bool = False,
     recover: bool = False,
 ) -> Backend:
     """Open (or create) the store in ``data_dir`` and load demo data into an empty one.
 
     ``sandbox``: the fake side channels (SMS outbox) of the embedded backend and of
-    ``serve --demo``; ``recover``: see ``FileStore``.
+    ``serve --demo``, used when ``settings`` is not given; ``recover``: see ``FileStore``.
     """
     store: MemoryStore = open_store(data_dir, recover=recover)
     try:
@@ -167,8 +179,7 @@ ERROR_TEXTS = {
     "410": "gone (a code or link that is no longer valid)",
     "413": "body_too_large",
     "422": "validation_error, a rule's refusal, or idempotency_key_reused",
-    "423": "account_locked",
-    "429": "rate limited",
+    "429": "rate limited: details.retry_after says how many seconds to wait",
     "503": "store_write_failed or store_read_only: nothing was changed",
 }
 PUBLIC = {("GET", "/health"), ("GET", "/v1/meta"), ("POST", "/v1/sessions")}
@@ -209,7 +220,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         }
                     )
             if (verb, path) == ("POST", "/v1/sessions"):
-                codes |= {"401", "423", "429"}
+                codes |= {"401", "429"}
             if "{" in path:
                 codes.add("404")
             responses = operation.setdefault("responses", {})

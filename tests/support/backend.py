@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,20 +38,38 @@ class FakeClock:
         self.now = self.now + timedelta(**delta)
 
 
+def _as_embedded(backend: Backend, sandbox: bool) -> Backend:
+    """Like the TUI's embedded backend: a sandbox whose simulated phone this process holds."""
+    backend.settings.sandbox = sandbox
+    backend.phone_key = secrets.token_urlsafe(32) if sandbox else None
+    return backend
+
+
 def make_backend(
-    data_dir: Path | None = None, *, demo: bool = True, settings: Settings | None = None
+    data_dir: Path | None = None,
+    *,
+    demo: bool = True,
+    settings: Settings | None = None,
+    sandbox: bool = True,
 ) -> Backend:
-    return open_backend(data_dir, demo=demo, settings=settings)
+    return _as_embedded(open_backend(data_dir, demo=demo, settings=settings), sandbox)
 
 
-def make_pg_backend(url: str, *, demo: bool = True, settings: Settings | None = None) -> Backend:
+def make_pg_backend(
+    url: str, *, demo: bool = True, settings: Settings | None = None, sandbox: bool = True
+) -> Backend:
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
-    return open_shared_backend(url, demo=demo, settings=settings, pool_size=4)
+    backend = open_shared_backend(url, demo=demo, settings=settings, pool_size=4)
+    return _as_embedded(backend, sandbox)
 
 
-def asgi_client(backend: Backend, lang: str = "en") -> ApiClient:
-    return ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
+def asgi_client(backend: Backend, lang: str = "en", *, phone: bool = True) -> ApiClient:
+    """The embedded TUI's client; ``phone=False``: one without the simulated phone's key,
+    which sees the outbox as any remote client does."""
+    client = ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
+    client.phone_key = backend.phone_key if phone else None
+    return client
 
 
 async def logged_in(backend: Backend, staff_id: str, lang: str = "en") -> ApiClient:
