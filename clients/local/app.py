@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from branchdesk import __version__
 from branchdesk.clients.local import context, sealing, seed, sessions_routes
@@ -57,6 +58,15 @@ def _without_sandbox(router: APIRouter) -> APIRouter:
     return kept
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _routed(app: FastAPI, scope: Any, method: str) -> bool:
+    """Whether an operation of ``app`` answers ``method`` on the scope's path."""
+    probe = {**scope, "method": method}
+    return any(route.matches(probe)[0] == Match.FULL for route in app.router.routes)
+
+
 def create_app(backend: Backend) -> FastAPI:
     app = FastAPI(
         title="branchdesk API",
@@ -69,7 +79,12 @@ def create_app(backend: Backend) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router if backend.settings.sandbox else _without_sandbox(router))
-    app.add_middleware(IdempotencyMiddleware, backend=backend, exempt=IDEMPOTENCY_EXEMPT)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        backend=backend,
+        exempt=IDEMPOTENCY_EXEMPT,
+        routed=lambda scope: _routed(app, scope, scope["method"]),
+    )
     app.add_middleware(BodyGuard, backend=backend)  # outermost: limits before any parsing
 
     def lang() -> str:
@@ -109,10 +124,14 @@ def create_app(backend: Backend) -> FastAPI:
             405: "method_not_allowed",
             413: "body_too_large",
         }.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "bad_request")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every method of the path, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(m for m in METHODS if _routed(app, request.scope, m))
         return JSONResponse(
             error_body(code, render(code, lang(), limit="")),
             status_code=exc.status_code,
-            headers=exc.headers,
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
