@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 from branchdesk.clients.api import Action, ApiClient
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import PresetApplied, PresetOut
+    from branchdesk.clients.models import PresetApplied, PresetOut, ResetNotice
 
 
 class DemoApi:
@@ -21,3 +21,7 @@ class DemoApi:
         return cast(
             "PresetApplied", await self.client.post(f"/v1/sandbox/presets/{name}/apply", {}, action)
         )
+
+    async def last_reset(self) -> ResetNotice | None:
+        """The last preset applied to the sandbox (any role), or None before any."""
+        return cast("ResetNotice | None", await self.client.get("/v1/sandbox/last-reset"))

@@ -536,6 +536,14 @@ class PresetApplied(TypedDict):
     applied_by: str
 
 
+class ResetNotice(TypedDict):
+    at: str
+    by: str
+    by_name: str
+    preset: str
+    title: str
+
+
 class PackageOut(TypedDict):
     id: str
     name_zh: str

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.outbox import OutboxSync
     from branchdesk.tui.app_protocol import AppProtocol
     from branchdesk.tui.connect import Connection
+    from branchdesk.tui.sandbox_notice import SandboxWatch
 
 HEALTH_INTERVAL = 15.0
 
@@ -90,6 +91,7 @@ class BranchdeskApp(TourHost):
         """The backend was tried: ``meta`` holds its answer, or None when unreachable."""
         self.keyring_ok = True
         self.outbox_sync: OutboxSync | None = None
+        self.sandbox_watch: SandboxWatch | None = None
         """Set at login: queues changes made while the backend cannot be reached."""
         """Probed after the first frame: asking keyring for its backend is slow."""
         terminal.configure(self)
@@ -163,14 +165,30 @@ class BranchdeskApp(TourHost):
     async def _poll_health(self) -> None:
         if self.connection is not None:
             self.online = await self.connection.client.health()
+            if self.online:
+                await self._check_sandbox()
+
+    async def _check_sandbox(self) -> None:
+        """A demo session hears of a preset another trainer applied (``sandbox_notice``)."""
+        from branchdesk.tui.sandbox_notice import NOTICE_SECONDS, notice_text
+
+        if not self.demo or self.staff is None or self.sandbox_watch is None:
+            return
+        notice = await self.sandbox_watch.check(self.client, self.staff.id)
+        if notice is not None:
+            self.notify(notice_text(notice), severity="warning", timeout=NOTICE_SECONDS)
 
     # -- sessions ---------------------------------------------------------------------------
     def logged_in(self, staff: StaffInfo, *, remember: bool = True) -> None:
         from branchdesk.clients.outbox import OutboxSync
+        from branchdesk.tui.sandbox_notice import SandboxWatch
 
         expired, self._expired_staff = self._expired_staff, None
         self.staff = staff
         self.online = True
+        self.sandbox_watch = SandboxWatch()
+        if self.demo:  # what is known at login is not news
+            self.run_worker(self._check_sandbox(), group="sandbox", exit_on_error=False)
         # Changes queued while offline are replayed when the backend answers again.
         self.outbox_sync = OutboxSync.attach(
             self.client, self.options.store_dir(), partial(setattr, self, "pending_sync")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import unicodedata
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.color import Color
 from textual.filter import LineFilter
 
 BOX_DRAWING = range(0x2500, 0x2580)
+_QR_KEY = "branchdesk_qr"  # tui.qr.QR_META: kept apart so this module imports no widgets
 BLOCK_ELEMENTS = range(0x2580, 0x25A0)
 
 # Block elements: borders of type tall/wide/outer/inner/panel, scrollbars, bars and sparklines.
@@ -141,4 +143,12 @@ class AsciiGlyphs(LineFilter):
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         table = ASCII_TABLE
-        return [Segment(text.translate(table), style, control) for text, style, control in segments]
+        return [
+            Segment(text if _is_qr(style) else text.translate(table), style, control)
+            for text, style, control in segments
+        ]
+
+
+def _is_qr(style: Style | None) -> bool:
+    """The QR's own segments (``tui.qr.QR_META``): block glyphs there are the picture."""
+    return style is not None and style._meta is not None and bool(style.meta.get(_QR_KEY))

@@ -480,6 +480,51 @@ class PgStore:
         )
         return [row[0] for row in self._read(query, params)]
 
+    def select(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        field: str | None = None,
+        lo: str | None = None,
+        hi: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[Doc]:
+        """Documents equal to ``where`` with ``lo <= doc ->> field < hi``, ordered and limited
+        in SQL (indexes in migration 0004: equality as ``doc -> f``, the range as text)."""
+        conds: list[sql.Composable] = [sql.SQL("tbl = {}").format(_literal_table(table))]
+        params: list[Any] = []
+        for name, value in (where or {}).items():
+            conds.append(sql.SQL("doc -> {} = %s::jsonb").format(_field(name)))
+            params.append(_dumps(value))
+        order: sql.Composable = sql.SQL("key")
+        if field is not None:
+            text = sql.SQL("(doc ->> {})").format(_field(field))
+            conds.append(sql.SQL("{} IS NOT NULL").format(text))
+            if lo is not None:
+                conds.append(sql.SQL("{} >= %s").format(text))
+                params.append(lo)
+            if hi is not None:
+                conds.append(sql.SQL("{} < %s").format(text))
+                params.append(hi)
+            direction = sql.SQL("DESC" if newest_first else "ASC")
+            order = sql.SQL("{t} {d}, key {d}").format(t=text, d=direction)
+        query = sql.SQL("SELECT doc FROM documents WHERE {} ORDER BY {}").format(
+            sql.SQL(" AND ").join(conds), order
+        )
+        if limit is not None:
+            query += sql.SQL(" LIMIT {}").format(sql.Literal(int(limit)))
+        return [row[0] for row in self._read(query, params)]
+
+    def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """How many documents share each combination of ``fields``, counted by the database."""
+        keys = sql.SQL(", ").join(sql.SQL("doc ->> {}").format(_field(f)) for f in fields)
+        query = sql.SQL("SELECT {k}, count(*) FROM documents WHERE tbl = {t} GROUP BY {k}").format(
+            k=keys, t=_literal_table(table)
+        )
+        return {tuple(row[:-1]): int(row[-1]) for row in self._read(query)}
+
     def tables(self) -> list[str]:
         return [row[0] for row in self._read("SELECT DISTINCT tbl FROM documents ORDER BY tbl")]
 

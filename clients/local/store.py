@@ -49,7 +49,7 @@ import queue
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +108,18 @@ class Store(Protocol):
     def keys(self, table: str) -> list[str]: ...
     def tables(self) -> list[str]: ...
     def count(self, table: str) -> int: ...
+    def select(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        field: str | None = None,
+        lo: str | None = None,
+        hi: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[Doc]: ...
+    def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]: ...
     def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
     def health(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -258,6 +270,48 @@ class MemoryStore:
             if committed is not None and _index_value(committed.get(field)) == wanted:
                 found[key] = committed
         return list(found.values())
+
+    def select(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        field: str | None = None,
+        lo: str | None = None,
+        hi: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[Doc]:
+        """Documents equal to ``where`` with ``lo <= doc[field] < hi``, ordered by ``field``.
+
+        The shared database answers the same question from an index; here it is a filter over
+        the first ``where`` field's lookup index (or the table), in memory.
+        """
+        equal = dict(where or {})
+        if equal:
+            first, value = next(iter(equal.items()))
+            docs = self.lookup(table, first, value)
+        else:
+            docs = list(self._rows(table).values())
+        chosen = [
+            d
+            for d in docs
+            if all(_index_value(d.get(f)) == _index_value(v) for f, v in equal.items())
+            and (field is None or _in_range(d.get(field), lo, hi))
+        ]
+        if field is not None:
+            chosen.sort(
+                key=lambda d: (str(d.get(field)), str(d.get("id", ""))), reverse=newest_first
+            )
+        return chosen if limit is None else chosen[:limit]
+
+    def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """How many documents share each combination of ``fields`` (a GROUP BY count)."""
+        counts: dict[tuple[Any, ...], int] = {}
+        for doc in self._rows(table).values():
+            key = tuple(doc.get(f) for f in fields)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def health(self) -> dict[str, Any]:
         return {
@@ -503,6 +557,13 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release for a memory-only store."""
+
+
+def _in_range(value: Any, lo: str | None, hi: str | None) -> bool:
+    if value is None:
+        return False
+    text = str(value)
+    return (lo is None or text >= lo) and (hi is None or text < hi)
 
 
 def _index_value(value: Any) -> Any:

@@ -93,6 +93,7 @@ CALLS: dict[tuple[type, str], tuple[str, str]] = {
     ),
     (DemoApi, "presets"): ("get", "/v1/sandbox/presets"),
     (DemoApi, "apply_preset"): ("post", "/v1/sandbox/presets/{name}/apply"),
+    (DemoApi, "last_reset"): ("get", "/v1/sandbox/last-reset"),
 }
 # Calls whose result the client reshapes or may answer from the outbox: (type, route, base).
 RESHAPED: dict[tuple[type, str], tuple[str, str, str]] = {

@@ -55,13 +55,87 @@ def make_backend(
     return _as_embedded(open_backend(data_dir, demo=demo, settings=settings), sandbox)
 
 
+# Seeding the demo data into PostgreSQL takes seconds; a suite makes hundreds of backends. Each
+# worker seeds once per (demo, clock) into a template database and copies it (CREATE DATABASE
+# ... TEMPLATE copies files: a fraction of a second). Sealed fields need one key per worker.
+_SEALER_KEY = os.urandom(32)
+_SEEDED: dict[tuple[str, bool, str], tuple[str, float]] = {}
+_REAL_CLOCK_REUSE_S = 300.0  # seeded data is "now"-relative: a real-clock copy may age this much
+
+
 def make_pg_backend(
     url: str, *, demo: bool = True, settings: Settings | None = None, sandbox: bool = True
 ) -> Backend:
+    from branchdesk.clients.local.sealing import Sealer
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
-    backend = open_shared_backend(url, demo=demo, settings=settings, pool_size=4)
+    sealer = Sealer(_SEALER_KEY)
+    if _is_empty(url):
+        template = _seeded_template(url, demo, settings, sealer)
+        _copy_database(url, template)
+    backend = open_shared_backend(url, demo=demo, settings=settings, pool_size=4, sealer=sealer)
     return _as_embedded(backend, sandbox)
+
+
+def _admin_url(url: str) -> str:
+    import psycopg
+
+    return psycopg.conninfo.make_conninfo(url, dbname="postgres")
+
+
+def _dbname(url: str) -> str:
+    import psycopg
+
+    return str(psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+
+
+def _is_empty(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM documents").fetchone()
+    return row is not None and row[0] == 0
+
+
+def _seeded_template(url: str, demo: bool, settings: Settings | None, sealer: Any) -> str:
+    import psycopg
+
+    from branchdesk.clients.local.shared_backend import open_shared_backend
+
+    clock = (settings or Settings()).clock
+    frozen = isinstance(clock, FakeClock)
+    key = (_admin_url(url), demo, clock().isoformat() if frozen else "real")
+    found = _SEEDED.get(key)
+    if found is not None and (frozen or time.monotonic() - found[1] < _REAL_CLOCK_REUSE_S):
+        return found[0]
+    name = f"seeded_{os.getpid()}_{len(_SEEDED)}_{int(time.monotonic() * 1000)}"
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {_dbname(url)}")
+    seeding = Settings(clock=clock) if settings is None else settings
+    backend = open_shared_backend(
+        _with_dbname(url, name), demo=demo, settings=seeding, pool_size=2, sealer=sealer
+    )
+    backend.store.close()
+    if found is not None:
+        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {found[0]} WITH (FORCE)")
+    _SEEDED[key] = (name, time.monotonic())
+    return name
+
+
+def _with_dbname(url: str, name: str) -> str:
+    import psycopg
+
+    return psycopg.conninfo.make_conninfo(url, dbname=name)
+
+
+def _copy_database(url: str, template: str) -> None:
+    import psycopg
+
+    name = _dbname(url)
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
 
 
 def asgi_client(backend: Backend, lang: str = "en", *, phone: bool = True) -> ApiClient:
@@ -117,9 +191,15 @@ class ServedBackend:
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # a server that was too slow must not outlive its test
+            raise
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        # Generous: it only matters when something is wrong, and a machine running the whole
+        # suite on every core (plus PostgreSQL) can take tens of seconds to start a process.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -31,6 +31,7 @@ from branchdesk.clients.local.sim import rules as sim_stock
 from branchdesk.clients.local.sim import seed as sim_seed
 from branchdesk.clients.local.store import Transaction
 
+LAST_RESET = "sandbox_reset"
 KEPT_TABLES = frozenset({"sessions", "idempotency", "audit", "_meta"})
 KEPT_COUNTERS = frozenset({"audit"})
 """Sequence counters that must go on after a reset (audit rows are never overwritten)."""
@@ -439,6 +440,17 @@ def describe(preset: Preset, lang: str) -> dict[str, Any]:
     }
 
 
+def last_reset(backend: Backend, lang: str) -> dict[str, Any] | None:
+    """The last preset applied to this sandbox: when, by whom, which (None before any)."""
+    require_sandbox(backend)
+    doc = backend.store.get("_meta", LAST_RESET)
+    if doc is None:
+        return None
+    preset = PRESETS.get(doc["preset"])
+    title = describe(preset, lang)["title"] if preset is not None else doc["preset"]
+    return {**doc, "title": title}
+
+
 def list_presets(backend: Backend, lang: str) -> list[dict[str, Any]]:
     require_sandbox(backend)
     return [describe(p, lang) for p in PRESETS.values()]
@@ -464,6 +476,12 @@ def apply_preset(backend: Backend, staff: Staff, name: str, lang: str) -> dict[s
             seeder(txn, backend, rng)
         details = preset.arrange(txn, backend)
         audit.record(txn, "sandbox.preset", name, backend.now_iso(), details)
+        # Every other session on the sandbox is told (GET /v1/sandbox/last-reset).
+        txn.put(
+            "_meta",
+            LAST_RESET,
+            {"at": backend.now_iso(), "by": staff.id, "by_name": staff.name, "preset": name},
+        )
         txn.after_commit.append(backend.sms.messages.clear)
     return {
         **describe(preset, lang),

@@ -28,6 +28,15 @@ class PresetApplied(PresetOut):
     applied_by: str
 
 
+class ResetNotice(BaseModel):
+    at: str
+    by: str
+    by_name: str
+    preset: str
+    title: str
+    """The preset's title in the request's language."""
+
+
 class PresetIn(BaseModel):
     """Empty for now; a body keeps the request shape open for options."""
 
@@ -57,3 +66,13 @@ async def apply_preset(
 ) -> dict[str, Any]:
     """Reset the sandbox store to fresh demo data plus the named teaching case."""
     return presets.apply_preset(auth.get_backend(request), staff, name, context.get().lang)
+
+
+@router.get(
+    "/v1/sandbox/last-reset",
+    response_model=ResetNotice | None,
+    responses={403: {"description": "preset_not_sandbox"}},
+)
+async def last_reset(request: Request, staff: Staff = auth.require()) -> dict[str, Any] | None:
+    """The last preset a trainer applied, so every other session can say so (any role)."""
+    return presets.last_reset(auth.get_backend(request), context.get().lang)

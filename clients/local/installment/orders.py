@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from branchdesk.clients import validators
@@ -361,17 +361,16 @@ def query_orders(
 ) -> list[dict[str, Any]]:
     """Orders of the clerk's merchant (a supervisor's: all) by creation date and status."""
     start, end = _date(date_from), _date(date_to)
-    if staff.has("supervisor"):
-        docs = backend.store.scan(APPLICATIONS)
-    else:
-        clerk = bound_clerk(backend, staff)
-        docs = backend.store.lookup(APPLICATIONS, "merchant_id", clerk["merchant_id"])
+    where: dict[str, Any] = {}
+    if not staff.has("supervisor"):
+        where["merchant_id"] = bound_clerk(backend, staff)["merchant_id"]
+    after_end = (date.fromisoformat(end) + timedelta(days=1)).isoformat() if end else None
+    docs = backend.store.select(
+        APPLICATIONS, where=where, field="created_date", lo=start, hi=after_end
+    )
     now = backend.settings.now()
     out = []
     for doc in docs:
-        day = doc["created_date"]
-        if (start and day < start) or (end and day > end):
-            continue
         row = view(doc, backend, now)
         if status and row["status"] != status:
             continue

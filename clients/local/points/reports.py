@@ -119,27 +119,26 @@ def build(
     if summary is not None and report in ("institutions", "channels"):
         # A shared database aggregates in SQL: the cost does not grow with the redemptions.
         return _summarised(summary, report, start, end, zone, institution, channel, institutions)
-    members = {d["id"]: d for d in store.scan(points.MEMBERS)}
-
-    def wanted(at: str | None, inst: str, ch: str | None) -> bool:
-        if at is None or not start <= local_day(at, zone) <= end:
-            return False
-        if institution and inst != institution:
-            return False
-        return not (channel and ch != channel)
-
-    redeemed = [
-        r
-        for r in store.scan(points.REDEMPTIONS)
-        if r["status"] == "settled" and wanted(r["settled_at"], r["institution_id"], r["channel"])
-    ]
+    lo, hi = _utc_bound(start, zone), _utc_bound(end + timedelta(days=1), zone)
+    where: dict[str, Any] = {"status": "settled"}
+    if institution:
+        where["institution_id"] = institution
+    if channel:
+        where["channel"] = channel
+    redeemed = store.select(points.REDEMPTIONS, where=where, field="settled_at", lo=lo, hi=hi)
     daily: dict[date, int] = defaultdict(int)
     for r in redeemed:
         daily[local_day(r["settled_at"], zone)] += r["points"]
     series = _series(start, end, daily)
     if report == "issuance":
-        rows, totals = _issuance(store, members, institutions, start, end, zone, institution)
+        earned: dict[str, Any] = {"kind": "earn"}
+        if institution:
+            earned["institution_id"] = institution
+        ledger = store.select(points.LEDGER, where=earned, field="at", lo=lo, hi=hi)
+        members = _members(store, {row["member_id"] for row in ledger})
+        rows, totals = _issuance(store, ledger, members, institutions)
     elif report == "redemptions":
+        members = _members(store, {r["member_id"] for r in redeemed})
         rows, totals = _detail(redeemed, members, institutions)
     else:
         rows, totals = _grouped(report, redeemed, institutions)
@@ -284,21 +283,24 @@ def _detail(
     return rows, totals
 
 
+def _members(store: Any, ids: set[str]) -> dict[str, Any]:
+    """Only the members a report's rows name, never the whole table."""
+    get_many = getattr(store, "get_many", None)
+    if get_many is not None:  # a shared database: one indexed query
+        found: dict[str, Any] = get_many(points.MEMBERS, sorted(ids))
+        return found
+    return {i: doc for i in ids if (doc := store.get(points.MEMBERS, i)) is not None}
+
+
 def _issuance(
     store: Any,
+    ledger: list[dict[str, Any]],
     members: dict[str, Any],
     institutions: dict[str, Any],
-    start: date,
-    end: date,
-    zone: timezone,
-    institution: str | None,
 ) -> tuple[list[list[Any]], dict[str, Any]]:
     issued: dict[str, int] = defaultdict(int)
-    for row in store.lookup(points.LEDGER, "kind", "earn"):
-        if start <= local_day(row["at"], zone) <= end and (
-            not institution or row["institution_id"] == institution
-        ):
-            issued[row["member_id"]] += row["points"]
+    for row in ledger:
+        issued[row["member_id"]] += row["points"]
     rows: list[list[Any]] = []
     total_points = 0
     total_value = Decimal("0.00")

@@ -544,19 +544,21 @@ def list_redemptions(
         if created_by not in (None, staff.id):
             raise DomainError(403, "redemption_not_yours")
         created_by = staff.id
+    where: dict[str, Any] = {}
     if created_by:
-        docs = store.lookup(REDEMPTIONS, "created_by", created_by)
-    else:
-        docs = list(store.scan(REDEMPTIONS))
-    chosen = [
-        d
-        for d in docs
-        if (since is None or d["created_at"] >= since)
-        and (until is None or d["created_at"] < until)
-        and (status is None or d["status"] == status)
-    ]
-    chosen.sort(key=lambda d: (d["created_at"], d["id"]), reverse=True)
-    return [redemption_view(store, d) for d in chosen[:LIST_LIMIT]]
+        where["created_by"] = created_by
+    if status is not None:
+        where["status"] = status
+    chosen = store.select(
+        REDEMPTIONS,
+        where=where,
+        field="created_at",
+        lo=since,
+        hi=until,
+        newest_first=True,
+        limit=LIST_LIMIT,
+    )
+    return [redemption_view(store, d) for d in chosen]
 
 
 def cancel(backend: Backend, staff: Staff, redemption_id: str) -> Doc:

@@ -302,10 +302,10 @@ def _location_names(backend: Backend, kind: str, loc_id: str) -> dict[str, str]:
 def stock_overview(backend: Backend) -> dict[str, Any]:
     """Counts of cards by location, type and state."""
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
-    for card in backend.store.scan(CARDS):
-        by_type = counts.setdefault((card["loc_kind"], card["loc_id"]), {})
-        by_state = by_type.setdefault(card["card_type"], {})
-        by_state[card["state"]] = by_state.get(card["state"], 0) + 1
+    tallied = backend.store.tally(CARDS, ("loc_kind", "loc_id", "card_type", "state"))
+    for (loc_kind, loc_id, card_type, state), n in tallied.items():
+        by_state = counts.setdefault((loc_kind, loc_id), {}).setdefault(card_type, {})
+        by_state[state] = by_state.get(state, 0) + n
     warehouses = [
         {**_public_warehouse(wh), "counts": counts.get(("warehouse", wh["code"]), {})}
         for wh in sorted(backend.store.scan(WAREHOUSES), key=lambda w: (w["branch_no"], w["kind"]))
