@@ -51,7 +51,8 @@ register_messages(
 
 
 def _setting(backend: Backend, name: str, default: int) -> int:
-    return int(backend.settings.get(name, default))  # type: ignore[call-overload]
+    value = backend.settings.get(name, default)
+    return int(value) if isinstance(value, int | float | str) else default
 
 
 def _wait_error(code: str, until: datetime, now: datetime) -> DomainError:
