@@ -224,6 +224,10 @@ def serve(args: argparse.Namespace) -> int:
         return _refuse(f"no key to open the store's secrets: {exc}.")
     except OSError as exc:
         return _refuse(f"cannot open the store in {directory}: {exc.strerror or exc}.")
+    if backend.settings.sandbox:
+        from branchdesk.clients.local.demo.sandbox_routes import phone_key_from_env
+
+        backend.phone_key = phone_key_from_env()
     for line in getattr(backend.store, "recovered", []):
         print(f"branchdesk serve: {line}", file=sys.stderr, flush=True)
     for line in backend.store.health()["problems"]:

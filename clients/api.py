@@ -7,6 +7,7 @@ reused by every retry of that action, so a dropped connection never applies a ch
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 EMBEDDED_URL = "http://local.branchdesk"
 RETRYABLE = (httpx.TransportError,)
+# httpx logs every request line at INFO, query string included (``?phone=<full mobile>``):
+# whatever logging an embedding program sets up, those lines stay out of its log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class StaffInfo:
             branch=data["branch"],
             dept_id=data.get("dept_id"),
         )
+
+
+PHONE_KEY_HEADER = "X-Sandbox-Phone-Key"
 
 
 def is_loopback(url: str) -> bool:
@@ -88,6 +95,9 @@ class ApiClient:
         self.staff: StaffInfo | None = None
         self.online: bool | None = None
         self.on_online_change: list[Callable[[bool], None]] = []
+        self.phone_key: str | None = None
+        """The sandbox's simulated-phone key, where this process may hold it (see
+        ``clients/local/demo/sandbox_routes.py``); None elsewhere."""
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
 
     @classmethod
@@ -124,6 +134,7 @@ class ApiClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         action: Action | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Send a request, retrying transport failures (with the same idempotency key)."""
         if method != "GET" and action is None and path != "/v1/sessions":
@@ -132,7 +143,11 @@ class ApiClient:
         while True:
             try:
                 response = await self._http.request(
-                    method, path, json=json, params=params, headers=self._headers(action)
+                    method,
+                    path,
+                    json=json,
+                    params=params,
+                    headers={**self._headers(action), **(headers or {})},
                 )
             except RETRYABLE as exc:
                 attempt += 1
@@ -213,8 +228,18 @@ class ApiClient:
                 self.token = None
                 self.staff = None
 
+    @property
+    def has_simulated_phone(self) -> bool:
+        """Whether this process may read the whole sandbox outbox (the simulated phone)."""
+        return self.phone_key is not None
+
     async def sms_outbox(self, phone: str | None = None) -> list[SmsMessage]:
-        return cast("list[SmsMessage]", await self.get("/v1/sandbox/sms-outbox", phone=phone))
+        """The sandbox's SMS outbox: a trainer or supervisor reads one ``phone``; the simulated
+        phone (``has_simulated_phone``) reads every message."""
+        headers = {PHONE_KEY_HEADER: self.phone_key} if self.phone_key else None
+        params = {"phone": phone} if phone else None
+        result = await self.request("GET", "/v1/sandbox/sms-outbox", params=params, headers=headers)
+        return cast("list[SmsMessage]", result)
 
 
 def _code(response: httpx.Response) -> str | None:

@@ -49,6 +49,12 @@ class SessionOut(TypedDict):
     staff: StaffOut
 
 
+class UnlockOut(TypedDict):
+    staff_id: str
+    failed_attempts: int
+    locked_until: NotRequired[str | None]
+
+
 class ClerkOut(TypedDict):
     state: Literal["unregistered", "pending", "bound"]
     job_no: NotRequired[str | None]

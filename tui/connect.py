@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from branchdesk.clients.api import ApiClient, check_api_url
 from branchdesk.tui.options import AppOptions
+
+PHONE_KEY_ENV = "BRANCHDESK_SANDBOX_PHONE_KEY"
+"""Set by ``branchdesk web`` for the demo server it starts and for its browser tabs."""
 
 
 class StartupError(Exception):
@@ -38,7 +43,11 @@ def connect(options: AppOptions, lang: str) -> Connection:
         problem = check_api_url(options.api_url, options.insecure)
         if problem:
             raise StartupError(f"startup.{problem}", url=options.api_url)
-        return Connection(ApiClient(options.api_url, lang=lang))
+        client = ApiClient(options.api_url, lang=lang)
+        # Only a browser tab of `branchdesk web` holds it (for the demo server it started).
+        key = os.environ.get(PHONE_KEY_ENV, "")
+        client.phone_key = key if len(key) >= 32 else None
+        return Connection(client)
     return embedded_connection(options.store_dir(), demo=options.demo, lang=lang)
 
 
@@ -47,7 +56,8 @@ def embedded_connection(store_dir: Path | None, *, demo: bool, lang: str) -> Con
     from branchdesk.clients.local.store import StoreCorrupt, StoreLocked
 
     try:
-        backend = open_backend(store_dir, demo=demo)
+        # The embedded backend is a sandbox: its fake SMS shows on the simulated phone.
+        backend = open_backend(store_dir, demo=demo, sandbox=True)
     except StoreLocked as exc:
         raise StartupError("startup.store_locked", path=str(exc.path)) from exc
     except StoreCorrupt as exc:
@@ -56,4 +66,8 @@ def embedded_connection(store_dir: Path | None, *, demo: bool, lang: str) -> Con
         raise StartupError(
             "startup.store_unreadable", path=str(store_dir), reason=str(exc)
         ) from exc
-    return Connection(ApiClient.for_asgi(create_app(backend), lang=lang), backend=backend)
+    # The simulated phone's key never leaves this process (see demo.sandbox_routes).
+    backend.phone_key = secrets.token_urlsafe(32)
+    client = ApiClient.for_asgi(create_app(backend), lang=lang)
+    client.phone_key = backend.phone_key
+    return Connection(client, backend=backend)

@@ -9,6 +9,8 @@ same demo rules hold: the sandbox store, the DEMO marker, the demo accounts, pre
 
 from __future__ import annotations
 
+import os
+import secrets
 import shlex
 import socket
 import subprocess
@@ -18,6 +20,8 @@ from argparse import Namespace
 from pathlib import Path
 
 import httpx
+
+from branchdesk.tui.connect import PHONE_KEY_ENV
 
 TEMPLATES = Path(__file__).resolve().parent / "web_templates"
 """Our page for textual-serve (focus on load, websocket on the browser's own address)."""
@@ -45,9 +49,11 @@ def _free_port() -> int:
 
 
 def start_sandbox_server(
-    sandbox: Path, timeout: float = 60.0
+    sandbox: Path, timeout: float = 60.0, phone_key: str | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``branchdesk serve --demo`` on loopback over ``sandbox``; returns (process, URL)."""
+    """``branchdesk serve --demo`` on loopback over ``sandbox``; returns (process, URL).
+
+    ``phone_key`` opens the outbox to the simulated phone of the room's own tabs."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -64,6 +70,7 @@ def start_sandbox_server(
             "--log-level",
             "warning",
         ],
+        env={**os.environ, PHONE_KEY_ENV: phone_key} if phone_key else None,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -97,7 +104,9 @@ def run_web(args: Namespace) -> int:
             )
             return 1
     try:
-        backend, api_url = start_sandbox_server(sandbox)
+        # The tabs inherit it: their simulated phone shows the codes of the room's sandbox.
+        os.environ[PHONE_KEY_ENV] = secrets.token_urlsafe(32)
+        backend, api_url = start_sandbox_server(sandbox, phone_key=os.environ[PHONE_KEY_ENV])
     except RuntimeError as exc:
         print(f"branchdesk web: {exc}", file=sys.stderr)
         return 1

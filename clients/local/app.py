@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from branchdesk import __version__
 from branchdesk.clients.local import context, sealing, seed, sessions_routes
@@ -43,7 +44,27 @@ ROUTERS = [
     preset_router,
     card_write_router,
 ]
+SANDBOX_PREFIX = "/v1/sandbox/"
 IDEMPOTENCY_EXEMPT = frozenset({("POST", "/v1/sessions")})
+
+
+def _without_sandbox(router: APIRouter) -> APIRouter:
+    """``router`` less its /v1/sandbox routes: no fake side channel, no simulated customer,
+    no scenario reset on a backend that is not a sandbox (404, not even a 403)."""
+    kept = APIRouter()
+    kept.routes.extend(
+        r for r in router.routes if not getattr(r, "path", "").startswith(SANDBOX_PREFIX)
+    )
+    return kept
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _routed(app: FastAPI, scope: Any, method: str) -> bool:
+    """Whether an operation of ``app`` answers ``method`` on the scope's path."""
+    probe = {**scope, "method": method}
+    return any(route.matches(probe)[0] == Match.FULL for route in app.router.routes)
 
 
 def create_app(backend: Backend) -> FastAPI:
@@ -57,10 +78,13 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.backend = backend
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
-        if router is sandbox_routes.router and not backend.settings.sandbox:
-            continue
-        app.include_router(router)
-    app.add_middleware(IdempotencyMiddleware, backend=backend, exempt=IDEMPOTENCY_EXEMPT)
+        app.include_router(router if backend.settings.sandbox else _without_sandbox(router))
+    app.add_middleware(
+        IdempotencyMiddleware,
+        backend=backend,
+        exempt=IDEMPOTENCY_EXEMPT,
+        routed=lambda scope: _routed(app, scope, scope["method"]),
+    )
     app.add_middleware(BodyGuard, backend=backend)  # outermost: limits before any parsing
 
     def lang() -> str:
@@ -68,8 +92,11 @@ def create_app(backend: Backend) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
         return JSONResponse(
-            error_body(exc.code, exc.message(lang()), exc.details), status_code=exc.status
+            error_body(exc.code, exc.message(lang()), exc.details),
+            status_code=exc.status,
+            headers={"Retry-After": str(retry)} if isinstance(retry, int) else None,
         )
 
     @app.exception_handler(StoreError)
@@ -97,10 +124,14 @@ def create_app(backend: Backend) -> FastAPI:
             405: "method_not_allowed",
             413: "body_too_large",
         }.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "bad_request")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every method of the path, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(m for m in METHODS if _routed(app, request.scope, m))
         return JSONResponse(
             error_body(code, render(code, lang(), limit="")),
             status_code=exc.status_code,
-            headers=exc.headers,
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
@@ -118,13 +149,13 @@ def open_backend(
     *,
     demo: bool,
     settings: Settings | None = None,
-    sandbox: bool = True,
+    sandbox: bool = False,
     recover: bool = False,
 ) -> Backend:
     """Open (or create) the store in ``data_dir`` and load demo data into an empty one.
 
     ``sandbox``: the fake side channels (SMS outbox) of the embedded backend and of
-    ``serve --demo``; ``recover``: see ``FileStore``.
+    ``serve --demo``, used when ``settings`` is not given; ``recover``: see ``FileStore``.
     """
     store: MemoryStore = open_store(data_dir, recover=recover)
     try:
@@ -167,8 +198,7 @@ ERROR_TEXTS = {
     "410": "gone (a code or link that is no longer valid)",
     "413": "body_too_large",
     "422": "validation_error, a rule's refusal, or idempotency_key_reused",
-    "423": "account_locked",
-    "429": "rate limited",
+    "429": "rate limited: details.retry_after says how many seconds to wait",
     "503": "store_write_failed or store_read_only: nothing was changed",
 }
 PUBLIC = {("GET", "/health"), ("GET", "/v1/meta"), ("POST", "/v1/sessions")}
@@ -209,7 +239,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         }
                     )
             if (verb, path) == ("POST", "/v1/sessions"):
-                codes |= {"401", "423", "429"}
+                codes |= {"401", "429"}
             if "{" in path:
                 codes.add("404")
             responses = operation.setdefault("responses", {})

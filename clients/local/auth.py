@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, login_guard
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError
 from branchdesk.clients.local.store import Doc
@@ -97,50 +97,47 @@ def _token_key(token: str) -> str:
 UNKNOWN_SALT = "00" * 16
 
 
-async def login_async(backend: Backend, staff_id: str, password: str) -> tuple[str, Staff]:
-    """``login`` with the scrypt work in a worker thread, so the event loop keeps serving."""
-    doc = backend.store.get(STAFF, staff_id.strip())
+async def login_async(
+    backend: Backend, staff_id: str, password: str, client: str | None = None
+) -> tuple[str, Staff]:
+    """``login`` with the scrypt work in a worker thread, so the event loop keeps serving.
+
+    A client or ID that must wait (``login_guard``) is answered before any password work."""
+    now = backend.settings.now()
+    login_guard.check_client(backend, client, now)
+    staff_id = staff_id.strip()
+    doc = backend.store.get(STAFF, staff_id)
+    state = doc if doc is not None else login_guard.unknown_state(backend, staff_id)
+    waiting = login_guard.id_waiting(_parse_any(state.get("locked_until")), now)
+    if waiting is not None:
+        login_guard.client_failed(backend, client, now)
+        raise waiting
     salt = doc["salt"] if doc else UNKNOWN_SALT
     digest = await asyncio.to_thread(hash_password, password, salt)
-    return login(backend, staff_id, password, digest=digest)
+    try:
+        return login(backend, staff_id, password, digest=digest)
+    except DomainError as exc:
+        if exc.status in (401, 429):
+            login_guard.client_failed(backend, client, backend.settings.now())
+        raise
 
 
 def _unknown_id(backend: Backend, staff_id: str, now: datetime) -> DomainError:
-    """The answer for an ID that does not exist: counted down and locked exactly like a real
-    one (kept in memory only), so answers do not tell which staff IDs exist."""
-    settings = backend.settings
-    state = backend.unknown_logins.setdefault(staff_id, {"failed": 0, "locked_until": None})
-    if len(backend.unknown_logins) > 10_000:
-        backend.unknown_logins.pop(next(iter(backend.unknown_logins)))
-    until = state["locked_until"]
-    if until is not None and until > now:
-        return DomainError(
-            423,
-            "account_locked",
-            details={"locked_until": until.isoformat(timespec="seconds")},
-            staff_id=staff_id,
-            until=_local_time(until),
-        )
-    state["failed"] = (0 if until else state["failed"]) + 1
-    state["locked_until"] = None
-    if state["failed"] >= settings.lockout_threshold:
-        state["failed"] = 0
-        locked = now + timedelta(minutes=settings.lockout_minutes)
-        state["locked_until"] = locked
-        return DomainError(
-            423,
-            "account_locked",
-            details={"locked_until": locked.isoformat(timespec="seconds")},
-            staff_id=staff_id,
-            until=_local_time(locked),
-        )
-    return DomainError(401, "bad_credentials", left=settings.lockout_threshold - state["failed"])
+    """The answer for an ID that does not exist: counted down and backed off exactly like a
+    real one (kept in memory only), so answers do not tell which staff IDs exist."""
+    state = login_guard.unknown_state(backend, staff_id)
+    waiting = login_guard.id_waiting(state["locked_until"], now)
+    if waiting is not None:
+        return waiting
+    state["failed_attempts"] += 1
+    state["locked_until"], error = login_guard.id_failed(backend, state["failed_attempts"], now)
+    return error
 
 
 def login(
     backend: Backend, staff_id: str, password: str, *, digest: str | None = None
 ) -> tuple[str, Staff]:
-    """Check a password; 5 wrong in a row lock the staff ID (settings decide the numbers)."""
+    """Check a password; wrong ones in a row make the ID wait (``login_guard``), never lock it."""
     settings = backend.settings
     now = settings.now()
     doc = backend.store.get(STAFF, staff_id.strip())
@@ -149,40 +146,24 @@ def login(
         if digest is None:
             hash_password(password, UNKNOWN_SALT)
         raise _unknown_id(backend, staff_id.strip(), now)
-    locked_until = _parse(doc.get("locked_until"))
-    if locked_until and locked_until > now:
-        raise DomainError(
-            423,
-            "account_locked",
-            details={"locked_until": doc["locked_until"]},
-            staff_id=doc["id"],
-            until=_local_time(locked_until),
-        )
+    waiting = login_guard.id_waiting(_parse(doc.get("locked_until")), now)
+    if waiting is not None:
+        raise waiting
     if digest is None:
         digest = hash_password(password, doc["salt"])
     ok = hmac.compare_digest(digest, doc["password_hash"])
     with backend.store.transaction() as txn:
         if not ok:
-            failures = (0 if locked_until else doc.get("failed_attempts", 0)) + 1
-            updated = {**doc, "failed_attempts": failures, "locked_until": None}
-            if failures >= settings.lockout_threshold:
-                until = now + timedelta(minutes=settings.lockout_minutes)
-                updated["locked_until"] = until.isoformat(timespec="seconds")
-                updated["failed_attempts"] = 0
-                txn.put(STAFF, doc["id"], updated)
-                audit.record(txn, "staff.locked", doc["id"], now.isoformat(), actor=doc["id"])
-                error = DomainError(
-                    423,
-                    "account_locked",
-                    details={"locked_until": updated["locked_until"]},
-                    staff_id=doc["id"],
-                    until=_local_time(until),
-                )
-            else:
-                txn.put(STAFF, doc["id"], updated)
-                error = DomainError(
-                    401, "bad_credentials", left=settings.lockout_threshold - failures
-                )
+            failures = int(doc.get("failed_attempts") or 0) + 1
+            until, error = login_guard.id_failed(backend, failures, now)
+            updated = {
+                **doc,
+                "failed_attempts": failures,
+                "locked_until": until.isoformat(timespec="seconds") if until else None,
+            }
+            txn.put(STAFF, doc["id"], updated)
+            if failures == settings.lockout_threshold:
+                audit.record(txn, "staff.backoff", doc["id"], now.isoformat(), actor=doc["id"])
         else:
             token = secrets.token_urlsafe(32)
             expires = now + timedelta(hours=settings.session_hours)
@@ -201,6 +182,31 @@ def login(
     if error is not None:
         raise error
     return token, staff_from_doc(doc)
+
+
+def unlock(backend: Backend, staff_id: str, by: Staff) -> Doc:
+    """A supervisor clears a staff ID's failure streak and backoff (audited)."""
+    now = backend.now_iso()
+    with backend.store.transaction() as txn:
+        doc = txn.get(STAFF, staff_id)
+        if doc is None:
+            raise DomainError(404, "staff_not_found", staff_id=staff_id)
+        updated = {**doc, "failed_attempts": 0, "locked_until": None}
+        txn.put(STAFF, staff_id, updated)
+        audit.record(
+            txn,
+            "staff.unlock",
+            staff_id,
+            now,
+            {"failed_attempts": doc.get("failed_attempts") or 0},
+            actor=by.id,
+        )
+    return updated
+
+
+def _parse_any(value: Any) -> datetime | None:
+    """A staff document keeps ISO text; the unknown-ID stand-in keeps datetimes."""
+    return _parse(value) if isinstance(value, str) else value
 
 
 def resolve_token(backend: Backend, token: str | None) -> Staff | None:
@@ -261,7 +267,3 @@ def require(*roles: str) -> Any:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -44,9 +44,14 @@ class Backend:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Serialises state-changing requests, so a rule's check and its write cannot interleave."""
     unknown_logins: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Failed logins of staff IDs that do not exist (see ``auth.login``), in memory only."""
+    """Failed logins of staff IDs that do not exist (see ``login_guard``), in memory only."""
+    login_clients: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Failed logins per client address (see ``login_guard``), in memory only."""
     sealer: Sealer = field(default_factory=lambda: Sealer(secrets.token_bytes(32)))
     """Seals secrets kept in the store (see ``sealing``); its key lives outside the data dir."""
+    phone_key: str | None = None
+    """Opens the SMS outbox to the sandbox's simulated phone (see ``demo.sandbox_routes``):
+    set only by the embedded backend and by ``serve --demo`` started from ``branchdesk web``."""
 
     def now_iso(self) -> str:
         return self.settings.now().isoformat(timespec="seconds")

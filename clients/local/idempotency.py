@@ -90,10 +90,19 @@ class _Rollback(Exception):
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, backend: Backend, exempt: frozenset[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        backend: Backend,
+        exempt: frozenset[tuple[str, str]],
+        routed: Callable[[Scope], bool] | None = None,
+    ) -> None:
         self.app = app
         self.backend = backend
         self.exempt = exempt
+        self.routed = routed or (lambda scope: True)
+        """Whether an operation answers this method and path: a request for none (404, 405)
+        is not a state change and needs no key."""
         self._in_flight: set[str] = set()
         self._since_purge = 0
 
@@ -106,6 +115,9 @@ class IdempotencyMiddleware:
         token = context.current.set(ctx)
         try:
             method, path = scope["method"], scope["path"]
+            if method in MUTATING and not self.routed(scope):
+                await self.app(scope, receive, send)
+                return
             if getattr(self.backend.store, "shared", False):
                 await self._shared(scope, receive, send, headers, ctx)
                 return

@@ -125,12 +125,40 @@ def _demo_accounts(backend: Any) -> list[dict[str, Any]]:
     status_code=201,
     response_model=SessionOut,
     tags=["sessions"],
-    responses={401: {"description": "bad_credentials"}, 423: {"description": "account_locked"}},
+    responses={
+        401: {"description": "bad_credentials"},
+        429: {"description": "login_backoff (this staff ID) or login_rate_limited (this client)"},
+    },
 )
 async def create_session(body: LoginIn, request: Request) -> dict[str, Any]:
-    """Log in. Exempt from Idempotency-Key: there is no staff member yet to scope a key to."""
-    token, staff = await auth.login_async(auth.get_backend(request), body.staff_id, body.password)
+    """Log in. Exempt from Idempotency-Key: there is no staff member yet to scope a key to.
+
+    Failures make the staff ID and the client wait, never lock (see ``login_guard``)."""
+    client = request.client.host if request.client else None
+    token, staff = await auth.login_async(
+        auth.get_backend(request), body.staff_id, body.password, client
+    )
     return {"token": token, "staff": staff.public()}
+
+
+class UnlockOut(BaseModel):
+    staff_id: str
+    failed_attempts: int
+    locked_until: str | None = None
+
+
+@router.post(
+    "/v1/staff/{staff_id}/unlock",
+    response_model=UnlockOut,
+    tags=["sessions"],
+    responses={404: {"description": "staff_not_found"}},
+)
+async def unlock_staff(
+    staff_id: str, request: Request, staff: Staff = auth.require("supervisor")
+) -> dict[str, Any]:
+    """A supervisor ends a staff ID's login backoff after failed attempts (audited)."""
+    doc = auth.unlock(auth.get_backend(request), staff_id, staff)
+    return {"staff_id": doc["id"], "failed_attempts": 0, "locked_until": None}
 
 
 @router.get("/v1/sessions/current", response_model=StaffOut, tags=["sessions"])

@@ -15,9 +15,9 @@ def utc_now() -> datetime:
 class Settings:
     demo: bool = False
     """Demo data is loaded: the login screen may list the demo accounts."""
-    sandbox: bool = True
-    """Side channels (SMS) are fakes with a visible outbox: the embedded backend and
-    ``serve --demo``; a plain ``serve`` sets it off (no sandbox routes, no simulated SMS)."""
+    sandbox: bool = False
+    """Side channels (SMS) are fakes with a visible outbox: only the embedded backend and
+    ``serve --demo`` turn it on; off, there are no sandbox routes and no simulated SMS."""
     clock: Callable[[], datetime] = field(default=utc_now)
     lockout_threshold: int = 5
     lockout_minutes: int = 15

@@ -65,12 +65,13 @@ def open_shared_backend(
     settings: Settings | None = None,
     upgrade: bool = False,
     sealer: sealing.Sealer | None = None,
+    sandbox: bool = False,
     **store_options: Any,
 ) -> Backend:
     """The backend on PostgreSQL; the first process to start on an empty database seeds it."""
     store: PgStore = open_pg_store(url, upgrade_schema=upgrade, **store_options)
     try:
-        settings = settings or Settings()
+        settings = settings or Settings(sandbox=sandbox)
         backend = Backend(
             # PgStore implements the Store protocol with its own transaction type.
             store=store,  # type: ignore[arg-type]

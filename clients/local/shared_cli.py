@@ -11,6 +11,8 @@ import sys
 from typing import Any
 
 DATABASE_ENV = "BRANCHDESK_DATABASE_URL"
+SANDBOX_ENV = "BRANCHDESK_SERVE_SANDBOX"
+"""Set for the worker processes of ``serve --demo --workers N``."""
 
 
 def _fail(message: str) -> int:
@@ -27,11 +29,14 @@ def serve(args: argparse.Namespace, url: str) -> int:
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
     try:
-        backend = open_shared_backend(url, demo=args.demo, upgrade=args.upgrade)
+        backend = open_shared_backend(url, demo=args.demo, upgrade=args.upgrade, sandbox=args.demo)
     except SchemaOutdated as exc:
         return _fail(f"serve: {exc}")
     except StoreUnavailable:
         return _fail("serve: the database cannot be reached")
+    from branchdesk.clients.local.demo.sandbox_routes import phone_key_from_env
+
+    backend.phone_key = phone_key_from_env() if args.demo else None
     workers = max(1, args.workers or 1)
     print(
         f"branchdesk serve: database {_safe(url)}, {workers} process(es), "
@@ -52,6 +57,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
         return 0
     backend.store.close()
     os.environ[DATABASE_ENV] = url
+    os.environ[SANDBOX_ENV] = "1" if args.demo else ""
     uvicorn.run(
         "branchdesk.clients.local.shared_cli:app_factory", factory=True, workers=workers, **options
     )
@@ -61,9 +67,12 @@ def serve(args: argparse.Namespace, url: str) -> int:
 def app_factory() -> Any:
     """One uvicorn worker's app: its own pool on the shared database."""
     from branchdesk.clients.local.app import create_app
+    from branchdesk.clients.local.demo.sandbox_routes import phone_key_from_env
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
-    backend = open_shared_backend(os.environ[DATABASE_ENV], demo=False)
+    sandbox = bool(os.environ.get(SANDBOX_ENV))
+    backend = open_shared_backend(os.environ[DATABASE_ENV], demo=False, sandbox=sandbox)
+    backend.phone_key = phone_key_from_env() if sandbox else None
     app = create_app(backend)
     app.router.on_shutdown.append(backend.store.close)
     return app

@@ -1,7 +1,10 @@
 """The simulated phone: SMS messages of the sandbox outbox, so a trainer can read a code aloud.
 
-Shown only when the backend says it is a sandbox (local and demo mode); a real backend has no
-outbox and no such panel.
+Shown only when the backend says it is a sandbox (local and demo mode) and this process holds
+the sandbox's simulated-phone key (``ApiClient.has_simulated_phone``): the embedded backend, and
+the browser tabs of ``branchdesk web``. Over the API the outbox is otherwise for trainers and
+supervisors, one phone at a time, so a cashier on a shared demo server gets no member's code;
+there the panel stays hidden. A real backend has no outbox and no such panel.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ class SimulatedPhone(Vertical):
         yield Static(_("points.phone.empty"), id="phone-messages")
 
     def on_mount(self) -> None:
-        if not sandbox_enabled(self.app):
+        screen = self.screen
+        client = screen.client if isinstance(screen, ApiCalls) else None
+        if not sandbox_enabled(self.app) or client is None or not client.has_simulated_phone:
             self.display = False
             return
         self.refresh_outbox()

@@ -55,7 +55,7 @@ async def test_messages_follow_accept_language(backend: Backend) -> None:
     await client.aclose()
 
 
-async def test_five_wrong_passwords_lock_the_staff_id_for_15_minutes() -> None:
+async def test_five_wrong_passwords_make_the_staff_id_wait_with_backoff() -> None:
     clock = FakeClock()
     backend = make_backend(settings=Settings(clock=clock))
     client = asgi_client(backend)
@@ -64,27 +64,31 @@ async def test_five_wrong_passwords_lock_the_staff_id_for_15_minutes() -> None:
             await client.login("c001", "wrong")
     with pytest.raises(ApiError) as err:
         await client.login("c001", "wrong")
-    assert err.value.status == 423
-    assert err.value.code == "account_locked"
-    assert "locked until" in err.value.message
-    assert err.value.details["locked_until"] == "2026-11-22T09:15:00+00:00"
-    # The right password does not open a locked account.
+    assert (err.value.status, err.value.code) == (429, "login_backoff")
+    assert err.value.details == {"retry_after": 30}
+    assert "try again in 30 seconds" in err.value.message
+    # During the wait even the right password is not checked.
     with pytest.raises(ApiError) as err:
         await client.login("c001", DEMO_PASSWORD)
-    assert err.value.code == "account_locked"
-    clock.advance(minutes=14, seconds=59)
-    with pytest.raises(ApiError):
-        await client.login("c001", DEMO_PASSWORD)
-    clock.advance(seconds=1)
+    assert err.value.code == "login_backoff"
+    clock.advance(seconds=30)
+    # Each further failure doubles the wait (60 s, 120 s, ...), capped at 15 minutes.
+    waits = []
+    for _ in range(7):
+        with pytest.raises(ApiError) as err:
+            await client.login("c001", "wrong")
+        waits.append(err.value.details["retry_after"])
+        clock.advance(seconds=waits[-1])
+    assert waits == [60, 120, 240, 480, 900, 900, 900]
     assert (await client.login("c001", DEMO_PASSWORD)).id == "c001"
-    # A good login resets the count: four more failures do not lock.
+    # A good login resets the count: four more failures do not make it wait.
     for _ in range(4):
         with pytest.raises(ApiError) as err:
             await client.login("c001", "wrong")
         assert err.value.code == "bad_credentials"
     await client.aclose()
     actions = [row["action"] for row in backend.store.scan("audit")]
-    assert "staff.locked" in actions
+    assert "staff.backoff" in actions
 
 
 async def test_a_failure_streak_is_per_staff_id(client: ApiClient) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError
+from branchdesk.clients.local import pii
 from branchdesk.clients.local.points import imports
 from branchdesk.clients.points_api import PointsApi
 
@@ -168,7 +169,7 @@ async def test_a_second_member_with_the_same_id_number_is_refused(backend, super
             {
                 "name": "张三",
                 "mobile": "13912345678",
-                "id_number": existing["id_number"],
+                "id_number": pii.value(backend, "members", existing, "id_number"),
                 "institution_id": existing["institution_id"],
             },
             Action(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,10 +38,21 @@ class FakeClock:
         self.now = self.now + timedelta(**delta)
 
 
+def _as_embedded(backend: Backend, sandbox: bool) -> Backend:
+    """Like the TUI's embedded backend: a sandbox whose simulated phone this process holds."""
+    backend.settings.sandbox = sandbox
+    backend.phone_key = secrets.token_urlsafe(32) if sandbox else None
+    return backend
+
+
 def make_backend(
-    data_dir: Path | None = None, *, demo: bool = True, settings: Settings | None = None
+    data_dir: Path | None = None,
+    *,
+    demo: bool = True,
+    settings: Settings | None = None,
+    sandbox: bool = True,
 ) -> Backend:
-    return open_backend(data_dir, demo=demo, settings=settings)
+    return _as_embedded(open_backend(data_dir, demo=demo, settings=settings), sandbox)
 
 
 # Seeding the demo data into PostgreSQL takes seconds; a suite makes hundreds of backends. Each
@@ -51,7 +63,9 @@ _SEEDED: dict[tuple[str, bool, str], tuple[str, float]] = {}
 _REAL_CLOCK_REUSE_S = 300.0  # seeded data is "now"-relative: a real-clock copy may age this much
 
 
-def make_pg_backend(url: str, *, demo: bool = True, settings: Settings | None = None) -> Backend:
+def make_pg_backend(
+    url: str, *, demo: bool = True, settings: Settings | None = None, sandbox: bool = True
+) -> Backend:
     from branchdesk.clients.local.sealing import Sealer
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
@@ -59,7 +73,8 @@ def make_pg_backend(url: str, *, demo: bool = True, settings: Settings | None = 
     if _is_empty(url):
         template = _seeded_template(url, demo, settings, sealer)
         _copy_database(url, template)
-    return open_shared_backend(url, demo=demo, settings=settings, pool_size=4, sealer=sealer)
+    backend = open_shared_backend(url, demo=demo, settings=settings, pool_size=4, sealer=sealer)
+    return _as_embedded(backend, sandbox)
 
 
 def _admin_url(url: str) -> str:
@@ -123,8 +138,12 @@ def _copy_database(url: str, template: str) -> None:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
 
 
-def asgi_client(backend: Backend, lang: str = "en") -> ApiClient:
-    return ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
+def asgi_client(backend: Backend, lang: str = "en", *, phone: bool = True) -> ApiClient:
+    """The embedded TUI's client; ``phone=False``: one without the simulated phone's key,
+    which sees the outbox as any remote client does."""
+    client = ApiClient.for_asgi(create_app(backend), lang=lang, retry_delay=0.01)
+    client.phone_key = backend.phone_key if phone else None
+    return client
 
 
 async def logged_in(backend: Backend, staff_id: str, lang: str = "en") -> ApiClient:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit, seed
+from branchdesk.clients.local import audit, pii, seed
 from branchdesk.clients.local.auth import DEMO_BRANCH, Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -230,6 +230,7 @@ def _low_points(txn: Transaction, backend: Backend) -> dict[str, Any]:
         "offline": True,
         "created_at": backend.now_iso(),
     }
+    member = pii.seal(backend, points.MEMBERS, member)
     txn.put(points.MEMBERS, member_id, member)
     txn.put(points.BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
     points.append_ledger(

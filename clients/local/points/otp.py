@@ -19,7 +19,7 @@ import os
 import secrets
 from datetime import datetime, timedelta
 
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.store import Doc, Transaction
@@ -119,7 +119,9 @@ def issue(
                 raise DomainError(
                     429, "otp_cooldown", details={"retry_after": seconds}, seconds=seconds
                 )
-    _check_hourly_limit(txn, backend, member["mobile"], now)
+    mobile = pii.value(backend, "members", member, "mobile") or ""
+    phone_key = pii.lookup_key(backend, "mobile", mobile)
+    _check_hourly_limit(txn, backend, phone_key, now)
     if txn.get("_meta", KEY_DOC) is not None:
         txn.delete("_meta", KEY_DOC)  # a key stored by an older version: codes lay open
     key = _server_key(backend)
@@ -132,7 +134,7 @@ def issue(
         {
             "id": challenge_id,
             "redemption_id": redemption["id"],
-            "phone": member["mobile"],
+            "phone": phone_key,  # keyed hash: the store keeps no mobile
             "mac": _mac(key, challenge_id, redemption, code),
             "created_at": now.isoformat(timespec="seconds"),
             "expires_at": expires.isoformat(timespec="seconds"),
@@ -158,7 +160,7 @@ def issue(
         "请勿告诉他人。"
     )
     phone, at, purpose = (
-        member["mobile"],
+        mobile,
         now.isoformat(timespec="seconds"),
         f"redemption:{redemption['id']}",
     )

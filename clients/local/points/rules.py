@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit
+from branchdesk.clients.local import audit, pii
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -142,7 +142,7 @@ def find_member(backend: Backend, card: str | None, phone: str | None) -> Doc:
     if card and card.strip():
         found = store.lookup(MEMBERS, "card_no", card.replace(" ", ""))
     elif phone and phone.strip():
-        found = store.lookup(MEMBERS, "mobile", phone.strip())
+        found = pii.lookup(backend, MEMBERS, "mobile", phone.strip())
     else:
         raise DomainError(422, "member_query_required")
     if not found:
@@ -165,11 +165,9 @@ def member_view(store: Any, member: Doc) -> dict[str, Any]:
     return {
         "id": member["id"],
         "name": validators.mask_name(member["name"]),
-        "mobile": validators.mask_mobile(member["mobile"]),
+        "mobile": pii.masked(member, "mobile") or "",
         "card": validators.mask_card(member["card_no"]),
-        "id_number": validators.mask_id_number(member["id_number"])
-        if member.get("id_number")
-        else None,
+        "id_number": pii.masked(member, "id_number"),
         "id_bound": bool(member.get("id_number")),
         "offline": bool(member.get("offline")),
         "program_id": member["program_id"],
@@ -207,12 +205,12 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
         raise DomainError(
             422, "member_field_invalid", details={"field": "program_id"}, field="program_id"
         )
-    existing = store.lookup(MEMBERS, "mobile", mobile) or (
+    existing = pii.lookup(backend, MEMBERS, "mobile", mobile) or (
         store.lookup(MEMBERS, "card_no", card_no) if card_no else []
     )
     if existing:
         raise DomainError(409, "member_exists", details={"member_id": existing[0]["id"]})
-    same_id = store.lookup(MEMBERS, "id_number", id_number) if id_number else []
+    same_id = pii.lookup(backend, MEMBERS, "id_number", id_number) if id_number else []
     if same_id:
         raise DomainError(
             409,
@@ -235,6 +233,7 @@ def create_member(backend: Backend, staff: Staff, body: dict[str, Any]) -> Doc:
             "offline": bool(body.get("offline", True)),
             "created_at": backend.now_iso(),
         }
+        doc = pii.seal(backend, MEMBERS, doc)
         txn.put(MEMBERS, member_id, doc)
         txn.put(BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
         audit.record(
@@ -522,7 +521,7 @@ def redemption_view(store: Any, doc: Doc) -> dict[str, Any]:
         **doc,
         "member_name": validators.mask_name(member["name"]) if member else "",
         "member_card": validators.mask_card(member["card_no"]) if member else "",
-        "member_mobile": validators.mask_mobile(member["mobile"]) if member else "",
+        "member_mobile": (pii.masked(member, "mobile") or "") if member else "",
         "institution_name": institution.get("name", ""),
         "created_by_name": staff_doc.get("name", ""),
     }
@@ -650,6 +649,7 @@ def seed_points(txn: Transaction, backend: Backend, rng: random.Random) -> None:
             "offline": offline,
             "created_at": (now - timedelta(days=60)).isoformat(timespec="seconds"),
         }
+        doc = pii.seal(backend, MEMBERS, doc)
         txn.put(MEMBERS, member_id, doc)
         txn.put(BALANCES, member_id, {"member_id": member_id, "balance": 0, "last_seq": 0})
         return doc
