@@ -9,8 +9,10 @@ import hmac
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from branchdesk.tui import timefmt
 
 SERVICE = "branchdesk"
 
@@ -126,7 +128,7 @@ def save_offline_verifier(
         "p": SCRYPT_P,
         "hash": _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P).hex(),
         "staff": staff,
-        "online_at": online_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "online_at": timefmt.utc_stamp(online_at),
         "failures": 0,
     }
     try:
@@ -155,7 +157,7 @@ def check_offline(
     try:
         record = json.loads(kept) if kept else None
         salt = bytes.fromhex(record["salt"]) if record else b""
-        online_at = datetime.fromisoformat(record["online_at"]) if record else None
+        online_at = timefmt.parse_stamp(record["online_at"]) if record else None
     except (ValueError, KeyError, TypeError):
         record = None
     if not record or record.get("v") != OFFLINE_VERSION or online_at is None:

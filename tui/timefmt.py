@@ -130,5 +130,15 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def utc_stamp(moment: datetime) -> str:
+    """``moment`` as machine data keeps time (UTC, ISO 8601, seconds), never shown."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_stamp(text: str) -> datetime:
+    """A stamp written by ``utc_stamp`` (or the server) back to a moment; ValueError if not."""
+    return datetime.fromisoformat(text)
+
+
 def now() -> datetime:
     return datetime.now(zone())

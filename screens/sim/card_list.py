@@ -54,10 +54,11 @@ class PreviewList(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "edge(False)", show=False),
-        Binding("end", "edge(True)", show=False),
+        # Keys every terminal sends (vt100 has no PgUp/Home): less/readline style.
+        Binding("ctrl+u", "page(-1)", show=False),
+        Binding("ctrl+d", "page(1)", show=False),
+        Binding("ctrl+a", "edge(False)", show=False),
+        Binding("ctrl+e", "edge(True)", show=False),
     ]
     DEFAULT_CSS = """
     PreviewList { height: 1fr; }

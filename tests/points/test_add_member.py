@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from branchdesk.clients import validators
+from branchdesk.clients.local import pii
 from branchdesk.screens.points.add_member import PointsAddMemberScreen
 from branchdesk.screens.points.lookup import PointsLookupScreen
 from branchdesk.tui.i18n import _
@@ -93,15 +94,16 @@ async def test_adds_a_member_with_id_bound_then_refuses_duplicates_pointing_at_t
         await fill(pilot, app, name="周新", mobile=NEW_MOBILE, id_number=id_number())
         await pilot.press("f2")
         await wait_for(pilot, lambda: backend.store.count("members") == before + 1)
-        [added] = backend.store.lookup("members", "mobile", NEW_MOBILE)
-        assert added["id_number"] == id_number() and added["institution_id"] == institution
+        [added] = pii.lookup(backend, "members", "mobile", NEW_MOBILE)  # sealed at rest
+        assert pii.value(backend, "members", added, "id_number") == id_number()
+        assert added["institution_id"] == institution
         await wait_for(pilot, lambda: added["id"] in status(app))
         shown = screen_text(app)
         assert validators.mask_mobile(NEW_MOBILE) in shown and NEW_MOBILE not in shown
         assert app.screen.query_one("#add-mobile").value == ""
 
         # The same mobile again: refused, pointing at the existing (demo) member, masked.
-        [demo] = backend.store.lookup("members", "mobile", DEMO_MOBILE)
+        [demo] = pii.lookup(backend, "members", "mobile", DEMO_MOBILE)
         await fill(pilot, app, name="王小梅", mobile=DEMO_MOBILE, id_number="")
         await pilot.press("f2")
         said = _("points.add_member.member_exists", id=demo["id"])

@@ -148,7 +148,7 @@ async def test_preview_lists_every_card_filterable_by_problem(backend: Backend) 
         filter_.value = "*"
         await wait_for(pilot, lambda: listed.row_count == 40)
         listed.focus()
-        await pilot.press("end")
+        await pilot.press("ctrl+e")
         assert listed.cursor == 39 and listed.scroll_y > 0
 
 

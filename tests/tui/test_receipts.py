@@ -65,6 +65,8 @@ ORDER = {
     "staff_id": "c001",
     "agent_id": "A001",
     "activated_at": "2026-12-01T20:06:02+00:00",
+    "fees": {"total": "158.00"},
+    "payment": {"invoice_no": "INV00000007"},
 }
 
 
