@@ -164,9 +164,12 @@ class TourRunner:
         return field is not None and str(getattr(field, "value", "")) == wait.value
 
     def _perform(self, step: Step, target: Widget) -> None:
+        # The trainee acts on the widget the step points at: it gets the keys (a Select opens).
+        focused = self.app.focused
+        inside = focused is not None and (focused is target or target in focused.ancestors)
+        if (step.auto.type or step.auto.press) and target.focusable and not inside:
+            self.app.set_focus(target)
         if step.auto.type:
-            if target.focusable:
-                self.app.set_focus(target)
             for char in step.auto.type:
                 self._send(char)
         for key in step.auto.press:
