@@ -56,6 +56,18 @@ def decode_cells(rows: list[list[tuple[str, bool]]]) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
+async def open_qr(pilot, app) -> InstallmentQrScreen:
+    """Log in as the bound clerk c001 and show a fresh code."""
+    await login(pilot, "c001")
+    await open_home(pilot, app)
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.code is not None)
+    await pilot.pause()
+    return screen
+
+
 MODES = [
     pytest.param({}, "xterm-256color", SIZE, "blocks", id="default"),
     pytest.param({"NO_COLOR": "1"}, "vt100", SIZE, "blocks", id="no_color"),
@@ -77,13 +89,7 @@ async def test_the_drawn_code_decodes(backend, monkeypatch, env, term, size, mod
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, "en", ascii=ascii_glyphs)
     async with app.run_test(size=size) as pilot:
-        await login(pilot, "c001")
-        await open_home(pilot, app)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.code is not None)
-        await pilot.pause()
+        screen = await open_qr(pilot, app)
         widget = screen.query_one("#qr-code", QrCode)
         assert decode_cells(drawn_cells(app, widget)) == [screen.code["token"]]
         await pilot.press("f6")  # inverted for light-background terminals
@@ -98,13 +104,7 @@ async def test_reverse_video_code_says_what_it_needs_at_80x24(backend, monkeypat
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, "zh-CN", ascii=True)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        await open_home(pilot, app)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.code is not None)
-        await pilot.pause()
+        screen = await open_qr(pilot, app)
         shown = str(screen.query_one("#qr-code", QrCode).render())
         columns, rows = cells_size(screen.code["token"])
         assert f"{columns + 2}x{rows + 2}" in shown and "80x24" in shown
