@@ -9,7 +9,7 @@ from installment.test_qr_render import decode
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.confirm import ConfirmModal
-from branchdesk.screens.installment.board import InstallmentBoardScreen
+from branchdesk.screens.installment.board import PAGE_SIZE, InstallmentBoardScreen
 from branchdesk.screens.installment.home import InstallmentHomeScreen
 from branchdesk.screens.installment.orders import InstallmentOrdersScreen
 from branchdesk.screens.installment.qr import InstallmentQrScreen
@@ -138,6 +138,13 @@ async def test_qr_scans_quota_and_new_code(backend, lang):
     await api_client.aclose()
 
 
+async def open_board(pilot, staff_id: str) -> InstallmentBoardScreen:
+    await login(pilot, staff_id)
+    pilot.app.push_screen(InstallmentBoardScreen())
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InstallmentBoardScreen))
+    return pilot.app.screen
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_board_steps_and_likely_refused(backend, clock, lang):
     backend.settings.extra["installment.refusal_rate"] = 1.0
@@ -148,10 +155,7 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
     application = await api.simulate_scan(qr["token"], Action())
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        app.push_screen(InstallmentBoardScreen())
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentBoardScreen))
-        screen = app.screen
+        screen = await open_board(pilot, "c001")
         await wait_for(pilot, lambda: len(screen.applications) == 1)
         assert inside_screen(app, "#board-warning")
         assert _("inst.step.select_product") in text(app, "#board-detail")
@@ -171,6 +175,62 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
         table = screen.query_one("#board-table")
         row = [str(c) for c in table.get_row(application["id"])]
         assert _("inst.board.likely_refused") in row[4] and row[4].startswith("10:01")
+        assert inside_screen(app, "#board-table") and inside_screen(app, "#board-status")
+    await api_client.aclose()
+
+
+SEEDED = 8  # the demo's applications
+
+
+def keys(screen) -> dict[str, bool]:
+    """Whether PgUp and PgDn are live (the Footer greys them otherwise), with their texts."""
+    found = {}
+    for key in ("pageup", "pagedown"):
+        active = screen.active_bindings[key]
+        assert _(active.binding.description) in (_("inst.keys.prev_page"), _("inst.keys.next_page"))
+        assert active.binding.id.startswith("installment_board.")
+        found[key] = active.enabled
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_board_pages_with_pgup_and_pgdn(backend, lang):
+    api_client = await logged_in(backend, "c001")
+    api = InstallmentApi(api_client)
+    await bind_clerk(api, backend)
+    for n in range(PAGE_SIZE + 1 - SEEDED):  # one more than a page: the last one alone
+        if n % 3 == 0:  # a code serves three scans
+            qr = await api.new_qr(Action())
+        await api.simulate_scan(qr["token"], Action())
+    everyone = await InstallmentApi(await logged_in(backend, "s001")).applications(limit=200)
+    ids = [a["id"] for a in everyone["items"]]
+    assert len(ids) == PAGE_SIZE + 1
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "s001")
+        await wait_for(pilot, lambda: len(screen.applications) == PAGE_SIZE)
+        table = screen.query_one("#board-table")
+        assert table.has_focus and [a["id"] for a in screen.applications] == ids[:PAGE_SIZE]
+        assert table.max_scroll_y == 0  # a whole page fits at 80x24
+        first = _("inst.board.count", page=1, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
+        assert text(app, "#board-page") == first and inside_screen(app, "#board-page")
+        assert keys(screen) == {"pageup": False, "pagedown": True}  # PgUp greyed on page 1
+        await pilot.press("pageup")  # nothing before page 1
+        await pilot.pause()
+        assert screen.page == 1 and len(screen.applications) == PAGE_SIZE
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: screen.page == 2 and len(screen.applications) == 1)
+        assert table.get_row_at(0)[0] == ids[-1] and table.row_count == 1
+        second = _("inst.board.count", page=2, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
+        assert text(app, "#board-page") == second
+        assert ids[-1] in text(app, "#board-detail") or screen.selected()["id"] == ids[-1]
+        assert keys(screen) == {"pageup": True, "pagedown": False}
+        await pilot.press("pagedown")  # the last page: stays
+        await pilot.pause()
+        assert screen.page == 2
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: screen.page == 1 and len(screen.applications) == PAGE_SIZE)
+        assert table.get_row_at(0)[0] == ids[0] and text(app, "#board-page") == first
         assert inside_screen(app, "#board-table") and inside_screen(app, "#board-status")
     await api_client.aclose()
 

@@ -319,15 +319,40 @@ def _status_word(status: str) -> str:
     return STATUS_WORDS.get(status, {}).get(context.get().lang, status)
 
 
-def board(backend: Backend, staff: Staff) -> list[dict[str, Any]]:
-    """The applications of the clerk's customers (a supervisor sees every clerk's)."""
-    if staff.has("supervisor"):
-        docs = backend.store.scan(APPLICATIONS)
-    else:
+def board(
+    backend: Backend, staff: Staff, limit: int, before: str | None, merchant_id: str | None
+) -> dict[str, Any]:
+    """One page of the applications of the clerk's customers (a supervisor sees every clerk's),
+    newest first: at most ``limit`` with an id below ``before`` (the last id of the page before).
+
+    The store answers the page, the total and the late ones from its indexes (migration 0006),
+    so a request costs the same however many applications the table holds.
+    """
+    where: dict[str, Any] = {}
+    if not staff.has("supervisor"):
         bound_clerk(backend, staff)
-        docs = backend.store.lookup(APPLICATIONS, "clerk_staff_id", staff.id)
+        where["clerk_staff_id"] = staff.id
+    if merchant_id:
+        where["merchant_id"] = merchant_id
+    docs = backend.store.select(
+        APPLICATIONS, where=where, field="id", hi=before, newest_first=True, limit=limit
+    )
     now = backend.settings.now()
-    return [view(d, backend, now) for d in sorted(docs, key=lambda d: d["id"], reverse=True)]
+    reviewing = backend.store.select(  # still waiting for the funder: the late ones among them
+        APPLICATIONS, where={**where, "status": "in_review"}, field="review_due_at", lo=iso(now)
+    )
+    return {
+        "items": [view(d, backend, now) for d in docs],
+        "total": _count(backend, where),
+        "late": sum(1 for d in reviewing if view(d, backend, now)["likely_refused"]),
+    }
+
+
+def _count(backend: Backend, where: dict[str, Any]) -> int:
+    if not where:
+        return backend.store.count(APPLICATIONS)
+    counts = backend.store.tally(APPLICATIONS, tuple(where))
+    return counts.get(tuple(where.values()), 0)
 
 
 def get_application(backend: Backend, staff: Staff, application_id: str) -> dict[str, Any]:
