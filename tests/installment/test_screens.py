@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import pytest
-from installment.helpers import CLERK_NAME, ID_NUMBER, JOB_NO, bind_clerk, latest_code
+from installment.helpers import (
+    CLERK_NAME,
+    ID_NUMBER,
+    JOB_NO,
+    bind_clerk,
+    latest_code,
+    open_board,
+    open_home,
+    open_qr,
+)
 from installment.test_qr_render import decode
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.confirm import ConfirmModal
-from branchdesk.screens.installment.board import PAGE_SIZE, InstallmentBoardScreen
+from branchdesk.screens.installment.board import PAGE_SIZE
 from branchdesk.screens.installment.home import InstallmentHomeScreen
 from branchdesk.screens.installment.orders import InstallmentOrdersScreen
-from branchdesk.screens.installment.qr import InstallmentQrScreen
 from branchdesk.screens.installment.register import InstallmentRegisterScreen
 from branchdesk.tui.i18n import _
-from support.backend import DEMO_PASSWORD, logged_in
-from support.tui import SIZE, make_app, wait_for
+from support.backend import logged_in
+from support.tui import SIZE, login, make_app, push, wait_for
 
 LANGS = ["en", "zh-CN"]
-
-
-async def login(pilot, staff_id: str) -> None:
-    """As ``support.tui.login``, with room for a loaded machine (2 cores shared)."""
-    app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
-    app.screen.query_one("#staff-id").focus()
-    await pilot.pause()
-    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
-    await wait_for(pilot, lambda: app.staff is not None, 15)
-    await pilot.pause()
 
 
 def text(app, selector: str) -> str:
@@ -41,18 +38,12 @@ def inside_screen(app, selector: str) -> bool:
     return region.right <= SIZE[0] and region.bottom <= SIZE[1] - 1 and region.height > 0
 
 
-async def open_home(pilot, app) -> None:
-    app.open_workflow("installment")
-    await wait_for(pilot, lambda: isinstance(app.screen, InstallmentHomeScreen))
-    await wait_for(pilot, lambda: app.screen.profile is not None)
-
-
 @pytest.mark.parametrize("lang", LANGS)
 async def test_register_and_bind(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
-        await open_home(pilot, app)
+        await open_home(pilot)
         assert _("inst.profile.unregistered")[:6] in text(app, "#inst-profile")
         assert inside_screen(app, "#inst-warning")
         await pilot.press("f2")
@@ -88,9 +79,7 @@ async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
-        app.push_screen(InstallmentRegisterScreen())
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
-        await pilot.pause()
+        await push(pilot, InstallmentRegisterScreen())
         job = "13985900099"
         await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job, "enter")
         await wait_for(pilot, lambda: app.screen.code_sent)
@@ -107,12 +96,7 @@ async def test_qr_scans_quota_and_new_code(backend, lang):
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        await open_home(pilot, app)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.code is not None)
+        screen = await open_qr(pilot)
         qr = screen.query_one("#qr-code")
         assert decode(qr.lines) == [screen.code["token"]]
         for selector in ("#qr-code", "#qr-merchant", "#qr-countdown", "#qr-details"):
@@ -136,13 +120,6 @@ async def test_qr_scans_quota_and_new_code(backend, lang):
         await pilot.pause()
         assert decode(screen.query_one("#qr-code").lines, invert=True) == [screen.code["token"]]
     await api_client.aclose()
-
-
-async def open_board(pilot, staff_id: str) -> InstallmentBoardScreen:
-    await login(pilot, staff_id)
-    pilot.app.push_screen(InstallmentBoardScreen())
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InstallmentBoardScreen))
-    return pilot.app.screen
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -240,7 +217,7 @@ async def test_back_office_query_and_revoke(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        await open_home(pilot, app)
+        await open_home(pilot)
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, InstallmentOrdersScreen))
         screen = app.screen
