@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -183,32 +184,15 @@ class PointsShiftScreen(BaseScreen):
         if chosen is None or chosen["status"] != "pending_otp":
             return
         redemption_id = chosen["id"]
-        lines = [
-            _(
-                "points.shift.cancel_what",
-                id=redemption_id,
-                member=chosen.get("member_name", ""),
-                points=chosen["points"],
-            )
-        ]
-        self.confirm(
-            _("points.shift.cancel_title"),
-            lines,
-            lambda: self._cancel(redemption_id),
-            confirm=_("points.keys.cancel_pending"),
+        what = _(
+            "points.shift.cancel_what",
+            id=redemption_id,
+            member=chosen.get("member_name", ""),
+            points=chosen["points"],
         )
 
-    def _cancel(self, redemption_id: str) -> None:
-        action = self.intents.action("cancel", redemption_id)
-
-        def cancelled(_done: RedemptionOut) -> None:
-            self.intents.finished("cancel")
+        def cancelled() -> None:
             self.show_status(_("points.shift.cancelled", id=redemption_id), "ok")
             self.action_refresh()
 
-        self.call_api(
-            "cancel",
-            lambda: PointsApi(self.client).cancel(redemption_id, action),
-            cancelled,
-            write=True,
-        )
+        cancel_pending(self, redemption_id, _("points.shift.cancel_title"), what, cancelled)
