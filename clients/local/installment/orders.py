@@ -155,13 +155,27 @@ def settle(doc: Doc, now: datetime) -> Doc:
     return out
 
 
+def review_seconds(doc: Doc, now: datetime) -> int | None:
+    """How long the funder has had (or took for) a settled application; None before submit."""
+    if not doc.get("submitted_at"):
+        return None
+    end = parse_time(doc["reviewed_at"]) if doc.get("reviewed_at") else now
+    return max(0, int((end - parse_time(doc["submitted_at"])).total_seconds()))
+
+
+def likely_refused(backend: Backend, doc: Doc, seconds: int | None) -> bool:
+    """Still with the funder after more than ``review_warn_seconds``: most likely refused."""
+    return (
+        doc["status"] == "in_review"
+        and seconds is not None
+        and seconds > setting(backend, "review_warn_seconds")
+    )
+
+
 def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, Any]:
     now = now or backend.settings.now()
     doc = settle(doc, now)
-    review_seconds = None
-    if doc.get("submitted_at"):
-        end = parse_time(doc["reviewed_at"]) if doc.get("reviewed_at") else now
-        review_seconds = max(0, int((end - parse_time(doc["submitted_at"])).total_seconds()))
+    seconds = review_seconds(doc, now)
     merchant = backend.store.get(MERCHANTS, doc["merchant_id"])
     clerk = backend.store.get(CLERKS, doc["clerk_staff_id"])
     completed = doc.get("completed_at")
@@ -185,10 +199,8 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
         "addons_ticked": sorted(k for k, v in addons.items() if v),
         "submitted_at": doc.get("submitted_at"),
         "reviewed_at": doc.get("reviewed_at"),
-        "review_seconds": review_seconds,
-        "likely_refused": doc["status"] == "in_review"
-        and review_seconds is not None
-        and review_seconds > setting(backend, "review_warn_seconds"),
+        "review_seconds": seconds,
+        "likely_refused": likely_refused(backend, doc, seconds),
         "completed_at": completed,
         "revoke_until": revoke_until,
         "card_verification": doc.get("card_verification", "not_started"),
@@ -338,13 +350,23 @@ def board(
         APPLICATIONS, where=where, field="id", hi=before, newest_first=True, limit=limit
     )
     now = backend.settings.now()
-    reviewing = backend.store.select(  # still waiting for the funder: the late ones among them
-        APPLICATIONS, where={**where, "status": "in_review"}, field="review_due_at", lo=iso(now)
+    warn = timedelta(seconds=setting(backend, "review_warn_seconds"))
+    # Submitted before the warning time and still stored as in review: the late ones are
+    # among them (settling tells which the funder has answered meanwhile).
+    overdue = backend.store.select(
+        APPLICATIONS,
+        where={**where, "status": "in_review"},
+        field="submitted_at",
+        hi=iso(now - warn),
     )
+    late = 0
+    for doc in overdue:
+        settled = settle(doc, now)
+        late += likely_refused(backend, settled, review_seconds(settled, now))
     return {
         "items": [view(d, backend, now) for d in docs],
         "total": _count(backend, where),
-        "late": sum(1 for d in reviewing if view(d, backend, now)["likely_refused"]),
+        "late": late,
     }
 
 
