@@ -16,6 +16,7 @@ from textual.widgets import Static
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import cursor_key
 from branchdesk.screens.points.phone import sandbox_enabled
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -163,7 +164,7 @@ class InstallmentBoardScreen(BaseScreen):
         self.applications = applications
         self.total = page["total"]
         table = self.query_one("#board-table", DataTable)
-        selected = self._selected_id()
+        selected = cursor_key(table)
         table.clear()
         for app in applications:
             table.add_row(
@@ -188,15 +189,8 @@ class InstallmentBoardScreen(BaseScreen):
         self.refresh_bindings()
         self._detail()
 
-    def _selected_id(self) -> str | None:
-        table = self.query_one("#board-table", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(row_key.value)
-
     def selected(self) -> ApplicationOut | None:
-        selected = self._selected_id()
+        selected = cursor_key(self.query_one("#board-table", DataTable))
         return next((a for a in self.applications if a["id"] == selected), None)
 
     @on(DataTable.RowHighlighted)

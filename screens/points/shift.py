@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +19,7 @@ from textual.widgets import Static
 
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
@@ -104,14 +103,8 @@ class PointsShiftScreen(BaseScreen):
     def _show(self) -> None:
         table = self.query_one("#shift-table", DataTable)
         cursor = table.cursor_row
-        table.clear(columns=True)
-        cells = [row_cells(r) for r in self.rows]
-        for index, column in enumerate(COLUMNS):
-            header = _(f"points.shift.col.{column}")
-            width = max([cell_len(header), *(cell_len(c[index]) for c in cells)])
-            table.add_column(header, width=width)
-        for row in cells:
-            table.add_row(*(Text(c) for c in row))
+        headers = [_(f"points.shift.col.{column}") for column in COLUMNS]
+        fill_to_widest(table, headers, [row_cells(r) for r in self.rows])
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         settled = [r for r in self.rows if r["status"] == "settled"]
