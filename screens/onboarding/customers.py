@@ -140,15 +140,12 @@ class CustomersScreen(BaseScreen):
     @on(Input.Submitted, "#onb-search")
     @on(DataTable.RowSelected, "#onb-table")
     def open_selected(self) -> None:
+        # A customer created offline opens too: its checklist and edits wait with it for sync.
         customer_id = self._selected_id()
-        if customer_id is None:
-            return
-        if customer_id.startswith(PENDING_PREFIX):
-            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
-            return
-        from branchdesk.screens.onboarding.checklist import ChecklistScreen
+        if customer_id is not None:
+            from branchdesk.screens.onboarding.checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(customer_id))
+            self.app.push_screen(ChecklistScreen(customer_id))
 
     def action_new(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
@@ -157,14 +154,10 @@ class CustomersScreen(BaseScreen):
 
     def action_edit(self) -> None:
         customer_id = self._selected_id()
-        if customer_id is None:
-            return
-        if customer_id.startswith(PENDING_PREFIX):
-            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
-            return
-        from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+        if customer_id is not None:
+            from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(customer_id))
+            self.app.push_screen(CustomerFormScreen(customer_id))
 
     def action_sync(self) -> None:
         from branchdesk.screens.onboarding.sync import SyncScreen
