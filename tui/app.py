@@ -182,8 +182,9 @@ class BranchdeskApp(TourHost):
     @work(exclusive=True, group="health", exit_on_error=False)
     async def _poll_health(self) -> None:
         if self.connection is not None:
+            was_online = self.online  # the client reports the answer too: what it was before
             online = await self.connection.client.health()
-            if online and self.offline_session and not self.online:
+            if online and self.offline_session and not was_online:
                 # Back during an offline session: offered, not forced (Ctrl+O, the header).
                 self.notify(_("offline.back_online", n=self.pending_sync), timeout=30)
             self.online = online
