@@ -17,16 +17,11 @@ from branchdesk.tui import app as app_module
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.options import AppOptions
 from support.backend import DEMO_PASSWORD, ServedBackend
-from support.offline import MemoryKeyring, memory_keyring, type_login
+from support.offline import type_login
 from support.tui import SIZE, focus, login, screen_text, wait_for
 
 HINT = {"en": "OFFLINE·Ctrl+O log in", "zh-CN": "离线·Ctrl+O 在线登录"}
 NOTICE = {"en": "The backend answers again", "zh-CN": "后台又能连上了"}
-
-
-@pytest.fixture
-def ring() -> MemoryKeyring:
-    return memory_keyring()
 
 
 def _app(url: str, lang: str) -> BranchdeskApp:

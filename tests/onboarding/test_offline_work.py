@@ -24,22 +24,18 @@ from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.screens.onboarding.item import ItemModal
 from branchdesk.screens.onboarding.sync import SyncScreen
 from support.backend import DEMO_PASSWORD
-from support.offline import (
-    FlakyNetwork,
-    MemoryKeyring,
-    app_over,
-    memory_keyring,
-    online_day_before,
-    type_login,
-)
+from support.offline import FlakyNetwork, app_over, online_day_before, type_login
 from support.tui import SIZE, login, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
 
 
-@pytest.fixture
-def ring() -> MemoryKeyring:
-    return memory_keyring()
+async def _offline_day(backend, login_as, customer_data, lang, **options):
+    """Kept online the day before; today the network is down. The App for today."""
+    network = FlakyNetwork(backend)
+    await online_day_before(network, lang, login_as, customer_data(name="拜访客户甲"))
+    network.down = True
+    return network, app_over(network, lang, **options)
 
 
 async def _offline_customers(pilot) -> CustomersScreen:
@@ -162,10 +158,7 @@ async def test_a_kept_customer_is_edited_offline_and_a_changed_server_copy_is_a_
 async def test_the_checklist_of_a_customer_created_offline_is_sent_after_it_in_order(
     backend, ring, login_as, customer_data, lang
 ):
-    network = FlakyNetwork(backend)
-    await online_day_before(network, lang, login_as, customer_data(name="拜访客户甲"))
-    network.down = True
-    app = app_over(network, lang)
+    network, app = await _offline_day(backend, login_as, customer_data, lang)
     async with app.run_test(size=SIZE) as pilot:
         customers = await _offline_customers(pilot)
         await _create_offline(pilot, customers, _new_customer(customer_data))
@@ -241,10 +234,9 @@ HANDOFF = {
 async def test_the_handoff_sheet_is_exported_offline_from_the_kept_and_pending_data(
     backend, ring, login_as, customer_data, lang
 ):
-    network = FlakyNetwork(backend)
-    await online_day_before(network, lang, login_as, customer_data(name="拜访客户甲"))
-    network.down = True
-    app = app_over(network, lang, timezone="Asia/Shanghai")
+    _network, app = await _offline_day(
+        backend, login_as, customer_data, lang, timezone="Asia/Shanghai"
+    )
     exports = []
     started = datetime.now(UTC)
     async with app.run_test(size=SIZE) as pilot:

@@ -26,9 +26,7 @@ from branchdesk.tui.options import data_dir as user_data_dir
 from support.backend import DEMO_PASSWORD
 from support.offline import (
     FlakyNetwork,
-    MemoryKeyring,
     app_over,
-    memory_keyring,
     online_day_before,
     type_login,
 )
@@ -36,11 +34,6 @@ from support.tui import SIZE, login, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
 OFFLINE = {"en": "OFFLINE", "zh-CN": "离线办理"}
-
-
-@pytest.fixture
-def ring() -> MemoryKeyring:
-    return memory_keyring()
 
 
 async def _type_login(pilot, staff_id: str, password: str) -> None:
