@@ -53,30 +53,15 @@ class Outbox:
         self._db.close()
 
     # -- entries ----------------------------------------------------------------------------
-    def add(
-        self,
-        *,
-        staff_id: str,
-        backend: str,
-        method: str,
-        path: str,
-        body: Any,
-        key: str,
-        kind: str,
-        target: str,
-        summary: str = "",
-    ) -> dict[str, Any]:
+    def add(self, *, staff_id: str, backend: str, **request: Any) -> dict[str, Any]:
+        """Keep one request: ``method``, ``path``, ``body``, ``key`` (its idempotency key),
+        ``kind``, ``target`` and ``summary`` (what the sync screen names)."""
         entry = {
             "id": uuid.uuid4().hex,
             "staff_id": staff_id,
             "backend": backend,
-            "method": method,
-            "path": path,
-            "body": body,
-            "key": key,
-            "kind": kind,
-            "target": target,
-            "summary": summary,
+            "summary": "",
+            **request,
             "status": PENDING,
             "server_copy": None,
             "message": "",
@@ -277,7 +262,13 @@ class OutboxSync:
                 )
 
     async def keep_mine(self, entry_id: str) -> Any:
-        """Send my change again over the server's current copy (a new action, a new key)."""
+        """Send my change again over the server's current copy (a new action, a new key).
+        Not while a replay runs (the one at login runs in the background): it could send the
+        same entry at the same time."""
+        async with self._lock:
+            return await self._keep_mine(entry_id)
+
+    async def _keep_mine(self, entry_id: str) -> Any:
         entry = self.outbox.get(entry_id)
         if entry is None:
             return None
@@ -302,10 +293,16 @@ class OutboxSync:
             self.notify()
             raise
         self.outbox.remove(entry_id)
+        if isinstance(data, dict) and data.get("id"):
+            self._created(entry_id, str(data["id"]))  # what waited for it goes at the next sync
         self.notify()
         return data
 
     def keep_server(self, entry_id: str) -> None:
-        """The user chose the server's copy: this queued change is discarded on their word."""
+        """The user chose the server's copy: this queued change is discarded on their word,
+        with the changes of a record it would have created (they have nothing to go to)."""
+        for other in self.entries():
+            if waits_for(other) == entry_id:
+                self.outbox.remove(other["id"])
         self.outbox.remove(entry_id)
         self.notify()

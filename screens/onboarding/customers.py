@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Input, Select
 
 from branchdesk.clients.onboarding_api import PENDING_PREFIX, OnboardingApi
@@ -143,11 +145,9 @@ class CustomersScreen(BaseScreen):
     @on(DataTable.RowSelected, "#onb-table")
     def open_selected(self) -> None:
         # A customer created offline opens too: its checklist and edits wait with it for sync.
-        customer_id = self._selected_id()
-        if customer_id is not None:
-            from branchdesk.screens.onboarding.checklist import ChecklistScreen
+        from branchdesk.screens.onboarding.checklist import ChecklistScreen
 
-            self.app.push_screen(ChecklistScreen(customer_id))
+        self._push_for_selected(ChecklistScreen)
 
     def action_new(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
@@ -155,11 +155,14 @@ class CustomersScreen(BaseScreen):
         self.app.push_screen(CustomerFormScreen())
 
     def action_edit(self) -> None:
+        from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+
+        self._push_for_selected(CustomerFormScreen)
+
+    def _push_for_selected(self, screen: Callable[[str], Screen[Any]]) -> None:
         customer_id = self._selected_id()
         if customer_id is not None:
-            from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
-
-            self.app.push_screen(CustomerFormScreen(customer_id))
+            self.app.push_screen(screen(customer_id))
 
     def action_sync(self) -> None:
         from branchdesk.screens.onboarding.sync import SyncScreen

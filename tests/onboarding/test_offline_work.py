@@ -86,6 +86,15 @@ async def _create_offline(pilot, customers: CustomersScreen, data: dict[str, str
     await wait_for(pilot, lambda: app.screen is customers)
 
 
+async def _loaded_form(pilot) -> CustomerFormScreen:
+    """The edit form once the kept copy is in it (what is typed after that is the change)."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CustomerFormScreen))
+    form = pilot.app.screen
+    await wait_for(pilot, lambda: form._initial["name"] != "")
+    await pilot.pause()
+    return form
+
+
 CONFLICT = {"en": "⚠ conflict", "zh-CN": "⚠ 冲突"}
 
 
@@ -102,9 +111,8 @@ async def test_a_kept_customer_is_edited_offline_and_a_changed_server_copy_is_a_
         customers = await _offline_customers(pilot)
         table = await _select(pilot, customers, "拜访客户甲")
         await pilot.press("f4")  # edit the kept copy
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
-        await wait_for(pilot, lambda: form.query_one("#f-name", Input).value == "拜访客户甲")
+        form = await _loaded_form(pilot)
+        assert form.query_one("#f-name", Input).value == "拜访客户甲"
         mobile = form.query_one("#f-mobile", Input)
         # PII is kept masked on this machine: shown as a hint, left as it is unless typed
         assert mobile.value == "" and "138****5678" in mobile.placeholder
@@ -119,9 +127,7 @@ async def test_a_kept_customer_is_edited_offline_and_a_changed_server_copy_is_a_
         assert table.get_row_at(0)[3] == "522301100999" and "⇅" in table.get_row_at(0)[-1]
         # a second edit of the same customer joins the queued one: one change to send
         await pilot.press("f4")
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
-        await wait_for(pilot, lambda: form.query_one("#f-licence_no", Input).value != "")
+        form = await _loaded_form(pilot)
         assert form.query_one("#f-licence_no", Input).value == "522301100999"
         form.query_one("#f-order_amount", Input).value = "90000"
         await pilot.pause()
