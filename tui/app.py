@@ -79,6 +79,7 @@ class BranchdeskApp(TourHost):
     BINDINGS = [
         Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "keys.help", id="app.keys"),
+        Binding("ctrl+o", "online_login", "keys.online_login", id="app.online_login", show=False),
         Binding(
             "ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False, priority=True
         ),
@@ -181,7 +182,12 @@ class BranchdeskApp(TourHost):
     @work(exclusive=True, group="health", exit_on_error=False)
     async def _poll_health(self) -> None:
         if self.connection is not None:
-            self.online = await self.connection.client.health()
+            was_online = self.online  # the client reports the answer too: what it was before
+            online = await self.connection.client.health()
+            if online and self.offline_session and not was_online:
+                # Back during an offline session: offered, not forced (Ctrl+O, the header).
+                self.notify(_("offline.back_online", n=self.pending_sync), timeout=30)
+            self.online = online
             if self.online:
                 await self._check_sandbox()
 
@@ -260,6 +266,14 @@ class BranchdeskApp(TourHost):
         self.run_worker(self._fresh_main(), exit_on_error=False)
 
     _offline_timer: Timer | None = None
+    _left_offline = False
+
+    def action_online_login(self) -> None:
+        """The backend answers again during an offline session: log in online (which sends
+        what waits); the login screen has the staff id filled in."""
+        if self.offline_session and self.online:
+            self._left_offline = True
+            self.session_expired(reason=_("login.back_online", n=self.pending_sync))
 
     def _offline_time_up(self) -> None:
         if self.offline_session:
@@ -276,7 +290,7 @@ class BranchdeskApp(TourHost):
         from branchdesk.tui.sandbox_notice import SandboxWatch
 
         expired, self._expired_staff = self._expired_staff, None
-        was_offline = self.offline_session
+        was_offline, self._left_offline = self.offline_session or self._left_offline, False
         self._end_offline()
         self.staff = staff
         self.online = True

@@ -49,7 +49,8 @@ class AppHeader(Static):
                 _("header.backend_local") if app.backend_label == "local" else app.backend_label
             )
         if app.offline_session:
-            right.append(_("header.offline_session"))  # working offline, not just a blip
+            # working offline, not just a blip; the backend back: Ctrl+O logs in online
+            right.append(_("header.back_online" if app.online else "header.offline_session"))
         elif app.online is True:
             right.append(_("header.online"))
         elif app.online is False:

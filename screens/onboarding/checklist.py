@@ -96,7 +96,8 @@ class ChecklistScreen(BaseScreen):
             done=progress["done"],
             required=progress["required"],
         )
-        self.query_one("#onb-head", Static).update(f"{head}\n{data['next_step']['text']}")
+        step = data["next_step"]["text"] or _("onb.checklist.pending_customer")
+        self.query_one("#onb-head", Static).update(f"{head}\n{step}")
         items = self.query_one("#onb-items", OptionList)
         current = keep or self._focused_id()
         width = items.scrollable_content_region.width - 2
@@ -167,6 +168,8 @@ class ChecklistScreen(BaseScreen):
         customer = self.data["customer"]
         pay, limits = customer["payment"], customer["limits"]
         lines = [f"[b]{_('onb.advice.title')}[/b]"]
+        if pay is None or limits is None:  # created offline: the server advises once it is sent
+            return [*lines, _("onb.advice.after_sync")]
         if pay["ask_bank"]:
             lines.append(_("onb.advice.ask_bank"))
         elif pay["channel"] == "online_payment":
