@@ -12,8 +12,11 @@ optional scenario preset to reset the sandbox to, and its steps::
     wait = { field = "#member-query", value = "13800138000" }   # or { key = "f2" },
                                                                 # or { screen = "registry.id" }
     auto = { type = "13800138000", press = ["enter"] }          # what auto-play does
+    auto = { choose = "range" }   # a Select: open it, move to that value's option, Enter
 
-A step without ``wait`` is read and then left with Next (auto-play moves on by itself).
+``choose`` starts from whatever the Select shows (a screen may remember the last choice), so
+auto-play never depends on the state a clerk left behind. A step without ``wait`` is read and
+then left with Next (auto-play moves on by itself).
 ``tour_check.check_tour`` verifies what can be checked without running the app; the tests also
 play every tour in auto-play, which finds every target on its screen.
 """
@@ -69,6 +72,7 @@ class Wait:
 class Auto:
     type: str = ""
     press: tuple[str, ...] = ()
+    choose: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,16 +148,21 @@ def _step(number: int, node: Any, where: str) -> Step:
     auto = Auto()
     if "auto" in node:
         raw = node["auto"]
-        if not isinstance(raw, dict) or set(raw) - {"type", "press"}:
-            raise TourError(f"{where}: auto takes type and press")
+        if not isinstance(raw, dict) or set(raw) - {"type", "press", "choose"}:
+            raise TourError(f"{where}: auto takes type, press and choose")
         press = raw.get("press", [])
         if (
             not isinstance(raw.get("type", ""), str)
+            or not isinstance(raw.get("choose", ""), str)
             or not isinstance(press, list)
             or not all(isinstance(k, str) and k for k in press)
         ):
-            raise TourError(f"{where}: auto.type is text, auto.press a list of key names")
-        auto = Auto(raw.get("type", ""), tuple(press))
+            raise TourError(
+                f"{where}: auto.type and auto.choose are text, auto.press a list of key names"
+            )
+        if raw.get("choose") and (raw.get("type") or press):
+            raise TourError(f"{where}: auto.choose goes alone (it presses the keys itself)")
+        auto = Auto(raw.get("type", ""), tuple(press), raw.get("choose", ""))
     return Step(
         number,
         node["screen"].strip(),

@@ -58,4 +58,10 @@ def check_tour(tour: Tour) -> list[str]:
                 problems.append(f"{where}: wait screen {step.wait.screen!r} not found ({exc})")
         if step.auto.type and not step.wait:
             problems.append(f"{where}: auto.type without a wait never checks what was typed")
+        if step.auto.choose and (
+            step.wait is None or step.wait.field is None or step.wait.value != step.auto.choose
+        ):
+            problems.append(
+                f"{where}: auto.choose needs wait = {{ field = ..., value = {step.auto.choose!r} }}"
+            )
     return problems

@@ -27,6 +27,17 @@ DONE_PAUSE = 0.6
 NAMED_CHARS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b", "backspace": "\x7f"}
 MISSING_GRACE = 2.0
 """How long a step's screen may take to show its target before the step is reported broken."""
+STALL_GRACE = 15.0
+"""How long auto-play waits for what its keys should bring about before it reports the step."""
+
+
+def choose_moves(select: Widget, highlighted: int | None, value: str) -> list[str]:
+    """The arrow keys from the highlighted option of an open Select to ``value``'s, and Enter."""
+    options = [option for _prompt, option in getattr(select, "_options", [])]
+    if value not in options:
+        return ["escape"]  # not offered: the wait reports the step
+    moves = options.index(value) - (highlighted or 0)
+    return [*(["down"] * moves if moves > 0 else ["up"] * -moves), "enter"]
 
 
 class TourRunner:
@@ -92,6 +103,8 @@ class TourRunner:
         self._keys: list[str] = []
         self._done_at: float | None = None
         self._performed = False
+        self._performed_at: float | None = None
+        self._chosen = False
         self._missing_since: float | None = None
         self._reported = False
         self._shown = None
@@ -128,6 +141,9 @@ class TourRunner:
             if not self._performed and on_screen and target is not None:
                 self._performed = True
                 self._perform(step, target)
+            elif self._performed and step.auto.choose and not self._chosen and target is not None:
+                self._choose(step, target)
+            self._check_stalled(step)
         self._show_panel(screen, target)
 
     def _find(self, screen: Any, selector: str) -> Widget | None:
@@ -165,15 +181,43 @@ class TourRunner:
 
     def _perform(self, step: Step, target: Widget) -> None:
         # The trainee acts on the widget the step points at: it gets the keys (a Select opens).
+        self._performed_at = time.monotonic()
         focused = self.app.focused
         inside = focused is not None and (focused is target or target in focused.ancestors)
-        if (step.auto.type or step.auto.press) and target.focusable and not inside:
+        # choose: Enter opens the Select; the arrows follow once it is open (_choose).
+        keys = ["enter"] if step.auto.choose else list(step.auto.press)
+        if (step.auto.type or keys) and target.focusable and not inside:
             self.app.set_focus(target)
         if step.auto.type:
             for char in step.auto.type:
                 self._send(char)
-        for key in step.auto.press:
+        for key in keys:
             self._send(key)
+
+    def _choose(self, step: Step, target: Widget) -> None:
+        """The Select is open and has the focus: move to the wanted option and take it."""
+        focused = self.app.focused
+        if not getattr(target, "expanded", False) or focused is None or focused is target:
+            return
+        if target not in focused.ancestors:
+            return
+        self._chosen = True
+        for key in choose_moves(target, getattr(focused, "highlighted", None), step.auto.choose):
+            self._send(key)
+
+    def _check_stalled(self, step: Step) -> None:
+        """Auto-play did its keys and what the step waits for never came: the tour has rotted."""
+        if (
+            self._performed_at is not None
+            and not self._reported
+            and self._done_at is None
+            and time.monotonic() - self._performed_at > STALL_GRACE
+        ):
+            self._reported = True
+            self.problems.append(
+                f"{self.tour.path.name} step {step.number}: auto-play acted on "
+                f"{step.target!r} but {step.wait} did not happen"
+            )
 
     def _send(self, key: str) -> None:
         """Post a key event as a terminal would (a printable key carries its character)."""
