@@ -64,8 +64,8 @@ class TourRunner:
     # -- control ----------------------------------------------------------------------------
     def start(self) -> None:
         app: Any = self.app
-        if self.tour.start == "login" and app.staff is not None:
-            app.action_logout()
+        if self.tour.start == "login":
+            self.app.tour_login()
         elif self.tour.start == "home" and hasattr(app, "go_home"):
             app.go_home()
         self._timer = self.app.set_interval(TICK, self._tick)
@@ -86,9 +86,12 @@ class TourRunner:
         self.paused = not self.paused
         self._shown = None  # redraw the mode
 
-    def quit(self) -> None:
+    def quit(self, *, restore: bool = True) -> None:
+        """End the tour; the trainer is back in their own session unless another tour follows."""
         self._stop()
         self.app.notify(_("tour.quit", title=self.tour.title_now()))
+        if restore:
+            self.app.end_tour_session()
 
     def saw_key(self, key: str) -> None:
         self._keys.append(key)
@@ -272,6 +275,7 @@ class TourRunner:
         self.finished = True
         self._stop()
         self.app.notify(_("tour.finished", title=self.tour.title_now()))
+        self.app.end_tour_session()
 
     def _stop(self) -> None:
         self.finished = True

@@ -42,6 +42,7 @@ async def test_tour_plays_end_to_end_in_auto_play(path: Path, backend: Backend) 
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "t001")
+        home = app.screen
         if tour.preset:
             await DemoApi(app.client).apply_preset(tour.preset, Action())
         runner = app.start_tour(tour, auto=True, speed=0.25)
@@ -49,10 +50,11 @@ async def test_tour_plays_end_to_end_in_auto_play(path: Path, backend: Backend) 
         assert runner.problems == []
         # The runner's own record: polling from here can miss a step on a loaded machine.
         assert runner.highlighted == {s.number: True for s in tour.steps}
-        await pilot.pause()
+        # The trainer is back in their own session, on the screen they started the tour from.
+        await wait_for(pilot, lambda: app.screen is home)
         assert app.tour is None and not app.screen.query(TourPanel)
-        if tour.login:
-            assert app.staff is not None and app.staff.id == tour.login
+        assert app.staff is not None and app.staff.id == "t001"
+        assert app.client.staff is not None and app.client.staff.id == "t001"
 
 
 def test_broken_files_are_refused_with_the_step_named(tmp_path: Path) -> None:
