@@ -31,18 +31,15 @@ SKIPS = {
 FORM = {"zh-CN": "开户业务受理单及发票", "en": "Account opening form and invoice"}
 
 
-@pytest.fixture(autouse=True)
-def _no_system_printer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forms print to the private CUPS of the test that asks for it, or to nowhere."""
-    monkeypatch.setenv("CUPS_SERVER", "127.0.0.1:9")
-
-
 @pytest.fixture
 def cups() -> Iterator[CupsServer]:
+    """A private CUPS: the tour's form and invoice print there, never to this machine's own."""
     require_cups()
     server = start_cups()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def orders_of(backend: Backend) -> list[dict[str, object]]:

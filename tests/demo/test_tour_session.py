@@ -32,6 +32,22 @@ async def open_picker(pilot: Any, tour_id: str) -> None:
     await pilot.pause()
 
 
+async def guided_login(pilot: Any, tour_id: str) -> None:
+    """The trainer starts a guided tour from the picker: the tour's login screen shows."""
+    app = pilot.app
+    await open_picker(pilot, tour_id)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen) and app.tour is not None)
+    assert app.staff is None
+
+
+async def trainee_logs_in(pilot: Any, staff_id: str) -> None:
+    app = pilot.app
+    await pilot.press(*staff_id, "enter", *"demo-pass-1", "enter")
+    await wait_for(pilot, lambda: app.staff is not None and isinstance(app.screen, HomeScreen))
+    assert app.staff.id == staff_id
+
+
 def back_as_trainer(app: Any) -> bool:
     return (
         app.tour is None
@@ -81,45 +97,21 @@ async def test_after_an_auto_played_tour_the_trainer_is_back_where_they_were(
         assert app.current_mode == "main" and app.staff.id == "t001"
 
 
-async def test_end_tour_mid_way_gives_the_trainer_their_session_back(backend: Backend) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_picker(pilot, "sim_stock")
-        await pilot.press("enter")  # guided: the trainee logs in with the tour's account
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen) and app.tour is not None)
-        assert app.staff is None
-        await pilot.press(*"c001", "enter", *"demo-pass-1", "enter")
-        await wait_for(pilot, lambda: app.staff is not None and isinstance(app.screen, HomeScreen))
-        assert app.staff.id == "c001"
-        await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: back_as_trainer(app))
-
-
-async def test_escape_on_the_tour_login_gives_the_trainer_their_session_back(
-    backend: Backend,
+@pytest.mark.parametrize(
+    ("ending", "lang"),
+    [("End tour", "en"), ("Esc on the empty login", "zh-CN"), ("Esc on the tour's home", "en")],
+)
+async def test_ending_a_guided_tour_gives_the_trainer_their_session_back(
+    backend: Backend, ending: str, lang: str
 ) -> None:
-    app = make_app(backend, "zh-CN")
+    app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await open_picker(pilot, "points")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen) and app.tour is not None)
-        await pilot.press(*"k0")
-        await pilot.press("escape")  # a typed ID: Esc clears it, the tour goes on
-        await pilot.pause(0.1)
-        assert app.tour is not None and app.screen.query_one("#staff-id").value == ""
-        await pilot.press("escape")  # nothing typed: Esc leaves the tour
-        await wait_for(pilot, lambda: back_as_trainer(app))
-
-
-async def test_escape_on_the_tour_home_gives_the_trainer_their_session_back(
-    backend: Backend,
-) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_picker(pilot, "points")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen) and app.tour is not None)
-        await pilot.press(*"k001", "enter", *"demo-pass-1", "enter")
-        await wait_for(pilot, lambda: app.staff is not None and isinstance(app.screen, HomeScreen))
-        await pilot.press("escape")
+        await guided_login(pilot, "points")  # the trainee logs in with the tour's account
+        if ending == "Esc on the empty login":
+            await pilot.press(*"k0", "escape")  # a typed ID: Esc clears it, the tour goes on
+            await pilot.pause(0.1)
+            assert app.tour is not None and app.screen.query_one("#staff-id").value == ""
+        else:
+            await trainee_logs_in(pilot, "k001")
+        await pilot.press("ctrl+g" if ending == "End tour" else "escape")
         await wait_for(pilot, lambda: back_as_trainer(app))

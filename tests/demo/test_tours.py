@@ -108,27 +108,25 @@ def test_broken_files_are_refused_with_the_step_named(tmp_path: Path) -> None:
     assert any("step 2: screen 'nothing.nowhere' not found" in p for p in problems)
 
 
+def steps_file(path: Path, *steps: str) -> Path:
+    """A tour file with these steps (each: its own keys; the texts are added)."""
+    body = "".join(f'[[steps]]\ntext.en = "e"\ntext.zh-CN = "z"\n{step}\n' for step in steps)
+    path.write_text('[title]\nzh-CN = "x"\nen = "x"\n[summary]\nzh-CN = "x"\nen = "x"\n' + body)
+    return path
+
+
 def test_choose_and_reader_steps_are_checked(tmp_path: Path) -> None:
-    head = '[title]\nzh-CN = "x"\nen = "x"\n[summary]\nzh-CN = "x"\nen = "x"\n'
-    bad = tmp_path / "bad.toml"
-    bad.write_text(
-        head + '[[steps]]\nscreen = "sim.batch"\ntarget = "#source"\n'
-        'text.en = "e"\ntext.zh-CN = "z"\nauto = { choose = "range" }\n'
-        '[[steps]]\nscreen = "card_write.write"\ntarget = "#cw-light"\nneeds = "reader"\n'
-        'text.en = "e"\ntext.zh-CN = "z"\nwait = { phase = "ready" }\n'
+    source = 'screen = "sim.batch"\ntarget = "#source"\n'
+    bad = steps_file(
+        tmp_path / "bad.toml",
+        source + 'auto = { choose = "range" }',
+        'screen = "card_write.write"\ntarget = "#cw-light"\nneeds = "reader"\n'
+        'wait = { phase = "ready" }',
     )
     problems = check_tour(load_tour(bad))
     assert any("step 1: auto.choose needs wait" in p for p in problems)
     assert any("no needs = 'no_reader' step says what is skipped" in p for p in problems)
-    bad.write_text(
-        head + '[[steps]]\nscreen = "sim.batch"\ntarget = "#source"\nneeds = "printer"\n'
-        'text.en = "e"\ntext.zh-CN = "z"\n'
-    )
     with pytest.raises(TourError, match=r"step 1: needs is one of reader, no_reader"):
-        load_tour(bad)
-    bad.write_text(
-        head + '[[steps]]\nscreen = "sim.batch"\ntarget = "#source"\n'
-        'text.en = "e"\ntext.zh-CN = "z"\nauto = { choose = "range", press = ["enter"] }\n'
-    )
+        load_tour(steps_file(bad, source + 'needs = "printer"'))
     with pytest.raises(TourError, match=r"auto.choose goes alone"):
-        load_tour(bad)
+        load_tour(steps_file(bad, source + 'auto = { choose = "range", press = ["enter"] }'))
