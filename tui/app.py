@@ -314,7 +314,7 @@ class BranchdeskApp(TourHost):
             # Another staff member after an expired session: nothing of the old one stays.
             self.run_worker(self._fresh_main(), exit_on_error=False)
             return
-        self.switch_mode("main")
+        self.switch_mode(self.main_mode)
 
     async def _keep_for_offline(self) -> None:
         """Keep the marketer's customers and checklists for a visit day without signal."""
@@ -324,9 +324,9 @@ class BranchdeskApp(TourHost):
             await OnboardingApi(self.client, self.outbox_sync).keep_for_offline()
 
     async def _fresh_main(self) -> None:
-        await self.remove_mode("main")
-        self.add_mode("main", _home_screen)
-        await self.switch_mode("main")
+        await self.remove_mode(self.main_mode)
+        self.add_mode(self.main_mode, _home_screen)
+        await self.switch_mode(self.main_mode)
 
     _expired_staff: str | None = None
 
@@ -334,7 +334,7 @@ class BranchdeskApp(TourHost):
         """A 401 from a screen: back to login; the screens of "main" stay as they were typed,
         so logging in again as the same staff member carries on where they were."""
         staff = self.staff
-        if staff is None or self.current_mode != "main":
+        if staff is None or self.current_mode != self.main_mode:
             return
         self._expired_staff = staff.id
         self._end_offline()
@@ -378,8 +378,8 @@ class BranchdeskApp(TourHost):
         self.staff = None
         await self.switch_mode("login")
         # A fresh home stack for the next staff member: nothing of this session stays.
-        await self.remove_mode("main")
-        self.add_mode("main", _home_screen)
+        await self.remove_mode(self.main_mode)
+        self.add_mode(self.main_mode, _home_screen)
         login = self.screen
         if hasattr(login, "action_clear"):
             login.action_clear()
