@@ -10,10 +10,8 @@ Footer, or in the band of the screen that leaves the highlighted target uncovere
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.screen import Screen
@@ -21,75 +19,20 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from branchdesk.tui.i18n import _
+from branchdesk.tui.linebreak import break_lines
 
 HIGHLIGHT = "tour-target"
 BORDER = 2
 """Rows of a panel besides its text and its state and keys line(s): the border."""
 SIDE = 4
 """Columns of a panel besides its text: border and padding on both sides."""
-NO_LINE_START = set("，。、：；！？）》」』】〉”’,.:;!?)]}…·%")
-NO_LINE_END = set("（《「『【〈“‘([{")
 MIN_SIDE_WIDTH = 30
 """The narrowest panel put beside a tall target rather than over it."""
-_TOKEN = re.compile(r"\s+|[A-Za-z0-9_@#%&+\-./:'’~=<>^*$|\\]+|.", re.DOTALL)
-
-
-def _tokens(text: str) -> list[str]:
-    """Words of Latin script and digits, runs of spaces, and single other characters (CJK)."""
-    return _TOKEN.findall(text)
-
-
-def _break(word: str, width: int) -> list[str]:
-    """A word wider than the line, cut by cells."""
-    parts: list[str] = []
-    part = ""
-    for char in word:
-        if part and cell_len(part + char) > width:
-            parts.append(part)
-            part = ""
-        part += char
-    return [*parts, part] if part else parts
 
 
 def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken where a reader expects it."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for token in _tokens(paragraph):
-            if token.isspace():
-                if line and cell_len(line) + cell_len(token) <= width:
-                    line += token
-                elif line:
-                    lines.append(line.rstrip())
-                    line = ""
-                continue
-            if cell_len(line) + cell_len(token) <= width:
-                line += token
-                continue
-            carried = ""
-            if token[0] in NO_LINE_START:
-                # Closing punctuation stays with what it closes: the character before it (and
-                # any closing punctuation between) comes along to the next line.
-                head = line.rstrip()
-                cut = len(head) - 1
-                while cut > 0 and head[cut] in NO_LINE_START:
-                    cut -= 1
-                if cut > 0 and head == line and head[:cut].strip():
-                    line, carried = head[:cut], head[cut:]
-            while line.rstrip() and line.rstrip()[-1] in NO_LINE_END:
-                head = line.rstrip()
-                line, carried = head[:-1], head[-1] + carried
-            if line.strip():
-                lines.append(line.rstrip())
-            line = carried
-            if cell_len(line) + cell_len(token) <= width:
-                line += token
-            else:
-                *full, line = _break(line + token, width)
-                lines.extend(full)
-        lines.append(line.rstrip())
-    return lines
+    return break_lines(text, width)
 
 
 def band(height: int, screen_height: int, target: Region | None) -> int | None:

@@ -176,7 +176,7 @@ def start(
             screen.app.push_screen(ErrorPanel(reference))
 
     worker: Worker[None] = screen.run_worker(
-        run(), group=f"api.{name}", exclusive=False, exit_on_error=False
+        run, group=f"api.{name}", exclusive=False, exit_on_error=False
     )
     running[name] = Running(worker, key_set, write, quiet)
     screen.refresh_bindings()

@@ -15,9 +15,10 @@ from branchdesk.clients.demo_api import DemoApi
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.demo.presets import PRESETS
 from branchdesk.clients.local.sessions_routes import DEMO_ACCOUNTS
+from branchdesk.tui.linebreak import NO_LINE_END, NO_LINE_START
 from branchdesk.tui.tour import TOURS_DIR, TourError, load_tour
 from branchdesk.tui.tour_check import check_tour
-from branchdesk.tui.tour_panel import BORDER, NO_LINE_END, NO_LINE_START, SIDE, TourPanel
+from branchdesk.tui.tour_panel import BORDER, SIDE, TourPanel
 from branchdesk.tui.tour_runner import TourRunner
 from support.tui import SIZE, login, make_app, wait_for
 

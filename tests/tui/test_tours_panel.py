@@ -7,16 +7,9 @@ import pytest
 from rich.cells import cell_len
 from textual.geometry import Region, Size
 
+from branchdesk.tui.linebreak import NO_LINE_END, NO_LINE_START
 from branchdesk.tui.tour import load_tours
-from branchdesk.tui.tour_panel import (
-    BORDER,
-    MIN_SIDE_WIDTH,
-    NO_LINE_END,
-    NO_LINE_START,
-    SIDE,
-    placement,
-    wrap,
-)
+from branchdesk.tui.tour_panel import BORDER, MIN_SIDE_WIDTH, SIDE, placement, wrap
 
 TEXTS = [text for tour in load_tours() for step in tour.steps for text in step.text.values()]
 SCREEN = Size(80, 24)
