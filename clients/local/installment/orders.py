@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -174,10 +174,10 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
         "qr_id": doc["qr_id"],
         "merchant_id": doc["merchant_id"],
         "merchant_name": merchant["name"] if merchant else doc["merchant_id"],
-        "clerk_job_no": clerk["job_no"] if clerk else None,
+        "clerk_job_no": pii.masked(clerk, "job_no") if clerk else None,
         "clerk_name": clerk["name"] if clerk else None,
         "customer_name": validators.mask_name(doc["customer_name"]),
-        "customer_mobile": validators.mask_mobile(doc["customer_mobile"]),
+        "customer_mobile": pii.masked(doc, "customer_mobile") or "",
         "created_at": doc["created_at"],
         "step": doc["step"],
         "status": doc["status"],
@@ -224,7 +224,13 @@ def create_application(
         "addons": None,
         "card_verification": "not_started",
     }
-    txn.put(APPLICATIONS, application_id, doc)
+    return put_new(txn, backend, doc)
+
+
+def put_new(txn: Transaction, backend: Backend, doc: Doc) -> Doc:
+    """Store a new application, the customer's mobile sealed (``pii``); returns what is stored."""
+    doc = pii.seal(backend, APPLICATIONS, doc, ("customer_mobile",))
+    txn.put(APPLICATIONS, doc["id"], doc)
     return doc
 
 

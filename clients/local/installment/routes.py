@@ -127,7 +127,7 @@ async def get_clerk(
     request: Request, staff: Staff = auth.require("clerk", "supervisor")
 ) -> dict[str, Any]:
     backend = auth.get_backend(request)
-    return installment.clerk_view(backend.store.get(installment.CLERKS, staff.id), backend.store)
+    return installment.clerk_view(backend.store.get(installment.CLERKS, staff.id), backend)
 
 
 @router.post(f"{BASE}/clerk/code", response_model=ClerkOut)
