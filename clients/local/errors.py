@@ -6,6 +6,7 @@ every code has both a zh-CN and an en text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGS = ("zh-CN", "en")
@@ -43,10 +44,16 @@ def render(code: str, lang: str, **params: Any) -> str:
         k: (v.get(lang) or v.get("en")) if isinstance(v, dict) and v and set(v) <= set(LANGS) else v
         for k, v in params.items()
     }
+    text = _PLURAL.sub(lambda m: m[2] if str(params.get(m[1])) == "1" else m[3], text)
     try:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+"""``{left|try|tries}``: the first word when the parameter is 1, else the second (the catalogs'
+syntax, ``tui/i18n.py``); English needs it, Chinese texts have no plural."""
 
 
 def negotiate_lang(accept_language: str | None) -> str:
@@ -92,7 +99,7 @@ register_messages(
         },
         "bad_credentials": {
             "zh-CN": "工号或密码错误(还可尝试 {left} 次)。",
-            "en": "Wrong staff ID or password ({left} tries left).",
+            "en": "Wrong staff ID or password ({left} {left|try|tries} left).",
         },
         "account_locked": {
             "zh-CN": "工号 {staff_id} 已被锁定,请于 {until} 后再试。",
