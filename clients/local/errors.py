@@ -6,7 +6,9 @@ every code has both a zh-CN and an en text.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 LANGS = ("zh-CN", "en")
@@ -70,6 +72,27 @@ def negotiate_lang(accept_language: str | None) -> str:
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+def error_json(code: str, lang: str, details: Any = None, **params: Any) -> bytes:
+    """The error body of ``code`` in ``lang``, encoded (for answers sent outside the routes)."""
+    body = error_body(code, render(code, lang, **params), details)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+async def send_error(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+    status: int,
+    code: str,
+    lang: str,
+    details: Any = None,
+    **params: Any,
+) -> None:
+    """Answer an ASGI request with the error ``code`` (the middlewares' refusals)."""
+    payload = error_json(code, lang, details, **params)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 register_messages(

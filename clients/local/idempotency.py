@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from branchdesk.clients.local import auth, context, replies
 from branchdesk.clients.local import store as store_module
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.errors import error_body, negotiate_lang, render
+from branchdesk.clients.local.errors import negotiate_lang, send_error
 from branchdesk.clients.local.store import StoreError, StoreReadOnly, Transaction
 
 Scope = MutableMapping[str, Any]
@@ -142,7 +141,7 @@ class IdempotencyMiddleware:
             key = headers.get("idempotency-key", "").strip()
             if not key or len(key) > MAX_KEY_LENGTH:
                 code = "idempotency_key_invalid" if key else "idempotency_key_missing"
-                await _send_error(send, 400, code, ctx.lang)
+                await send_error(send, 400, code, ctx.lang)
                 return
         store = self.backend.store
         await shared_requests.handle(self.app, store, self.backend, scope, receive, send, ctx, key)
@@ -157,10 +156,10 @@ class IdempotencyMiddleware:
     ) -> None:
         key = headers.get("idempotency-key", "").strip()
         if not key:
-            await _send_error(send, 400, "idempotency_key_missing", ctx.lang)
+            await send_error(send, 400, "idempotency_key_missing", ctx.lang)
             return
         if len(key) > MAX_KEY_LENGTH:
-            await _send_error(send, 400, "idempotency_key_invalid", ctx.lang)
+            await send_error(send, 400, "idempotency_key_invalid", ctx.lang)
             return
         staff = auth.resolve_token(self.backend, replies.bearer(headers))
         if staff is None:
@@ -174,7 +173,7 @@ class IdempotencyMiddleware:
         if await self._replayed(record_key, fingerprint, send, ctx.lang):
             return
         if record_key in self._in_flight:
-            await _send_error(send, 409, "idempotency_in_progress", ctx.lang)
+            await send_error(send, 409, "idempotency_in_progress", ctx.lang)
             return
         self._in_flight.add(record_key)
         try:
@@ -211,7 +210,7 @@ class IdempotencyMiddleware:
         if record is None or _expired(self.backend, record):
             return False
         if record["fingerprint"] != fingerprint:
-            await _send_error(send, 422, "idempotency_key_reused", lang)
+            await send_error(send, 422, "idempotency_key_reused", lang)
             return True
         replay_headers, replay_body = replies.replay(self.backend, record_key, record)
         await send(
@@ -266,19 +265,4 @@ def store_error_code(exc: StoreError) -> str:
 
 
 async def _send_store_error(send: Send, exc: StoreError, lang: str) -> None:
-    await _send_error(send, 503, store_error_code(exc), lang)
-
-
-async def _send_error(send: Send, status: int, code: str, lang: str) -> None:
-    payload = json.dumps(error_body(code, render(code, lang)), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_error(send, 503, store_error_code(exc), lang)

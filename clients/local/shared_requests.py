@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 import threading
 import time
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchdesk.clients.local import auth, context, replies
-from branchdesk.clients.local.errors import DomainError, error_body, render
+from branchdesk.clients.local.errors import DomainError, error_json
 from branchdesk.clients.local.pg_store import (
     Outcome,
     PgStore,
@@ -95,8 +94,7 @@ _executors = _Executor()
 
 
 def error_response(status: int, code: str, lang: str) -> Response:
-    payload = json.dumps(error_body(code, render(code, lang)), ensure_ascii=False).encode()
-    return status, [(b"content-type", b"application/json")], payload
+    return status, [(b"content-type", b"application/json")], error_json(code, lang)
 
 
 class _Attempt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import random
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from branchdesk.clients import validators
 from branchdesk.clients.local import audit, context, pii
@@ -34,8 +34,10 @@ from branchdesk.clients.local.installment.rules import (
 from branchdesk.clients.local.store import Doc, Transaction
 
 APPLICATIONS = "inst_applications"
-STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
-STATUSES = (
+Step = Literal[
+    "select_product", "identity", "supplementary", "contract", "voucher", "my_applications"
+]
+Status = Literal[
     "in_progress",
     "in_review",
     "approved",
@@ -44,7 +46,19 @@ STATUSES = (
     "voucher_pending",
     "completed",
     "revoked",
-)
+]
+"""An application's step in the customer's app and its status (the routes' models use them)."""
+STEPS: tuple[str, ...] = get_args(Step)
+STATUSES: tuple[str, ...] = get_args(Status)
+DEFAULT_PRODUCT = {
+    "package": "畅享套餐 128元",
+    "term_months": 12,
+    "brand": "华为",
+    "model": "nova 12",
+    "down_payment": "0.00",
+    "price": "2999.00",
+}
+"""What the simulated customer picks when the step names nothing."""
 CARD_STATES = ("not_started", "verifying", "passed", "failed")
 
 DEFAULTS: dict[str, float] = {
@@ -249,14 +263,7 @@ def advance(
     now = backend.settings.now()
     step, status = doc["step"], doc["status"]
     if status == "in_progress" and step == "select_product":
-        product = choices.get("product") or {
-            "package": "畅享套餐 128元",
-            "term_months": 12,
-            "brand": "华为",
-            "model": "nova 12",
-            "down_payment": "0.00",
-            "price": "2999.00",
-        }
+        product = choices.get("product") or dict(DEFAULT_PRODUCT)
         doc = {**doc, "product": product, "step": "identity"}
     elif status == "in_progress" and step == "identity":
         addons = {

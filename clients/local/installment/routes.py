@@ -18,19 +18,8 @@ from branchdesk.clients.local.installment import simulation as installment_sim
 router = APIRouter(tags=["installment"])
 BASE = "/v1/installment"
 
-Status = Literal[
-    "in_progress",
-    "in_review",
-    "approved",
-    "refused",
-    "contract_pending",
-    "voucher_pending",
-    "completed",
-    "revoked",
-]
-Step = Literal[
-    "select_product", "identity", "supplementary", "contract", "voucher", "my_applications"
-]
+Status = installment_orders.Status
+Step = installment_orders.Step
 
 
 class ClerkOut(BaseModel):
