@@ -216,12 +216,13 @@ async def test_embedded_store_files_hold_no_mobile_or_id_of_any_workflow(tmp_pat
 
 
 async def test_stored_documents_hold_no_mobile_or_id_of_any_workflow(
-    backend: Backend, store_kind: str, request: pytest.FixtureRequest
+    backend: Backend, store_kind: str
 ) -> None:
     """On PostgreSQL: the documents table as stored; embedded: every document in memory."""
     secrets = await _use_every_workflow(backend)
     if store_kind == "postgres":
-        with psycopg.connect(request.getfixturevalue("pg_url")) as conn:
+        # The backend's own database (each test gets a copy of the seeded template).
+        with psycopg.connect(backend.store.url) as conn:  # type: ignore[attr-defined]
             rows = conn.execute(
                 "SELECT tbl, doc::text FROM documents WHERE tbl = ANY(%s)", (list(TABLES),)
             ).fetchall()
