@@ -165,9 +165,10 @@ class ApiClient:
                     raise BackendUnreachable(self.label, "store_unavailable")
                 await asyncio.sleep(self.retry_delay * attempt)
                 continue
-            if response.status_code == 503 and _code(response) == "store_conflict":
+            if response.status_code == 503 and _code(response) in ("store_conflict", "store_busy"):
                 # The shared database gave up re-running this request against concurrent
-                # changes; nothing was applied, and the same key makes the retry safe.
+                # changes, or had no free connection for it: nothing was applied, and the
+                # same key makes the retry safe.
                 attempt += 1
                 if attempt <= self.retries:
                     await asyncio.sleep(self.retry_delay * attempt * random.uniform(1.0, 2.0))

@@ -170,7 +170,7 @@ class CdpPage:
     def screen_text(self) -> str:
         return ANSI.sub(b"", self.received).decode("utf-8", errors="replace")
 
-    async def wait_for_text(self, text: str, timeout: float = 30) -> None:
+    async def wait_for_text(self, text: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.screen_text():
             if time.monotonic() > deadline:
