@@ -28,19 +28,38 @@ def _lang_arg(value: str) -> str:
         ) from None
 
 
-def _ui_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", type=_lang_arg, help="zh-CN or en (default: from the locale)")
-    parser.add_argument("--theme", choices=["branchdesk", "ansi"], help="ansi: 16-colour palette")
+def _ui_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """The display options, before the command and after ``demo``/``web``.
+
+    Under a command they default to SUPPRESS: argparse would otherwise write the command's
+    defaults over what was given before it (``branchdesk --lang zh-CN demo`` came up in English).
+    """
+
+    def unset(value: object) -> object:
+        return argparse.SUPPRESS if sub else value
+
+    parser.add_argument(
+        "--lang",
+        type=_lang_arg,
+        default=unset(None),
+        help="zh-CN or en (default: from the locale)",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=["branchdesk", "ansi"],
+        default=unset(None),
+        help="ansi: 16-colour palette",
+    )
     parser.add_argument(
         "--ascii",
         action="store_true",
-        default=None,
+        default=unset(None),
         help="ASCII borders (Linux console, CJK-width terminals)",
     )
     parser.add_argument(
         "--slow-link",
         action="store_true",
-        default=None,
+        default=unset(None),
         help="no animations or cursor blink, fewer redraws",
     )
 
@@ -61,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the local backend's HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    serve.add_argument("--data", type=Path, help="data directory (default: user data dir)")
+    serve.add_argument(
+        "--data",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="data directory (default: user data dir)",
+    )
     serve.add_argument("--demo", action="store_true", help="load demo data into a new store")
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
@@ -76,16 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     demo = sub.add_parser("demo", help="the app on a separate sandbox store with demo data")
-    _ui_options(demo)
+    _ui_options(demo, sub=True)
     demo.add_argument("--reset", action="store_true", help="start again from fresh demo data")
-    demo.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
+    demo.add_argument(
+        "--data",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="sandbox directory (default: user data dir)",
+    )
 
     web = sub.add_parser("web", help="the demo app in a web browser (textual-serve)")
-    _ui_options(web)
+    _ui_options(web, sub=True)
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--reset", action="store_true", help="start again from fresh demo data")
-    web.add_argument("--data", type=Path, help="sandbox directory (default: user data dir)")
+    web.add_argument(
+        "--data",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="sandbox directory (default: user data dir)",
+    )
 
     # Listed for --help; its arguments are parsed by devices.vcard_cli (see _vcard_arguments).
     sub.add_parser("vcard", help="virtual SIM card for the vpcd reader driver", add_help=False)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from branchdesk.clients.api import Action, ApiClient
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import ApplicationOut, ClerkOut, QrOut
+    from branchdesk.clients.models import ApplicationOut, ApplicationPage, ClerkOut, QrOut
 
 STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
 STATUSES = (
@@ -56,8 +56,19 @@ class InstallmentApi:
         return cast("QrOut", await self.client.get("/v1/installment/qr-codes/current"))
 
     # -- applications and orders ------------------------------------------------------------
-    async def applications(self) -> list[ApplicationOut]:
-        return cast("list[ApplicationOut]", await self.client.get("/v1/installment/applications"))
+    async def applications(
+        self, limit: int = 50, before: str | None = None, merchant_id: str | None = None
+    ) -> ApplicationPage:
+        """A page of the board, newest first; ``before``: the last id of the page before."""
+        return cast(
+            "ApplicationPage",
+            await self.client.get(
+                "/v1/installment/applications",
+                limit=limit,
+                before=before or None,
+                merchant_id=merchant_id or None,
+            ),
+        )
 
     async def application(self, application_id: str) -> ApplicationOut:
         return cast(

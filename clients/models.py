@@ -129,6 +129,12 @@ class ApplicationOut(TypedDict):
     revoke_reason: NotRequired[str | None]
 
 
+class ApplicationPage(TypedDict):
+    items: list[ApplicationOut]
+    total: int
+    late: int
+
+
 class SmsMessage(TypedDict):
     phone: str
     text: str

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict, cast
 
 from branchdesk.clients import validators
@@ -22,10 +23,17 @@ from branchdesk.clients.models import (
     Progress,
     SectionOut,
 )
-from branchdesk.clients.outbox import OutboxSync
+from branchdesk.clients.outbox import PENDING, PENDING_PREFIX, OutboxSync
 
-PENDING_PREFIX = "pending:"
-"""Row ids of customers created offline, not yet sent: ``pending:<outbox entry id>``."""
+__all__ = ["PENDING_PREFIX", "Checklist", "ChecklistItem", "OnboardingApi", "Queued"]
+# Row ids of customers created offline, not yet sent: ``pending:<outbox entry id>``.
+PII_FIELDS = ("id_number", "mobile", "card_number")
+"""Kept masked in the offline copies: offline, an edit leaves them as they are unless typed."""
+MASKS: dict[str, Callable[[str], str]] = {
+    "id_number": validators.mask_id_number,
+    "mobile": validators.mask_mobile,
+    "card_number": validators.mask_card,
+}
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,7 @@ class OnboardingApi:
     def _offline_search(self, q: str, area: str | None, limit: int, offset: int) -> CustomerPage:
         rows: list[dict[str, Any]] = []
         for row in (self._recall("customers") or {}).values():
-            shown = dict(row)
+            shown = self._with_updates(dict(row))
             kept = self._recall(f"checklist:{row['id']}")
             if kept is not None:
                 overlaid = self._overlay(kept, offline=True)
@@ -133,15 +141,7 @@ class OnboardingApi:
             body = entry["body"]
             rows.append(
                 {
-                    "id": PENDING_PREFIX + entry["id"],
-                    "name": body.get("name", ""),
-                    "area": body.get("area") or "",
-                    "mobile": validators.mask_mobile(str(body.get("mobile", ""))),
-                    "licence_no": body.get("licence_no", ""),
-                    "marketer_id": self.sync.staff_id if self.sync else "",
-                    "progress_done": 0,
-                    "progress_required": 0,
-                    "version": 0,
+                    **self._pending_summary(entry),
                     "pending": entry["status"],
                     "search": str(body.get("mobile", "")),
                 }
@@ -164,7 +164,13 @@ class OnboardingApi:
         )
 
     async def customer(self, customer_id: str, *, reveal: bool = False) -> CustomerDetail:
-        self._offline()
+        """Offline (or created offline): the kept copy, PII masked (``revealed`` False), with
+        the queued changes laid over it; a reveal needs the server and is refused offline."""
+        if customer_id.startswith(PENDING_PREFIX) or self.offline_session:
+            kept = None if reveal else self._kept_customer(customer_id)
+            if kept is None:
+                raise BackendUnreachable(self.client.label, "offline_session")
+            return kept
         return cast(
             "CustomerDetail",
             await self.client.get(
@@ -175,6 +181,8 @@ class OnboardingApi:
     async def checklist(self, customer_id: str) -> Checklist:
         """The checklist; offline, the last copy read with the queued changes laid over it."""
         name = f"checklist:{customer_id}"
+        if customer_id.startswith(PENDING_PREFIX):
+            return self._pending_checklist(customer_id)
         if self.offline_session:
             kept = cast("ChecklistOut | None", self._recall(name))
             if kept is None:
@@ -193,8 +201,22 @@ class OnboardingApi:
         return self._overlay(data, offline=False)
 
     async def handoff(self, customer_id: str) -> HandoffOut:
-        self._offline()
-        return cast("HandoffOut", await self.client.get(f"/v1/customers/{customer_id}/handoff"))
+        """The hand-off package; offline, made from the kept copy and the queued changes
+        (``offline`` set: PII masked for customers read online, as on the screens)."""
+        if not customer_id.startswith(PENDING_PREFIX) and not self.offline_session:
+            return cast("HandoffOut", await self.client.get(f"/v1/customers/{customer_id}/handoff"))
+        data = await self.checklist(customer_id)
+        package = {
+            "customer": data["customer"],
+            "sections": data["sections"],
+            "items": data["items"],
+            "progress": data["progress"],
+            "next_step": data["next_step"],
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "generated_by": self.sync.staff_id if self.sync else "",
+            "offline": True,
+        }
+        return cast("HandoffOut", package)
 
     async def area_export(self, area: str) -> list[AreaRow]:
         self._offline()
@@ -221,6 +243,24 @@ class OnboardingApi:
         self, customer_id: str, data: dict[str, Any], base_version: int, action: Action
     ) -> CustomerDetail | Queued:
         body = {**data, "base_version": base_version}
+        created = self._pending_entry(customer_id) if self.sync is not None else None
+        if created is not None and self.sync is not None:
+            # Created offline and not sent yet: the edit goes into the new customer itself
+            # (a new key: if the first request did reach the server, this one is refused as a
+            # duplicate there, and the sync screen shows it, rather than making two).
+            merged = {**created["body"], **{k: v for k, v in data.items() if v is not None}}
+            self.sync.outbox.update(created["id"], body=merged, key=action.key)
+            self.sync.notify()
+            return Queued({**created, "body": merged})
+        queued = self._queued_update(customer_id)
+        if queued is not None and self.offline_session:
+            # One change of the customer waits already: this edit joins it (a new key, as it
+            # is a new request), so the next sync sends one change over the copy read online.
+            assert self.sync is not None
+            body = {**queued["body"], **data, "base_version": queued["body"]["base_version"]}
+            self.sync.outbox.update(queued["id"], body=body, key=action.key)
+            self.sync.notify()
+            return Queued({**queued, "body": body, "key": action.key})
         return cast(
             "CustomerDetail | Queued",
             await self._change(
@@ -252,6 +292,27 @@ class OnboardingApi:
             "note": note,
             "evidence": evidence or {},
         }
+        if customer_id.startswith(PENDING_PREFIX) and self.sync is not None:
+            # The customer is not on the server yet: the change waits for it (the outbox sends
+            # it after the customer, with the server's id).
+            queued = self._queued_item(customer_id, item_id)
+            path = f"/v1/customers/{customer_id}/items/{item_id}"
+            if queued is not None:  # the item's change waits already: this one joins it
+                body["base_version"] = queued["body"]["base_version"]
+                self.sync.outbox.update(queued["id"], body=body, key=action.key)
+                self.sync.notify()
+                return Queued({**queued, "body": body})
+            return Queued(
+                self.sync.queue(
+                    "PUT",
+                    path,
+                    body,
+                    action,
+                    kind="item",
+                    target=f"{customer_id}/{item_id}",
+                    summary=title,
+                )
+            )
         return cast(
             "ItemOut | Queued",
             await self._change(
@@ -298,6 +359,122 @@ class OnboardingApi:
             return None
         return self.sync.outbox.recall(self.sync.staff_id, self.client.label, name)
 
+    def _entries(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in (self.sync.entries() if self.sync else []) if e["kind"] == kind]
+
+    def _queued_update(self, customer_id: str) -> dict[str, Any] | None:
+        return next(
+            (
+                e
+                for e in self._entries("customer.update")
+                if e["target"] == customer_id and e["status"] == PENDING
+            ),
+            None,
+        )
+
+    def _queued_item(self, customer_id: str, item_id: str) -> dict[str, Any] | None:
+        target = f"{customer_id}/{item_id}"
+        return next((e for e in self._entries("item") if e["target"] == target), None)
+
+    def _with_updates(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A kept customer with its queued edit laid over it (PII masked), marked ``pending``."""
+        entry = next(
+            (e for e in self._entries("customer.update") if e["target"] == row["id"]), None
+        )
+        if entry is None:
+            return row
+        changed = {k: v for k, v in entry["body"].items() if k in row and k != "version"}
+        for field in PII_FIELDS:
+            if field in changed and changed[field]:
+                changed[field] = MASKS[field](str(changed[field]))
+        return {**row, **changed, "pending": entry["status"]}
+
+    def _pending_entry(self, customer_id: str) -> dict[str, Any] | None:
+        if not customer_id.startswith(PENDING_PREFIX):
+            return None
+        entry_id = customer_id[len(PENDING_PREFIX) :]
+        return next((e for e in self._entries("customer.create") if e["id"] == entry_id), None)
+
+    def _pending_summary(self, entry: dict[str, Any]) -> dict[str, Any]:
+        body = entry["body"]
+        return {
+            "id": PENDING_PREFIX + entry["id"],
+            "name": body.get("name", ""),
+            "area": body.get("area") or "",
+            "mobile": validators.mask_mobile(str(body.get("mobile", ""))),
+            "licence_no": body.get("licence_no", ""),
+            "marketer_id": self.sync.staff_id if self.sync else "",
+            "progress_done": 0,
+            "progress_required": 0,
+            "version": 0,
+        }
+
+    def _kept_customer(self, customer_id: str) -> CustomerDetail | None:
+        """The customer as this machine knows it: created offline (the typed values, PII
+        masked as on the screens), or the copy read with its checklist, queued edit over it."""
+        if customer_id.startswith(PENDING_PREFIX):
+            entry = self._pending_entry(customer_id)
+            if entry is None:
+                return None
+            body = entry["body"]
+            detail = {
+                **self._pending_summary(entry),
+                "id_number": validators.mask_id_number(str(body.get("id_number", ""))),
+                "card_number": validators.mask_card(str(body.get("card_number", ""))),
+                "card_bank": body.get("card_bank"),
+                "token_type": body.get("token_type") or "undecided",
+                "order_amount": str(body.get("order_amount", "")),
+                "revealed": False,
+                "created_at": entry["queued_at"],
+                "updated_at": entry["queued_at"],
+                "updated_by": entry["staff_id"],
+                "payment": None,  # the server's advice (bank of the card's BIN) comes at sync
+                "limits": None,
+            }
+            return cast("CustomerDetail", detail)
+        kept = self._recall(f"checklist:{customer_id}")
+        if kept is None:
+            return None
+        return cast("CustomerDetail", self._with_updates(dict(kept["customer"])))
+
+    def _pending_checklist(self, customer_id: str) -> Checklist:
+        """The checklist of a customer created offline: the items of a checklist read online
+        (the server's catalogue, titles and order), none started, the queued ticks over it."""
+        customer = self._kept_customer(customer_id)
+        templates = [
+            v
+            for k, v in (self._all_kept("checklist:") or {}).items()
+            if not k.startswith(PENDING_PREFIX)
+        ]
+        if customer is None or not templates:
+            raise BackendUnreachable(self.client.label, "offline_session")
+        # A checklist of the same security device marks the same items not applicable.
+        same = [t for t in templates if t["customer"]["token_type"] == customer["token_type"]]
+        template = (same or templates)[0]
+        items = []
+        for item in template["items"]:
+            status = "not_applicable" if not item["applicable"] else "not_started"
+            blank = {**item, "status": status, "note": "", "evidence": {}, "version": 0}
+            items.append({**blank, "updated_by": None, "updated_at": None})
+        sections = [{**s, "done": 0} for s in template["sections"]]
+        progress = {**template["progress"], "done": 0}
+        first = next((i for i in items if i["status"] == "not_started"), None)
+        blank_list = {
+            "customer": customer,
+            "sections": sections,
+            "items": items,
+            "progress": progress,
+            "next_step": {"item": first["id"] if first else None, "text": ""},
+        }
+        return self._overlay(cast("ChecklistOut", blank_list), offline=True)
+
+    def _all_kept(self, prefix: str) -> dict[str, Any]:
+        """Every kept copy whose name starts with ``prefix`` (by the rest of the name)."""
+        if self.sync is None:
+            return {}
+        sync = self.sync
+        return sync.outbox.recall_all(sync.staff_id, self.client.label, prefix)
+
     def _overlay(self, data: ChecklistOut, *, offline: bool) -> Checklist:
         """Show queued item changes over a checklist, marked ``pending``."""
         queued: dict[str, dict[str, Any]] = {}
@@ -333,7 +510,7 @@ class OnboardingApi:
                 "done": progress["done"] + _gained(data["items"], items, "checklist"),
             }
         return Checklist(
-            customer=data["customer"],
+            customer=self._with_updates(dict(data["customer"])),  # type: ignore[typeddict-item]
             sections=sections,
             items=items,
             progress=progress,
@@ -353,8 +530,7 @@ def _gained(before: Sequence[ItemOut], after: Sequence[ItemOut], section: str) -
 
 # -- exports -------------------------------------------------------------------------------------
 HANDOFF_HEADER = ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")
-CUSTOMER_FIELDS = (
-    "id",
+INPUT_FIELDS = (
     "name",
     "id_number",
     "mobile",
@@ -364,8 +540,9 @@ CUSTOMER_FIELDS = (
     "card_bank",
     "token_type",
     "order_amount",
-    "marketer_id",
 )
+"""What a marketer types for a customer (the form's fields, the fields a change may carry)."""
+CUSTOMER_FIELDS = ("id", *INPUT_FIELDS, "marketer_id")
 AREA_FIELDS = (
     "id",
     "name",

@@ -25,6 +25,18 @@ from branchdesk.clients.errors import ApiError, BackendUnreachable
 
 FILE_NAME = "outbox.json"
 PENDING, CONFLICT, FAILED = "pending", "conflict", "failed"
+PENDING_PREFIX = "pending:"
+"""What stands for a record created offline, not yet sent: ``pending:<outbox entry id>``.
+An entry whose path or target names it waits until that entry is sent; then the server's
+id of the new record takes its place."""
+
+
+def waits_for(entry: dict[str, Any]) -> str | None:
+    """The id of the outbox entry this one needs sent first (it names its pending record)."""
+    target = str(entry.get("target") or "")
+    if not target.startswith(PENDING_PREFIX):
+        return None
+    return target[len(PENDING_PREFIX) :].split("/", 1)[0]
 
 
 class Outbox:
@@ -41,30 +53,15 @@ class Outbox:
         self._db.close()
 
     # -- entries ----------------------------------------------------------------------------
-    def add(
-        self,
-        *,
-        staff_id: str,
-        backend: str,
-        method: str,
-        path: str,
-        body: Any,
-        key: str,
-        kind: str,
-        target: str,
-        summary: str = "",
-    ) -> dict[str, Any]:
+    def add(self, *, staff_id: str, backend: str, **request: Any) -> dict[str, Any]:
+        """Keep one request: ``method``, ``path``, ``body``, ``key`` (its idempotency key),
+        ``kind``, ``target`` and ``summary`` (what the sync screen names)."""
         entry = {
             "id": uuid.uuid4().hex,
             "staff_id": staff_id,
             "backend": backend,
-            "method": method,
-            "path": path,
-            "body": body,
-            "key": key,
-            "kind": kind,
-            "target": target,
-            "summary": summary,
+            "summary": "",
+            **request,
             "status": PENDING,
             "server_copy": None,
             "message": "",
@@ -96,6 +93,12 @@ class Outbox:
     def recall(self, staff_id: str, backend: str, name: str) -> Any:
         row = self._cache.get(Query().key == f"{backend}|{staff_id}|{name}")
         return row["data"] if row else None
+
+    def recall_all(self, staff_id: str, backend: str, prefix: str) -> dict[str, Any]:
+        """Every kept copy whose name starts with ``prefix``, by the rest of its name."""
+        start = f"{backend}|{staff_id}|{prefix}"
+        rows = self._cache.search(Query().key.test(lambda k: k.startswith(start)))
+        return {row["key"][len(start) :]: row["data"] for row in rows}
 
 
 @dataclass
@@ -186,9 +189,11 @@ class OutboxSync:
     async def replay(self) -> ReplayResult:
         """Send pending entries in order, each with its own key; stop at the first outage.
 
-        A refused entry is sent again too: its cause (a prerequisite, a field) may have been
-        fixed since. A refusal changed nothing on the server and recorded nothing, so the same
-        key is safe. A conflict waits for the user's choice (keep mine / keep the server's).
+        An entry that names a record created offline waits until that record is sent, and is
+        then sent with the server's id in its place. A refused entry is sent again in the same
+        replay once another one got through (its cause, a prerequisite, may be fixed now), and
+        at the next replay too: a refusal changed nothing on the server, so the same key is
+        safe. A conflict waits for the user's choice (keep mine / keep the server's).
         """
         result = ReplayResult()
         if self.offline_session:
@@ -196,43 +201,74 @@ class OutboxSync:
             self.last_result = result
             return result
         async with self._lock:
-            for entry in self.entries():
-                if entry["status"] not in (PENDING, FAILED):
-                    continue
-                try:
-                    await self.client.request(
-                        entry["method"],
-                        entry["path"],
-                        json=entry["body"],
-                        action=Action(entry["key"]),
-                    )
-                except BackendUnreachable:
-                    result.still_offline = True
+            tried_at: dict[str, int] = {}  # entry id -> how many were sent when it was tried
+            while not result.still_offline:
+                entry = self._next_to_send(tried_at, result.sent)
+                if entry is None:
                     break
-                except ApiError as exc:
-                    if exc.status == 401:
-                        result.still_offline = True
-                        break
-                    if exc.code == "version_conflict":
-                        current = (exc.details or {}).get("current")
-                        self.outbox.update(
-                            entry["id"], status=CONFLICT, server_copy=current, message=exc.message
-                        )
-                        result.conflicts += 1
-                    else:
-                        self.outbox.update(entry["id"], status=FAILED, message=exc.message)
-                        result.failed += 1
-                    continue
-                self.outbox.remove(entry["id"])
-                result.sent += 1
+                tried_at[entry["id"]] = result.sent
+                await self._send(entry, result)
         self.last_result = result
         self.notify()
         for callback in list(self.on_replayed):
             callback(result)
         return result
 
+    def _next_to_send(self, tried_at: dict[str, int], sent: int) -> dict[str, Any] | None:
+        waiting = {e["id"] for e in self.entries()}
+        for entry in self.entries():
+            if entry["status"] not in (PENDING, FAILED) or waits_for(entry) in waiting:
+                continue
+            if tried_at.get(entry["id"], -1) < sent:
+                return entry
+        return None
+
+    async def _send(self, entry: dict[str, Any], result: ReplayResult) -> None:
+        try:
+            data = await self.client.request(
+                entry["method"], entry["path"], json=entry["body"], action=Action(entry["key"])
+            )
+        except BackendUnreachable:
+            result.still_offline = True
+            return
+        except ApiError as exc:
+            if exc.status == 401:
+                result.still_offline = True
+            elif exc.code == "version_conflict":
+                current = (exc.details or {}).get("current")
+                self.outbox.update(
+                    entry["id"], status=CONFLICT, server_copy=current, message=exc.message
+                )
+                result.conflicts += 1
+            else:
+                self.outbox.update(entry["id"], status=FAILED, message=exc.message)
+                result.failed += 1
+            return
+        self.outbox.remove(entry["id"])
+        result.sent += 1
+        if isinstance(data, dict) and data.get("id"):
+            self._created(entry["id"], str(data["id"]))
+
+    def _created(self, entry_id: str, record_id: str) -> None:
+        """The record made offline by ``entry_id`` has its server id: the entries that name it
+        are sent with that id (kept on disk at once, so a crash cannot lose the link)."""
+        placeholder = PENDING_PREFIX + entry_id
+        for other in self.entries():
+            if waits_for(other) == entry_id:
+                self.outbox.update(
+                    other["id"],
+                    path=other["path"].replace(placeholder, record_id),
+                    target=other["target"].replace(placeholder, record_id),
+                )
+
     async def keep_mine(self, entry_id: str) -> Any:
-        """Send my change again over the server's current copy (a new action, a new key)."""
+        """Send my change again over the server's current copy (a new action, a new key).
+        Not while a replay runs (the one at login runs in the background): it could send the
+        same entry at the same time."""
+        async with self._lock:
+            return await self._keep_mine(entry_id)
+
+    async def _keep_mine(self, entry_id: str) -> Any:
         entry = self.outbox.get(entry_id)
         if entry is None:
             return None
@@ -257,10 +293,16 @@ class OutboxSync:
             self.notify()
             raise
         self.outbox.remove(entry_id)
+        if isinstance(data, dict) and data.get("id"):
+            self._created(entry_id, str(data["id"]))  # what waited for it goes at the next sync
         self.notify()
         return data
 
     def keep_server(self, entry_id: str) -> None:
-        """The user chose the server's copy: this queued change is discarded on their word."""
+        """The user chose the server's copy: this queued change is discarded on their word,
+        with the changes of a record it would have created (they have nothing to go to)."""
+        for other in self.entries():
+            if waits_for(other) == entry_id:
+                self.outbox.remove(other["id"])
         self.outbox.remove(entry_id)
         self.notify()

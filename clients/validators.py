@@ -103,6 +103,25 @@ def required_error(value: str) -> str | None:
     return "required" if not value.strip() else None
 
 
+def clerk_registration_errors(
+    job_no: str, name: str, id_number: str, mobile: str
+) -> dict[str, str]:
+    """Field → error code for an installment clerk's registration (the screen and the server
+    ask the same); ``job_not_mobile`` only once every field is valid on its own."""
+    errors: dict[str, str] = {}
+    for field, error in (
+        ("job_no", mobile_error(job_no)),
+        ("name", required_error(name)),
+        ("id_number", id_number_error(id_number)),
+        ("mobile", mobile_error(mobile)),
+    ):
+        if error:
+            errors[field] = error
+    if not errors and job_no.strip() != mobile.strip():
+        errors["job_no"] = "job_not_mobile"
+    return errors
+
+
 def mask_id_number(value: str) -> str:
     return value[:6] + "*" * 8 + value[-4:] if len(value) >= 14 else "*" * len(value)
 

@@ -79,6 +79,7 @@ class BranchdeskApp(TourHost):
     BINDINGS = [
         Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "keys.help", id="app.keys"),
+        Binding("ctrl+o", "online_login", "keys.online_login", id="app.online_login", show=False),
         Binding(
             "ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False, priority=True
         ),
@@ -181,7 +182,12 @@ class BranchdeskApp(TourHost):
     @work(exclusive=True, group="health", exit_on_error=False)
     async def _poll_health(self) -> None:
         if self.connection is not None:
-            self.online = await self.connection.client.health()
+            was_online = self.online  # the client reports the answer too: what it was before
+            online = await self.connection.client.health()
+            if online and self.offline_session and not was_online:
+                # Back during an offline session: offered, not forced (Ctrl+O, the header).
+                self.notify(_("offline.back_online", n=self.pending_sync), timeout=30)
+            self.online = online
             if self.online:
                 await self._check_sandbox()
 
@@ -260,6 +266,14 @@ class BranchdeskApp(TourHost):
         self.run_worker(self._fresh_main(), exit_on_error=False)
 
     _offline_timer: Timer | None = None
+    _left_offline = False
+
+    def action_online_login(self) -> None:
+        """The backend answers again during an offline session: log in online (which sends
+        what waits); the login screen has the staff id filled in."""
+        if self.offline_session and self.online:
+            self._left_offline = True
+            self.session_expired(reason=_("login.back_online", n=self.pending_sync))
 
     def _offline_time_up(self) -> None:
         if self.offline_session:
@@ -276,7 +290,7 @@ class BranchdeskApp(TourHost):
         from branchdesk.tui.sandbox_notice import SandboxWatch
 
         expired, self._expired_staff = self._expired_staff, None
-        was_offline = self.offline_session
+        was_offline, self._left_offline = self.offline_session or self._left_offline, False
         self._end_offline()
         self.staff = staff
         self.online = True
@@ -300,7 +314,7 @@ class BranchdeskApp(TourHost):
             # Another staff member after an expired session: nothing of the old one stays.
             self.run_worker(self._fresh_main(), exit_on_error=False)
             return
-        self.switch_mode("main")
+        self.switch_mode(self.main_mode)
 
     async def _keep_for_offline(self) -> None:
         """Keep the marketer's customers and checklists for a visit day without signal."""
@@ -310,9 +324,9 @@ class BranchdeskApp(TourHost):
             await OnboardingApi(self.client, self.outbox_sync).keep_for_offline()
 
     async def _fresh_main(self) -> None:
-        await self.remove_mode("main")
-        self.add_mode("main", _home_screen)
-        await self.switch_mode("main")
+        await self.remove_mode(self.main_mode)
+        self.add_mode(self.main_mode, _home_screen)
+        await self.switch_mode(self.main_mode)
 
     _expired_staff: str | None = None
 
@@ -320,7 +334,7 @@ class BranchdeskApp(TourHost):
         """A 401 from a screen: back to login; the screens of "main" stay as they were typed,
         so logging in again as the same staff member carries on where they were."""
         staff = self.staff
-        if staff is None or self.current_mode != "main":
+        if staff is None or self.current_mode != self.main_mode:
             return
         self._expired_staff = staff.id
         self._end_offline()
@@ -364,8 +378,8 @@ class BranchdeskApp(TourHost):
         self.staff = None
         await self.switch_mode("login")
         # A fresh home stack for the next staff member: nothing of this session stays.
-        await self.remove_mode("main")
-        self.add_mode("main", _home_screen)
+        await self.remove_mode(self.main_mode)
+        self.add_mode(self.main_mode, _home_screen)
         login = self.screen
         if hasattr(login, "action_clear"):
             login.action_clear()

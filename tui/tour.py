@@ -12,8 +12,17 @@ optional scenario preset to reset the sandbox to, and its steps::
     wait = { field = "#member-query", value = "13800138000" }   # or { key = "f2" },
                                                                 # or { screen = "registry.id" }
     auto = { type = "13800138000", press = ["enter"] }          # what auto-play does
+    auto = { choose = "range" }   # a Select: open it, move to that value's option, Enter
 
-A step without ``wait`` is read and then left with Next (auto-play moves on by itself).
+A step may need the card reader: ``needs = "reader"`` steps are played only when a PC/SC
+reader holds a card (the demo's virtual SIM when pcscd runs), ``needs = "no_reader"`` steps only
+when none does — a tour with reader steps has such a step, saying plainly what it skips.
+``wait = { phase = "ready" }`` waits for the screen's ``phase`` (screens with steps of their
+own, such as the card steps, name where they are).
+
+``choose`` starts from whatever the Select shows (a screen may remember the last choice), so
+auto-play never depends on the state a clerk left behind. A step without ``wait`` is read and
+then left with Next (auto-play moves on by itself).
 ``tour_check.check_tour`` verifies what can be checked without running the app; the tests also
 play every tour in auto-play, which finds every target on its screen.
 """
@@ -30,6 +39,7 @@ from branchdesk.tui.i18n import LANGUAGES, language
 
 TOURS_DIR = Path(__file__).with_name("tours")
 STARTS = ("login", "home")
+NEEDS = ("reader", "no_reader")
 SPEEDS = {"slow": 3.0, "normal": 1.5, "fast": 0.6}
 """Seconds auto-play spends on a step before acting."""
 # Keys a focused widget handles itself (no binding): typing into inputs, moving in lists.
@@ -63,12 +73,14 @@ class Wait:
     field: str | None = None
     value: str | None = None
     screen: str | None = None
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
 class Auto:
     type: str = ""
     press: tuple[str, ...] = ()
+    choose: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,11 @@ class Step:
     text: dict[str, str]
     wait: Wait | None = None
     auto: Auto = field(default_factory=Auto)
+    needs: str | None = None
+
+    def plays(self, reader: bool) -> bool:
+        """Whether the step is played where a card reader is (``reader``) or is not."""
+        return self.needs is None or (self.needs == "reader") == reader
 
     def text_now(self) -> str:
         return self.text.get(language()) or self.text["en"]
@@ -103,6 +120,13 @@ class Tour:
     def title_now(self) -> str:
         return self.title.get(language()) or self.title["en"]
 
+    @property
+    def needs_reader(self) -> bool:
+        return any(step.needs == "reader" for step in self.steps)
+
+    def steps_for(self, reader: bool) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.plays(reader))
+
     def summary_now(self) -> str:
         return self.summary.get(language()) or self.summary["en"]
 
@@ -122,7 +146,7 @@ def _step(number: int, node: Any, where: str) -> Step:
     where = f"{where} step {number}"
     if not isinstance(node, dict):
         raise TourError(f"{where}: not a table")
-    unknown = set(node) - {"screen", "target", "text", "wait", "auto"}
+    unknown = set(node) - {"screen", "target", "text", "wait", "auto", "needs"}
     if unknown:
         raise TourError(f"{where}: unknown keys {sorted(unknown)}")
     for name in ("screen", "target"):
@@ -133,27 +157,35 @@ def _step(number: int, node: Any, where: str) -> Step:
     wait = None
     if "wait" in node:
         raw = node["wait"]
-        if not isinstance(raw, dict) or set(raw) - {"key", "field", "value", "screen"}:
-            raise TourError(f"{where}: wait takes key, field + value, or screen")
-        kinds = [k for k in ("key", "field", "screen") if k in raw]
+        if not isinstance(raw, dict) or set(raw) - {"key", "field", "value", "screen", "phase"}:
+            raise TourError(f"{where}: wait takes key, field + value, screen or phase")
+        kinds = [k for k in ("key", "field", "screen", "phase") if k in raw]
         if len(kinds) != 1 or not all(isinstance(v, str) for v in raw.values()):
-            raise TourError(f"{where}: wait needs exactly one of key, field or screen")
+            raise TourError(f"{where}: wait needs exactly one of key, field, screen or phase")
         if ("field" in raw) != ("value" in raw):
             raise TourError(f"{where}: wait.field needs wait.value")
         wait = Wait(**raw)
     auto = Auto()
     if "auto" in node:
         raw = node["auto"]
-        if not isinstance(raw, dict) or set(raw) - {"type", "press"}:
-            raise TourError(f"{where}: auto takes type and press")
+        if not isinstance(raw, dict) or set(raw) - {"type", "press", "choose"}:
+            raise TourError(f"{where}: auto takes type, press and choose")
         press = raw.get("press", [])
         if (
             not isinstance(raw.get("type", ""), str)
+            or not isinstance(raw.get("choose", ""), str)
             or not isinstance(press, list)
             or not all(isinstance(k, str) and k for k in press)
         ):
-            raise TourError(f"{where}: auto.type is text, auto.press a list of key names")
-        auto = Auto(raw.get("type", ""), tuple(press))
+            raise TourError(
+                f"{where}: auto.type and auto.choose are text, auto.press a list of key names"
+            )
+        if raw.get("choose") and (raw.get("type") or press):
+            raise TourError(f"{where}: auto.choose goes alone (it presses the keys itself)")
+        auto = Auto(raw.get("type", ""), tuple(press), raw.get("choose", ""))
+    needs = node.get("needs")
+    if needs is not None and needs not in NEEDS:
+        raise TourError(f"{where}: needs is one of {', '.join(NEEDS)}")
     return Step(
         number,
         node["screen"].strip(),
@@ -161,6 +193,7 @@ def _step(number: int, node: Any, where: str) -> Step:
         _texts(node.get("text"), f"{where} text"),
         wait,
         auto,
+        needs,
     )
 
 

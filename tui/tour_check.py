@@ -32,6 +32,11 @@ def check_tour(tour: Tour) -> list[str]:
         problems.append(f"{tour.path.name}: unknown workflow {tour.workflow!r}")
     if tour.start == "login" and not tour.login:
         problems.append(f"{tour.path.name}: start = 'login' needs login = '<staff id>'")
+    if tour.needs_reader and not any(step.needs == "no_reader" for step in tour.steps):
+        problems.append(
+            f"{tour.path.name}: steps that need a reader, but no needs = 'no_reader' step says "
+            "what is skipped without one"
+        )
     for step in tour.steps:
         where = f"{tour.path.name} step {step.number}"
         try:
@@ -58,4 +63,10 @@ def check_tour(tour: Tour) -> list[str]:
                 problems.append(f"{where}: wait screen {step.wait.screen!r} not found ({exc})")
         if step.auto.type and not step.wait:
             problems.append(f"{where}: auto.type without a wait never checks what was typed")
+        if step.auto.choose and (
+            step.wait is None or step.wait.field is None or step.wait.value != step.auto.choose
+        ):
+            problems.append(
+                f"{where}: auto.choose needs wait = {{ field = ..., value = {step.auto.choose!r} }}"
+            )
     return problems

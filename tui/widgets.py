@@ -49,7 +49,8 @@ class AppHeader(Static):
                 _("header.backend_local") if app.backend_label == "local" else app.backend_label
             )
         if app.offline_session:
-            right.append(_("header.offline_session"))  # working offline, not just a blip
+            # working offline, not just a blip; the backend back: Ctrl+O logs in online
+            right.append(_("header.back_online" if app.online else "header.offline_session"))
         elif app.online is True:
             right.append(_("header.online"))
         elif app.online is False:
@@ -134,21 +135,56 @@ def hanging_indent(prefix: str, text: str, width: int) -> str:
     """``prefix`` then ``text`` wrapped to ``width`` cells, continuation lines under the text.
 
     Wrapping the text alone keeps a mark such as "[ ]" on the same line as the start of a long
-    Chinese title (which has no spaces to break at) instead of leaving it on a line of its own.
+    Chinese title instead of leaving it on a line of its own.
     """
-    import io
-
-    from rich.cells import cell_len
-    from rich.console import Console
-    from rich.text import Text
+    from branchdesk.tui.linebreak import break_lines
 
     available = width - cell_len(prefix)
     if available < 8 or cell_len(prefix) + cell_len(text) <= width:
         return prefix + text
-    console = Console(width=available, file=io.StringIO())
-    lines = [line.plain.rstrip() for line in Text(text).wrap(console, available)]
     indent = " " * cell_len(prefix)
-    return prefix + f"\n{indent}".join(lines)
+    return prefix + f"\n{indent}".join(break_lines(text, available))
+
+
+class Prose(Static):
+    """Text (with markup) broken into lines by the Chinese rules of ``tui.linebreak``,
+    again whenever the widget's width changes."""
+
+    DEFAULT_CSS = "Prose { height: auto; }"
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self._source = text
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        self._source = content if isinstance(content, str) else str(content)
+        self._reflow(layout)
+
+    def on_mount(self) -> None:
+        self._reflow(True)
+
+    def on_resize(self) -> None:
+        self._reflow(True)
+
+    def _reflow(self, layout: bool) -> None:
+        from textual.content import Content
+
+        from branchdesk.tui.linebreak import break_offsets
+
+        width = self.content_region.width
+        source = Content.from_markup(self._source)
+        if width < 2:
+            super().update(source, layout=layout)
+            return
+        lines: list[Content] = []
+        for paragraph in source.split("\n", allow_blank=True):
+            parts = paragraph.divide(break_offsets(paragraph.plain, width))
+            lines += [part.rstrip() for part in parts]
+        super().update(Content("\n").join(lines), layout=layout)
 
 
 class FieldInput(Input):

@@ -129,6 +129,11 @@ class AccountFeesScreen(Printing, BaseScreen):
             self.query_one("#cw-received", Input).focus()
 
     @property
+    def phase(self) -> str:
+        """Where the fees step is (a guided tour waits for it): the order's state, or printing."""
+        return "printing" if self.is_printing else self.order["state"]
+
+    @property
     def presubmitted(self) -> bool:
         return self.order["state"] == "presubmitted"
 

@@ -16,15 +16,17 @@ from textual.widgets import Static
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import cursor_key
 from branchdesk.screens.points.phone import sandbox_enabled
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import ApplicationOut
+    from branchdesk.clients.models import ApplicationOut, ApplicationPage
 
 REFRESH_SECONDS = 15.0
+PAGE_SIZE = 15  # rows that fit at 80x24 between the warning and the detail
 
 
 def review_text(application: ApplicationOut) -> Text:
@@ -58,23 +60,43 @@ class InstallmentBoardScreen(BaseScreen):
         Binding(
             "f6", "simulate_step", "inst.keys.simulate_step", id="installment_board.simulate_step"
         ),
+        # priority: the table's own PgUp/PgDn would only scroll inside the page
+        Binding(
+            "pageup",
+            "prev_page",
+            "inst.keys.prev_page",
+            id="installment_board.prev_page",
+            priority=True,
+        ),
+        Binding(
+            "pagedown",
+            "next_page",
+            "inst.keys.next_page",
+            id="installment_board.next_page",
+            priority=True,
+        ),
     ]
     DEFAULT_CSS = """
     InstallmentBoardScreen #board-main { padding: 0 1; }
     InstallmentBoardScreen #board-warning { height: auto; text-style: bold; color: $warning; }
     InstallmentBoardScreen #board-table { height: 1fr; }
     InstallmentBoardScreen #board-detail { height: auto; min-height: 2; }
+    InstallmentBoardScreen #board-page { height: 1; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.applications: list[ApplicationOut] = []
+        # The ``before`` cursor of each page up to the one shown: page N is cursors[N - 1].
+        self.cursors: list[str | None] = [None]
+        self.total = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="board-main"):
             yield Static(_("inst.warning.addons_short"), id="board-warning")
             yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="board-detail")
+            yield Static("", id="board-page")
             yield StatusLine(id="board-status")
 
     def on_mount(self) -> None:
@@ -85,27 +107,64 @@ class InstallmentBoardScreen(BaseScreen):
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, lambda: self._load(quiet=True))
 
+    @property
+    def page(self) -> int:
+        return len(self.cursors)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    def can(self, action: str) -> bool:
+        if action == "prev_page":
+            return self.page > 1
+        if action == "next_page":
+            return self.page < self.pages and bool(self.applications)
+        return True
+
     def action_refresh(self) -> None:
         self._load()
 
-    def _load(self, quiet: bool = False, then: Callable[[], None] | None = None) -> None:
-        def loaded(applications: list[ApplicationOut]) -> None:
-            self._show(applications)
+    def action_prev_page(self) -> None:
+        if self.can("prev_page"):
+            self._load(cursors=self.cursors[:-1])
+
+    def action_next_page(self) -> None:
+        if self.can("next_page"):
+            self._load(cursors=[*self.cursors, self.applications[-1]["id"]])
+
+    def _load(
+        self,
+        quiet: bool = False,
+        then: Callable[[], None] | None = None,
+        cursors: list[str | None] | None = None,
+    ) -> None:
+        """Load the page ``cursors`` leads to (default: the one shown) and keep its place."""
+        wanted = self.cursors if cursors is None else cursors
+
+        def loaded(page: ApplicationPage) -> None:
+            if not page["items"] and len(wanted) > 1:  # the page emptied meanwhile: go back one
+                self._load(quiet, then, wanted[:-1])
+                return
+            self.cursors = wanted
+            self._show(page)
             if then is not None:
                 then()
 
         self.call_api(
             "board",
-            lambda: InstallmentApi(self.client).applications(),
+            lambda: InstallmentApi(self.client).applications(PAGE_SIZE, wanted[-1]),
             loaded,
+            keys=("board", "refresh", "prev_page", "next_page"),
             quiet=quiet,
         )
 
-    def _show(self, applications: list[ApplicationOut]) -> None:
-        status = self.query_one("#board-status", StatusLine)
+    def _show(self, page: ApplicationPage) -> None:
+        applications = page["items"]
         self.applications = applications
+        self.total = page["total"]
         table = self.query_one("#board-table", DataTable)
-        selected = self._selected_id()
+        selected = cursor_key(table)
         table.clear()
         for app in applications:
             table.add_row(
@@ -118,19 +177,20 @@ class InstallmentBoardScreen(BaseScreen):
             )
         if selected in {a["id"] for a in applications}:
             table.move_cursor(row=table.get_row_index(selected))
-        late = sum(1 for a in applications if a["likely_refused"])
-        status.show(_("inst.board.count", n=len(applications), late=late))
+        self.query_one("#board-page", Static).update(
+            _(
+                "inst.board.count",
+                page=self.page,
+                pages=self.pages,
+                n=self.total,
+                late=page["late"],
+            )
+        )
+        self.refresh_bindings()
         self._detail()
 
-    def _selected_id(self) -> str | None:
-        table = self.query_one("#board-table", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(row_key.value)
-
     def selected(self) -> ApplicationOut | None:
-        selected = self._selected_id()
+        selected = cursor_key(self.query_one("#board-table", DataTable))
         return next((a for a in self.applications if a["id"] == selected), None)
 
     @on(DataTable.RowHighlighted)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import cursor_key
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -154,11 +155,8 @@ class InstallmentOrdersScreen(BaseScreen):
         self._detail()
 
     def selected(self) -> ApplicationOut | None:
-        table = self.query_one("#orders-table", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return next((o for o in self.orders if o["id"] == row_key.value), None)
+        selected = cursor_key(self.query_one("#orders-table", DataTable))
+        return next((o for o in self.orders if o["id"] == selected), None)
 
     @on(DataTable.RowHighlighted)
     def _detail(self) -> None:

@@ -28,22 +28,6 @@ if TYPE_CHECKING:
 FIELDS = ("job_no", "name", "id_number", "mobile")
 
 
-def field_errors(job_no: str, name: str, id_number: str, mobile: str) -> dict[str, str]:
-    """Field → error code, the same codes the server answers with."""
-    errors: dict[str, str] = {}
-    for field, error in (
-        ("job_no", validators.mobile_error(job_no)),
-        ("name", validators.required_error(name)),
-        ("id_number", validators.id_number_error(id_number)),
-        ("mobile", validators.mobile_error(mobile)),
-    ):
-        if error:
-            errors[field] = error
-    if not errors and job_no.strip() != mobile.strip():
-        errors["job_no"] = "job_not_mobile"
-    return errors
-
-
 class InstallmentRegisterScreen(BaseScreen):
     TITLE_KEY = "inst.register.title"
     BINDINGS = [
@@ -111,7 +95,7 @@ class InstallmentRegisterScreen(BaseScreen):
     def action_send_code(self) -> None:
         values = self._values()
         values["id_number"] = values["id_number"].upper()
-        errors = field_errors(**values)
+        errors = validators.clerk_registration_errors(**values)
         self._show_errors(errors)
         status = self.query_one("#reg-status", StatusLine)
         if errors:

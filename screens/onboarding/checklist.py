@@ -17,9 +17,9 @@ from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
-from branchdesk.tui import timefmt
+from branchdesk.tui import numbers, timefmt
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine, hanging_indent
+from branchdesk.tui.widgets import Prose, StatusLine, hanging_indent
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import ItemOut
@@ -54,7 +54,7 @@ class ChecklistScreen(BaseScreen):
         with Horizontal(id="onb-body"):
             yield OptionList(id="onb-items")
             with VerticalScroll(id="onb-side"):
-                yield Static(id="onb-guide")
+                yield Prose(id="onb-guide")
         yield StatusLine(id="onb-check-status")
 
     @property
@@ -96,7 +96,8 @@ class ChecklistScreen(BaseScreen):
             done=progress["done"],
             required=progress["required"],
         )
-        self.query_one("#onb-head", Static).update(f"{head}\n{data['next_step']['text']}")
+        step = data["next_step"]["text"] or _("onb.checklist.pending_customer")
+        self.query_one("#onb-head", Static).update(f"{head}\n{step}")
         items = self.query_one("#onb-items", OptionList)
         current = keep or self._focused_id()
         width = items.scrollable_content_region.width - 2
@@ -160,13 +161,15 @@ class ChecklistScreen(BaseScreen):
             lines.append(_(f"onb.pending.{item['pending']}"))
         lines += ["", _(f"onb.guide.{item['id']}")]
         lines += ["", *self._advice()]
-        self.query_one("#onb-guide", Static).update("\n".join(lines))
+        self.query_one("#onb-guide", Prose).update("\n".join(lines))
 
     def _advice(self) -> list[str]:
         assert self.data is not None
         customer = self.data["customer"]
         pay, limits = customer["payment"], customer["limits"]
         lines = [f"[b]{_('onb.advice.title')}[/b]"]
+        if pay is None or limits is None:  # created offline: the server advises once it is sent
+            return [*lines, _("onb.advice.after_sync")]
         if pay["ask_bank"]:
             lines.append(_("onb.advice.ask_bank"))
         elif pay["channel"] == "online_payment":
@@ -178,9 +181,11 @@ class ChecklistScreen(BaseScreen):
             lines.append(_("onb.advice.excluded"))
         lines.append(_("onb.advice.case"))
         if limits["needs_ukey_sms"]:
-            lines.append(_("onb.advice.needs_ukey", amount=customer["order_amount"]))
+            lines.append(
+                _("onb.advice.needs_ukey", amount=numbers.amount(customer["order_amount"]))
+            )
         else:
-            lines.append(_("onb.advice.etoken_ok", amount=customer["order_amount"]))
+            lines.append(_("onb.advice.etoken_ok", amount=numbers.amount(customer["order_amount"])))
         return lines
 
     # -- actions ----------------------------------------------------------------------------

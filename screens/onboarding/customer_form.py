@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, Select, Static
 
 from branchdesk.clients import validators
 from branchdesk.clients.api import Action
-from branchdesk.clients.onboarding_api import OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import INPUT_FIELDS, PII_FIELDS, OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.focus_css import focused_select_css
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
@@ -22,33 +23,26 @@ from branchdesk.tui.widgets import StatusLine
 AREAS = ("坪东", "下五屯", "桔山", "安龙")
 BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
 TOKENS = ("undecided", "ukey", "etoken")
-TEXT_FIELDS = ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount")
-ALL_FIELDS = (
-    "name",
-    "id_number",
-    "mobile",
-    "area",
-    "licence_no",
-    "card_number",
-    "card_bank",
-    "token_type",
-    "order_amount",
-)
+SELECTS = ("area", "card_bank", "token_type")
+ALL_FIELDS = INPUT_FIELDS
+TEXT_FIELDS = tuple(f for f in ALL_FIELDS if f not in SELECTS)
 ETOKEN_LIMIT = 100_000
+CHECKS = {
+    "name": validators.required_error,
+    "id_number": validators.id_number_error,
+    "mobile": validators.mobile_error,
+    "area": validators.required_error,
+    "licence_no": validators.required_error,
+    "card_number": validators.card_number_error,
+    "order_amount": validators.required_error,
+}
 
 
 def early_errors(values: dict[str, Any]) -> dict[str, str]:
-    """Checks the screen can make before asking the server (which checks again)."""
-    checks = {
-        "name": validators.required_error(values["name"]),
-        "id_number": validators.id_number_error(values["id_number"]),
-        "mobile": validators.mobile_error(values["mobile"]),
-        "area": None if values["area"] else "required",
-        "licence_no": validators.required_error(values["licence_no"]),
-        "card_number": validators.card_number_error(values["card_number"]),
-        "order_amount": validators.required_error(values["order_amount"]),
-    }
-    return {k: v for k, v in checks.items() if v}
+    """Checks the screen can make before asking the server (which checks again); only of
+    the fields given (an offline edit sends the changed ones)."""
+    found = {f: check(values[f] or "") for f, check in CHECKS.items() if f in values}
+    return {k: v for k, v in found.items() if v}
 
 
 class CustomerFormScreen(BaseScreen):
@@ -64,13 +58,16 @@ class CustomerFormScreen(BaseScreen):
     CustomerFormScreen .onb-row Input, CustomerFormScreen .onb-row Select { width: 1fr; }
     CustomerFormScreen .onb-error { color: $error; padding-left: 18; height: auto; }
     CustomerFormScreen #onb-form-title { text-style: bold; }
-    """
+    """ + focused_select_css("CustomerFormScreen")
+    SCOPED_CSS = False
 
     def __init__(self, customer_id: str | None = None) -> None:
         super().__init__()
         self.customer_id = customer_id
         self.version = 0
         self.action_key = Action()
+        self.masked = False
+        """Offline: the kept copy, PII masked; only what is typed over it is sent."""
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="onb-form"):
@@ -137,7 +134,7 @@ class CustomerFormScreen(BaseScreen):
         # Editing needs the real values in the fields: an audited reveal.
         self.call_api(
             "load",
-            lambda: self.api.customer(self.customer_id or "", reveal=True),
+            lambda: self.api.customer(self.customer_id or "", reveal=not self.api.offline_session),
             self._fill,
             failed=unreachable_says("onb.offline_edit"),
             keys=("save",),
@@ -145,8 +142,15 @@ class CustomerFormScreen(BaseScreen):
 
     def _fill(self, data: Any) -> None:
         self.version = data["version"]
+        self.masked = not data.get("revealed", True)
         for field in TEXT_FIELDS:
-            self.query_one(f"#f-{field}", Input).value = str(data.get(field) or "")
+            widget = self.query_one(f"#f-{field}", Input)
+            value = str(data.get(field) or "")
+            if self.masked and field in PII_FIELDS:
+                # Kept masked on this machine: left as it is unless the marketer types anew.
+                widget.placeholder = _("onb.form.kept_masked", value=value)
+                value = ""
+            widget.value = value
         self.query_one("#f-area", Select).value = data["area"]
         if data.get("card_bank"):
             self.query_one("#f-card_bank", Select).value = data["card_bank"]
@@ -161,7 +165,7 @@ class CustomerFormScreen(BaseScreen):
         values: dict[str, Any] = {
             f: self.query_one(f"#f-{f}", Input).value.strip() for f in TEXT_FIELDS
         }
-        for field in ("area", "card_bank", "token_type"):
+        for field in SELECTS:
             value = self.query_one(f"#f-{field}", Select).value
             values[field] = value if isinstance(value, str) else None
         return values
@@ -181,6 +185,11 @@ class CustomerFormScreen(BaseScreen):
 
     def action_save(self) -> None:
         values = self.values()
+        if self.masked:  # offline: what was changed over the kept copy
+            values = {k: v for k, v in values.items() if v != self._initial[k]}
+            if not values:
+                self.query_one("#onb-form-status", StatusLine).show(_("onb.form.unchanged"))
+                return
         errors = {f: _(f"onb.err.{code}") for f, code in early_errors(values).items()}
         if errors:
             self.show_errors(errors)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Input, Select
 
 from branchdesk.clients.onboarding_api import PENDING_PREFIX, OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.focus_css import focused_select_css
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
@@ -37,7 +40,8 @@ class CustomersScreen(BaseScreen):
     CustomersScreen #onb-search { width: 1fr; }
     CustomersScreen #onb-area { width: 18; }
     CustomersScreen #onb-table { height: 1fr; margin: 0 1; }
-    """
+    """ + focused_select_css("CustomersScreen")
+    SCOPED_CSS = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):
@@ -140,15 +144,10 @@ class CustomersScreen(BaseScreen):
     @on(Input.Submitted, "#onb-search")
     @on(DataTable.RowSelected, "#onb-table")
     def open_selected(self) -> None:
-        customer_id = self._selected_id()
-        if customer_id is None:
-            return
-        if customer_id.startswith(PENDING_PREFIX):
-            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
-            return
+        # A customer created offline opens too: its checklist and edits wait with it for sync.
         from branchdesk.screens.onboarding.checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(customer_id))
+        self._push_for_selected(ChecklistScreen)
 
     def action_new(self) -> None:
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
@@ -156,15 +155,14 @@ class CustomersScreen(BaseScreen):
         self.app.push_screen(CustomerFormScreen())
 
     def action_edit(self) -> None:
-        customer_id = self._selected_id()
-        if customer_id is None:
-            return
-        if customer_id.startswith(PENDING_PREFIX):
-            self.query_one("#onb-status", StatusLine).show(_("onb.customers.pending_open"), "error")
-            return
         from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 
-        self.app.push_screen(CustomerFormScreen(customer_id))
+        self._push_for_selected(CustomerFormScreen)
+
+    def _push_for_selected(self, screen: Callable[[str], Screen[Any]]) -> None:
+        customer_id = self._selected_id()
+        if customer_id is not None:
+            self.app.push_screen(screen(customer_id))
 
     def action_sync(self) -> None:
         from branchdesk.screens.onboarding.sync import SyncScreen

@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from branchdesk.clients.onboarding_api import AREA_FIELDS, CUSTOMER_FIELDS, area_csv, handoff_csv
+from branchdesk.clients.onboarding_api import (
+    AREA_FIELDS,
+    CUSTOMER_FIELDS,
+    PENDING_PREFIX,
+    area_csv,
+    handoff_csv,
+)
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
@@ -65,6 +71,8 @@ def _stamp() -> str:
 def customer_value(customer: Mapping[str, Any], field: str) -> str:
     """A customer field as people read it: labels for codes, the bank's name, local times."""
     raw = customer.get(field)
+    if field == "id" and str(raw).startswith(PENDING_PREFIX):
+        return _("onb.export.pending_id")  # created offline: the server gives the id at sync
     if field == "token_type" and raw:
         return _(f"onb.token.{raw}")
     if field == "card_bank":
@@ -88,6 +96,8 @@ def handoff_text(package: HandoffOut) -> str:
         ),
         "",
     ]
+    if package.get("offline"):
+        lines[2:2] = [_("onb.print.offline")]
     for name in CUSTOMER_FIELDS:
         lines.append(f"{_(f'onb.field.{name}')}: {customer_value(customer, name)}")
     lines.append("")
@@ -110,7 +120,8 @@ def handoff_text(package: HandoffOut) -> str:
 
 
 def write_handoff(package: HandoffOut, directory: Path | None = None) -> tuple[Path, Path]:
-    base = (directory or export_dir()) / f"handoff-{package['customer']['id']}-{_stamp()}"
+    name = str(package["customer"]["id"]).replace(PENDING_PREFIX, "new-")
+    base = (directory or export_dir()) / f"handoff-{name}-{_stamp()}"
     customer = package["customer"]
 
     def value(field: str, raw: Any) -> str:

@@ -12,28 +12,22 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.outbox import CONFLICT, FAILED, PENDING, OutboxSync, ReplayResult
+from branchdesk.clients.onboarding_api import INPUT_FIELDS
+from branchdesk.clients.outbox import (
+    CONFLICT,
+    FAILED,
+    PENDING,
+    PENDING_PREFIX,
+    OutboxSync,
+    ReplayResult,
+)
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
-SHOWN = (
-    "status",
-    "note",
-    "evidence",
-    "name",
-    "mobile",
-    "id_number",
-    "area",
-    "licence_no",
-    "card_number",
-    "card_bank",
-    "token_type",
-    "order_amount",
-    "version",
-)
+SHOWN = ("status", "note", "evidence", *INPUT_FIELDS, "version")
 MASKED = {
     "mobile": validators.mask_mobile,
     "id_number": validators.mask_id_number,
@@ -143,7 +137,11 @@ class SyncScreen(BaseScreen):
             return {}
         sync = self.sync
         kept = sync.outbox.recall(sync.staff_id, sync.client.label, "customers") or {}
-        return {cid: row.get("name", cid) for cid, row in kept.items()}
+        names = {cid: row.get("name", cid) for cid, row in kept.items()}
+        for entry in self._entries():  # created offline, not sent yet: named as typed
+            if entry["kind"] == "customer.create":
+                names[PENDING_PREFIX + entry["id"]] = entry["body"].get("name", "")
+        return names
 
     def _row(self, entry: dict[str, Any], names: dict[str, str]) -> tuple[str, str, str, str]:
         kind, body = entry["kind"], entry["body"] or {}

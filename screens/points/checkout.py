@@ -17,13 +17,14 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import PointsApi, money_value
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import RedemptionOut
+    pass
 
 CODE_LENGTH = 6
 MAX_POINTS = 10_000_000
@@ -106,28 +107,17 @@ class PointsCheckoutScreen(BaseScreen):
         if pending is None or pending["status"] != "pending_otp" or self.busy():
             super().action_back()
             return
-        redemption_id = pending["id"]
-        self.confirm(
+        cancel_pending(
+            self,
+            pending["id"],
             _("points.checkout.cancel_title"),
-            [_("points.checkout.cancel_what", id=redemption_id, points=pending["points"])],
-            lambda: self._cancel(redemption_id),
-            confirm=_("points.keys.cancel_pending"),
+            _("points.checkout.cancel_what", id=pending["id"], points=pending["points"]),
+            self._cancelled,
         )
 
-    def _cancel(self, redemption_id: str) -> None:
-        action = self.intents.action("cancel", redemption_id)
-
-        def cancelled(_done: RedemptionOut) -> None:
-            self.intents.finished("cancel")
-            self.redemption = None
-            self.app.pop_screen()
-
-        self.call_api(
-            "cancel",
-            lambda: PointsApi(self.client).cancel(redemption_id, action),
-            cancelled,
-            write=True,
-        )
+    def _cancelled(self) -> None:
+        self.redemption = None
+        self.app.pop_screen()
 
     def prepare(self) -> None:
         """First focus; subclasses with other fields override this (not ``on_mount``)."""

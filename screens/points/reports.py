@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +13,7 @@ from textual.widgets import Input, Static
 
 from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_csv, write_text
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.issue import exports_dir
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
@@ -206,16 +206,8 @@ class PointsReportsScreen(BaseScreen):
 
     def _show(self, data: ReportOut) -> None:
         table = self.query_one("#report-table", DataTable)
-        table.clear(columns=True)
         rows = [[str(c) for c in self._cells(data, row)] for row in data["rows"]]
-        headers = self._headers(data)
-        # Every column as wide as its widest cell: the table scrolls sideways (←/→) at 80
-        # columns rather than cutting a number so that it still looks valid.
-        for index, header in enumerate(headers):
-            width = max([cell_len(header), *(cell_len(r[index]) for r in rows)])
-            table.add_column(header, width=width)
-        for cells in rows:
-            table.add_row(*(Text(c) for c in cells))
+        fill_to_widest(table, self._headers(data), rows)
         totals = "  ".join(_(f"points.total.{k}", value=v) for k, v in data["totals"].items())
         self.query_one("#report-totals", Static).update(
             Text(_("points.reports.totals") + " " + totals)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +19,8 @@ from textual.widgets import Static
 
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import fill_to_widest
+from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -103,14 +103,8 @@ class PointsShiftScreen(BaseScreen):
     def _show(self) -> None:
         table = self.query_one("#shift-table", DataTable)
         cursor = table.cursor_row
-        table.clear(columns=True)
-        cells = [row_cells(r) for r in self.rows]
-        for index, column in enumerate(COLUMNS):
-            header = _(f"points.shift.col.{column}")
-            width = max([cell_len(header), *(cell_len(c[index]) for c in cells)])
-            table.add_column(header, width=width)
-        for row in cells:
-            table.add_row(*(Text(c) for c in row))
+        headers = [_(f"points.shift.col.{column}") for column in COLUMNS]
+        fill_to_widest(table, headers, [row_cells(r) for r in self.rows])
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
         settled = [r for r in self.rows if r["status"] == "settled"]
@@ -183,32 +177,15 @@ class PointsShiftScreen(BaseScreen):
         if chosen is None or chosen["status"] != "pending_otp":
             return
         redemption_id = chosen["id"]
-        lines = [
-            _(
-                "points.shift.cancel_what",
-                id=redemption_id,
-                member=chosen.get("member_name", ""),
-                points=chosen["points"],
-            )
-        ]
-        self.confirm(
-            _("points.shift.cancel_title"),
-            lines,
-            lambda: self._cancel(redemption_id),
-            confirm=_("points.keys.cancel_pending"),
+        what = _(
+            "points.shift.cancel_what",
+            id=redemption_id,
+            member=chosen.get("member_name", ""),
+            points=chosen["points"],
         )
 
-    def _cancel(self, redemption_id: str) -> None:
-        action = self.intents.action("cancel", redemption_id)
-
-        def cancelled(_done: RedemptionOut) -> None:
-            self.intents.finished("cancel")
+        def cancelled() -> None:
             self.show_status(_("points.shift.cancelled", id=redemption_id), "ok")
             self.action_refresh()
 
-        self.call_api(
-            "cancel",
-            lambda: PointsApi(self.client).cancel(redemption_id, action),
-            cancelled,
-            write=True,
-        )
+        cancel_pending(self, redemption_id, _("points.shift.cancel_title"), what, cancelled)

@@ -25,7 +25,7 @@ async def test_installment_bound_binds_c001_with_a_late_review_and_a_recent_sale
     profile = await api.clerk()
     assert (profile["state"], profile["job_no"]) == ("bound", "13985900001")
     assert profile["merchant_name"] == "中国移动兴义坪东营业厅"
-    board = {a["id"]: a for a in await api.applications()}
+    board = {a["id"]: a for a in (await api.applications())["items"]}
     late_id, sale_id = result["details"]["late_id"], result["details"]["recent_id"]
     assert set(board) == {late_id, sale_id}
     assert board[late_id]["customer_name"] == presets.LATE_REVIEW[0][0] + "**"  # masked

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from installment.helpers import bind_clerk
@@ -11,7 +12,7 @@ from branchdesk.clients.api import ApiClient
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-from support.backend import FakeClock, logged_in
+from support.backend import FakeClock
 
 
 @pytest.fixture
@@ -31,10 +32,8 @@ def backend(settings: Settings, backend_factory: Callable[..., Backend]) -> Back
 
 
 @pytest.fixture
-async def clerk(backend: Backend) -> AsyncIterator[ApiClient]:
-    c = await logged_in(backend, "c001")
-    yield c
-    await c.aclose()
+async def clerk(login_as: Any) -> ApiClient:
+    return await login_as("c001")
 
 
 @pytest.fixture
@@ -45,7 +44,5 @@ async def bound(clerk: ApiClient, backend: Backend) -> InstallmentApi:
 
 
 @pytest.fixture
-async def supervisor(backend: Backend) -> AsyncIterator[ApiClient]:
-    c = await logged_in(backend, "s001")
-    yield c
-    await c.aclose()
+async def supervisor(login_as: Any) -> ApiClient:
+    return await login_as("s001")

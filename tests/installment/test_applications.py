@@ -103,10 +103,57 @@ async def test_addons_ticked_are_reported(bound):
 async def test_board_shows_only_own_customers(bound, supervisor):
     mine = await start(bound)
     board = await bound.applications()
-    assert [a["id"] for a in board] == [mine["id"]]
-    assert board[0]["customer_mobile"].count("*") == 4
+    assert [a["id"] for a in board["items"]] == [mine["id"]] and board["total"] == 1
+    assert board["items"][0]["customer_mobile"].count("*") == 4
     everyone = await InstallmentApi(supervisor).applications()
-    assert len(everyone) > 1  # the seeded orders of the demo clerk too
+    assert everyone["total"] > 1  # the seeded orders of the demo clerk too
+
+
+async def test_board_pages_newest_first_with_a_total(bound, supervisor, backend):
+    api = InstallmentApi(supervisor)
+    seeded = await api.applications(limit=200)
+    assert seeded["total"] == backend.store.count("inst_applications") == len(seeded["items"])
+    ids = [a["id"] for a in seeded["items"]]
+    assert ids == sorted(ids, reverse=True)
+    pages, before = [], None
+    while True:
+        page = await api.applications(limit=3, before=before)
+        assert page["total"] == seeded["total"] and page["late"] == seeded["late"]
+        if not page["items"]:
+            break
+        pages.append([a["id"] for a in page["items"]])
+        before = pages[-1][-1]
+    assert all(len(p) == 3 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 3
+    assert [i for p in pages for i in p] == ids  # every application once, in order
+    mine = await start(bound)
+    first = await api.applications(limit=3)
+    assert first["items"][0]["id"] == mine["id"] and first["total"] == seeded["total"] + 1
+    assert (await api.applications(limit=3, before=pages[0][0]))["items"][0]["id"] == ids[1]
+
+
+async def test_board_filters_by_merchant_and_counts_the_late_ones(
+    bound, supervisor, backend, clock
+):
+    api = InstallmentApi(supervisor)
+    everyone = await api.applications(limit=200)
+    merchants = {a["merchant_id"] for a in everyone["items"]}
+    for merchant in merchants:
+        theirs = await api.applications(limit=200, merchant_id=merchant)
+        expected = [a["id"] for a in everyone["items"] if a["merchant_id"] == merchant]
+        assert [a["id"] for a in theirs["items"]] == expected
+        assert theirs["total"] == len(expected)
+    assert (await api.applications(merchant_id="MER999"))["total"] == 0
+    late_before = everyone["late"]
+    assert late_before == sum(a["likely_refused"] for a in everyone["items"])
+    backend.settings.extra["installment.refusal_rate"] = 1.0  # the funder answers in 15 minutes
+    app = await submit(bound)
+    assert (await bound.applications())["late"] == 0  # just submitted
+    clock.advance(seconds=60 * 10 + 1)  # over 10 minutes, still waiting for the funder
+    mine = await bound.applications()
+    assert (mine["total"], mine["late"]) == (1, 1) and mine["items"][0]["id"] == app["id"]
+    assert (await api.applications(limit=1))["late"] >= 1  # counted beyond the page too
+    clock.advance(seconds=5 * 60)  # refused: no longer waiting
+    assert (await bound.applications())["late"] == 0
 
 
 async def test_order_query_by_date_and_status(bound, supervisor, clock):

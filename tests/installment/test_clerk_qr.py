@@ -123,7 +123,7 @@ async def test_qr_admits_three_customers_and_refuses_the_fourth(bound, backend):
     with pytest.raises(ApiError) as fourth:
         await bound.simulate_scan(qr["token"], Action())
     assert fourth.value.status == 409 and fourth.value.code == "installment_qr_used_up"
-    assert len(await bound.applications()) == 3
+    assert (await bound.applications())["total"] == 3
     fresh = await bound.new_qr(Action())
     assert fresh["id"] != qr["id"] and fresh["remaining"] == 3
     await bound.simulate_scan(fresh["token"], Action())

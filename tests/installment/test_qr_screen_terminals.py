@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
-from installment.helpers import bind_clerk
-from installment.test_screens import login, open_home
+from installment.helpers import bind_clerk, open_qr
 from rich.segment import Segment
 from textual.color import Color
 
 from branchdesk.clients.installment_api import InstallmentApi
-from branchdesk.screens.installment.qr import InstallmentQrScreen
 from branchdesk.tui.qr import QrCode, cells_size, qr_mode
 from support.backend import logged_in
-from support.tui import SIZE, make_app, wait_for
+from support.tui import SIZE, make_app
 
 UNIT = 3  # image pixels per half cell: a cell is one unit wide and two tall
 INKED = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
@@ -56,18 +54,6 @@ def decode_cells(rows: list[list[tuple[str, bool]]]) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
-async def open_qr(pilot, app) -> InstallmentQrScreen:
-    """Log in as the bound clerk c001 and show a fresh code."""
-    await login(pilot, "c001")
-    await open_home(pilot, app)
-    await pilot.press("f3")
-    await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.code is not None)
-    await pilot.pause()
-    return screen
-
-
 MODES = [
     pytest.param({}, "xterm-256color", SIZE, "blocks", id="default"),
     pytest.param({"NO_COLOR": "1"}, "vt100", SIZE, "blocks", id="no_color"),
@@ -89,7 +75,7 @@ async def test_the_drawn_code_decodes(backend, monkeypatch, env, term, size, mod
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, "en", ascii=ascii_glyphs)
     async with app.run_test(size=size) as pilot:
-        screen = await open_qr(pilot, app)
+        screen = await open_qr(pilot)
         widget = screen.query_one("#qr-code", QrCode)
         assert decode_cells(drawn_cells(app, widget)) == [screen.code["token"]]
         await pilot.press("f6")  # inverted for light-background terminals
@@ -104,7 +90,7 @@ async def test_reverse_video_code_says_what_it_needs_at_80x24(backend, monkeypat
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, "zh-CN", ascii=True)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_qr(pilot, app)
+        screen = await open_qr(pilot)
         shown = str(screen.query_one("#qr-code", QrCode).render())
         columns, rows = cells_size(screen.code["token"])
         assert f"{columns + 2}x{rows + 2}" in shown and "80x24" in shown

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import pytest
-from installment.helpers import CLERK_NAME, ID_NUMBER, JOB_NO, bind_clerk, latest_code
+from installment.helpers import (
+    CLERK_NAME,
+    ID_NUMBER,
+    JOB_NO,
+    bind_clerk,
+    latest_code,
+    open_board,
+    open_home,
+    open_qr,
+)
 from installment.test_qr_render import decode
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.confirm import ConfirmModal
-from branchdesk.screens.installment.board import InstallmentBoardScreen
+from branchdesk.screens.installment.board import PAGE_SIZE
 from branchdesk.screens.installment.home import InstallmentHomeScreen
 from branchdesk.screens.installment.orders import InstallmentOrdersScreen
-from branchdesk.screens.installment.qr import InstallmentQrScreen
 from branchdesk.screens.installment.register import InstallmentRegisterScreen
 from branchdesk.tui.i18n import _
-from support.backend import DEMO_PASSWORD, logged_in
-from support.tui import SIZE, make_app, wait_for
+from support.backend import logged_in
+from support.tui import SIZE, login, make_app, push, wait_for
 
 LANGS = ["en", "zh-CN"]
-
-
-async def login(pilot, staff_id: str) -> None:
-    """As ``support.tui.login``, with room for a loaded machine (2 cores shared)."""
-    app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
-    app.screen.query_one("#staff-id").focus()
-    await pilot.pause()
-    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
-    await wait_for(pilot, lambda: app.staff is not None, 15)
-    await pilot.pause()
 
 
 def text(app, selector: str) -> str:
@@ -41,18 +38,12 @@ def inside_screen(app, selector: str) -> bool:
     return region.right <= SIZE[0] and region.bottom <= SIZE[1] - 1 and region.height > 0
 
 
-async def open_home(pilot, app) -> None:
-    app.open_workflow("installment")
-    await wait_for(pilot, lambda: isinstance(app.screen, InstallmentHomeScreen))
-    await wait_for(pilot, lambda: app.screen.profile is not None)
-
-
 @pytest.mark.parametrize("lang", LANGS)
 async def test_register_and_bind(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
-        await open_home(pilot, app)
+        await open_home(pilot)
         assert _("inst.profile.unregistered")[:6] in text(app, "#inst-profile")
         assert inside_screen(app, "#inst-warning")
         await pilot.press("f2")
@@ -88,9 +79,7 @@ async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
-        app.push_screen(InstallmentRegisterScreen())
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentRegisterScreen))
-        await pilot.pause()
+        await push(pilot, InstallmentRegisterScreen())
         job = "13985900099"
         await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job, "enter")
         await wait_for(pilot, lambda: app.screen.code_sent)
@@ -107,12 +96,7 @@ async def test_qr_scans_quota_and_new_code(backend, lang):
     await bind_clerk(InstallmentApi(api_client), backend)
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        await open_home(pilot, app)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentQrScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.code is not None)
+        screen = await open_qr(pilot)
         qr = screen.query_one("#qr-code")
         assert decode(qr.lines) == [screen.code["token"]]
         for selector in ("#qr-code", "#qr-merchant", "#qr-countdown", "#qr-details"):
@@ -148,10 +132,7 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
     application = await api.simulate_scan(qr["token"], Action())
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        app.push_screen(InstallmentBoardScreen())
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallmentBoardScreen))
-        screen = app.screen
+        screen = await open_board(pilot, "c001")
         await wait_for(pilot, lambda: len(screen.applications) == 1)
         assert inside_screen(app, "#board-warning")
         assert _("inst.step.select_product") in text(app, "#board-detail")
@@ -175,12 +156,68 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
     await api_client.aclose()
 
 
+SEEDED = 8  # the demo's applications
+
+
+def keys(screen) -> dict[str, bool]:
+    """Whether PgUp and PgDn are live (the Footer greys them otherwise), with their texts."""
+    found = {}
+    for key in ("pageup", "pagedown"):
+        active = screen.active_bindings[key]
+        assert _(active.binding.description) in (_("inst.keys.prev_page"), _("inst.keys.next_page"))
+        assert active.binding.id.startswith("installment_board.")
+        found[key] = active.enabled
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_board_pages_with_pgup_and_pgdn(backend, lang):
+    api_client = await logged_in(backend, "c001")
+    api = InstallmentApi(api_client)
+    await bind_clerk(api, backend)
+    for n in range(PAGE_SIZE + 1 - SEEDED):  # one more than a page: the last one alone
+        if n % 3 == 0:  # a code serves three scans
+            qr = await api.new_qr(Action())
+        await api.simulate_scan(qr["token"], Action())
+    everyone = await InstallmentApi(await logged_in(backend, "s001")).applications(limit=200)
+    ids = [a["id"] for a in everyone["items"]]
+    assert len(ids) == PAGE_SIZE + 1
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "s001")
+        await wait_for(pilot, lambda: len(screen.applications) == PAGE_SIZE)
+        table = screen.query_one("#board-table")
+        assert table.has_focus and [a["id"] for a in screen.applications] == ids[:PAGE_SIZE]
+        assert table.max_scroll_y == 0  # a whole page fits at 80x24
+        first = _("inst.board.count", page=1, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
+        assert text(app, "#board-page") == first and inside_screen(app, "#board-page")
+        assert keys(screen) == {"pageup": False, "pagedown": True}  # PgUp greyed on page 1
+        await pilot.press("pageup")  # nothing before page 1
+        await pilot.pause()
+        assert screen.page == 1 and len(screen.applications) == PAGE_SIZE
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: screen.page == 2 and len(screen.applications) == 1)
+        assert table.get_row_at(0)[0] == ids[-1] and table.row_count == 1
+        second = _("inst.board.count", page=2, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
+        assert text(app, "#board-page") == second
+        assert ids[-1] in text(app, "#board-detail") or screen.selected()["id"] == ids[-1]
+        assert keys(screen) == {"pageup": True, "pagedown": False}
+        await pilot.press("pagedown")  # the last page: stays
+        await pilot.pause()
+        assert screen.page == 2
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: screen.page == 1 and len(screen.applications) == PAGE_SIZE)
+        assert table.get_row_at(0)[0] == ids[0] and text(app, "#board-page") == first
+        assert inside_screen(app, "#board-table") and inside_screen(app, "#board-status")
+    await api_client.aclose()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_back_office_query_and_revoke(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        await open_home(pilot, app)
+        await open_home(pilot)
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, InstallmentOrdersScreen))
         screen = app.screen

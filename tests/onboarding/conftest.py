@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from branchdesk.clients import validators
+from support.offline import MemoryKeyring, memory_keyring
 
 ID_17 = "52230119850412301"
 CARD_BODY = "621799000012345678"  # PSBC BIN
@@ -41,3 +42,9 @@ def customer_data() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def card_for() -> Callable[..., str]:
     return card_with_bin
+
+
+@pytest.fixture
+def ring() -> MemoryKeyring:
+    """An in-process keyring for the offline visit day (the OS keyring is never touched)."""
+    return memory_keyring()

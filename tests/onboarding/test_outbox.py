@@ -140,3 +140,56 @@ async def test_outbox_survives_a_restart(backend, offline_kit, tmp_path):
     assert again.count() == 1 and counts[-1] == 1
     assert (await again.replay()).sent == 1
     again.outbox.close()
+
+
+async def test_changes_of_a_refused_new_customer_wait_and_go_with_it(
+    backend, offline_kit, customer_data
+):
+    """The new customer is refused (a duplicate): its ticks wait, never sent to nothing;
+    keeping the server's copy discards them with it; keeping mine sends them after it."""
+    network, client, sync, api, customer, counts = offline_kit
+    network.down = True
+    twin = await api.create_customer(customer_data(name="重复客户"), Action())  # same numbers
+    assert isinstance(twin, Queued)
+    pending = f"pending:{twin.entry['id']}"
+    await api.set_item(pending, "card", status="done", base_version=0, action=Action())
+    network.down = False
+    result = await sync.replay()
+    assert result.failed == 1 and result.sent == 0
+    states = {e["kind"]: e["status"] for e in sync.entries()}
+    assert states == {"customer.create": "failed", "item": "pending"}
+    assert not [p for p in network.delivered if "pending:" in p]  # the tick was never sent
+
+    # fixed in the queued customer (other numbers); "keep mine" sends it, then its tick
+    await api.update_customer(pending, _other_numbers(), 0, Action())
+    created = await sync.keep_mine(twin.entry["id"])
+    assert [e["path"] for e in sync.entries()] == [f"/v1/customers/{created['id']}/items/card"]
+    await sync.replay()  # (or the one started in the background when the network came back)
+    assert sync.entries() == []
+    card = next(i for i in (await api.checklist(created["id"]))["items"] if i["id"] == "card")
+    assert card["status"] == "done"
+
+
+async def test_discarding_a_refused_new_customer_discards_its_changes(offline_kit, customer_data):
+    network, client, sync, api, customer, counts = offline_kit
+    network.down = True
+    twin = await api.create_customer(customer_data(name="重复客户"), Action())
+    await api.set_item(
+        f"pending:{twin.entry['id']}", "card", status="done", base_version=0, action=Action()
+    )
+    network.down = False
+    await sync.replay()
+    sync.keep_server(twin.entry["id"])  # the server's copy: the first customer stays alone
+    assert sync.entries() == []  # nothing left that points at the discarded customer
+
+
+def _other_numbers() -> dict[str, str]:
+    from branchdesk.clients import validators
+
+    card, body = "621799000077778888", "52230119800202456"
+    return {
+        "id_number": body + validators.id_check_char(body),
+        "card_number": card + str(validators.luhn_check_digit(card)),
+        "mobile": "13900009999",
+        "licence_no": "522301100888",
+    }

@@ -10,16 +10,8 @@ from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.screens.onboarding.item import ItemModal
 from branchdesk.tui.widgets import StatusLine
-from support.tui import SIZE, login, make_app, wait_for
-
-
-async def _open_customers(pilot) -> CustomersScreen:
-    await login(pilot, "m001")
-    await pilot.press("1")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CustomersScreen))
-    screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen.query_one("#onb-table", DataTable).row_count > 0)
-    return screen
+from support.onboarding import open_customers
+from support.tui import SIZE, make_app, wait_for
 
 
 async def _type(pilot, selector: str, text: str) -> None:
@@ -33,7 +25,7 @@ async def _type(pilot, selector: str, text: str) -> None:
 async def test_create_tick_export(backend, customer_data, lang, tmp_path):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_customers(pilot)
+        await open_customers(pilot)
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
         form = app.screen

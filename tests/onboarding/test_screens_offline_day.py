@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import keyring
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -25,41 +24,24 @@ from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.tui import secrets
 from branchdesk.tui.options import data_dir as user_data_dir
 from support.backend import DEMO_PASSWORD
-from support.offline import FlakyNetwork, MemoryKeyring, app_over
-from support.tui import SIZE, focus, login, screen_text, wait_for
+from support.offline import (
+    FlakyNetwork,
+    app_over,
+    online_day_before,
+    type_login,
+)
+from support.tui import SIZE, login, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
 OFFLINE = {"en": "OFFLINE", "zh-CN": "离线办理"}
 
 
-@pytest.fixture
-def ring() -> MemoryKeyring:
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    return ring
-
-
 async def _type_login(pilot, staff_id: str, password: str) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.ready)
-    await focus(pilot, "#staff-id")
-    await pilot.press(*staff_id, "enter", *password, "enter")
+    await type_login(pilot, staff_id, password)
 
 
 async def _online_day_before(backend, network, lang, login_as, customer_data, tmp_path) -> None:
-    """The day before: a customer exists; the marketer logs in online on this machine."""
-    api = OnboardingApi(await login_as("m001"))
-    await api.create_customer(customer_data(name="拜访客户甲"), Action())
-    app = app_over(network, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "m001")
-
-        def kept() -> bool:
-            sync = app.outbox_sync
-            rows = sync.outbox.recall("m001", "local", "customers") if sync else None
-            return bool(rows) and any(r["name"] == "拜访客户甲" for r in rows.values())
-
-        await wait_for(pilot, kept)  # the customers are kept for the visit day
+    await online_day_before(network, lang, login_as, customer_data(name="拜访客户甲"))
 
 
 def _status(app) -> str:

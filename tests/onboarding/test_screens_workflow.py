@@ -17,7 +17,8 @@ from branchdesk.screens.onboarding.checklist import ChecklistScreen
 from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.screens.onboarding.item import ItemModal
-from support.tui import SIZE, login, make_app, screen_text, wait_for
+from support.onboarding import open_customers
+from support.tui import SIZE, make_app, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
 
@@ -25,15 +26,6 @@ LANGS = ["en", "zh-CN"]
 async def _customer(login_as, data) -> dict:
     api = OnboardingApi(await login_as("m001"))
     return await api.create_customer(data, Action())
-
-
-async def _customers(pilot) -> CustomersScreen:
-    await login(pilot, "m001")
-    await pilot.press("1")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CustomersScreen))
-    screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen.query_one("#onb-table", DataTable).row_count > 0)
-    return screen
 
 
 async def _search(pilot, text: str, rows: int = 1) -> DataTable:
@@ -61,7 +53,7 @@ async def test_the_list_shows_progress_at_once_after_an_item_is_ticked(
     await _customer(login_as, customer_data(name="回来刷新"))
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await _customers(pilot)
+        await open_customers(pilot)
         table = await _search(pilot, "回来刷新")
         assert table.get_row_at(0)[-1] == "0/6"
         checklist = await _checklist(pilot, "回来刷新")
@@ -80,7 +72,7 @@ async def test_d_done_asks_only_for_the_missing_serial(backend, login_as, custom
         await api.set_item(customer["id"], item, status="done", base_version=0, action=Action())
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await _customers(pilot)
+        await open_customers(pilot)
         checklist = await _checklist(pilot, "令牌客户")
         items = checklist.query_one("#onb-items", OptionList)
         items.highlighted = items.get_option_index("security_device")
@@ -104,7 +96,7 @@ async def test_d_done_asks_only_for_the_missing_serial(backend, login_as, custom
 async def test_esc_on_a_changed_form_asks_before_discarding(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        customers = await _customers(pilot)
+        customers = await open_customers(pilot)
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
         form = app.screen
@@ -130,7 +122,7 @@ async def test_esc_on_a_changed_item_asks_too(backend, login_as, customer_data):
     await _customer(login_as, customer_data(name="事项客户"))
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
-        await _customers(pilot)
+        await open_customers(pilot)
         checklist = await _checklist(pilot, "事项客户")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ItemModal))
@@ -153,7 +145,7 @@ async def test_a_duplicate_customer_is_refused_with_a_pointer_on_screen(
     existing = await _customer(login_as, customer_data(name="王大明"))
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await _customers(pilot)
+        await open_customers(pilot)
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
         form = app.screen
@@ -187,7 +179,7 @@ async def test_the_handoff_export_reads_as_labels_with_the_bank_and_local_time(
     await _customer(login_as, customer_data(name="交接客户", token_type="ukey"))
     app = make_app(backend, lang, timezone="Asia/Shanghai")
     async with app.run_test(size=SIZE) as pilot:
-        await _customers(pilot)
+        await open_customers(pilot)
         checklist = await _checklist(pilot, "交接客户")
         local = ZoneInfo("Asia/Shanghai")
         started = backend.settings.now()

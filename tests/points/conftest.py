@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-from support.backend import FakeClock, logged_in
+from support.backend import FakeClock
 
 DEMO_MOBILE = "13800138000"
 UNBOUND_MOBILE = "13800138001"
@@ -44,17 +44,13 @@ def backend(clock: FakeClock, backend_factory: Callable[..., Backend]) -> Backen
 
 
 @pytest.fixture
-async def cashier(backend: Backend) -> AsyncIterator[ApiClient]:
-    c = await logged_in(backend, "k001")
-    yield c
-    await c.aclose()
+async def cashier(login_as: Any) -> ApiClient:
+    return await login_as("k001")
 
 
 @pytest.fixture
-async def supervisor(backend: Backend) -> AsyncIterator[ApiClient]:
-    c = await logged_in(backend, "s001")
-    yield c
-    await c.aclose()
+async def supervisor(login_as: Any) -> ApiClient:
+    return await login_as("s001")
 
 
 @pytest.fixture

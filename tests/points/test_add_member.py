@@ -9,7 +9,7 @@ from branchdesk.clients.local import pii
 from branchdesk.screens.points.add_member import PointsAddMemberScreen
 from branchdesk.screens.points.lookup import PointsLookupScreen
 from branchdesk.tui.i18n import _
-from support.tui import SIZE, make_app, screen_text, wait_for
+from support.tui import SIZE, make_app, open_workflow, screen_text, wait_for
 
 from .conftest import DEMO_MOBILE
 from .test_screens import login
@@ -37,8 +37,7 @@ def status(app) -> str:
 
 async def open_form(pilot, app) -> PointsAddMemberScreen:
     await login(pilot, "s001")
-    app.open_workflow("points.add_member")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsAddMemberScreen))
+    await open_workflow(pilot, "points.add_member", PointsAddMemberScreen)
     await wait_for(pilot, lambda: app.screen.institutions is not None)
     await pilot.pause()
     return app.screen
@@ -128,9 +127,7 @@ async def test_reached_from_lookup_with_the_mobile_filled_in(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.open_workflow("points.redeem")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-        await pilot.pause()
+        await open_workflow(pilot, "points.redeem", PointsLookupScreen)
         app.screen.query_one("#member-query").focus()
         await pilot.press(*NEW_MOBILE, "enter")
         hint = _("points.lookup.not_found_add", message="")
@@ -148,9 +145,7 @@ async def test_cashier_has_no_add_member_key_and_the_server_refuses_them(backend
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "k001")
-        app.open_workflow("points.redeem")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-        await pilot.pause()
+        await open_workflow(pilot, "points.redeem", PointsLookupScreen)
         assert app.screen.check_action("add_member", ()) is None
         await pilot.press("f7")
         await pilot.pause()

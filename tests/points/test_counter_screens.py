@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from points.helpers import find_member, open_report
 
 from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.points.issue import PointsIssueScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
-from support.tui import SIZE, make_app, screen_text, wait_for
+from support.tui import SIZE, make_app, open_workflow, screen_text, wait_for
 
 from .test_screens import login
 
@@ -29,9 +30,7 @@ def _sum(backend, member_id: str) -> int:
 
 async def _issue_screen(pilot, app, path: Path) -> None:
     await login(pilot, "s001")
-    app.open_workflow("points.issue")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsIssueScreen))
-    await pilot.pause()
+    await open_workflow(pilot, "points.issue", PointsIssueScreen)
     app.screen.query_one("#csv-path").value = str(path)
     app.screen.query_one("#csv-path").focus()
     await pilot.pause()
@@ -88,16 +87,7 @@ async def test_preview_then_commit_then_same_file_refused_then_supervisor_reimpo
         # The same file again: the preview names the earlier batch; the commit is refused.
         await pilot.press("f3")
         await wait_for(pilot, lambda: "B000001" in _text(app, "#issue-summary"))
-        await pilot.press("f4")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("enter")
-        await wait_for(
-            pilot,
-            lambda: (
-                isinstance(app.screen, ConfirmModal)
-                and app.screen.title_text == _("points.issue.reimport_title")
-            ),
-        )
+        await _confirm_import_then_see_reimport_asked(pilot)
         detail = "\n".join(app.screen.lines)
         batch = backend.store.scan("points_batches")[0]
         assert "B000001" in detail and batch["by"] in detail
@@ -107,19 +97,25 @@ async def test_preview_then_commit_then_same_file_refused_then_supervisor_reimpo
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsIssueScreen))
         assert len(backend.store.scan("points_batches")) == 1
-        await pilot.press("f4")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("enter")
-        await wait_for(
-            pilot,
-            lambda: (
-                isinstance(app.screen, ConfirmModal)
-                and app.screen.title_text == _("points.issue.reimport_title")
-            ),
-        )
+        await _confirm_import_then_see_reimport_asked(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(backend.store.scan("points_batches")) == 2)
         assert _sum(backend, member["id"]) == before + 32
+
+
+async def _confirm_import_then_see_reimport_asked(pilot) -> None:
+    """F4, Enter on the import confirmation: the file was imported before, so it asks again."""
+    app = pilot.app
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    await pilot.press("enter")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ConfirmModal)
+            and app.screen.title_text == _("points.issue.reimport_title")
+        ),
+    )
 
 
 def _cells_shown(app) -> list[list[str]]:
@@ -129,16 +125,10 @@ def _cells_shown(app) -> list[list[str]]:
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_report_columns_never_cut_and_dates_whole(backend, lang):
-    from branchdesk.screens.points.reports import PointsReportsScreen
 
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "s001")
-        app.open_workflow("points.reports")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsReportsScreen))
-        while app.screen.report != "redemptions":
-            await pilot.press("f6")
-        await wait_for(pilot, lambda: app.screen.data is not None)
+        await open_report(pilot, "redemptions")
         await pilot.pause(0.3)
         table = app.screen.query_one("#report-table")
         rows = _cells_shown(app)
@@ -167,8 +157,7 @@ async def test_report_exports_unique_per_filter_and_run_and_say_their_filter(bac
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.open_workflow("points.reports")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsReportsScreen))
+        await open_workflow(pilot, "points.reports", PointsReportsScreen)
         paths = []
         for _round in range(2):
             await wait_for(pilot, lambda: app.screen.data is not None)
@@ -214,9 +203,7 @@ async def _shift(pilot, app, staff: str = "k001") -> None:
     from branchdesk.screens.points.shift import PointsShiftScreen
 
     await login(pilot, staff)
-    app.open_workflow("points.redeem")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-    await pilot.pause()
+    await open_workflow(pilot, "points.redeem", PointsLookupScreen)
     await pilot.press("f6")
     await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
     await wait_for(pilot, lambda: len(app.screen.rows) == 2)
@@ -261,12 +248,7 @@ async def test_checkout_esc_with_code_sent_asks_and_cancels(backend):
 
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "k001")
-        app.open_workflow("points.redeem")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-        await pilot.pause()
-        await pilot.press(*"13800138000", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot)
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsCheckoutScreen))
         await pilot.pause()
@@ -294,9 +276,7 @@ async def test_reversal_picked_from_list_shows_member_and_new_status(backend, cl
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.open_workflow("points.reverse")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsReverseScreen))
-        await pilot.pause()
+        await open_workflow(pilot, "points.reverse", PointsReverseScreen)
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
         await wait_for(pilot, lambda: len(app.screen.rows) == 2)
@@ -320,9 +300,7 @@ async def _lookup(pilot, app, mobile: str) -> None:
     from branchdesk.screens.points.lookup import PointsLookupScreen
 
     await login(pilot, "k001")
-    app.open_workflow("points.redeem")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-    await pilot.pause()
+    await open_workflow(pilot, "points.redeem", PointsLookupScreen)
     await pilot.press(*mobile, "enter")
     await wait_for(pilot, lambda: app.screen.member is not None)
     await pilot.pause()

@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from points.helpers import open_report
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.points.lookup import PointsLookupScreen
-from branchdesk.screens.points.reports import PointsReportsScreen
 from branchdesk.screens.points.shift import PointsShiftScreen
 from branchdesk.tui import timefmt
 from support.backend import logged_in
-from support.tui import SIZE, make_app, screen_text, wait_for
+from support.tui import SIZE, make_app, open_workflow, screen_text, wait_for
 
 from .test_screens import login
 
@@ -50,9 +50,7 @@ async def test_shift_and_reports_show_local_time_only(backend, clock, codes, lan
     try:
         async with app.run_test(size=SIZE) as pilot:
             await login(pilot, "k001")
-            app.open_workflow("points.redeem")
-            await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-            await pilot.pause()
+            await open_workflow(pilot, "points.redeem", PointsLookupScreen)
             await pilot.press("f6")
             await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
             await wait_for(pilot, lambda: len(app.screen.rows) == 1)
@@ -63,13 +61,7 @@ async def test_shift_and_reports_show_local_time_only(backend, clock, codes, lan
 
             app.go_home()
             await pilot.press("f10")
-            await login(pilot, "s001")
-            app.open_workflow("points.reports")
-            await wait_for(pilot, lambda: isinstance(app.screen, PointsReportsScreen))
-            while app.screen.report != "redemptions":
-                await pilot.press("f6")
-                await wait_for(pilot, lambda: app.screen.data is not None)
-            await wait_for(pilot, lambda: app.screen.data is not None)
+            await open_report(pilot, "redemptions")
             await pilot.pause()
             shown = screen_text(app)
             assert not ISO.search(shown), shown

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from points.helpers import find_member
 
 from branchdesk.screens.points.checkout import PointsCheckoutScreen
 from branchdesk.screens.points.grant import PointsGrantScreen
-from branchdesk.screens.points.lookup import PointsLookupScreen
 from branchdesk.tui.i18n import _
-from support.backend import DEMO_PASSWORD
-from support.tui import SIZE, make_app, wait_for
+from support.tui import SIZE, login, make_app, push, wait_for
 
 MEMBER = "M000001"
 
@@ -22,24 +21,12 @@ def _grants(backend) -> list[dict]:
     return list(backend.store.lookup("points_ledger", "member_id", MEMBER))
 
 
-async def login(pilot, staff_id: str) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
-    app.screen.query_one("#staff-id").focus()
-    await pilot.pause()
-    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
-    await wait_for(pilot, lambda: app.staff is not None, 15)
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_manual_grant_once_then_new_balance(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.push_screen(PointsGrantScreen())
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsGrantScreen))
-        await pilot.pause()
+        await push(pilot, PointsGrantScreen())
         await pilot.press(*"13800138000", "enter")
         await wait_for(pilot, lambda: app.screen.member is not None)
         before = len(_grants(backend))
@@ -55,21 +42,12 @@ async def test_manual_grant_once_then_new_balance(backend, lang):
         assert len(_grants(backend)) == before + 1
 
 
-async def _redeem_screen(pilot, app) -> None:
-    await login(pilot, "k001")
-    app.open_workflow("points.redeem")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("second", ["6210000000000000001", "13800138999"])
 async def test_failed_lookup_clears_previous_member(backend, second):
     """A bad check digit, or a second mobile that is no member: the first member is gone."""
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
-        await _redeem_screen(pilot, app)
-        await pilot.press(*"13800138000", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot)
         app.screen.query_one("#member-query").value = ""
         await pilot.press(*second, "enter")
         await wait_for(pilot, lambda: "-error" in app.screen.query_one("#points-status").classes)
@@ -83,9 +61,7 @@ async def test_failed_lookup_clears_previous_member(backend, second):
 async def test_edited_query_disables_member_actions(backend):
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
-        await _redeem_screen(pilot, app)
-        await pilot.press(*"13800138000", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot)
         assert app.screen.check_action("checkout", ()) is True
         await pilot.press("backspace")
         await pilot.pause()

@@ -6,53 +6,29 @@ import re
 from pathlib import Path
 
 import pytest
+from points.helpers import find_member
 
 from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.points.checkout import PointsCheckoutScreen
+from branchdesk.screens.points.issue import PointsIssueScreen
 from branchdesk.screens.points.lookup import PointsLookupScreen
 from branchdesk.screens.points.receipt import PointsReceiptScreen
+from branchdesk.screens.points.reverse import PointsReverseScreen
 from branchdesk.tui.i18n import _
-from support.backend import DEMO_PASSWORD
-from support.tui import SIZE, make_app, wait_for
+from support.tui import SIZE, login, make_app, open_workflow, wait_for
 
 CODE = re.compile(r"验证码 ([0-9]{6})")
-
-
-async def login(pilot, staff_id: str) -> None:
-    """As ``support.tui.login``, with room for a loaded machine (2 cores shared)."""
-    app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
-    app.screen.query_one("#staff-id").focus()
-    await pilot.pause()
-    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
-    try:
-        await wait_for(pilot, lambda: app.staff is not None, 15)
-    except AssertionError:
-        raise AssertionError(
-            f"{app.screen} {app.screen.query_one('#login-status').render()} "
-            f"{app.screen.query_one('#staff-id').value!r} {app.focused}"
-        ) from None
-    await pilot.pause()
 
 
 def _text(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
 
-async def _open_redeem(pilot, app) -> None:
-    app.open_workflow("points.redeem")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsLookupScreen))
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_lookup_deduct_code_settle(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "k001")
-        await _open_redeem(pilot, app)
-        await pilot.press(*"13800138000", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot)
         assert "1000" in _text(app, "#member-info") and "500.00" in _text(app, "#member-info")
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsCheckoutScreen))
@@ -82,10 +58,7 @@ async def test_lookup_deduct_code_settle(backend, lang):
 async def test_unbound_member_cannot_open_checkout(backend):
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "k001")
-        await _open_redeem(pilot, app)
-        await pilot.press(*"13800138001", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot, "13800138001")
         assert _("points.member.id_unbound") in _text(app, "#member-info")
         await pilot.press("f2")
         await pilot.pause()
@@ -97,7 +70,7 @@ async def test_bad_query_and_too_many_points_keep_input(backend):
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "k001")
-        await _open_redeem(pilot, app)
+        await open_workflow(pilot, "points.redeem", PointsLookupScreen)
         await pilot.press(*"1234", "enter")
         await pilot.pause()
         assert "13–19" in _text(app, "#points-status")
@@ -118,10 +91,7 @@ async def test_bad_query_and_too_many_points_keep_input(backend):
 async def test_proxy_order_shows_missing_points_then_settles(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "k001")
-        await _open_redeem(pilot, app)
-        await pilot.press(*"13800138000", "enter")
-        await wait_for(pilot, lambda: app.screen.member is not None)
+        await find_member(pilot)
         await pilot.press("f3")
         await wait_for(pilot, lambda: app.screen.query("#item-name"))
         await pilot.pause()
@@ -148,9 +118,7 @@ async def test_supervisor_reverses_and_reports(backend, tmp_path: Path):
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.open_workflow("points.reverse")
-        await wait_for(pilot, lambda: app.screen.query("#redemption-id"))
-        await pilot.pause()
+        await open_workflow(pilot, "points.reverse", PointsReverseScreen)
         await pilot.press(*"R00000001", "enter")
         await wait_for(pilot, lambda: app.screen.redemption is not None)
         points = app.screen.redemption["points"]
@@ -189,9 +157,7 @@ async def test_issuance_template_and_bad_file(backend, tmp_path: Path):
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        app.open_workflow("points.issue")
-        await wait_for(pilot, lambda: app.screen.query("#csv-path"))
-        await pilot.pause()
+        await open_workflow(pilot, "points.issue", PointsIssueScreen)
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.screen.query_one("#csv-path").value != "")
         assert Path(app.screen.query_one("#csv-path").value).exists()

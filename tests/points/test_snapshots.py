@@ -6,17 +6,7 @@ from typing import Any
 
 import pytest
 
-from support.backend import DEMO_PASSWORD
-from support.tui import SIZE, make_app, wait_for
-
-
-async def _login(pilot: Any, staff_id: str) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.connection is not None and app.meta is not None, 15)
-    app.screen.query_one("#staff-id").focus()
-    await pilot.pause()
-    await pilot.press(*staff_id, "enter", *DEMO_PASSWORD, "enter")
-    await wait_for(pilot, lambda: app.staff is not None, 15)
+from support.tui import SIZE, login, make_app, wait_for
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -24,7 +14,7 @@ def test_member_lookup(snap_compare: Any, backend: Any, lang: str) -> None:
     app = make_app(backend, lang)
 
     async def found(pilot: Any) -> None:
-        await _login(pilot, "k001")
+        await login(pilot, "k001")
         app.open_workflow("points.redeem")
         await wait_for(pilot, lambda: app.screen.query("#member-query"))
         await pilot.pause()
@@ -39,7 +29,7 @@ def test_reports_channel_summary(snap_compare: Any, backend: Any) -> None:
     app = make_app(backend, "zh-CN")
 
     async def report(pilot: Any) -> None:
-        await _login(pilot, "s001")
+        await login(pilot, "s001")
         app.open_workflow("points.reports")
         await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
         await pilot.press("f6")

@@ -225,9 +225,10 @@ class ServedBackend:
         demo: bool = True,
         extra_env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
+        port: int | None = None,
     ) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()  # a port again: the same backend restarted
         self.url = f"http://127.0.0.1:{self.port}"
         args = [
             sys.executable,

@@ -8,15 +8,21 @@ connection error, as with the backend out of reach.
 
 from __future__ import annotations
 
-import httpx
-from keyring.backend import KeyringBackend
+from typing import Any
 
-from branchdesk.clients.api import EMBEDDED_URL, ApiClient
+import httpx
+import keyring
+from keyring.backend import KeyringBackend
+from textual.pilot import Pilot
+
+from branchdesk.clients.api import EMBEDDED_URL, Action, ApiClient
 from branchdesk.clients.local.app import create_app
 from branchdesk.clients.local.backend import Backend
+from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.connect import Connection
 from branchdesk.tui.options import AppOptions
+from support.tui import SIZE, focus, login, wait_for
 
 
 class MemoryKeyring(KeyringBackend):
@@ -59,3 +65,42 @@ def app_over(network: FlakyNetwork, lang: str = "en", **options: object) -> Bran
         AppOptions(lang=lang, **settings),  # type: ignore[arg-type]
         connection=Connection(client),
     )
+
+
+def memory_keyring() -> MemoryKeyring:
+    """A fresh in-process keyring, set as the one ``keyring`` uses (the OS one is not touched)."""
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    return ring
+
+
+async def type_login(pilot: Pilot[Any], staff_id: str, password: str) -> None:
+    """Type a login as the user does (the online login, or the offline one when out of reach)."""
+    app = pilot.app
+    await wait_for(pilot, lambda: getattr(app, "ready", False))
+    await focus(pilot, "#staff-id")
+    await pilot.press(*staff_id, "enter", *password, "enter")
+
+
+def kept_customers(app: BranchdeskApp) -> dict[str, Any]:
+    sync = app.outbox_sync
+    return (sync.outbox.recall("m001", "local", "customers") if sync else None) or {}
+
+
+async def online_day_before(
+    network: FlakyNetwork, lang: str, login_as: Any, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The day before: a customer exists; the marketer logs in online on this machine, which
+    keeps the verifier and the customers with their checklists for the visit day."""
+    customer = await OnboardingApi(await login_as("m001")).create_customer(data, Action())
+    app = app_over(network, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "m001")
+
+        def kept() -> bool:
+            sync = app.outbox_sync
+            checklist = f"checklist:{customer['id']}"  # type: ignore[index]
+            return bool(sync and sync.outbox.recall("m001", "local", checklist))
+
+        await wait_for(pilot, kept)
+    return customer  # type: ignore[return-value]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.pilot import Pilot
 
 from branchdesk.clients.local.backend import Backend
@@ -47,6 +49,25 @@ async def focus(pilot: Pilot[object], selector: str) -> None:
     """Focus a widget by query (a click could land before a layout settles)."""
     pilot.app.screen.query_one(selector).focus()
     await pilot.pause()
+
+
+async def open_workflow(pilot: Pilot[object], workflow_id: str, screen_class: type) -> Any:
+    """Open a workflow as the home menu does; returns its screen once it is up and settled."""
+    pilot.app.open_workflow(workflow_id)  # type: ignore[attr-defined]
+    return await shown(pilot, screen_class)
+
+
+async def push(pilot: Pilot[object], screen: Any) -> Any:
+    """Push ``screen`` and return it once it is up and settled."""
+    pilot.app.push_screen(screen)
+    return await shown(pilot, type(screen))
+
+
+async def shown(pilot: Pilot[object], screen_class: type) -> Any:
+    """Wait until a ``screen_class`` screen is the current one and settled; returns it."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_class))
+    await pilot.pause()
+    return pilot.app.screen
 
 
 async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWORD) -> None:

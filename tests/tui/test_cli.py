@@ -61,3 +61,21 @@ def test_serve_help_lists_its_options() -> None:
     assert out.returncode == 0
     for option in ("--host", "--port", "--data", "--demo"):
         assert option in out.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "web"])
+def test_display_options_before_the_command_are_kept(command: str) -> None:
+    """A user's report: `branchdesk --lang zh-CN demo` came up in English (argparse wrote the
+    command's defaults over the options given before it)."""
+    args = build_parser().parse_args(["--lang", "zh-CN", "--ascii", "--theme", "ansi", command])
+    assert (args.lang, args.ascii, args.theme) == ("zh-CN", True, "ansi")
+    after = build_parser().parse_args([command, "--lang", "en", "--slow-link"])
+    assert (after.lang, after.slow_link, after.ascii) == ("en", True, None)
+
+
+def test_data_before_serve_is_kept() -> None:
+    from pathlib import Path
+
+    assert build_parser().parse_args(["--data", "/srv/bd", "serve"]).data == Path("/srv/bd")
+    assert build_parser().parse_args(["serve", "--data", "/srv/x"]).data == Path("/srv/x")
+    assert build_parser().parse_args(["serve"]).data is None

@@ -148,3 +148,51 @@ def test_the_measure_flags_what_the_issue_saw() -> None:
     )
     # A reversed cell without colours shows the terminal's text colour as its background.
     assert contrast(shown(Style(reverse=True))[0], shown(Style())[0]) >= MIN_CONTRAST
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+async def test_focused_field_is_visible_on_the_offline_onboarding_screens(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, mode: str, login_as: Any
+) -> None:
+    """The marketer's offline visit day: customer list, form and checklist item, offline."""
+    from branchdesk.screens.onboarding.checklist import ChecklistScreen
+    from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
+    from branchdesk.screens.onboarding.customers import CustomersScreen
+    from branchdesk.screens.onboarding.item import ItemModal
+    from support.backend import DEMO_PASSWORD
+    from support.offline import FlakyNetwork, app_over, memory_keyring, online_day_before
+    from support.offline import type_login as type_offline_login
+
+    memory_keyring()
+    env, options = MODES[mode]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    network = FlakyNetwork(backend)
+    from onboarding.conftest import valid_customer
+
+    await online_day_before(network, "en", login_as, valid_customer(name="Focus Customer"))
+    network.down = True
+    app = app_over(network, "en", **options)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_offline_login(pilot, "m001", DEMO_PASSWORD)
+        await wait_for(pilot, lambda: app.offline_session and app.staff is not None)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomersScreen))
+        await pilot.pause()
+        await walk_fields(pilot, ["onb-search", "onb-area"], f"onb.customers offline [{mode}]")
+        app.push_screen(CustomerFormScreen())
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
+        await pilot.pause()
+        await walk_fields(
+            pilot, ["f-name", "f-id_number", "f-mobile", "f-area"], f"onb.form offline [{mode}]"
+        )
+        customer = next(iter(app.outbox_sync.outbox.recall("m001", "local", "customers")))
+        app.pop_screen()
+        app.push_screen(ChecklistScreen(customer))
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        checklist = app.screen
+        await wait_for(pilot, lambda: checklist.data is not None)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ItemModal))
+        await pilot.pause()
+        await walk_fields(pilot, ["i-status", "i-note"], f"onb.item offline [{mode}]")

@@ -169,13 +169,23 @@ def settle(doc: Doc, now: datetime) -> Doc:
     return out
 
 
+def review_seconds(doc: Doc, now: datetime) -> int | None:
+    """How long the funder has had (or took for) a settled application; None before submit."""
+    if not doc.get("submitted_at"):
+        return None
+    end = parse_time(doc["reviewed_at"]) if doc.get("reviewed_at") else now
+    return max(0, int((end - parse_time(doc["submitted_at"])).total_seconds()))
+
+
+def likely_refused(doc: Doc, seconds: int | None, warn_seconds: float) -> bool:
+    """Still with the funder after more than ``review_warn_seconds``: most likely refused."""
+    return doc["status"] == "in_review" and seconds is not None and seconds > warn_seconds
+
+
 def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, Any]:
     now = now or backend.settings.now()
     doc = settle(doc, now)
-    review_seconds = None
-    if doc.get("submitted_at"):
-        end = parse_time(doc["reviewed_at"]) if doc.get("reviewed_at") else now
-        review_seconds = max(0, int((end - parse_time(doc["submitted_at"])).total_seconds()))
+    seconds = review_seconds(doc, now)
     merchant = backend.store.get(MERCHANTS, doc["merchant_id"])
     clerk = backend.store.get(CLERKS, doc["clerk_staff_id"])
     completed = doc.get("completed_at")
@@ -199,10 +209,8 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
         "addons_ticked": sorted(k for k, v in addons.items() if v),
         "submitted_at": doc.get("submitted_at"),
         "reviewed_at": doc.get("reviewed_at"),
-        "review_seconds": review_seconds,
-        "likely_refused": doc["status"] == "in_review"
-        and review_seconds is not None
-        and review_seconds > setting(backend, "review_warn_seconds"),
+        "review_seconds": seconds,
+        "likely_refused": likely_refused(doc, seconds, setting(backend, "review_warn_seconds")),
         "completed_at": completed,
         "revoke_until": revoke_until,
         "card_verification": doc.get("card_verification", "not_started"),
@@ -332,15 +340,52 @@ def _status_word(status: str) -> str:
     return STATUS_WORDS.get(status, {}).get(context.get().lang, status)
 
 
-def board(backend: Backend, staff: Staff) -> list[dict[str, Any]]:
-    """The applications of the clerk's customers (a supervisor sees every clerk's)."""
-    if staff.has("supervisor"):
-        docs = backend.store.scan(APPLICATIONS)
-    else:
+def board(
+    backend: Backend, staff: Staff, limit: int, before: str | None, merchant_id: str | None
+) -> dict[str, Any]:
+    """One page of the applications of the clerk's customers (a supervisor sees every clerk's),
+    newest first: at most ``limit`` with an id below ``before`` (the last id of the page before).
+
+    The store answers the page, the total and the late ones from its indexes (migration 0006),
+    so a request costs the same however many applications the table holds.
+    """
+    where: dict[str, Any] = {}
+    if not staff.has("supervisor"):
         bound_clerk(backend, staff)
-        docs = backend.store.lookup(APPLICATIONS, "clerk_staff_id", staff.id)
+        where["clerk_staff_id"] = staff.id
+    if merchant_id:
+        where["merchant_id"] = merchant_id
+    docs = backend.store.select(
+        APPLICATIONS, where=where, field="id", hi=before, newest_first=True, limit=limit
+    )
     now = backend.settings.now()
-    return [view(d, backend, now) for d in sorted(docs, key=lambda d: d["id"], reverse=True)]
+    warn_seconds = setting(backend, "review_warn_seconds")
+    # Submitted before the warning time and still stored as in review: the late ones are
+    # among them (settling tells which the funder has answered meanwhile).
+    overdue = backend.store.select(
+        APPLICATIONS,
+        where={**where, "status": "in_review"},
+        field="submitted_at",
+        hi=iso(now - timedelta(seconds=warn_seconds)),
+    )
+    late = 0
+    for doc in overdue:
+        settled = settle(doc, now)
+        late += likely_refused(settled, review_seconds(settled, now), warn_seconds)
+    return {
+        "items": [view(d, backend, now) for d in docs],
+        "total": _count(backend, where),
+        "late": late,
+    }
+
+
+def _count(backend: Backend, where: dict[str, Any]) -> int:
+    if not where:
+        return backend.store.count(APPLICATIONS)
+    if "clerk_staff_id" in where:  # one clerk's customers: a short list, from its index
+        return len(backend.store.select(APPLICATIONS, where=where))
+    counts = backend.store.tally(APPLICATIONS, tuple(where))  # a merchant's: counted, not read
+    return counts.get(tuple(where.values()), 0)
 
 
 def get_application(backend: Backend, staff: Staff, application_id: str) -> dict[str, Any]:

@@ -95,6 +95,12 @@ class ApplicationOut(BaseModel):
     revoke_reason: str | None = None
 
 
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    total: int = Field(description="applications on every page together")
+    late: int = Field(description="of those, how many are likely refused")
+
+
 class RevokeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
 
@@ -148,11 +154,20 @@ async def current_qr(request: Request, staff: Staff = auth.require("clerk")) -> 
     return code
 
 
-@router.get(f"{BASE}/applications", response_model=list[ApplicationOut])
+@router.get(f"{BASE}/applications", response_model=ApplicationPage)
 async def applications(
-    request: Request, staff: Staff = auth.require("clerk", "supervisor")
-) -> list[dict[str, Any]]:
-    return installment_orders.board(auth.get_backend(request), staff)
+    request: Request,
+    limit: int = Query(default=50, ge=1, le=200),
+    before: str | None = Query(
+        default=None, max_length=20, description="the last id of the page before (a cursor)"
+    ),
+    merchant_id: str | None = Query(default=None, max_length=20),
+    staff: Staff = auth.require("clerk", "supervisor"),
+) -> dict[str, Any]:
+    """The board, newest first, a page at a time; ``total`` and ``late`` count every page."""
+    return installment_orders.board(
+        auth.get_backend(request), staff, limit, before or None, merchant_id or None
+    )
 
 
 @router.get(f"{BASE}/applications/{{application_id}}", response_model=ApplicationOut)

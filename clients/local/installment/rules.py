@@ -121,20 +121,6 @@ def local_minute(moment: datetime) -> str:
 
 
 # -- clerk registration -----------------------------------------------------------------------
-def registration_problems(job_no: str, name: str, id_number: str, mobile: str) -> dict[str, str]:
-    """Field → validator code for each bad field (the same codes the screens show)."""
-    problems: dict[str, str] = {}
-    for field, error in (
-        ("job_no", validators.mobile_error(job_no)),
-        ("name", validators.required_error(name)),
-        ("id_number", validators.id_number_error(id_number)),
-        ("mobile", validators.mobile_error(mobile)),
-    ):
-        if error:
-            problems[field] = error
-    return problems
-
-
 def clerk_view(doc: Doc | None, backend: Backend) -> dict[str, Any]:
     """The clerk's own registration: their job number in full, the rest masked."""
     if doc is None:
@@ -159,13 +145,13 @@ def request_code(
     """Record the clerk's registration details and send an SMS code to their mobile."""
     job_no, name, mobile = job_no.strip(), name.strip(), mobile.strip()
     id_number = id_number.strip().upper()
-    problems = registration_problems(job_no, name, id_number, mobile)
+    problems = validators.clerk_registration_errors(job_no, name, id_number, mobile)
+    if problems.get("job_no") == "job_not_mobile":
+        raise DomainError(422, "installment_job_not_mobile", details=problems)
     if problems:
         raise DomainError(
             422, "installment_field_invalid", details=problems, fields=", ".join(problems)
         )
-    if job_no != mobile:
-        raise DomainError(422, "installment_job_not_mobile", details={"job_no": "job_not_mobile"})
     if not backend.settings.sandbox:
         raise DomainError(503, "installment_sms_unavailable")
     now = backend.settings.now()
