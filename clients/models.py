@@ -1,5 +1,6 @@
 """Typed responses of the branchdesk API: one TypedDict per response schema of
 ``clients/openapi.json`` (written by ``make models``; a test checks them against it).
+A schema that has all the fields of another one extends it.
 
 Only the typing module is imported: this is on the first-frame path. No
 ``from __future__ import annotations``: TypedDict reads ``NotRequired`` at run time.
@@ -159,23 +160,11 @@ class AgentOut(TypedDict):
     warehouse: str
 
 
-class StockWarehouse(TypedDict):
-    code: str
-    kind: Literal["secondary", "channel"]
-    target: str | None
-    branch_no: int
-    branch_zh: str
-    branch_en: str
-    dept_id: str
+class StockWarehouse(WarehouseOut):
     counts: dict[str, dict[str, int]]
 
 
-class StockAgent(TypedDict):
-    id: str
-    name_zh: str
-    name_en: str
-    dept_id: str
-    warehouse: str
+class StockAgent(AgentOut):
     counts: dict[str, dict[str, int]]
 
 
@@ -444,16 +433,7 @@ class LimitsAdvice(TypedDict):
     token_mismatch: bool
 
 
-class CustomerDetail(TypedDict):
-    id: str
-    name: str
-    area: str
-    mobile: str
-    licence_no: str
-    marketer_id: str
-    progress_done: int
-    progress_required: int
-    version: int
+class CustomerDetail(CustomerSummary):
     id_number: str
     card_number: str
     card_bank: str | None
@@ -508,26 +488,12 @@ class ChecklistOut(TypedDict):
     next_step: NextStep
 
 
-class HandoffOut(TypedDict):
-    customer: CustomerDetail
-    sections: list[SectionOut]
-    items: list[ItemOut]
-    progress: Progress
-    next_step: NextStep
+class HandoffOut(ChecklistOut):
     generated_at: str
     generated_by: str
 
 
-class AreaRow(TypedDict):
-    id: str
-    name: str
-    area: str
-    mobile: str
-    licence_no: str
-    marketer_id: str
-    progress_done: int
-    progress_required: int
-    version: int
+class AreaRow(CustomerSummary):
     checklist_done: int
     checklist_required: int
     materials_done: int

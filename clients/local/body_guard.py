@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.errors import error_body, negotiate_lang, register_messages, render
+from branchdesk.clients.local.errors import negotiate_lang, register_messages, send_error
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -110,7 +110,7 @@ class BodyGuard:
         limit = self._limit(scope["path"])
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _error(send, 413, "body_too_large", lang, limit=limit)
+            await send_error(send, 413, "body_too_large", lang, limit=limit)
             return
         parts: list[bytes] = []
         size = 0
@@ -121,7 +121,7 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _error(send, 413, "body_too_large", lang, limit=limit)
+                await send_error(send, 413, "body_too_large", lang, limit=limit)
                 return
             parts.append(chunk)
             if not message.get("more_body", False):
@@ -131,7 +131,7 @@ class BodyGuard:
             problem = _inspect(body)
             if problem is not None:
                 status, code, details = problem
-                await _error(send, status, code, lang, details=details)
+                await send_error(send, status, code, lang, details=details)
                 return
         sent = False
 
@@ -160,22 +160,3 @@ def _inspect(body: bytes) -> tuple[int, str, Any] | None:
     if found is not None:
         return 422, "text_control_chars", [{"field": ".".join(found), "problem": "control_char"}]
     return None
-
-
-async def _error(
-    send: Send, status: int, code: str, lang: str, details: Any = None, **params: Any
-) -> None:
-    payload = json.dumps(
-        error_body(code, render(code, lang, **params), details), ensure_ascii=False
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -6,6 +6,9 @@ every code has both a zh-CN and an en text.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 LANGS = ("zh-CN", "en")
@@ -43,10 +46,16 @@ def render(code: str, lang: str, **params: Any) -> str:
         k: (v.get(lang) or v.get("en")) if isinstance(v, dict) and v and set(v) <= set(LANGS) else v
         for k, v in params.items()
     }
+    text = _PLURAL.sub(lambda m: m[2] if str(params.get(m[1])) == "1" else m[3], text)
     try:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+"""``{left|try|tries}``: the first word when the parameter is 1, else the second (the catalogs'
+syntax, ``tui/i18n.py``); English needs it, Chinese texts have no plural."""
 
 
 def negotiate_lang(accept_language: str | None) -> str:
@@ -63,6 +72,27 @@ def negotiate_lang(accept_language: str | None) -> str:
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+def error_json(code: str, lang: str, details: Any = None, **params: Any) -> bytes:
+    """The error body of ``code`` in ``lang``, encoded (for answers sent outside the routes)."""
+    body = error_body(code, render(code, lang, **params), details)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+async def send_error(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+    status: int,
+    code: str,
+    lang: str,
+    details: Any = None,
+    **params: Any,
+) -> None:
+    """Answer an ASGI request with the error ``code`` (the middlewares' refusals)."""
+    payload = error_json(code, lang, details, **params)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 register_messages(
@@ -92,7 +122,7 @@ register_messages(
         },
         "bad_credentials": {
             "zh-CN": "工号或密码错误(还可尝试 {left} 次)。",
-            "en": "Wrong staff ID or password ({left} tries left).",
+            "en": "Wrong staff ID or password ({left} {left|try|tries} left).",
         },
         "account_locked": {
             "zh-CN": "工号 {staff_id} 已被锁定,请于 {until} 后再试。",

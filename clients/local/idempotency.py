@@ -12,16 +12,14 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from branchdesk.clients.local import auth, context
+from branchdesk.clients.local import auth, context, replies
 from branchdesk.clients.local import store as store_module
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.errors import error_body, negotiate_lang, render
+from branchdesk.clients.local.errors import negotiate_lang, send_error
 from branchdesk.clients.local.store import StoreError, StoreReadOnly, Transaction
 
 Scope = MutableMapping[str, Any]
@@ -30,10 +28,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-TABLE = "idempotency"
+TABLE = replies.TABLE
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY_LENGTH = 255
-REPLAY_HEADER = b"idempotent-replayed"
 
 
 PURGE_EVERY = 500  # state-changing requests between two housekeeping passes
@@ -144,7 +141,7 @@ class IdempotencyMiddleware:
             key = headers.get("idempotency-key", "").strip()
             if not key or len(key) > MAX_KEY_LENGTH:
                 code = "idempotency_key_invalid" if key else "idempotency_key_missing"
-                await _send_error(send, 400, code, ctx.lang)
+                await send_error(send, 400, code, ctx.lang)
                 return
         store = self.backend.store
         await shared_requests.handle(self.app, store, self.backend, scope, receive, send, ctx, key)
@@ -159,28 +156,24 @@ class IdempotencyMiddleware:
     ) -> None:
         key = headers.get("idempotency-key", "").strip()
         if not key:
-            await _send_error(send, 400, "idempotency_key_missing", ctx.lang)
+            await send_error(send, 400, "idempotency_key_missing", ctx.lang)
             return
         if len(key) > MAX_KEY_LENGTH:
-            await _send_error(send, 400, "idempotency_key_invalid", ctx.lang)
+            await send_error(send, 400, "idempotency_key_invalid", ctx.lang)
             return
-        staff = auth.resolve_token(self.backend, _bearer(headers))
+        staff = auth.resolve_token(self.backend, replies.bearer(headers))
         if staff is None:
             await self.app(scope, receive, send)  # the route answers 401
             return
         ctx.staff_id = staff.id
         ctx.idempotency_key = key
-        body = await _read_body(receive)
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [scope["method"].encode(), scope["path"].encode(), scope["query_string"], body]
-            )
-        ).hexdigest()
+        body = await replies.read_body(receive)
+        fingerprint = replies.fingerprint(scope, body)
         record_key = f"{staff.id}:{key}"
         if await self._replayed(record_key, fingerprint, send, ctx.lang):
             return
         if record_key in self._in_flight:
-            await _send_error(send, 409, "idempotency_in_progress", ctx.lang)
+            await send_error(send, 409, "idempotency_in_progress", ctx.lang)
             return
         self._in_flight.add(record_key)
         try:
@@ -217,14 +210,13 @@ class IdempotencyMiddleware:
         if record is None or _expired(self.backend, record):
             return False
         if record["fingerprint"] != fingerprint:
-            await _send_error(send, 422, "idempotency_key_reused", lang)
+            await send_error(send, 422, "idempotency_key_reused", lang)
             return True
-        replay_headers = [(k.encode(), v.encode()) for k, v in record["headers"]]
-        replay_headers.append((REPLAY_HEADER, b"true"))
+        replay_headers, replay_body = replies.replay(self.backend, record_key, record)
         await send(
             {"type": "http.response.start", "status": record["status"], "headers": replay_headers}
         )
-        await send({"type": "http.response.body", "body": record["body"].encode("utf-8")})
+        await send({"type": "http.response.body", "body": replay_body})
         return True
 
     async def _run(
@@ -256,22 +248,11 @@ class IdempotencyMiddleware:
                 status = int(start.get("status", 500))
                 if not 200 <= status < 300:
                     raise _Rollback
-                response_body = b"".join(chunks)
-                txn.put(
-                    TABLE,
-                    record_key,
-                    {
-                        "fingerprint": fingerprint,
-                        "status": status,
-                        "headers": [
-                            [k.decode("latin-1"), v.decode("latin-1")]
-                            for k, v in start.get("headers", [])
-                            if k.lower() in (b"content-type", b"location")
-                        ],
-                        "body": response_body.decode("utf-8"),
-                        "at": self.backend.now_iso(),
-                    },
+                headers = list(start.get("headers", []))
+                answer = replies.record(
+                    self.backend, record_key, fingerprint, status, headers, b"".join(chunks)
                 )
+                txn.put(TABLE, record_key, answer)
                 committed = txn
         except _Rollback:
             pass
@@ -279,41 +260,9 @@ class IdempotencyMiddleware:
         return committed, status, list(start.get("headers", [])), b"".join(chunks)
 
 
-def _bearer(headers: dict[str, str]) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def _read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
-
-
 def store_error_code(exc: StoreError) -> str:
     return "store_read_only" if isinstance(exc, StoreReadOnly) else "store_write_failed"
 
 
 async def _send_store_error(send: Send, exc: StoreError, lang: str) -> None:
-    await _send_error(send, 503, store_error_code(exc), lang)
-
-
-async def _send_error(send: Send, status: int, code: str, lang: str) -> None:
-    payload = json.dumps(error_body(code, render(code, lang)), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_error(send, 503, store_error_code(exc), lang)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 import threading
 import time
@@ -35,8 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchdesk.clients.local import auth, context
-from branchdesk.clients.local.errors import DomainError, error_body, render
+from branchdesk.clients.local import auth, context, replies
+from branchdesk.clients.local.errors import DomainError, error_json
 from branchdesk.clients.local.pg_store import (
     Outcome,
     PgStore,
@@ -55,9 +54,7 @@ MAX_ATTEMPTS = 40
 FREE_ATTEMPTS = 2
 RETRY_LANE = 0x62726E646C616E65  # advisory lock id ("brndlane")
 BACKOFF_S = 0.004
-TABLE = "idempotency"
-REPLAY_HEADER = b"idempotent-replayed"
-KEPT_HEADERS = (b"content-type", b"location")
+TABLE = replies.TABLE
 
 
 def applies(store: Any) -> bool:
@@ -97,8 +94,7 @@ _executors = _Executor()
 
 
 def error_response(status: int, code: str, lang: str) -> Response:
-    payload = json.dumps(error_body(code, render(code, lang)), ensure_ascii=False).encode()
-    return status, [(b"content-type", b"application/json")], payload
+    return status, [(b"content-type", b"application/json")], error_json(code, lang)
 
 
 class _Attempt:
@@ -163,7 +159,7 @@ async def handle(
     idempotency_key: str | None,
 ) -> None:
     """Run one ``/v1`` request off the event loop; idempotent when a key is given."""
-    body = await _read_body(receive)
+    body = await replies.read_body(receive)
     runner = _Runner(app, store, backend, scope, body, ctx, idempotency_key)
     loop = asyncio.get_running_loop()
     status, headers, payload = await loop.run_in_executor(
@@ -239,17 +235,12 @@ class _Runner:
     # -- state changes: one transaction with the idempotency record -----------------------
     def _idempotent(self, key: str) -> Response:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.scope["headers"]}
-        staff = auth.resolve_token(self.backend, _bearer(headers))
+        staff = auth.resolve_token(self.backend, replies.bearer(headers))
         if staff is None:
             return self._call_app()  # the route answers 401
         self.ctx.staff_id = staff.id
         self.ctx.idempotency_key = key
-        scope = self.scope
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [scope["method"].encode(), scope["path"].encode(), scope["query_string"], self.body]
-            )
-        ).hexdigest()
+        fingerprint = replies.fingerprint(self.scope, self.body)
         record_key = f"{staff.id}:{key}"
         lock_id = _lock_id(record_key)
         with self.store.connection() as conn:
@@ -280,7 +271,7 @@ class _Runner:
                     "SELECT doc FROM documents WHERE tbl = %s AND key = %s", (TABLE, record_key)
                 ).fetchone()
             if found is not None:
-                return self._replay(found[0], fingerprint)
+                return self._replay(found[0], record_key, fingerprint)
             txn = self.store.begin(conn)
             try:
                 with self.store.bound(txn):
@@ -291,7 +282,10 @@ class _Runner:
                     if not 200 <= status < 300:
                         txn.rollback()
                         return response
-                    txn.put(TABLE, record_key, self._record(response, fingerprint))
+                    answer = replies.record(
+                        self.backend, record_key, fingerprint, status, headers, payload
+                    )
+                    txn.put(TABLE, record_key, answer)
                     txn.commit()
             except StoreConflict:
                 txn.rollback()
@@ -308,46 +302,14 @@ class _Runner:
             return response
         return error_response(503, "store_conflict", self.ctx.lang)
 
-    def _record(self, response: Response, fingerprint: str) -> dict[str, Any]:
-        status, headers, payload = response
-        return {
-            "fingerprint": fingerprint,
-            "status": status,
-            "headers": [
-                [k.decode("latin-1"), v.decode("latin-1")]
-                for k, v in headers
-                if k.lower() in KEPT_HEADERS
-            ],
-            "body": payload.decode("utf-8"),
-            "at": self.backend.now_iso(),
-        }
-
-    def _replay(self, record: dict[str, Any], fingerprint: str) -> Response:
+    def _replay(self, record: dict[str, Any], record_key: str, fingerprint: str) -> Response:
         if record["fingerprint"] != fingerprint:
             return error_response(422, "idempotency_key_reused", self.ctx.lang)
-        headers = [(k.encode(), v.encode()) for k, v in record["headers"]]
-        headers.append((REPLAY_HEADER, b"true"))
-        return record["status"], headers, record["body"].encode("utf-8")
+        headers, body = replies.replay(self.backend, record_key, record)
+        return record["status"], headers, body
 
 
 def _lock_id(record_key: str) -> int:
     """A signed 64-bit advisory lock id for an idempotency record key."""
     digest = hashlib.sha256(b"branchdesk-idem:" + record_key.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _bearer(headers: dict[str, str]) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def _read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import settings
-from schemathesis.checks import (
-    negative_data_rejection,
-    not_a_server_error,
-    response_schema_conformance,
-)
+from schemathesis.config import SchemathesisConfig
 
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.app import create_app
@@ -43,22 +41,37 @@ async def test_errors_have_the_documented_shape(client: ApiClient) -> None:
 
 _backend = make_backend()
 _app = create_app(_backend)
+RULE_REFUSALS = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+"""What schema-valid data may get (schemathesis' default plus 422): the contract's 422 is also
+a rule's refusal of well-formed data that JSON Schema cannot state (an ID number's check
+character, a QR token's signature, a day that does not exist, a NUL in a text). A 422 that is
+the request models' own ``validation_error`` stays a finding (``models_accept_valid_data``)."""
+_config = SchemathesisConfig.from_dict(
+    {"checks": {"positive_data_acceptance": {"expected-statuses": RULE_REFUSALS}}}
+)
 # Logging out would end the session that every other generated case uses.
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app).exclude(
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app, config=_config).exclude(
     method="DELETE", path="/v1/sessions/current"
 )
+ROLES = ("s001", "m001", "c001", "t001", "k001")
+"""One demo account per role (API.md): each role meets its own refusals and its own data."""
+MAX_EXAMPLES = 12
+"""Per operation and role: 5 roles x ~90 operations x 12 examples keep the run within CI's time."""
 
 
 @pytest.fixture(scope="module")
-def token() -> str:
+def tokens() -> dict[str, str]:
     import asyncio
 
-    async def login() -> str:
+    async def login(staff_id: str) -> str:
         client = ApiClient.for_asgi(_app)
-        await client.login("s001", DEMO_PASSWORD)
+        await client.login(staff_id, DEMO_PASSWORD)
         return client.token or ""
 
-    return asyncio.run(login())
+    async def all_roles() -> dict[str, str]:
+        return {staff_id: await login(staff_id) for staff_id in ROLES}
+
+    return asyncio.run(all_roles())
 
 
 def _drops_auth(case: schemathesis.Case) -> bool:
@@ -67,13 +80,24 @@ def _drops_auth(case: schemathesis.Case) -> bool:
     return "Authorization" in str(getattr(data, "description", "") or "")
 
 
+def models_accept_valid_data(ctx: Any, response: Any, case: schemathesis.Case) -> None:
+    """Schema-valid data is never refused by the request models: their refusal would mean the
+    document and the models disagree."""
+    mode = getattr(getattr(case.meta, "generation", None), "mode", None)
+    if mode is None or not mode.is_positive or response.status_code != 422:
+        return
+    code = json.loads(response.content or b"{}").get("error", {}).get("code")
+    assert code != "validation_error", f"schema-valid data refused by the models: {response.text}"
+
+
+@pytest.mark.parametrize("role", ROLES)
 @schema.parametrize()
-@settings(max_examples=15, deadline=None)
-def test_the_server_conforms_to_its_schema(case: schemathesis.Case, token: str) -> None:
-    headers = {"Idempotency-Key": "schemathesis-" + case.id}
+@settings(max_examples=MAX_EXAMPLES, deadline=None)
+def test_the_server_conforms_to_its_schema(
+    case: schemathesis.Case, role: str, tokens: dict[str, str]
+) -> None:
+    """Every check schemathesis has, for every role: any finding fails the test."""
+    headers = {"Idempotency-Key": f"schemathesis-{uuid.uuid4()}"}
     if not _drops_auth(case):
-        headers["Authorization"] = f"Bearer {token}"
-    case.call_and_validate(
-        headers=headers,
-        checks=[not_a_server_error, response_schema_conformance, negative_data_rejection],
-    )
+        headers["Authorization"] = f"Bearer {tokens[role]}"
+    case.call_and_validate(headers=headers, additional_checks=[models_accept_valid_data])

@@ -36,6 +36,7 @@ async def test_unknown_and_known_ids_count_down_and_wait_alike(client: ApiClient
     assert known == unknown
     assert [code for _, code, _, _ in known] == ["bad_credentials"] * 4 + ["login_backoff"] * 2
     assert "4 tries left" in known[0][2]
+    assert "(1 try left)" in known[3][2] and "tries" not in known[3][2]
     assert known[4][3] == {"retry_after": 30}
 
 

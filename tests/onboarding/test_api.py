@@ -8,6 +8,7 @@ import pytest
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.errors import ApiError
+from branchdesk.clients.local import pii
 from branchdesk.clients.local.onboarding.advice import WRONG_CHANNEL_ERROR
 from branchdesk.clients.onboarding_api import OnboardingApi
 
@@ -279,7 +280,7 @@ async def test_a_second_record_of_the_same_retailer_is_refused_with_a_pointer(lo
     api = await _api(login_as)
     first = await _new(api)
     for field in ("id_number", "mobile", "licence_no", "card_number"):
-        raw = backend.store.get("customers", first["id"])[field]
+        raw = pii.opened(backend, "customers", backend.store.get("customers", first["id"]))[field]
         with pytest.raises(ApiError) as err:
             await _new(api, **{field: raw})
         assert (err.value.status, err.value.code) == (409, "customer_duplicate")
@@ -290,7 +291,11 @@ async def test_a_second_record_of_the_same_retailer_is_refused_with_a_pointer(lo
     with pytest.raises(ApiError) as err:
         await api.update_customer(
             other["id"],
-            {"mobile": backend.store.get("customers", first["id"])["mobile"]},
+            {
+                "mobile": pii.opened(
+                    backend, "customers", backend.store.get("customers", first["id"])
+                )["mobile"]
+            },
             other["version"],
             Action(),
         )
@@ -301,5 +306,10 @@ async def test_the_duplicate_refusal_reads_in_chinese(login_as, backend):
     api = await _api(login_as, lang="zh-CN")
     first = await _new(api)
     with pytest.raises(ApiError) as err:
-        await _new(api, mobile=backend.store.get("customers", first["id"])["mobile"])
+        await _new(
+            api,
+            mobile=pii.opened(backend, "customers", backend.store.get("customers", first["id"]))[
+                "mobile"
+            ],
+        )
     assert f"已有客户 {first['id']}" in err.value.message and "手机号" in err.value.message

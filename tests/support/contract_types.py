@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 OPENAPI = Path(__file__).resolve().parents[2] / "clients" / "openapi.json"
+MIN_SHARED = 4
+"""A base shares at least this many fields: three (``id``, ``name_zh``, ``name_en``) is a
+coincidence of shape, not one thing that another extends."""
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 
@@ -92,12 +95,25 @@ def response_schemas(spec: dict[str, Any]) -> list[str]:
     return order
 
 
+def _base(fields: dict[str, str], written: dict[str, dict[str, str]]) -> str | None:
+    """The largest TypedDict written so far whose every field this one has, typed alike: this
+    one extends it instead of repeating its fields (``CustomerDetail(CustomerSummary)``)."""
+    bases = [
+        (len(theirs), name)
+        for name, theirs in written.items()
+        if MIN_SHARED <= len(theirs) < len(fields)
+        and all(fields.get(f) == t for f, t in theirs.items())
+    ]
+    return max(bases)[1] if bases else None
+
+
 def render(spec: dict[str, Any]) -> str:
     schemas = spec["components"]["schemas"]
     names = response_schemas(spec)
     out = [
         '"""Typed responses of the branchdesk API: one TypedDict per response schema of',
         "``clients/openapi.json`` (written by ``make models``; a test checks them against it).",
+        "A schema that has all the fields of another one extends it.",
         "",
         "Only the typing module is imported: this is on the first-frame path. No",
         "``from __future__ import annotations``: TypedDict reads ``NotRequired`` at run time.",
@@ -105,6 +121,7 @@ def render(spec: dict[str, Any]) -> str:
         "",
         "from typing import Any, Literal, NotRequired, TypedDict",
     ]
+    written: dict[str, dict[str, str]] = {}
     for name in names:
         schema = schemas[name]
         required = set(schema.get("required", []))
@@ -118,11 +135,15 @@ def render(spec: dict[str, Any]) -> str:
             body = ", ".join(f"{json.dumps(f)}: {t}" for f, t in fields.items())
             out.append(f"{name} = TypedDict({json.dumps(name)}, {{{body}}})")
             continue
-        out.append(f"class {name}(TypedDict):")
+        base = _base(fields, written)
+        written[name] = fields
+        out.append(f"class {name}({base or 'TypedDict'}):")
         if schema.get("description"):
             out += [f'    """{schema["description"].strip()}"""', ""]
-        out.extend(f"    {field}: {text}" for field, text in fields.items())
-        if not fields:
+        inherited = written[base] if base else {}
+        own = {f: t for f, t in fields.items() if f not in inherited}
+        out.extend(f"    {field}: {text}" for field, text in own.items())
+        if not own:
             out.append("    pass")
     return "\n".join(out) + "\n"
 

@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit
+from branchdesk.clients.local import audit, pii
 from branchdesk.clients.local.auth import STAFF, Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import script as scripts
@@ -53,6 +53,8 @@ from branchdesk.clients.local.sim import rules as sim_stock
 from branchdesk.clients.local.store import Doc
 
 ORDERS = "cw_orders"
+CUSTOMER_PII = ("id_number", "contact")
+"""Sealed in an order's ``customer`` (``pii.seal``): staff see them masked, nothing opens them."""
 OPEN_STATES = ("reserved", "card_bound", "write_interrupted", "written", "presubmitted")
 DRAFT_STEPS = ("customer", "recommender", "number", "account", "package", "packs", "activity")
 """The form steps in the order staff do them; a check of one step checks those before it."""
@@ -243,8 +245,8 @@ def public(backend: Backend, order: Doc) -> dict[str, Any]:
         "msisdn": order["msisdn"],
         "customer": {
             "name": customer["name"],
-            "id_number": validators.mask_id_number(customer["id_number"]),
-            "contact": validators.mask_mobile(customer["contact"]),
+            "id_number": pii.masked(customer, "id_number") or "",
+            "contact": pii.masked(customer, "contact") or "",
             "address": _mask_address(customer.get("address") or ""),
         },
         "recommender_id": order.get("recommender_id"),
@@ -519,12 +521,17 @@ def create_order(
             "iccid": None,
             "imsi": None,
             "attempts": 0,
-            "customer": {
-                "name": name.strip(),
-                "id_number": id_number.strip().upper(),
-                "contact": contact.strip(),
-                "address": address.strip(),
-            },
+            "customer": pii.seal(
+                backend,
+                f"{ORDERS}.customer",
+                {
+                    "name": name.strip(),
+                    "id_number": id_number.strip().upper(),
+                    "contact": contact.strip(),
+                    "address": address.strip(),
+                },
+                CUSTOMER_PII,
+            ),
             "recommender_id": recommender_id,
             "account": checked_account,
             "pack_ids": [p["id"] for p in packs],

@@ -118,7 +118,7 @@ def _ukey_missing(txn: Transaction, backend: Backend) -> dict[str, Any]:
     data = onboarding.demo_customer(random.Random(7), 0)
     data.update(name=UKEY_CUSTOMER, area="坪东", token_type="ukey", order_amount="150000")
     now = backend.now_iso()
-    doc = onboarding.insert_customer(txn, data, "m001", DEMO_BRANCH, now)
+    doc = onboarding.insert_customer(txn, backend, data, "m001", DEMO_BRANCH, now)
     stored: dict[str, Any] = {}
     for item in ("card", "online_banking"):
         record = {
@@ -250,25 +250,9 @@ def _installment_bound(txn: Transaction, backend: Backend) -> dict[str, Any]:
     yesterday."""
     staff_id, job_no, name, merchant_id = BOUND_CLERK
     now = backend.settings.now()
-    txn.put(
-        installment.CLERKS,
-        staff_id,
-        {
-            "staff_id": staff_id,
-            "state": "bound",
-            "job_no": job_no,
-            "name": name,
-            "id_number": BOUND_CLERK_ID17 + validators.id_check_char(BOUND_CLERK_ID17),
-            "mobile": job_no,
-            "merchant_id": merchant_id,
-            "code_nonce": None,
-            "code_mac": None,
-            "code_expires_at": None,
-            "code_tries": 0,
-            "created_at": installment.iso(now),
-            "bound_at": installment.iso(now),
-        },
-    )
+    id_number = BOUND_CLERK_ID17 + validators.id_check_char(BOUND_CLERK_ID17)
+    clerk = installment.clerk_doc(backend, staff_id, job_no, name, id_number, merchant_id)
+    txn.put(installment.CLERKS, staff_id, clerk)
     base = {
         "qr_id": "Q00000000",
         "clerk_staff_id": staff_id,
@@ -280,9 +264,9 @@ def _installment_bound(txn: Transaction, backend: Backend) -> dict[str, Any]:
     created = now - timedelta(minutes=minutes + 8)
     submitted = now - timedelta(minutes=minutes)
     late_id = f"A{txn.next_id(installment_orders.APPLICATIONS):08d}"
-    txn.put(
-        installment_orders.APPLICATIONS,
-        late_id,
+    installment_orders.put_new(
+        txn,
+        backend,
         {
             **base,
             "id": late_id,
@@ -292,14 +276,7 @@ def _installment_bound(txn: Transaction, backend: Backend) -> dict[str, Any]:
             "created_date": installment.iso(created)[:10],
             "step": "supplementary",
             "status": "in_review",
-            "product": {
-                "package": "畅享套餐 128元",
-                "term_months": 12,
-                "brand": "华为",
-                "model": "nova 12",
-                "down_payment": "0.00",
-                "price": "2999.00",
-            },
+            "product": dict(installment_orders.DEFAULT_PRODUCT),
             "submitted_at": installment.iso(submitted),
             "review_outcome": "refused",
             "review_due_at": installment.iso(submitted + timedelta(minutes=30)),
@@ -310,9 +287,9 @@ def _installment_bound(txn: Transaction, backend: Backend) -> dict[str, Any]:
     created = now - timedelta(days=days, minutes=40)
     done = created + timedelta(minutes=40)
     sale_id = f"A{txn.next_id(installment_orders.APPLICATIONS):08d}"
-    txn.put(
-        installment_orders.APPLICATIONS,
-        sale_id,
+    installment_orders.put_new(
+        txn,
+        backend,
         {
             **base,
             "id": sale_id,

@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 import random
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -34,8 +34,10 @@ from branchdesk.clients.local.installment.rules import (
 from branchdesk.clients.local.store import Doc, Transaction
 
 APPLICATIONS = "inst_applications"
-STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
-STATUSES = (
+Step = Literal[
+    "select_product", "identity", "supplementary", "contract", "voucher", "my_applications"
+]
+Status = Literal[
     "in_progress",
     "in_review",
     "approved",
@@ -44,7 +46,19 @@ STATUSES = (
     "voucher_pending",
     "completed",
     "revoked",
-)
+]
+"""An application's step in the customer's app and its status (the routes' models use them)."""
+STEPS: tuple[str, ...] = get_args(Step)
+STATUSES: tuple[str, ...] = get_args(Status)
+DEFAULT_PRODUCT = {
+    "package": "畅享套餐 128元",
+    "term_months": 12,
+    "brand": "华为",
+    "model": "nova 12",
+    "down_payment": "0.00",
+    "price": "2999.00",
+}
+"""What the simulated customer picks when the step names nothing."""
 CARD_STATES = ("not_started", "verifying", "passed", "failed")
 
 DEFAULTS: dict[str, float] = {
@@ -184,10 +198,10 @@ def view(doc: Doc, backend: Backend, now: datetime | None = None) -> dict[str, A
         "qr_id": doc["qr_id"],
         "merchant_id": doc["merchant_id"],
         "merchant_name": merchant["name"] if merchant else doc["merchant_id"],
-        "clerk_job_no": clerk["job_no"] if clerk else None,
+        "clerk_job_no": pii.masked(clerk, "job_no") if clerk else None,
         "clerk_name": clerk["name"] if clerk else None,
         "customer_name": validators.mask_name(doc["customer_name"]),
-        "customer_mobile": validators.mask_mobile(doc["customer_mobile"]),
+        "customer_mobile": pii.masked(doc, "customer_mobile") or "",
         "created_at": doc["created_at"],
         "step": doc["step"],
         "status": doc["status"],
@@ -232,7 +246,13 @@ def create_application(
         "addons": None,
         "card_verification": "not_started",
     }
-    txn.put(APPLICATIONS, application_id, doc)
+    return put_new(txn, backend, doc)
+
+
+def put_new(txn: Transaction, backend: Backend, doc: Doc) -> Doc:
+    """Store a new application, the customer's mobile sealed (``pii``); returns what is stored."""
+    doc = pii.seal(backend, APPLICATIONS, doc, ("customer_mobile",))
+    txn.put(APPLICATIONS, doc["id"], doc)
     return doc
 
 
@@ -251,14 +271,7 @@ def advance(
     now = backend.settings.now()
     step, status = doc["step"], doc["status"]
     if status == "in_progress" and step == "select_product":
-        product = choices.get("product") or {
-            "package": "畅享套餐 128元",
-            "term_months": 12,
-            "brand": "华为",
-            "model": "nova 12",
-            "down_payment": "0.00",
-            "price": "2999.00",
-        }
+        product = choices.get("product") or dict(DEFAULT_PRODUCT)
         doc = {**doc, "product": product, "step": "identity"}
     elif status == "in_progress" and step == "identity":
         addons = {

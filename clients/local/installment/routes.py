@@ -18,19 +18,8 @@ from branchdesk.clients.local.installment import simulation as installment_sim
 router = APIRouter(tags=["installment"])
 BASE = "/v1/installment"
 
-Status = Literal[
-    "in_progress",
-    "in_review",
-    "approved",
-    "refused",
-    "contract_pending",
-    "voucher_pending",
-    "completed",
-    "revoked",
-]
-Step = Literal[
-    "select_product", "identity", "supplementary", "contract", "voucher", "my_applications"
-]
+Status = installment_orders.Status
+Step = installment_orders.Step
 
 
 class ClerkOut(BaseModel):
@@ -133,7 +122,7 @@ async def get_clerk(
     request: Request, staff: Staff = auth.require("clerk", "supervisor")
 ) -> dict[str, Any]:
     backend = auth.get_backend(request)
-    return installment.clerk_view(backend.store.get(installment.CLERKS, staff.id), backend.store)
+    return installment.clerk_view(backend.store.get(installment.CLERKS, staff.id), backend)
 
 
 @router.post(f"{BASE}/clerk/code", response_model=ClerkOut)

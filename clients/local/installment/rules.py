@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -26,6 +26,8 @@ from branchdesk.clients.local.store import Doc, Transaction
 
 MERCHANTS = "inst_merchants"
 CLERKS = "inst_clerks"
+CLERK_PII = ("id_number", "mobile", "job_no")
+"""Sealed in a clerk's document (``pii.seal``); the job number is the clerk's own mobile."""
 QR_CODES = "inst_qr_codes"
 QR_KEY_DOC = "installment_qr_key"
 TOKEN_PREFIX = "BDQ1"
@@ -63,7 +65,7 @@ register_messages(
         },
         "installment_code_invalid": {
             "zh-CN": "验证码错误,还可尝试 {left} 次。",
-            "en": "Wrong code; {left} tries left.",
+            "en": "Wrong code; {left} {left|try|tries} left.",
         },
         "installment_code_dead": {
             "zh-CN": "验证码已失效(过期或错误次数过多),请重新获取。",
@@ -119,16 +121,17 @@ def local_minute(moment: datetime) -> str:
 
 
 # -- clerk registration -----------------------------------------------------------------------
-def clerk_view(doc: Doc | None, store: Any) -> dict[str, Any]:
+def clerk_view(doc: Doc | None, backend: Backend) -> dict[str, Any]:
+    """The clerk's own registration: their job number in full, the rest masked."""
     if doc is None:
         return {"state": "unregistered"}
-    merchant = store.get(MERCHANTS, doc.get("merchant_id") or "")
+    merchant = backend.store.get(MERCHANTS, doc.get("merchant_id") or "")
     return {
         "state": doc["state"],
-        "job_no": doc["job_no"],
+        "job_no": job_number(backend, doc),
         "name": doc["name"],
-        "id_number": validators.mask_id_number(doc["id_number"]),
-        "mobile": validators.mask_mobile(doc["mobile"]),
+        "id_number": pii.masked(doc, "id_number"),
+        "mobile": pii.masked(doc, "mobile"),
         "merchant_id": doc.get("merchant_id"),
         "merchant_name": merchant["name"] if merchant else None,
         "bound_at": doc.get("bound_at"),
@@ -155,27 +158,27 @@ def request_code(
     with backend.store.transaction() as txn:
         current = txn.get(CLERKS, staff.id)
         if current is not None and current["state"] == "bound":
-            raise DomainError(409, "installment_already_bound", job_no=current["job_no"])
+            raise DomainError(409, "installment_already_bound", job_no=job_number(backend, current))
         key = _server_key(txn)
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         expires = now + timedelta(seconds=setting(backend, "bind_code_ttl_seconds"))
         nonce = secrets.token_hex(8)
-        doc = {
-            "staff_id": staff.id,
-            "state": "pending",
-            "job_no": job_no,
-            "name": name,
-            "id_number": id_number,
-            "mobile": mobile,
-            "merchant_id": None,
-            "code_nonce": nonce,
-            "code_mac": _code_mac(key, staff.id, nonce, job_no, code),
-            "code_expires_at": iso(expires),
-            "code_tries": 0,
-            "created_at": iso(now),
-        }
+        doc = clerk_doc(backend, staff.id, job_no, name, id_number, None)
+        doc.update(
+            state="pending",
+            code_nonce=nonce,
+            code_mac=_code_mac(key, staff.id, nonce, job_no, code),
+            code_expires_at=iso(expires),
+            bound_at=None,
+        )
         txn.put(CLERKS, staff.id, doc)
-        audit.record(txn, "installment.clerk_code", staff.id, iso(now), {"job_no": job_no})
+        audit.record(
+            txn,
+            "installment.clerk_code",
+            staff.id,
+            iso(now),
+            {"job_no": validators.mask_mobile(job_no)},
+        )
         minutes = max(1, int(setting(backend, "bind_code_ttl_seconds")) // 60)
         text = (
             f"【中移金服】营业员绑定验证码 {code},工号 {job_no},{minutes} 分钟内有效。"
@@ -183,7 +186,39 @@ def request_code(
         )
         at, purpose = iso(now), f"installment_clerk:{staff.id}"
         txn.after_commit.append(lambda: backend.sms.send(mobile, text, at, purpose))
-    return clerk_view(doc, backend.store)
+    return clerk_view(doc, backend)
+
+
+def clerk_doc(
+    backend: Backend,
+    staff_id: str,
+    job_no: str,
+    name: str,
+    id_number: str,
+    merchant_id: str | None,
+) -> Doc:
+    """A clerk bound to ``merchant_id`` (None: not yet), PII sealed."""
+    now = iso(backend.settings.now())
+    doc = {
+        "staff_id": staff_id,
+        "state": "bound",
+        "job_no": job_no,
+        "name": name,
+        "id_number": id_number,
+        "mobile": job_no,
+        "merchant_id": merchant_id,
+        "code_nonce": None,
+        "code_mac": None,
+        "code_expires_at": None,
+        "code_tries": 0,
+        "created_at": now,
+        "bound_at": now,
+    }
+    return pii.seal(backend, CLERKS, doc, CLERK_PII)
+
+
+def job_number(backend: Backend, doc: Doc) -> str:
+    return pii.value(backend, CLERKS, doc, "job_no") or ""
 
 
 def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
@@ -192,8 +227,9 @@ def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
     doc = store.get(CLERKS, staff.id)
     if doc is None:
         raise DomainError(409, "installment_no_registration")
+    job_no = job_number(backend, doc)
     if doc["state"] == "bound":
-        raise DomainError(409, "installment_already_bound", job_no=doc["job_no"])
+        raise DomainError(409, "installment_already_bound", job_no=job_no)
     now = backend.settings.now()
     if not doc.get("code_mac") or parse_time(doc["code_expires_at"]) <= now:
         raise DomainError(410, "installment_code_dead")
@@ -204,9 +240,7 @@ def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
         and len(code) == CODE_DIGITS
         and code.isdigit()
         and hmac.compare_digest(
-            _code_mac(
-                bytes.fromhex(key_doc["key"]), staff.id, doc["code_nonce"], doc["job_no"], code
-            ),
+            _code_mac(bytes.fromhex(key_doc["key"]), staff.id, doc["code_nonce"], job_no, code),
             doc["code_mac"],
         )
     )
@@ -228,17 +262,17 @@ def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
         left = max_tries - tries
         raise DomainError(422, "installment_code_invalid", details={"tries_left": left}, left=left)
     with store.transaction() as txn:
-        merchant = _merchant_for_job(txn, doc["job_no"])
+        merchant = _merchant_for_job(txn, backend, job_no)
         if merchant is None:
             raise DomainError(
                 409,
                 "installment_job_not_registered",
-                details={"job_no": doc["job_no"]},
-                job_no=doc["job_no"],
+                details={"job_no": job_no},
+                job_no=job_no,
             )
-        for other in txn.store.lookup(CLERKS, "job_no", doc["job_no"]):
+        for other in pii.lookup(backend, CLERKS, "job_no", job_no, txn.store):
             if other["staff_id"] != staff.id and other["state"] == "bound":
-                raise DomainError(409, "installment_job_taken", job_no=doc["job_no"])
+                raise DomainError(409, "installment_job_taken", job_no=job_no)
         bound = {
             **doc,
             "state": "bound",
@@ -252,9 +286,9 @@ def bind(backend: Backend, staff: Staff, code: str) -> dict[str, Any]:
             "installment.clerk_bound",
             staff.id,
             iso(now),
-            {"job_no": doc["job_no"], "merchant_id": merchant["id"]},
+            {"job_no": validators.mask_mobile(job_no), "merchant_id": merchant["id"]},
         )
-    return clerk_view(bound, store)
+    return clerk_view(bound, backend)
 
 
 def bound_clerk(backend: Backend, staff: Staff) -> Doc:
@@ -264,8 +298,13 @@ def bound_clerk(backend: Backend, staff: Staff) -> Doc:
     return doc
 
 
-def _merchant_for_job(txn: Transaction, job_no: str) -> Doc | None:
+def _merchant_for_job(txn: Transaction, backend: Backend, job_no: str) -> Doc | None:
+    """The merchant that registered ``job_no``: merchants keep the keyed hashes of their job
+    numbers (``registered_jobs`` in the clear in a store written before)."""
+    hashed = pii.lookup_key(backend, "job_no", job_no)
     for merchant in txn.store.scan(MERCHANTS):
+        if hashed in merchant.get("registered_job_hashes", []):
+            return merchant
         if job_no in merchant.get("registered_jobs", []):
             return merchant
     return None
@@ -357,7 +396,6 @@ def issue_qr(backend: Backend, staff: Staff) -> dict[str, Any]:
             "id": code_id,
             "token": make_token(key, code_id),
             "clerk_staff_id": staff.id,
-            "job_no": clerk["job_no"],
             "merchant_id": clerk["merchant_id"],
             "issued_at": iso(now),
             "expires_at": iso(expires),
@@ -416,27 +454,13 @@ DEMO_BOUND_CLERK = ("ic-demo", "13985900002", "杨秀英", "MER001")
 
 def seed_merchants(txn: Transaction, backend: Backend, rng: random.Random) -> None:
     for merchant_id, name, jobs in DEMO_MERCHANTS:
+        hashes = [pii.lookup_key(backend, "job_no", job) for job in jobs]
         txn.put(
-            MERCHANTS, merchant_id, {"id": merchant_id, "name": name, "registered_jobs": list(jobs)}
+            MERCHANTS,
+            merchant_id,
+            {"id": merchant_id, "name": name, "registered_job_hashes": hashes},
         )
     staff_id, job_no, name, merchant_id = DEMO_BOUND_CLERK
     first17 = "52230119900101" + f"{rng.randrange(1000):03d}"
-    txn.put(
-        CLERKS,
-        staff_id,
-        {
-            "staff_id": staff_id,
-            "state": "bound",
-            "job_no": job_no,
-            "name": name,
-            "id_number": first17 + validators.id_check_char(first17),
-            "mobile": job_no,
-            "merchant_id": merchant_id,
-            "code_nonce": None,
-            "code_mac": None,
-            "code_expires_at": None,
-            "code_tries": 0,
-            "created_at": backend.now_iso(),
-            "bound_at": backend.now_iso(),
-        },
-    )
+    id_number = first17 + validators.id_check_char(first17)
+    txn.put(CLERKS, staff_id, clerk_doc(backend, staff_id, job_no, name, id_number, merchant_id))

@@ -10,7 +10,7 @@ import random
 from datetime import timedelta
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.installment.orders import APPLICATIONS
+from branchdesk.clients.local.installment.orders import APPLICATIONS, put_new
 from branchdesk.clients.local.installment.rules import DEMO_BOUND_CLERK, iso, seed_merchants
 from branchdesk.clients.local.store import Transaction
 
@@ -92,4 +92,4 @@ def seed_installment(txn: Transaction, backend: Backend, rng: random.Random) -> 
                 card_verify_due_at=iso(done + timedelta(minutes=5)),
                 payment_received_at=iso(done + timedelta(minutes=5)) if card == "passed" else None,
             )
-        txn.put(APPLICATIONS, app_id, doc)
+        put_new(txn, backend, doc)

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from branchdesk.clients import validators
-from branchdesk.clients.local import audit, context
+from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.auth import DEMO_BRANCH, STAFF, Staff, new_staff_doc
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import DomainError, register_messages
@@ -279,10 +279,10 @@ def load_customer(backend: Backend, staff: Staff, customer_id: str) -> Doc:
 
 # -- views --------------------------------------------------------------------------------------
 def search_text(doc: Doc) -> str:
-    mobile = doc["mobile"]
-    return "\n".join(
-        [doc["name"], doc["area"], mobile, validators.mask_mobile(mobile), doc["licence_no"]]
-    ).lower()
+    """What a query may find by substring; a full mobile is found by its keyed hash instead
+    (``search``), so the text keeps only the masked one."""
+    masked = validators.mask_mobile(doc["mobile"])
+    return "\n".join([doc["name"], doc["area"], masked, doc["licence_no"]]).lower()
 
 
 def summary(doc: Doc) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def summary(doc: Doc) -> dict[str, Any]:
         "id": doc["id"],
         "name": doc["name"],
         "area": doc["area"],
-        "mobile": validators.mask_mobile(doc["mobile"]),
+        "mobile": pii.masked(doc, "mobile") or "",
         "licence_no": doc["licence_no"],
         "marketer_id": doc["marketer_id"],
         "progress_done": doc["progress"]["done"],
@@ -304,8 +304,8 @@ def detail(doc: Doc, *, reveal: bool = False) -> dict[str, Any]:
     amount = Decimal(doc["order_amount"])
     return {
         **summary(doc),
-        "mobile": doc["mobile"] if reveal else validators.mask_mobile(doc["mobile"]),
-        "id_number": doc["id_number"] if reveal else validators.mask_id_number(doc["id_number"]),
+        "mobile": doc["mobile"] if reveal else pii.masked(doc, "mobile"),
+        "id_number": doc["id_number"] if reveal else pii.masked(doc, "id_number"),
         "card_number": doc["card_number"] if reveal else validators.mask_card(doc["card_number"]),
         "card_bank": doc.get("card_bank"),
         "token_type": doc["token_type"],
@@ -327,7 +327,8 @@ def search(
     if area:
         docs = [d for d in docs if d["area"] == area]
     if needle:
-        docs = [d for d in docs if needle in d["search"]]
+        mobile = pii.lookup_key(backend, "mobile", needle)
+        docs = [d for d in docs if needle in d["search"] or d.get("mobile_hash") == mobile]
     return {"total": len(docs), "items": [summary(d) for d in docs[offset : offset + limit]]}
 
 
@@ -394,7 +395,13 @@ def _conflict(current: dict[str, Any]) -> DomainError:
 
 
 def _new_customer_doc(
-    cid: str, clean: dict[str, Any], marketer_id: str, branch: str, now: str, actor: str
+    backend: Backend,
+    cid: str,
+    clean: dict[str, Any],
+    marketer_id: str,
+    branch: str,
+    now: str,
+    actor: str,
 ) -> Doc:
     doc = {
         "id": cid,
@@ -409,7 +416,7 @@ def _new_customer_doc(
     }
     doc["progress"] = _progress(_statuses_for(doc, {}), "checklist")
     doc["search"] = search_text(doc)
-    return doc
+    return pii.seal(backend, CUSTOMERS, doc)
 
 
 def _statuses_for(doc: Doc, stored: dict[str, Doc]) -> dict[str, str]:
@@ -429,7 +436,12 @@ def _refuse_duplicate(backend: Backend, clean: dict[str, Any], own_id: str | Non
         value = clean.get(field)
         if not value:
             continue
-        for other in backend.store.lookup(CUSTOMERS, field, value):
+        others = (
+            pii.lookup(backend, CUSTOMERS, field, value)
+            if field in pii.FIELDS
+            else backend.store.lookup(CUSTOMERS, field, value)
+        )
+        for other in others:
             if other["id"] != own_id:
                 raise DomainError(
                     409,
@@ -459,7 +471,7 @@ def create_customer(backend: Backend, staff: Staff, data: dict[str, Any]) -> Doc
     now = backend.now_iso()
     with backend.store.transaction() as txn:
         cid = f"C{txn.next_id(CUSTOMERS):06d}"
-        doc = _new_customer_doc(cid, clean, marketer_id, staff.branch, now, staff.id)
+        doc = _new_customer_doc(backend, cid, clean, marketer_id, staff.branch, now, staff.id)
         txn.put(CUSTOMERS, cid, doc)
         audit.record(txn, "customer.create", cid, now, {"area": clean["area"]})
     return doc
@@ -471,12 +483,13 @@ def update_customer(
     doc = load_customer(backend, staff, customer_id)
     if doc["version"] != base_version:
         raise _conflict(detail(doc))
-    merged = {f: doc.get(f) for f in FIELDS}
+    plain = pii.opened(backend, CUSTOMERS, doc)
+    merged = {f: plain.get(f) for f in FIELDS}
     merged.update({k: v for k, v in data.items() if k in FIELDS and v is not None})
     clean, errors = validate_customer(merged)
     if errors:
         raise DomainError(422, "customer_invalid", details=errors)
-    changed = sorted(f for f in FIELDS if clean[f] != doc.get(f))
+    changed = sorted(f for f in FIELDS if clean[f] != plain.get(f))
     if not changed:
         return doc
     _refuse_duplicate(backend, clean, customer_id)
@@ -493,6 +506,7 @@ def update_customer(
             _statuses_for(updated, _stored_items(backend, customer_id)), "checklist"
         )
         updated["search"] = search_text(updated)
+        updated = pii.seal(backend, CUSTOMERS, updated)
         txn.put(CUSTOMERS, customer_id, updated)
         audit.record(txn, "customer.update", customer_id, now, {"fields": changed})
     return updated
@@ -608,14 +622,14 @@ def reveal(backend: Backend, staff: Staff, customer_id: str) -> dict[str, Any]:
     doc = load_customer(backend, staff, customer_id)
     with backend.store.transaction() as txn:
         audit.record(txn, "customer.reveal", customer_id, backend.now_iso())
-    return detail(doc, reveal=True)
+    return detail(pii.opened(backend, CUSTOMERS, doc), reveal=True)
 
 
 def handoff(backend: Backend, staff: Staff, customer_id: str) -> dict[str, Any]:
     """The package for the corporate department: full details and every item; audited."""
     doc = load_customer(backend, staff, customer_id)
     package = checklist(backend, doc)
-    package["customer"] = detail(doc, reveal=True)
+    package["customer"] = detail(pii.opened(backend, CUSTOMERS, doc), reveal=True)
     package["generated_at"] = backend.now_iso()
     package["generated_by"] = staff.id
     with backend.store.transaction() as txn:
@@ -695,13 +709,18 @@ def demo_customer(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def insert_customer(
-    txn: Transaction, data: dict[str, Any], marketer_id: str, branch: str, now: str
+    txn: Transaction,
+    backend: Backend,
+    data: dict[str, Any],
+    marketer_id: str,
+    branch: str,
+    now: str,
 ) -> Doc:
     clean, errors = validate_customer(data)
     if errors:
         raise ValueError(errors)
     cid = f"C{txn.next_id(CUSTOMERS):06d}"
-    doc = _new_customer_doc(cid, clean, marketer_id, branch, now, marketer_id)
+    doc = _new_customer_doc(backend, cid, clean, marketer_id, branch, now, marketer_id)
     txn.put(CUSTOMERS, cid, doc)
     return doc
 
@@ -733,7 +752,7 @@ def seed_onboarding(txn: Transaction, backend: Backend, rng: random.Random) -> N
     )
     for n in range(30):
         marketer = "m002" if n % 6 == 5 else "m001"
-        doc = insert_customer(txn, demo_customer(rng, n), marketer, DEMO_BRANCH, now)
+        doc = insert_customer(txn, backend, demo_customer(rng, n), marketer, DEMO_BRANCH, now)
         steps = rng.randrange(len(order) + 1)
         stored: dict[str, Doc] = {}
         for item_id in order[:steps]:

@@ -40,7 +40,7 @@ register_messages(
     {
         "otp_invalid": {
             "zh-CN": "验证码错误,还可尝试 {left} 次。",
-            "en": "Wrong code; {left} tries left.",
+            "en": "Wrong code; {left} {left|try|tries} left.",
         },
         "otp_dead": {
             "zh-CN": "验证码已失效(过期或错误次数过多),请重新获取。",
