@@ -15,7 +15,6 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.onboarding_api import INPUT_FIELDS, PII_FIELDS, OnboardingApi, Queued
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.common.focus_css import focused_select_css
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
@@ -58,8 +57,7 @@ class CustomerFormScreen(BaseScreen):
     CustomerFormScreen .onb-row Input, CustomerFormScreen .onb-row Select { width: 1fr; }
     CustomerFormScreen .onb-error { color: $error; padding-left: 18; height: auto; }
     CustomerFormScreen #onb-form-title { text-style: bold; }
-    """ + focused_select_css("CustomerFormScreen")
-    SCOPED_CSS = False
+    """
 
     def __init__(self, customer_id: str | None = None) -> None:
         super().__init__()

@@ -15,7 +15,6 @@ from textual.widgets import Input, Select
 from branchdesk.clients.onboarding_api import PENDING_PREFIX, OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.common.focus_css import focused_select_css
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
@@ -40,8 +39,7 @@ class CustomersScreen(BaseScreen):
     CustomersScreen #onb-search { width: 1fr; }
     CustomersScreen #onb-area { width: 18; }
     CustomersScreen #onb-table { height: 1fr; margin: 0 1; }
-    """ + focused_select_css("CustomersScreen")
-    SCOPED_CSS = False
+    """
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):

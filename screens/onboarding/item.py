@@ -14,7 +14,6 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseModal
-from branchdesk.screens.common.focus_css import focused_select_css
 from branchdesk.screens.onboarding.export import STATUSES
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
@@ -50,8 +49,7 @@ class ItemModal(BaseModal):
     ItemModal .onb-row Label { width: 16; }
     ItemModal .onb-row Input, ItemModal .onb-row Select { width: 1fr; }
     ItemModal .onb-error { color: $error; padding-left: 16; height: auto; }
-    """ + focused_select_css("ItemModal")
-    SCOPED_CSS = False
+    """
 
     def __init__(
         self,
