@@ -27,6 +27,7 @@ from branchdesk.screens.card_write.package import AccountPackageScreen
 from branchdesk.screens.card_write.packs import AccountPacksScreen
 from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
 from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
+from branchdesk.screens.card_write.steps import new_draft
 from branchdesk.screens.card_write.summary import AccountSummaryScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
 from branchdesk.screens.common.confirm import ConfirmModal
@@ -414,7 +415,7 @@ async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) ->
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
         customer = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
-        await app.push_screen(AccountNumberScreen(customer))
+        await app.push_screen(AccountNumberScreen(new_draft(customer)))
         numbers = app.screen.query_one("#cw-numbers", OptionList)
         await wait_for(pilot, lambda: numbers.option_count > 0)
         await pilot.press("8", "8", "enter")
