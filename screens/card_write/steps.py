@@ -26,16 +26,6 @@ Draft = dict[str, Any]
 
 STEPS = ("customer", "recommender", "number", "account", "package", "packs", "activity")
 """The form steps in the order staff do them (the server's order too)."""
-FORM_FIELDS = (
-    "customer",
-    "recommender_id",
-    "msisdn",
-    "account",
-    "package_id",
-    "tariff_id",
-    "pack_ids",
-    "activity_id",
-)
 
 
 def new_draft(customer: dict[str, str]) -> Draft:
@@ -54,7 +44,7 @@ def new_draft(customer: dict[str, str]) -> Draft:
 def draft_of(saved: DraftOut) -> Draft:
     """The form of a draft kept on the server."""
     form: dict[str, Any] = dict(saved)
-    return {field: form[field] for field in FORM_FIELDS}
+    return {field: form[field] for field in new_draft({})}
 
 
 class FormStepScreen(BaseScreen):

@@ -14,6 +14,7 @@ from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.rules import DRAFTS
+from branchdesk.screens.card_write.steps import new_draft
 
 CUSTOMER = {
     "name": "王小明",
@@ -21,16 +22,7 @@ CUSTOMER = {
     "contact": "13800138000",
     "address": "天津市和平区南京路 100 号",
 }
-FORM: dict[str, Any] = {
-    "customer": CUSTOMER,
-    "recommender_id": "c001",
-    "msisdn": None,
-    "account": {"payer_name": "", "bill_delivery": "sms", "email": ""},
-    "package_id": None,
-    "tariff_id": None,
-    "pack_ids": [],
-    "activity_id": None,
-}
+FORM = {**new_draft(CUSTOMER), "recommender_id": "c001"}
 
 
 def audit_actions(backend: Backend) -> list[str]:
