@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from card_write.orders import CUSTOMER
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
@@ -16,12 +17,6 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.rules import DRAFTS
 from branchdesk.screens.card_write.steps import new_draft
 
-CUSTOMER = {
-    "name": "王小明",
-    "id_number": "11010519491231002X",
-    "contact": "13800138000",
-    "address": "天津市和平区南京路 100 号",
-}
 FORM = {**new_draft(CUSTOMER), "recommender_id": "c001"}
 
 

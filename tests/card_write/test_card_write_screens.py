@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from card_write.orders import blank_cards
 from textual.widgets import Input, OptionList
 
 from branchdesk.clients.local.backend import Backend
@@ -14,7 +15,6 @@ from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
-from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 from branchdesk.screens.card_write.account import AccountInfoScreen
@@ -81,15 +81,6 @@ def cups() -> Iterator[CupsServer]:
     server = start_cups()
     yield server
     server.stop()
-
-
-def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(
-        c["iccid"]
-        for c in backend.store.scan(CARDS)
-        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
-    )
-    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
 def fees_status(app: Any) -> str:
