@@ -55,6 +55,17 @@ async def send_a_transfer_and_a_pickup(login_as: Any) -> None:
     )
 
 
+async def table_shown(pilot: Any, staff: str, screen: Any, selector: str, rows: int) -> Any:
+    """Log in as ``staff``, open ``screen``; its table once ``rows`` rows are in, fitting."""
+    await login(pilot, staff)
+    await pilot.app.push_screen(screen)
+    table = screen.query_one(selector)
+    await wait_for(pilot, lambda: table.row_count == rows)
+    await pilot.pause()
+    assert_columns_fit(table)
+    return table
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_approvals_name_the_warehouses_and_the_sender(
     backend: Backend, login_as: Any, lang: str
@@ -63,12 +74,7 @@ async def test_approvals_name_the_warehouses_and_the_sender(
     words = WORDS[lang]
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c002")
-        await app.push_screen(SimApprovalsScreen())
-        table = app.screen.query_one("#transfers")
-        await wait_for(pilot, lambda: table.row_count == 1)
-        await pilot.pause()
-        assert_columns_fit(table)
+        table = await table_shown(pilot, "c002", SimApprovalsScreen(), "#transfers", 1)
         cells = [str(c) for c in table.get_row_at(0)]
         assert words["kinds"][0] in cells and words["kinds"][1] in cells
         assert SENDER in cells and "c001" not in cells  # a name, not a staff ID
@@ -90,11 +96,7 @@ async def test_batch_history_shows_the_cut_cell_in_full(
     words = WORDS[lang]
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        await app.push_screen(SimBatchesScreen())
-        table = app.screen.query_one("#batches")
-        await wait_for(pilot, lambda: table.row_count == 2)
-        assert_columns_fit(table)
+        await table_shown(pilot, "c001", SimBatchesScreen(), "#batches", 2)
         assert "A00101" in screen_text(app) and words["sender"] in screen_text(app)
         await pilot.press("down")  # the transfer: both warehouses in full under the table
         await wait_for(pilot, lambda: words["full"][1] in screen_text(app))
@@ -114,9 +116,5 @@ async def test_open_orders_columns_fit(backend: Backend, login_as: Any, lang: st
     await api.create_order(customer, number, "P59", "full", Action())
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
-        await app.push_screen(AccountOrdersScreen())
-        table = app.screen.query_one("#cw-orders")
-        await wait_for(pilot, lambda: table.row_count == 1)
-        assert_columns_fit(table)
+        await table_shown(pilot, "c001", AccountOrdersScreen(), "#cw-orders", 1)
         assert customer["name"] in screen_text(app) and number in screen_text(app)
