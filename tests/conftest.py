@@ -15,7 +15,13 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from branchdesk.tui import i18n
 from support import pcsc, postgres
-from support.backend import ServedBackend, asgi_client, logged_in, make_backend, make_pg_backend
+from support.backend import (
+    ServedBackend,
+    asgi_client,
+    logged_in,
+    make_backend,
+    make_seeded_pg_backend,
+)
 from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every test area)
 
 # Suites that run against both stores: the rules and the HTTP contract, not the screens.
@@ -93,19 +99,23 @@ def backend_factory(
     store_kind: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Backend]]:
     """``backend_factory(settings=...)`` → a demo backend on the store under test."""
-    made: list[Backend] = []
+    made: list[tuple[Backend, str | None]] = []
 
     def factory(settings: Settings | None = None) -> Backend:
         if store_kind == "postgres":
-            b = make_pg_backend(request.getfixturevalue("pg_url"), settings=settings)
+            server = request.getfixturevalue("pg_server")
+            b = make_seeded_pg_backend(server, settings=settings)
+            made.append((b, b.store.url))  # type: ignore[attr-defined]
         else:
             b = make_backend(settings=settings)
-        made.append(b)
+            made.append((b, None))
         return b
 
     yield factory
-    for b in made:
+    for b, url in made:
         b.store.close()
+        if url is not None:
+            request.getfixturevalue("pg_server").drop_database(url)
 
 
 @pytest.fixture

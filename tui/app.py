@@ -394,12 +394,12 @@ class BranchdeskApp(TourHost):
             self.pop_screen()
 
     def action_command_palette(self) -> None:
-        # Textual's palette with the placeholder in the UI language (its default is English).
         from textual.command import CommandPalette
 
+        from branchdesk.tui.palette import Palette
+
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
-            palette = CommandPalette(placeholder=_("palette.placeholder"), id="--command-palette")
-            self.push_screen(palette)
+            self.push_screen(Palette())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.staff is not None:

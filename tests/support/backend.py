@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from branchdesk.clients.api import ApiClient
+from branchdesk.clients.local import seed
 from branchdesk.clients.local.app import create_app, open_backend
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
@@ -52,7 +53,43 @@ def make_backend(
     settings: Settings | None = None,
     sandbox: bool = True,
 ) -> Backend:
-    return _as_embedded(open_backend(data_dir, demo=demo, settings=settings), sandbox)
+    if data_dir is not None:
+        return _as_embedded(open_backend(data_dir, demo=demo, settings=settings), sandbox)
+    return _as_embedded(_memory_backend(demo, settings), sandbox)
+
+
+# Seeding the demo data (9,000 documents, sealed card secrets) takes most of a second, and the
+# suite makes a thousand memory backends: each worker seeds once per (demo, clock) and gives every
+# test its own deep copy of the seeded tables, sealed under the worker's one key.
+_MEMORY_SEEDED: dict[tuple[bool, str], tuple[bytes, float]] = {}
+
+
+def _memory_backend(demo: bool, settings: Settings | None) -> Backend:
+    import marshal
+
+    from branchdesk.clients.local.idempotency import purge_expired
+    from branchdesk.clients.local.sealing import Sealer
+    from branchdesk.clients.local.store import MemoryStore
+
+    settings = settings or Settings()
+    clock = settings.clock
+    frozen = isinstance(clock, FakeClock)
+    key = (demo, clock().isoformat() if frozen else "real")
+    found = _MEMORY_SEEDED.get(key)
+    if found is None or not (frozen or time.monotonic() - found[1] < _REAL_CLOCK_REUSE_S):
+        seeded = Backend(
+            store=MemoryStore(), settings=Settings(clock=clock), sealer=Sealer(_SEALER_KEY)
+        )
+        seed.initialise(seeded, demo=demo)
+        found = (marshal.dumps(seeded.store.export_tables()), time.monotonic())
+        _MEMORY_SEEDED[key] = found
+    store = MemoryStore()
+    store.import_tables(marshal.loads(found[0]))
+    backend = Backend(store=store, settings=settings, sealer=Sealer(_SEALER_KEY))
+    meta = store.get("_meta", "store")
+    settings.demo = bool(meta and meta.get("demo"))
+    purge_expired(backend)
+    return backend
 
 
 # Seeding the demo data into PostgreSQL takes seconds; a suite makes hundreds of backends. Each
@@ -66,14 +103,34 @@ _REAL_CLOCK_REUSE_S = 300.0  # seeded data is "now"-relative: a real-clock copy 
 def make_pg_backend(
     url: str, *, demo: bool = True, settings: Settings | None = None, sandbox: bool = True
 ) -> Backend:
+    """A backend on the database at ``url``; an empty one gets the seeded data first."""
+    from branchdesk.clients.local.sealing import Sealer
+
+    if _is_empty(url):
+        template = _seeded_template(url, demo, settings, Sealer(_SEALER_KEY))
+        _copy_database(url, template)
+    return _open_pg(url, demo, settings, sandbox)
+
+
+def make_seeded_pg_backend(
+    server: Any, *, demo: bool = True, settings: Settings | None = None, sandbox: bool = True
+) -> Backend:
+    """A backend on a new database of ``server`` (a ``support.postgres.PostgresServer``),
+    copied in one step from the worker's seeded template."""
+    from branchdesk.clients.local.sealing import Sealer
+    from support.postgres import TEMPLATE
+
+    template = _seeded_template(server.url(TEMPLATE), demo, settings, Sealer(_SEALER_KEY))
+    return _open_pg(server.create_database(template), demo, settings, sandbox)
+
+
+def _open_pg(url: str, demo: bool, settings: Settings | None, sandbox: bool) -> Backend:
     from branchdesk.clients.local.sealing import Sealer
     from branchdesk.clients.local.shared_backend import open_shared_backend
 
-    sealer = Sealer(_SEALER_KEY)
-    if _is_empty(url):
-        template = _seeded_template(url, demo, settings, sealer)
-        _copy_database(url, template)
-    backend = open_shared_backend(url, demo=demo, settings=settings, pool_size=4, sealer=sealer)
+    backend = open_shared_backend(
+        url, demo=demo, settings=settings, pool_size=4, sealer=Sealer(_SEALER_KEY)
+    )
     return _as_embedded(backend, sandbox)
 
 

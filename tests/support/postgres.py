@@ -120,11 +120,11 @@ class PostgresServer:
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.url(), autocommit=True)
 
-    def create_database(self) -> str:
-        """A fresh database with the current schema; returns its URL."""
+    def create_database(self, template: str = TEMPLATE) -> str:
+        """A fresh copy of ``template`` (by default: the current schema, no data); its URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
         with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

@@ -50,10 +50,19 @@ async def focus(pilot: Pilot[object], selector: str) -> None:
 
 
 async def login(pilot: Pilot[object], staff_id: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in as a test's set-up: the fields are filled, Enter submits as a user's would.
+
+    Typing the two fields key by key is the login screen's own test (test_login_home); here
+    it would only add a Pilot round trip per character to every test.
+    """
+    from textual.widgets import Input
+
     app = pilot.app
     await wait_for(pilot, lambda: app.ready and app.meta is not None)
-    await focus(pilot, "#staff-id")
-    await pilot.press(*staff_id, "enter", *password, "enter")
+    app.screen.query_one("#staff-id", Input).value = staff_id
+    app.screen.query_one("#password", Input).value = password
+    await focus(pilot, "#password")
+    await pilot.press("enter")
     await wait_for(pilot, lambda: app.staff is not None)
     await pilot.pause()
 

@@ -40,3 +40,26 @@ async def test_palette_reaches_every_workflow_the_roles_allow(backend: Any, staf
         assert allowed
         assert {_(w.title_key) for w in allowed} <= titles
         assert _("palette.placeholder") not in titles
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_palette_says_no_matches_in_the_ui_language(backend: Any, lang: str) -> None:
+    from textual.command import CommandList
+
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "c001")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: bool(app.screen.query(CommandInput)))
+        await pilot.press(*"zzqqxx")
+
+        def no_matches_prompt() -> str | None:
+            options = app.screen.query_one(CommandList)
+            if options.option_count != 1:
+                return None
+            option = options.get_option_at_index(0)
+            return str(option.prompt.renderable) if option.id == "--no-matches" else None
+
+        await wait_for(pilot, lambda: no_matches_prompt() is not None)
+        assert no_matches_prompt() == _("palette.no_matches")
+        assert "No matches found" not in (no_matches_prompt() or "")
