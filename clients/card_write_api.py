@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any, cast
 from branchdesk.clients.api import Action, ApiClient
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import CheckOut, OfferOut, OrderOut, ScriptOut
+    from branchdesk.clients.models import (
+        CheckOut,
+        DiscardOut,
+        DraftOut,
+        OfferOut,
+        OrderOut,
+        ScriptOut,
+    )
 
 BASE = "/v1/card-write"
 
@@ -38,6 +45,18 @@ class CardWriteApi:
         """Check a form step (and those before it); the fees so far. Changes nothing."""
         body = {**draft, "step": step}
         return cast("CheckOut", await self.client.post(f"{BASE}/checks", body, action))
+
+    async def save_draft(self, step: str, draft: dict[str, Any], action: Action) -> DraftOut:
+        """Check a form step like ``check`` and keep the form as this clerk's draft."""
+        body = {**draft, "step": step}
+        return cast("DraftOut", await self.client.post(f"{BASE}/draft", body, action))
+
+    async def draft(self) -> DraftOut:
+        """This clerk's unfinished form (ApiError 404 ``draft_not_found`` when none)."""
+        return cast("DraftOut", await self.client.get(f"{BASE}/draft"))
+
+    async def discard_draft(self, action: Action) -> DiscardOut:
+        return cast("DiscardOut", await self.client.post(f"{BASE}/draft/discard", {}, action))
 
     async def create_order(
         self,

@@ -230,6 +230,10 @@ BatchOut = TypedDict(
         "status": NotRequired[str | None],
         "source": NotRequired[str | None],
         "target": NotRequired[str | None],
+        "source_label": NotRequired[str | None],
+        "target_label": NotRequired[str | None],
+        "source_kind": NotRequired[str | None],
+        "target_kind": NotRequired[str | None],
         "decided_by": NotRequired[str | None],
         "decided_at": NotRequired[str | None],
         "requested": NotRequired[int | None],
@@ -581,6 +585,42 @@ class FeesOut(TypedDict):
 class CheckOut(TypedDict):
     step: str
     fees: FeesOut
+
+
+class DraftCustomerOut(TypedDict):
+    """The customer as the clerk typed it (their own form, to refill it): not masked."""
+
+    name: str
+    id_number: str
+    contact: str
+    address: str
+
+
+class DraftAccountOut(TypedDict):
+    payer_name: str
+    bill_delivery: str
+    email: str
+
+
+class DraftOut(TypedDict):
+    """The clerk's saved form: ``step`` is the last step passed, ``fees`` its quote."""
+
+    step: str
+    customer: DraftCustomerOut
+    recommender_id: str | None
+    msisdn: str | None
+    account: DraftAccountOut | None
+    package_id: str | None
+    tariff_id: str | None
+    pack_ids: list[str]
+    activity_id: str | None
+    fees: FeesOut
+    created_at: str
+    updated_at: str
+
+
+class DiscardOut(TypedDict):
+    discarded: bool
 
 
 class CustomerOut(TypedDict):

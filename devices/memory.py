@@ -9,15 +9,14 @@ resets it at the end. Failure switches: ``service_running=False`` (pcscd down),
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from branchdesk.devices.apdu import CardChannel
-from branchdesk.devices.card_session import CardIdentity, CardSession, ProgressCallback, ReadBack
+from branchdesk.devices.card_session import CardSession
 from branchdesk.devices.errors import CardRemoved, NoReaderOrCard, ServiceUnavailable
-from branchdesk.devices.profile import SimProfile
+from branchdesk.devices.reader import SessionReader
 from branchdesk.devices.virtual_card import CardPulled, VirtualCard
 
 DEFAULT_NAME = "Memory Reader 00 00"
@@ -42,7 +41,7 @@ class _CardTransport:
             raise CardRemoved("card pulled out during the command") from None
 
 
-class MemoryReader:
+class MemoryReader(SessionReader):
     """A Reader whose "card" is a VirtualCard object."""
 
     def __init__(
@@ -53,13 +52,11 @@ class MemoryReader:
         reader_connected: bool = True,
         service_running: bool = True,
     ) -> None:
+        super().__init__()
         self.name = name
         self.card = card
         self.reader_connected = reader_connected
         self.service_running = service_running
-        self.apdu_count = 0
-        self.last_trace: list[str] = []
-        self._lock = threading.RLock()
 
     def insert(self, card: VirtualCard) -> None:
         self.card = card
@@ -81,29 +78,6 @@ class MemoryReader:
                 raise NoReaderOrCard(f"no card within {timeout:g} s")
             time.sleep(_POLL_SECONDS)
 
-    def read_card(self) -> CardIdentity:
-        return self._session(lambda session: session.read_identity())
-
-    def read_iccid(self) -> str:
-        return self.read_card().iccid
-
-    def read_imsi(self) -> str | None:
-        return self.read_card().imsi
-
-    def is_blank(self) -> bool:
-        return self.read_card().blank
-
-    def write_profile(
-        self,
-        profile: SimProfile,
-        progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> int:
-        return self._session(lambda session: session.write_profile(profile, progress, cancel))
-
-    def verify(self, profile: SimProfile) -> ReadBack:
-        return self._session(lambda session: session.read_back(profile))
-
     def close(self) -> None:
         """Nothing stays connected between operations."""
 
@@ -117,10 +91,7 @@ class MemoryReader:
             if card is None:
                 raise NoReaderOrCard("no card in the reader")
             card.reset()  # the session starts on a freshly reset card
-            channel = CardChannel(_CardTransport(self, card))
             try:
-                return operation(CardSession(channel))
+                return self._on_channel(CardChannel(_CardTransport(self, card)), operation)
             finally:
-                self.apdu_count += channel.apdu_count
-                self.last_trace = list(channel.trace)
                 card.reset()

@@ -17,21 +17,20 @@ CardNotBlank; any failed exchange once connected -> CardRemoved.
 from __future__ import annotations
 
 import importlib
-import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NoReturn, TypeVar
 
 from branchdesk.devices.apdu import CardChannel
-from branchdesk.devices.card_session import CardIdentity, CardSession, ProgressCallback, ReadBack
+from branchdesk.devices.card_session import CardSession
 from branchdesk.devices.errors import (
     CardNotBlank,
     CardRemoved,
     NoReaderOrCard,
     ServiceUnavailable,
 )
-from branchdesk.devices.profile import SimProfile
+from branchdesk.devices.reader import SessionReader
 
 # PC/SC return codes (winscard / pcsclite.h), compared as unsigned 32-bit values.
 _SCARD_E_TIMEOUT = 0x8010000A
@@ -87,17 +86,15 @@ class _PcscTransport:
         return bytes(response)
 
 
-class PcscReader:
+class PcscReader(SessionReader):
     """A Reader on the PC/SC readers whose name starts with ``reader_name`` (any if None)."""
 
     def __init__(self, reader_name: str | None = None) -> None:
+        super().__init__()
         self.reader_name = reader_name
         self._scard: ModuleType | None = None
         self._context: Any = None
         self.connected_reader: str | None = None
-        self.apdu_count = 0
-        self.last_trace: list[str] = []
-        self._lock = threading.RLock()
 
     # -- readers and cards ---------------------------------------------------------------
 
@@ -139,29 +136,6 @@ class PcscReader:
 
     # -- card operations -----------------------------------------------------------------
 
-    def read_card(self) -> CardIdentity:
-        return self._session(lambda session: session.read_identity())
-
-    def read_iccid(self) -> str:
-        return self.read_card().iccid
-
-    def read_imsi(self) -> str | None:
-        return self.read_card().imsi
-
-    def is_blank(self) -> bool:
-        return self.read_card().blank
-
-    def write_profile(
-        self,
-        profile: SimProfile,
-        progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
-    ) -> int:
-        return self._session(lambda session: session.write_profile(profile, progress, cancel))
-
-    def verify(self, profile: SimProfile) -> ReadBack:
-        return self._session(lambda session: session.read_back(profile))
-
     def close(self) -> None:
         with self._lock:
             if self._context is not None and self._scard is not None:
@@ -174,7 +148,6 @@ class PcscReader:
             name = self.wait_for_card(0)
             scard = self._scard_module()
             hcard, protocol = self._connect(name)
-            channel: CardChannel | None = None
             try:
                 hresult, protocol = scard.SCardReconnect(
                     hcard, scard.SCARD_SHARE_EXCLUSIVE, _PROTOCOLS(scard), scard.SCARD_RESET_CARD
@@ -186,13 +159,10 @@ class PcscReader:
                     self._fail(hresult, f"start a transaction on {name}")
                 channel = CardChannel(_PcscTransport(scard, hcard, protocol))
                 try:
-                    return operation(CardSession(channel))
+                    return self._on_channel(channel, operation)
                 finally:
                     scard.SCardEndTransaction(hcard, scard.SCARD_RESET_CARD)
             finally:
-                if channel is not None:
-                    self.apdu_count += channel.apdu_count
-                    self.last_trace = list(channel.trace)
                 # Resetting on the way out: an ADM verification never outlives a session.
                 scard.SCardDisconnect(hcard, scard.SCARD_RESET_CARD)
                 self.connected_reader = None

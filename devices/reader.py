@@ -8,12 +8,24 @@ operation is one session: an exclusive connection, a reset card, one PC/SC trans
 from __future__ import annotations
 
 import threading
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Protocol, TypeVar, runtime_checkable
 
-from branchdesk.devices.card_session import CardIdentity, ProgressCallback, ReadBack
+from branchdesk.devices.apdu import CardChannel
+from branchdesk.devices.card_session import CardIdentity, CardSession, ProgressCallback, ReadBack
 from branchdesk.devices.profile import SimProfile
 
-__all__ = ["CardIdentity", "ProgressCallback", "ReadBack", "Reader", "SimProfile"]
+__all__ = [
+    "CardIdentity",
+    "CardReads",
+    "ProgressCallback",
+    "ReadBack",
+    "Reader",
+    "SessionReader",
+    "SimProfile",
+]
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -77,3 +89,54 @@ class Reader(Protocol):
     def close(self) -> None:
         """Release the reader."""
         ...
+
+
+class CardReads:
+    """``read_iccid``, ``read_imsi`` and ``is_blank`` answered by one ``read_card``."""
+
+    def read_card(self) -> CardIdentity:
+        raise NotImplementedError
+
+    def read_iccid(self) -> str:
+        return self.read_card().iccid
+
+    def read_imsi(self) -> str | None:
+        return self.read_card().imsi
+
+    def is_blank(self) -> bool:
+        return self.read_card().blank
+
+
+class SessionReader(CardReads):
+    """A Reader whose every card operation is one CardSession; a subclass opens the session
+    (``_session``: exclusive, on a freshly reset card) and runs it with ``_on_channel``."""
+
+    def __init__(self) -> None:
+        self.apdu_count = 0
+        self.last_trace: list[str] = []
+        self._lock = threading.RLock()
+
+    def _session(self, operation: Callable[[CardSession], T]) -> T:
+        raise NotImplementedError
+
+    def _on_channel(self, channel: CardChannel, operation: Callable[[CardSession], T]) -> T:
+        """Run ``operation`` over ``channel``; its APDUs count and its trace is kept."""
+        try:
+            return operation(CardSession(channel))
+        finally:
+            self.apdu_count += channel.apdu_count
+            self.last_trace = list(channel.trace)
+
+    def read_card(self) -> CardIdentity:
+        return self._session(lambda session: session.read_identity())
+
+    def write_profile(
+        self,
+        profile: SimProfile,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        return self._session(lambda session: session.write_profile(profile, progress, cancel))
+
+    def verify(self, profile: SimProfile) -> ReadBack:
+        return self._session(lambda session: session.read_back(profile))

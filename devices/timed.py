@@ -22,7 +22,7 @@ from typing import TypeVar
 from branchdesk.devices.card_session import CardIdentity, ProgressCallback, ReadBack
 from branchdesk.devices.errors import ReaderError, ReaderTimeout
 from branchdesk.devices.profile import SimProfile
-from branchdesk.devices.reader import Reader
+from branchdesk.devices.reader import CardReads, Reader
 
 __all__ = ["DEFAULT_TIMEOUT", "TimedReader"]
 
@@ -46,7 +46,7 @@ class _Call:
         self.alive_at = time.monotonic()
 
 
-class TimedReader:
+class TimedReader(CardReads):
     """Wraps the readers made by ``factory``; every operation answers within ``timeout`` s."""
 
     def __init__(self, factory: Callable[[], Reader], timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -130,15 +130,6 @@ class TimedReader:
 
     def read_card(self) -> CardIdentity:
         return self._run("read the card", lambda reader, _call: reader.read_card())
-
-    def read_iccid(self) -> str:
-        return self.read_card().iccid
-
-    def read_imsi(self) -> str | None:
-        return self.read_card().imsi
-
-    def is_blank(self) -> bool:
-        return self.read_card().blank
 
     def write_profile(
         self,

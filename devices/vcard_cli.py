@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from branchdesk.devices import encoding
@@ -41,28 +42,17 @@ commands:
   quit                    remove the card and exit"""
 
 
-def _adm_key(value: str) -> str:
-    try:
-        encoding.encode_adm(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
+def _valid(encode: Callable[[str], object]) -> Callable[[str], str]:
+    """An argparse ``type``: the value as given, refused when ``encode`` refuses it."""
 
+    def check(value: str) -> str:
+        try:
+            encode(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
 
-def _iccid(value: str) -> str:
-    try:
-        encoding.encode_iccid(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
-
-
-def _imsi(value: str) -> str:
-    try:
-        encoding.encode_imsi(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
+    return check
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--iccid",
-        type=_iccid,
+        type=_valid(encoding.encode_iccid),
         default=DEFAULT_ICCID,
         help="ICCID of the cards inserted (default %(default)s, a writable card of the demo stock)",
     )
@@ -92,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--imsi",
-        type=_imsi,
+        type=_valid(encoding.encode_imsi),
         default=DEFAULT_WRITTEN_IMSI,
         help="IMSI of written cards (default %(default)s)",
     )
     parser.add_argument(
         "--adm",
-        type=_adm_key,
+        type=_valid(encoding.encode_adm),
         default=DEFAULT_ADM,
         help="ADM key of the cards (8 decimal or 16 hex digits)",
     )

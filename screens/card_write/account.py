@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.screens.card_write.steps import FormStepScreen
+from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput, StatusLine
+from branchdesk.tui.widgets import FieldInput
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import DraftOut
+    from branchdesk.screens.card_write.package import AccountPackageScreen
 
 DELIVERIES = ("sms", "email", "paper")
 
@@ -22,15 +28,12 @@ class AccountInfoScreen(FormStepScreen):
         Binding("f5", "next", "cw.keys.next", id="account_info.next", priority=True),
     ]
     DEFAULT_CSS = """
-    AccountInfoScreen .cw-row { height: 1; padding: 0 1; }
-    AccountInfoScreen .cw-row Label { width: 14; }
     AccountInfoScreen .cw-row Input { width: 1fr; }
     AccountInfoScreen #cw-delivery { height: auto; max-height: 4; margin: 0 1; }
-    AccountInfoScreen .cw-line { padding: 0 1; }
     """
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(_("cw.account.title"), classes="title")
+    def compose_step(self) -> ComposeResult:
+        account = self.draft["account"] or {}
         yield Static(
             _("cw.account.number", msisdn=self.draft["msisdn"] or ""),
             classes="cw-line",
@@ -40,6 +43,7 @@ class AccountInfoScreen(FormStepScreen):
             yield Label(_("cw.field.payer"))
             yield FieldInput(
                 id="cw-payer",
+                value=account.get("payer_name", ""),
                 placeholder=self.draft["customer"]["name"],
                 max_length=30,
                 compact=True,
@@ -50,12 +54,16 @@ class AccountInfoScreen(FormStepScreen):
         )
         with Horizontal(classes="cw-row"):
             yield Label(_("cw.field.email"))
-            yield FieldInput(id="cw-email", max_length=80, compact=True)
+            yield FieldInput(
+                id="cw-email", value=account.get("email", ""), max_length=80, compact=True
+            )
         yield Static(_("cw.account.hint"), classes="cw-line")
-        yield StatusLine(id="cw-account-status")
 
     def on_mount(self) -> None:
-        self.query_one("#cw-delivery", OptionList).highlighted = 0
+        delivery = (self.draft["account"] or {}).get("bill_delivery")
+        self.query_one("#cw-delivery", OptionList).highlighted = (
+            DELIVERIES.index(delivery) if delivery in DELIVERIES else 0
+        )
         self.query_one("#cw-payer", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -73,12 +81,14 @@ class AccountInfoScreen(FormStepScreen):
         return DELIVERIES[index] if index is not None else "sms"
 
     def action_next(self) -> None:
-        from branchdesk.screens.card_write.package import AccountPackageScreen
-
         account = {
             "payer_name": self.query_one("#cw-payer", Input).value.strip(),
             "bill_delivery": self.delivery(),
             "email": self.query_one("#cw-email", Input).value.strip(),
         }
-        draft = {**self.draft, "account": account}
-        self.checked(draft, lambda _result: AccountPackageScreen(draft))
+        self.passed({"account": account})
+
+    def following(self, draft: Draft, saved: DraftOut) -> AccountPackageScreen:
+        from branchdesk.screens.card_write.package import AccountPackageScreen
+
+        return AccountPackageScreen(draft)

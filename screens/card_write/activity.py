@@ -12,10 +12,10 @@ from textual.widgets.option_list import Option
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import CheckOut, OfferOut
+    from branchdesk.clients.models import DraftOut
+    from branchdesk.screens.card_write.summary import AccountSummaryScreen
 
 
 class AccountActivityScreen(FormStepScreen):
@@ -26,15 +26,9 @@ class AccountActivityScreen(FormStepScreen):
     ]
     DEFAULT_CSS = """
     AccountActivityScreen #cw-activities { height: auto; max-height: 8; margin: 0 1; }
-    AccountActivityScreen .cw-line { padding: 0 1; }
     """
 
-    def __init__(self, draft: Draft, offer: OfferOut | None) -> None:
-        super().__init__(draft)
-        self.offer = offer
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(_("cw.activity.title"), classes="title")
+    def compose_step(self) -> ComposeResult:
         activities = self.offer["activities"] if self.offer else []
         yield OptionList(
             *[
@@ -52,26 +46,27 @@ class AccountActivityScreen(FormStepScreen):
             id="cw-activities",
         )
         yield Static(_("cw.activity.hint"), classes="cw-line")
-        yield StatusLine(id="cw-activity-status")
 
     def on_mount(self) -> None:
         options = self.query_one("#cw-activities", OptionList)
         if options.option_count:
-            options.highlighted = 0
+            chosen = self.draft["activity_id"]
+            options.highlighted = options.get_option_index(chosen) if chosen in self.ids() else 0
         options.focus()
+
+    def ids(self) -> list[str]:
+        return [a["id"] for a in self.offer["activities"]] if self.offer else []
 
     def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
         self.action_next()
 
     def action_next(self) -> None:
-        from branchdesk.screens.card_write.summary import AccountSummaryScreen
-
         options = self.query_one("#cw-activities", OptionList)
         index = options.highlighted
         activity = options.get_option_at_index(index).id if index is not None else None
-        draft = {**self.draft, "activity_id": activity}
+        self.passed({"activity_id": activity})
 
-        def summary(result: CheckOut) -> AccountSummaryScreen:
-            return AccountSummaryScreen(draft, self.offer, result["fees"])
+    def following(self, draft: Draft, saved: DraftOut) -> AccountSummaryScreen:
+        from branchdesk.screens.card_write.summary import AccountSummaryScreen
 
-        self.checked(draft, summary)
+        return AccountSummaryScreen(draft, self.offer, saved["fees"])

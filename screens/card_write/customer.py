@@ -11,19 +11,27 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.api import Action
-from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.screens.card_write.steps import new_draft
-from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.card_write.steps import (
+    STEPS,
+    Draft,
+    FormStepScreen,
+    draft_of,
+    new_draft,
+    resume_chain,
+)
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput, StatusLine
+from branchdesk.tui.widgets import FieldInput
 
 if TYPE_CHECKING:
+    from branchdesk.clients.models import DraftOut, OfferOut
+    from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
     from branchdesk.screens.common.actions import Failure
 
 FIELDS = ("name", "id_number", "contact", "address")
 NAME_MAX = 30
 ADDRESS_MAX = 60
+AFTER = (*STEPS[1:], "summary")
+"""The screen that follows each step: where a saved form resumes."""
 
 
 def customer_errors(values: dict[str, str]) -> dict[str, str]:
@@ -40,40 +48,66 @@ def customer_errors(values: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in checks.items() if v}
 
 
-class AccountCustomerScreen(BaseScreen):
+class AccountCustomerScreen(FormStepScreen):
+    """Step 1, and where an unfinished form kept on the server is offered: F6 resumes it at
+    the step after the last one saved, F8 discards it."""
+
     TITLE_KEY = "cw.customer.title"
+    STEP = "customer"
     BINDINGS = [
         Binding("f5", "next", "cw.keys.next", id="account_customer.next", priority=True),
         Binding("f4", "orders", "cw.keys.orders", id="account_customer.orders"),
+        Binding("f6", "resume", "cw.keys.resume_draft", id="account_customer.resume"),
+        Binding("f8", "discard", "cw.keys.discard_draft", id="account_customer.discard"),
     ]
     DEFAULT_CSS = """
     AccountCustomerScreen #cw-customer { height: 1fr; padding: 0 1; }
-    AccountCustomerScreen .cw-row { height: 1; }
-    AccountCustomerScreen .cw-row Label { width: 14; }
+    AccountCustomerScreen .cw-row { height: 1; padding: 0; }
     AccountCustomerScreen .cw-row Input { width: 1fr; }
     AccountCustomerScreen .cw-error { color: $error; padding-left: 14; height: auto; }
     """
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(_("cw.customer.title"), classes="title")
+    def __init__(self, draft: Draft | None = None) -> None:
+        super().__init__(draft or new_draft(dict.fromkeys(FIELDS, "")))
+        self.kept: DraftOut | None = None  # the unfinished form on the server, if any
+
+    def compose_step(self) -> ComposeResult:
+        customer = self.draft["customer"]
         with VerticalScroll(id="cw-customer"):
             for field in FIELDS:
                 with Horizontal(classes="cw-row"):
                     yield Label(_(f"cw.field.{field}"))
                     yield FieldInput(
                         id=f"cw-{field}",
+                        value=customer.get(field, ""),
                         placeholder=_(f"cw.placeholder.{field}"),
                         max_length=ADDRESS_MAX if field == "address" else 40,
                         compact=True,
                     )
                 yield Static("", id=f"cw-err-{field}", classes="cw-error")
             yield Static(_("cw.customer.hint"))
-        yield StatusLine(id="cw-customer-status")
 
     def on_mount(self) -> None:
         for error in self.query(".cw-error"):
             error.display = False
         self.query_one("#cw-name", Input).focus()
+        if not any(self.values().values()):
+            self._look_for_draft()
+
+    def can(self, action: str) -> bool:
+        return self.kept is not None if action in ("resume", "discard") else True
+
+    def _look_for_draft(self) -> None:
+        def found(saved: DraftOut) -> None:
+            self.kept = saved
+            step = _(f"cw.step.{AFTER[STEPS.index(saved['step'])]}")
+            self.show_status(_("cw.draft.found", name=saved["customer"]["name"], step=step))
+            self.refresh_bindings()
+
+        def none(failure: Failure) -> str:
+            return ""  # no unfinished form (404), or none to be had now: a new one
+
+        self.call_api("draft", self.api.draft, found, failed=none, quiet=True)
 
     def values(self) -> dict[str, str]:
         return {f: self.query_one(f"#cw-{f}", Input).value.strip() for f in FIELDS}
@@ -94,22 +128,15 @@ class AccountCustomerScreen(BaseScreen):
             self.focus_next()
 
     def action_next(self) -> None:
-        from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
-
         values = self.values()
         errors = {f: _(f"cw.err.{code}") for f, code in customer_errors(values).items()}
         self.show_errors(errors)
-        status = self.query_one("#cw-customer-status", StatusLine)
         if errors:
-            status.show(_("cw.customer.fix"), "error")
+            self.show_status(_("cw.customer.fix"), "error")
             return
-        status.show("")
+        self.show_status("")
         values["id_number"] = values["id_number"].upper()
-        draft = new_draft(values)
-
-        def passed(_result: object) -> None:
-            status.show("")
-            self.app.push_screen(AccountRecommenderScreen(draft))
+        self.draft = new_draft(values)  # a new form: the later steps start empty
 
         def refused(failure: Failure) -> str | None:
             # The server's own field check: the same marks as the early one.
@@ -117,11 +144,53 @@ class AccountCustomerScreen(BaseScreen):
                 self.show_errors({d["field"]: _(f"cw.err.{d['problem']}") for d in failure.details})
             return None
 
-        self.call_api(
-            "next",
-            lambda: CardWriteApi(self.client).check("customer", draft, Action()),
-            passed,
-            failed=refused,
+        self.passed({}, failed=refused)
+
+    def following(self, draft: Draft, saved: DraftOut) -> AccountRecommenderScreen:
+        from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
+
+        self.kept = None  # a new form replaced the one kept
+        self.refresh_bindings()
+        return AccountRecommenderScreen(draft)
+
+    def action_resume(self) -> None:
+        saved = self.kept
+        if saved is None:
+            return
+        self.draft = draft_of(saved)
+        for field in FIELDS:
+            self.query_one(f"#cw-{field}", Input).value = self.draft["customer"][field]
+        if STEPS.index(saved["step"]) < STEPS.index("package"):
+            self._resume(saved, None)
+            return
+        # The later steps choose from the offer: fetched once for the whole chain.
+        self.call_api("resume", self.api.offer, lambda offer: self._resume(saved, offer))
+
+    def _resume(self, saved: DraftOut, offer: OfferOut | None) -> None:
+        self.kept = None
+        self.refresh_bindings()
+        for screen in resume_chain(self, saved, offer):
+            self.app.push_screen(screen)
+
+    def action_discard(self) -> None:
+        saved = self.kept
+        if saved is None:
+            return
+
+        def discarded(_result: object) -> None:
+            self.intents.finished("discard")
+            self.kept = None
+            self.refresh_bindings()
+            self.show_status(_("cw.draft.discarded"), "ok")
+
+        def discard() -> None:
+            action = self.intents.action("discard", saved["updated_at"])
+            self.call_api("discard", lambda: self.api.discard_draft(action), discarded, write=True)
+
+        self.confirm(
+            _("cw.draft.discard_title"),
+            [_("cw.draft.discard_line", name=saved["customer"]["name"])],
+            discard,
         )
 
     def action_orders(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,10 +11,13 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.screens.card_write.steps import FormStepScreen
+from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput, StatusLine
+from branchdesk.tui.widgets import FieldInput
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import DraftOut
+    from branchdesk.screens.card_write.account import AccountInfoScreen
 
 
 class AccountNumberScreen(FormStepScreen):
@@ -26,18 +31,23 @@ class AccountNumberScreen(FormStepScreen):
     AccountNumberScreen #cw-numbers { height: 1fr; margin: 0 1; }
     """
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(_("cw.number.title"), classes="title")
+    def compose_step(self) -> ComposeResult:
         with Horizontal(id="cw-number-row"):
             yield Label(_("cw.number.digits"))
-            yield FieldInput(id="cw-digits", max_length=11, numeric="0-9", compact=True)
+            yield FieldInput(
+                id="cw-digits",
+                value=self.draft["msisdn"] or "",  # a resumed form: the number chosen
+                max_length=11,
+                numeric="0-9",
+                compact=True,
+            )
         yield Static(_("cw.number.hint"))
         yield OptionList(id="cw-numbers")
-        yield StatusLine(id="cw-number-status")
 
     def on_mount(self) -> None:
-        self.query_one("#cw-digits", Input).focus()
-        self._search("")
+        digits = self.query_one("#cw-digits", Input)
+        digits.focus()
+        self._search(digits.value)
 
     @on(Input.Submitted, "#cw-digits")
     def _digits(self, event: Input.Submitted) -> None:
@@ -58,9 +68,7 @@ class AccountNumberScreen(FormStepScreen):
             else:
                 self.show_status(_("cw.number.none"), "error")
 
-        self.call_api(
-            "numbers", lambda: CardWriteApi(self.client).numbers(digits or None, limit=50), found
-        )
+        self.call_api("numbers", lambda: self.api.numbers(digits or None, limit=50), found)
 
     def action_to_list(self) -> None:
         options = self.query_one("#cw-numbers", OptionList)
@@ -69,7 +77,9 @@ class AccountNumberScreen(FormStepScreen):
 
     @on(OptionList.OptionSelected, "#cw-numbers")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.passed({"msisdn": event.option.id or ""})
+
+    def following(self, draft: Draft, saved: DraftOut) -> AccountInfoScreen:
         from branchdesk.screens.card_write.account import AccountInfoScreen
 
-        draft = {**self.draft, "msisdn": event.option.id or ""}
-        self.checked(draft, lambda _result: AccountInfoScreen(draft))
+        return AccountInfoScreen(draft)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,8 @@ from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from branchdesk.clients.models import OfferOut
+    from branchdesk.clients.models import DraftOut, OfferOut
+    from branchdesk.screens.card_write.packs import AccountPacksScreen
 
 
 class AccountPackageScreen(FormStepScreen):
@@ -31,20 +33,14 @@ class AccountPackageScreen(FormStepScreen):
     AccountPackageScreen #cw-package-summary { padding: 0 1; }
     """
 
-    def __init__(self, draft: Draft) -> None:
-        super().__init__(draft)
-        self.customer = draft["customer"]
-        self.msisdn = draft["msisdn"] or ""
-        self.offer: OfferOut | None = None
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(_("cw.package.title"), classes="title")
+    def compose_step(self) -> ComposeResult:
+        customer = self.draft["customer"]
         yield Static(
             _(
                 "cw.package.summary",
-                msisdn=self.msisdn,
-                name=self.customer["name"],
-                id=validators.mask_id_number(self.customer["id_number"]),
+                msisdn=self.draft["msisdn"] or "",
+                name=customer["name"],
+                id=validators.mask_id_number(customer["id_number"]),
             ),
             id="cw-package-summary",
             markup=False,
@@ -54,7 +50,6 @@ class AccountPackageScreen(FormStepScreen):
         yield Static(_("cw.package.tariffs"), classes="cw-list-title")
         yield OptionList(id="cw-tariffs")
         yield Static(_("cw.package.hint"))
-        yield StatusLine(id="cw-package-status")
 
     def on_mount(self) -> None:
         self.query_one("#cw-packages", OptionList).focus()
@@ -90,8 +85,8 @@ class AccountPackageScreen(FormStepScreen):
                 for t in offer["tariffs"]
             ]
         )
-        packages.highlighted = 0
-        tariffs.highlighted = 0
+        packages.highlighted = _index(offer["packages"], self.draft["package_id"])
+        tariffs.highlighted = _index(offer["tariffs"], self.draft["tariff_id"])
 
     def chosen(self, selector: str) -> str | None:
         options = self.query_one(selector, OptionList)
@@ -110,10 +105,14 @@ class AccountPackageScreen(FormStepScreen):
         if package is None or tariff is None:
             self.query_one("#cw-package-status", StatusLine).show(_("cw.package.choose"), "error")
             return
-        self._submit(package, tariff)
+        self.passed({"package_id": package, "tariff_id": tariff})
 
-    def _submit(self, package: str, tariff: str) -> None:
+    def following(self, draft: Draft, saved: DraftOut) -> AccountPacksScreen:
         from branchdesk.screens.card_write.packs import AccountPacksScreen
 
-        draft = {**self.draft, "package_id": package, "tariff_id": tariff}
-        self.checked(draft, lambda _result: AccountPacksScreen(draft, self.offer))
+        return AccountPacksScreen(draft, self.offer)
+
+
+def _index(items: Sequence[Mapping[str, Any]], chosen: str | None) -> int:
+    """Where the chosen item is in the list (the first when none is chosen yet)."""
+    return next((i for i, item in enumerate(items) if item["id"] == chosen), 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,9 +11,13 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
-from branchdesk.screens.card_write.steps import FormStepScreen
+from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput, StatusLine
+from branchdesk.tui.widgets import FieldInput
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import DraftOut
+    from branchdesk.screens.card_write.number import AccountNumberScreen
 
 
 class AccountRecommenderScreen(FormStepScreen):
@@ -21,15 +27,11 @@ class AccountRecommenderScreen(FormStepScreen):
         Binding("f5", "next", "cw.keys.next", id="account_recommender.next", priority=True),
     ]
     DEFAULT_CSS = """
-    AccountRecommenderScreen .cw-row { height: 1; padding: 0 1; }
-    AccountRecommenderScreen .cw-row Label { width: 14; }
     AccountRecommenderScreen #cw-recommender { width: 24; }
-    AccountRecommenderScreen .cw-line { padding: 0 1; }
     """
 
-    def compose_body(self) -> ComposeResult:
+    def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]
-        yield Static(_("cw.recommender.title"), classes="title")
         yield Static(
             _(
                 "cw.recommender.customer",
@@ -41,11 +43,15 @@ class AccountRecommenderScreen(FormStepScreen):
         )
         with Horizontal(classes="cw-row"):
             yield Label(_("cw.field.recommender"))
-            yield FieldInput(id="cw-recommender", max_length=20, compact=True)
+            yield FieldInput(
+                id="cw-recommender",
+                value=self.draft["recommender_id"] or "",
+                max_length=20,
+                compact=True,
+            )
         staff = self.bd_app.staff
         yield Static(_("cw.recommender.agent", staff=staff.id if staff else ""), classes="cw-line")
         yield Static(_("cw.recommender.hint"), classes="cw-line")
-        yield StatusLine(id="cw-recommender-status")
 
     def on_mount(self) -> None:
         self.query_one("#cw-recommender", Input).focus()
@@ -55,8 +61,10 @@ class AccountRecommenderScreen(FormStepScreen):
         self.action_next()
 
     def action_next(self) -> None:
+        recommender = self.query_one("#cw-recommender", Input).value.strip() or None
+        self.passed({"recommender_id": recommender})
+
+    def following(self, draft: Draft, saved: DraftOut) -> AccountNumberScreen:
         from branchdesk.screens.card_write.number import AccountNumberScreen
 
-        recommender = self.query_one("#cw-recommender", Input).value.strip() or None
-        draft = {**self.draft, "recommender_id": recommender}
-        self.checked(draft, lambda _result: AccountNumberScreen(draft))
+        return AccountNumberScreen(draft)

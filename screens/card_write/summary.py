@@ -30,6 +30,8 @@ def _named(items: Sequence[Mapping[str, Any]], wanted: str | None) -> str:
 
 
 class AccountSummaryScreen(FormStepScreen):
+    """After the last step: nothing more to save; F5 creates the order (and ends the draft)."""
+
     TITLE_KEY = "cw.summary.title"
     STEP = "activity"
     BINDINGS = [
@@ -41,8 +43,7 @@ class AccountSummaryScreen(FormStepScreen):
     """
 
     def __init__(self, draft: Draft, offer: OfferOut | None, fees: FeesOut) -> None:
-        super().__init__(draft)
-        self.offer = offer
+        super().__init__(draft, offer)
         self.fees = fees
 
     def lines(self) -> list[str]:

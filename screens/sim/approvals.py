@@ -1,10 +1,15 @@
-"""Transfer-in approval (调入审核): the receiving side approves or rejects pending transfers."""
+"""Transfer-in approval (调入审核): the receiving side approves or rejects pending transfers.
+
+The table names the warehouses by kind and code and the sender by name; the line under it
+gives the highlighted transfer in full (branch, kind and code of both ends, the sender's
+name and staff ID, when it was sent)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
@@ -13,6 +18,7 @@ from textual.widgets import Static
 from branchdesk.clients.api import Action
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -30,6 +36,7 @@ class SimApprovalsScreen(BaseScreen):
     ]
     DEFAULT_CSS = """
     SimApprovalsScreen #transfers { height: 1fr; margin: 0 1; }
+    SimApprovalsScreen #transfer-detail { height: 3; padding: 0 1; }
     """
 
     def __init__(self) -> None:
@@ -40,11 +47,12 @@ class SimApprovalsScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.approvals.title"), classes="title")
         yield DataTable(id="transfers", cursor_type="row", zebra_stripes=True)
+        yield Static(id="transfer-detail", markup=False)
         yield StatusLine(_("sim.approvals.help"), id="approvals-status")
 
     def on_mount(self) -> None:
         table = self.query_one("#transfers", DataTable)
-        for key in ("id", "route", "type", "count", "by", "at"):
+        for key in ("id", "source", "target", "type", "count", "by"):
             table.add_column(_(f"sim.approvals.{key}"), key=key)
         table.focus()
         self.action_refresh()
@@ -69,16 +77,32 @@ class SimApprovalsScreen(BaseScreen):
         for t in transfers:
             table.add_row(
                 t["id"],
-                f"{t['source']}→{t['target']}",
+                warehouse_short(t, "source"),
+                warehouse_short(t, "target"),
                 _(f"sim.type.{t['card_type']}"),
                 str(t["count"]),
-                t["operator"],
-                timefmt.when(t["at"]),
+                t.get("operator_name") or t["operator"],
                 key=t["id"],
             )
+        self._detail(next(iter(self.transfers.values()), None))
         self.show_status(
             _("sim.approvals.pending", n=len(transfers)) if transfers else _("sim.approvals.none")
         )
+
+    @on(DataTable.RowHighlighted, "#transfers")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(self.transfers.get(str(event.row_key.value)))
+
+    def _detail(self, transfer: BatchOut | None) -> None:
+        lines = []
+        if transfer is not None:
+            labels = warehouse_labels(transfer)
+            lines = [
+                _("sim.approvals.from", id=transfer["id"], source=labels["source"]),
+                _("sim.approvals.to", target=labels["target"]),
+                _("sim.approvals.sent", by=sender(transfer), at=timefmt.when(transfer["at"])),
+            ]
+        self.query_one("#transfer-detail", Static).update("\n".join(lines))
 
     def action_decide(self, approve: bool) -> None:
         table = self.query_one("#transfers", DataTable)
@@ -95,10 +119,9 @@ class SimApprovalsScreen(BaseScreen):
                     what,
                     n=transfer["count"],
                     type=_(f"sim.type.{transfer['card_type']}"),
-                    source=transfer["source"],
-                    target=transfer["target"],
+                    **warehouse_labels(transfer),
                 ),
-                _("sim.approvals.confirm_by", by=transfer["operator"]),
+                _("sim.approvals.confirm_by", by=sender(transfer)),
             ],
             lambda: self._decide(transfer["id"], approve),
             confirm=_("sim.keys.approve" if approve else "sim.keys.reject"),

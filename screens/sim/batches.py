@@ -18,6 +18,7 @@ from textual.widgets import Label, Select, Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
 from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
@@ -38,13 +39,14 @@ WITH_WIDTH = 80 - FIXED_CELLS
 
 
 def counterpart(batch: BatchOut) -> str:
-    """Who the cards went to or came from, as people read it (names with their codes)."""
+    """Who the cards went to or came from, as people read it (names with their codes; the
+    warehouses of a transfer by kind and code)."""
     if batch.get("agent_id"):
         name = batch.get("agent_name_zh" if language() == "zh-CN" else "agent_name_en") or ""
         return f"{name} {batch['agent_id']}".strip()
     if batch.get("source"):
         status = _(f"sim.transfer_status.{batch.get('status') or 'pending'}")
-        return f"{batch['source']}→{batch.get('target') or ''} {status}"
+        return f"{warehouse_short(batch, 'source')} → {warehouse_short(batch, 'target')} {status}"
     return ""
 
 
@@ -60,6 +62,7 @@ class SimBatchesScreen(BaseScreen):
     SimBatchesScreen #batches-row Label { width: auto; padding-right: 1; }
     SimBatchesScreen #batches-kind { width: 30; }
     SimBatchesScreen #batches { height: 1fr; margin: 0 1; }
+    SimBatchesScreen #batch-detail { height: 3; padding: 0 1; }
     """
         + COMPACT_SELECT_FOCUS
     )
@@ -81,6 +84,7 @@ class SimBatchesScreen(BaseScreen):
                 compact=True,
             )
         yield DataTable(id="batches", cursor_type="row", zebra_stripes=True)
+        yield Static(id="batch-detail", markup=False)
         yield StatusLine(_("sim.batches.help"), id="batches-status")
 
     def on_mount(self) -> None:
@@ -123,10 +127,32 @@ class SimBatchesScreen(BaseScreen):
                 b["operator"],
                 key=b["id"],
             )
+        self._detail(batches[0] if batches else None)
         if batches:
             self.show_status(_("sim.batches.shown", n=len(batches)))
         else:
             self.show_status(_("sim.batches.none"))
+
+    @on(DataTable.RowHighlighted, "#batches")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(self.batches.get(str(event.row_key.value)))
+
+    def _detail(self, batch: BatchOut | None) -> None:
+        """The highlighted batch in full: the table cuts the agent or warehouse to fit."""
+        lines = []
+        if batch is not None and batch.get("source"):
+            ends = warehouse_labels(batch)
+            status = _(f"sim.transfer_status.{batch.get('status') or 'pending'}")
+            lines = [
+                _("sim.approvals.from", id=batch["id"], source=ends["source"]),
+                f"{_('sim.approvals.to', target=ends['target'])} {status}",
+            ]
+        elif batch is not None:
+            action = _(f"sim.action.{batch['action']}")
+            lines = [_("sim.batches.detail", id=batch["id"], action=action), counterpart(batch)]
+        if batch is not None:
+            lines.append(_("sim.batches.by", by=sender(batch), at=timefmt.when(batch["at"])))
+        self.query_one("#batch-detail", Static).update("\n".join(lines))
 
     def _current(self) -> BatchOut | None:
         table = self.query_one("#batches", DataTable)

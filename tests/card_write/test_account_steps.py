@@ -6,33 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from card_write.orders import CUSTOMER, refused
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write.catalog import CARD_DATA
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.clients.local.sim.seed import DEMO_AGENT
-
-CUSTOMER = {
-    "name": "王小明",
-    "id_number": "11010519491231002X",
-    "contact": "13800138000",
-    "address": "天津市和平区南京路 100 号",
-}
-
-
-async def refused(coro: Any) -> ApiError:
-    with pytest.raises(ApiError) as err:
-        await coro
-    return err.value
-
-
-@pytest.fixture
-async def api(login_as: Any) -> CardWriteApi:
-    return CardWriteApi(await login_as("c001"))
 
 
 @pytest.fixture

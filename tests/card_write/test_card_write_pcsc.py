@@ -9,25 +9,29 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+from card_write.orders import blank_cards, refused
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.sim.rules import CARDS
-from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 from branchdesk.screens.card_write import flow
 from support.backend import logged_in, make_backend
 from support.pcsc import PcscService, insert_card, wait_for_slot
+
+if TYPE_CHECKING:
+    from branchdesk.clients.models import OrderOut
+    from branchdesk.devices.profile import SimProfile
 
 pytestmark = pytest.mark.pcsc
 
@@ -39,27 +43,9 @@ CUSTOMER = {
 }
 
 
-def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(
-        c["iccid"]
-        for c in backend.store.scan(CARDS)
-        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
-    )
-    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
-
-
 def adm_presented(card: VirtualCard) -> int:
     """VERIFY commands that carried a key (not retry-counter queries)."""
     return sum(1 for c in card.commands if c[1] == 0x20 and len(c) > 5)
-
-
-def insert(sim: VirtualSim, pcscd: PcscService, card: VirtualCard) -> None:
-    insert_card(pcscd, sim, card)
-
-
-def remove(sim: VirtualSim, pcscd: PcscService) -> None:
-    sim.remove()
-    assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
 
 
 @pytest.fixture
@@ -69,23 +55,63 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader.close()
 
 
-@pytest.fixture
-async def steps(login_as: Any) -> flow.OrderSteps:
-    api = CardWriteApi(await login_as("c001"))
-    number = (await api.numbers())[0]
-    order = await api.create_order(CUSTOMER, number, "P39", "full", Action())
+async def new_steps(api: CardWriteApi) -> flow.OrderSteps:
+    order = await api.create_order(CUSTOMER, (await api.numbers())[0], "P39", "full", Action())
     return flow.OrderSteps(api, order)
 
 
-async def test_happy_path_read_script_write_verify_confirm(
+@dataclass
+class Desk:
+    """The clerk's desk: the virtual SIM in the vpcd reader, pyscard, an order's steps."""
+
+    sim: VirtualSim
+    pcscd: PcscService
+    reader: PcscReader
+    steps: flow.OrderSteps
+    backend: Backend
+
+    def insert(self, card: VirtualCard) -> VirtualCard:
+        insert_card(self.pcscd, self.sim, card)
+        return card
+
+    def remove(self) -> None:
+        self.sim.remove()
+        assert wait_for_slot(self.pcscd, card_present=False, timeout=5.0)
+
+    async def bind(self) -> SimProfile:
+        """Read the card in the reader and bind it to the order: the write script."""
+        return await self.steps.bind(flow.read_card(self.reader).iccid)
+
+    def write(self, profile: SimProfile) -> flow.WriteFailure:
+        """A write expected to fail: how it failed."""
+        result = flow.write_card(self.reader, profile)
+        assert isinstance(result, flow.WriteFailure)
+        return result
+
+    async def finish(self, profile: SimProfile) -> OrderOut:
+        """Verify the written card, report it written, take the fees and submit."""
+        matches, iccid, imsi = flow.read_back(self.reader, profile)
+        assert matches and imsi is not None
+        await self.steps.written(iccid, imsi)
+        await self.steps.presubmit("150")
+        return await self.steps.confirm()
+
+
+@pytest.fixture
+async def desk(
     virtual_sim: VirtualSim,
     pcscd: PcscService,
     reader: PcscReader,
-    steps: flow.OrderSteps,
+    api: CardWriteApi,
     backend: Backend,
-) -> None:
+) -> Desk:
+    return Desk(virtual_sim, pcscd, reader, await new_steps(api), backend)
+
+
+async def test_happy_path_read_script_write_verify_confirm(desk: Desk) -> None:
+    reader, steps, backend = desk.reader, desk.steps, desk.backend
     iccid = blank_cards(backend)[0]
-    insert(virtual_sim, pcscd, VirtualCard.blank(iccid))
+    desk.insert(VirtualCard.blank(iccid))
     card = flow.read_card(reader)
     assert (card.iccid, card.blank, card.imsi) == (iccid, True, None)
     profile = await steps.bind(card.iccid)
@@ -103,7 +129,7 @@ async def test_happy_path_read_script_write_verify_confirm(
     number = backend.store.get(NUMBERS, done["msisdn"])
     assert number["state"] == "active" and number["imsi"] == read_imsi
     # What the card holds is what the backend issued, readable by standard tooling.
-    sim_card = virtual_sim.card
+    sim_card = desk.sim.card
     assert sim_card is not None and sim_card.imsi == read_imsi
     secrets = script.open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
     from branchdesk.devices import sim_files as fids
@@ -151,134 +177,88 @@ def test_pcsc_service_down_is_the_driver_message(pcscd: PcscService) -> None:
     assert out.stdout.strip() == "cw.error.driver"
 
 
-async def test_written_card_is_refused_before_anything_is_bound(
-    virtual_sim: VirtualSim,
-    pcscd: PcscService,
-    reader: PcscReader,
-    steps: flow.OrderSteps,
-    backend: Backend,
-) -> None:
-    iccid = blank_cards(backend)[0]
-    insert(virtual_sim, pcscd, VirtualCard.written(iccid, "460011234567890"))
-    card = flow.read_card(reader)
+async def test_written_card_is_refused_before_anything_is_bound(desk: Desk) -> None:
+    iccid = blank_cards(desk.backend)[0]
+    desk.insert(VirtualCard.written(iccid, "460011234567890"))
+    card = flow.read_card(desk.reader)
     assert not card.blank and card.imsi == "460011234567890"
-    assert not flow.already_written_by(steps.order, card)
+    assert not flow.already_written_by(desk.steps.order, card)
     # The server refuses it too, should the app not have looked: bind then write.
-    profile = await steps.bind(card.iccid)
-    result = flow.write_card(reader, profile)
-    assert isinstance(result, flow.WriteFailure) and result.outcome == "untouched"
+    result = desk.write(await desk.bind())
+    assert result.outcome == "untouched"
     assert flow.problem_key(result.error) == "cw.error.not_blank"
-    await steps.failed(result)
-    assert steps.order["state"] == "reserved"
-    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    await desk.steps.failed(result)
+    assert desk.steps.order["state"] == "reserved"
+    assert desk.backend.store.get(CARDS, iccid)["state"] == "picked_up"
 
 
-async def test_missing_write_script(
-    virtual_sim: VirtualSim,
-    pcscd: PcscService,
-    reader: PcscReader,
-    steps: flow.OrderSteps,
-    backend: Backend,
-) -> None:
-    iccid = blank_cards(backend, with_data=False)[0]
-    insert(virtual_sim, pcscd, VirtualCard.blank(iccid))
-    card = flow.read_card(reader)
-    steps.api.client.lang = "zh-CN"
-    with pytest.raises(ApiError) as err:
-        await steps.bind(card.iccid)
-    assert err.value.code == "write_script_missing"
-    assert err.value.message == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
-    assert virtual_sim.card is not None and virtual_sim.card.update_count == 0
+async def test_missing_write_script(desk: Desk) -> None:
+    card = desk.insert(VirtualCard.blank(blank_cards(desk.backend, with_data=False)[0]))
+    desk.steps.api.client.lang = "zh-CN"
+    err = await refused(desk.bind())
+    assert err.code == "write_script_missing"
+    assert err.message == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
+    assert card.update_count == 0
 
 
-async def test_card_pulled_mid_write_then_retry_with_the_same_number(
-    virtual_sim: VirtualSim,
-    pcscd: PcscService,
-    reader: PcscReader,
-    steps: flow.OrderSteps,
-    backend: Backend,
-) -> None:
+async def test_card_pulled_mid_write_then_retry_with_the_same_number(desk: Desk) -> None:
+    reader, steps, backend = desk.reader, desk.steps, desk.backend
     iccid = blank_cards(backend)[0]
     number = steps.order["msisdn"]
     free_before = len(backend.store.lookup(NUMBERS, "state", "free"))
-    sim_card = VirtualCard.blank(iccid)
-    insert(virtual_sim, pcscd, sim_card)
-    profile = await steps.bind(flow.read_card(reader).iccid)
+    sim_card = desk.insert(VirtualCard.blank(iccid))
+    profile = await desk.bind()
     imsi = steps.order["imsi"]
-    virtual_sim.remove_after_updates(2)
-    result = flow.write_card(reader, profile)
-    assert isinstance(result, flow.WriteFailure) and result.outcome == "interrupted"
+    desk.sim.remove_after_updates(2)
+    result = desk.write(profile)
+    assert result.outcome == "interrupted"
     assert flow.problem_key(result.error) == "cw.error.no_reader"
     await steps.failed(result)
     assert steps.order["state"] == "write_interrupted"
     assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
     assert sim_card.is_blank  # EF.IMSI, the commit mark, was never written
-    assert wait_for_slot(pcscd, card_present=False, timeout=5.0)
+    assert wait_for_slot(desk.pcscd, card_present=False, timeout=5.0)
 
-    insert(virtual_sim, pcscd, sim_card)  # the clerk re-inserts the same card
+    desk.insert(sim_card)  # the clerk re-inserts the same card
     card = flow.read_card(reader)
     assert card.iccid == iccid and card.blank
     profile = await steps.bind(card.iccid)
     assert steps.order["msisdn"] == number and steps.order["imsi"] == imsi
     assert isinstance(flow.write_card(reader, profile), int)
-    matches, read_iccid, read_imsi = flow.read_back(reader, profile)
-    assert matches
-    await steps.written(read_iccid, read_imsi or "")
-    await steps.presubmit("150")
-    await steps.confirm()
+    await desk.finish(profile)
     assert backend.store.get(CARDS, iccid)["state"] == "activated"
     assert len(backend.store.lookup(NUMBERS, "state", "free")) == free_before
     assert len(backend.store.lookup(NUMBERS, "state", "active")) == 1
 
 
-async def test_wrong_adm_is_presented_once_and_never_retried(
-    virtual_sim: VirtualSim,
-    pcscd: PcscService,
-    reader: PcscReader,
-    steps: flow.OrderSteps,
-    backend: Backend,
-) -> None:
-    iccid, other = blank_cards(backend)[:2]
-    sim_card = VirtualCard.blank(iccid, adm="12345678")  # the card data file says 88888888
-    insert(virtual_sim, pcscd, sim_card)
-    profile = await steps.bind(flow.read_card(reader).iccid)
-    result = flow.write_card(reader, profile)
-    assert isinstance(result, flow.WriteFailure) and result.outcome == "adm_rejected"
+async def test_wrong_adm_is_presented_once_and_never_retried(desk: Desk) -> None:
+    iccid, other = blank_cards(desk.backend)[:2]
+    # The card data file says 88888888.
+    sim_card = desk.insert(VirtualCard.blank(iccid, adm="12345678"))
+    result = desk.write(await desk.bind())
+    assert result.outcome == "adm_rejected"
     assert result.tries_left == 2 and flow.problem_key(result.error) == "cw.error.adm"
     assert adm_presented(sim_card) == 1 and sim_card.update_count == 0
-    await steps.failed(result)
-    with pytest.raises(ApiError) as err:
-        await steps.bind(iccid)
-    assert err.value.code == "card_adm_rejected"
+    await desk.steps.failed(result)
+    assert (await refused(desk.steps.bind(iccid))).code == "card_adm_rejected"
     assert adm_presented(sim_card) == 1
     # The same number goes on another blank card.
-    remove(virtual_sim, pcscd)
-    insert(virtual_sim, pcscd, VirtualCard.blank(other))
-    profile = await steps.bind(flow.read_card(reader).iccid)
-    assert isinstance(flow.write_card(reader, profile), int)
+    desk.remove()
+    desk.insert(VirtualCard.blank(other))
+    assert isinstance(flow.write_card(desk.reader, await desk.bind()), int)
 
 
-async def test_card_with_one_adm_try_left_is_not_written(
-    virtual_sim: VirtualSim,
-    pcscd: PcscService,
-    reader: PcscReader,
-    steps: flow.OrderSteps,
-    backend: Backend,
-) -> None:
-    iccid = blank_cards(backend)[0]
+async def test_card_with_one_adm_try_left_is_not_written(desk: Desk) -> None:
+    iccid = blank_cards(desk.backend)[0]
     sim_card = VirtualCard.blank(iccid)
     sim_card.adm_tries_left = 1
-    insert(virtual_sim, pcscd, sim_card)
-    profile = await steps.bind(flow.read_card(reader).iccid)
-    result = flow.write_card(reader, profile)
-    assert isinstance(result, flow.WriteFailure) and result.outcome == "adm_rejected"
-    assert result.tries_left == 1
+    desk.insert(sim_card)
+    result = desk.write(await desk.bind())
+    assert result.outcome == "adm_rejected" and result.tries_left == 1
     assert flow.problem_key(result.error) == "cw.error.adm_last_try"
     assert adm_presented(sim_card) == 0 and sim_card.adm_tries_left == 1
-    await steps.failed(result)
-    with pytest.raises(ApiError) as err:
-        await steps.bind(iccid)
-    assert err.value.code == "card_adm_rejected"
+    await desk.steps.failed(result)
+    assert (await refused(desk.steps.bind(iccid))).code == "card_adm_rejected"
 
 
 async def test_card_keys_never_reach_a_file_or_a_log(
@@ -298,17 +278,11 @@ async def test_card_keys_never_reach_a_file_or_a_log(
         secrets = {"adm": "73915046", "ki": os.urandom(16).hex(), "opc": os.urandom(16).hex()}
         with durable.store.transaction() as txn:
             txn.put(CARD_DATA, iccid, script.seal_card_data(durable, CARD_DATA, iccid, secrets))
-        api = CardWriteApi(client)
-        order = await api.create_order(CUSTOMER, (await api.numbers())[0], "P39", "full", Action())
-        steps = flow.OrderSteps(api, order)
-        insert(virtual_sim, pcscd, VirtualCard.blank(iccid, adm=secrets["adm"]))
-        profile = await steps.bind(flow.read_card(reader).iccid)
+        desk = Desk(virtual_sim, pcscd, reader, await new_steps(CardWriteApi(client)), durable)
+        desk.insert(VirtualCard.blank(iccid, adm=secrets["adm"]))
+        profile = await desk.bind()
         assert isinstance(flow.write_card(reader, profile), int)
-        matches, read_iccid, read_imsi = flow.read_back(reader, profile)
-        assert matches and read_imsi is not None
-        await steps.written(read_iccid, read_imsi)
-        await steps.presubmit("150")
-        await steps.confirm()
+        await desk.finish(profile)
         trace = "\n".join(reader.last_trace)
     finally:
         await client.aclose()

@@ -10,48 +10,20 @@ import json
 from typing import Any
 
 import pytest
+from card_write.orders import CUSTOMER, blank_cards, refused
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.card_write_api import CardWriteApi
-from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import catalog, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
-from branchdesk.clients.local.sim.seed import DEMO_AGENT
-
-CUSTOMER = {
-    "name": "王小明",
-    "id_number": "11010519491231002X",
-    "contact": "13800138000",
-    "address": "天津市和平区南京路 100 号",
-}
-
-
-def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(
-        c["iccid"]
-        for c in backend.store.scan(CARDS)
-        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
-    )
-    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
 async def new_order(api: CardWriteApi, msisdn: str | None = None) -> dict[str, Any]:
     number = msisdn or (await api.numbers())[0]
     return await api.create_order(CUSTOMER, number, "P59", "half", Action())
-
-
-async def refused(coro: Any) -> ApiError:
-    with pytest.raises(ApiError) as err:
-        await coro
-    return err.value
-
-
-@pytest.fixture
-async def api(login_as: Any) -> CardWriteApi:
-    return CardWriteApi(await login_as("c001"))
 
 
 async def test_offer_and_number_pool(api: CardWriteApi) -> None:

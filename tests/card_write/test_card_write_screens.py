@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from card_write.orders import blank_cards
 from textual.widgets import Input, OptionList
 
 from branchdesk.clients.local.backend import Backend
@@ -14,7 +15,6 @@ from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
-from branchdesk.clients.local.sim.seed import DEMO_AGENT
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 from branchdesk.screens.card_write.account import AccountInfoScreen
@@ -27,6 +27,7 @@ from branchdesk.screens.card_write.package import AccountPackageScreen
 from branchdesk.screens.card_write.packs import AccountPacksScreen
 from branchdesk.screens.card_write.receipt import CardWriteReceiptScreen
 from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
+from branchdesk.screens.card_write.steps import new_draft
 from branchdesk.screens.card_write.summary import AccountSummaryScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
 from branchdesk.screens.common.confirm import ConfirmModal
@@ -80,15 +81,6 @@ def cups() -> Iterator[CupsServer]:
     server = start_cups()
     yield server
     server.stop()
-
-
-def blank_cards(backend: Backend, with_data: bool = True) -> list[str]:
-    cards = sorted(
-        c["iccid"]
-        for c in backend.store.scan(CARDS)
-        if c["state"] == "picked_up" and c["loc_id"] == DEMO_AGENT
-    )
-    return [i for i in cards if (backend.store.get(CARD_DATA, i) is not None) == with_data]
 
 
 def fees_status(app: Any) -> str:
@@ -414,7 +406,7 @@ async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) ->
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
         customer = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
-        await app.push_screen(AccountNumberScreen(customer))
+        await app.push_screen(AccountNumberScreen(new_draft(customer)))
         numbers = app.screen.query_one("#cw-numbers", OptionList)
         await wait_for(pilot, lambda: numbers.option_count > 0)
         await pilot.press("8", "8", "enter")

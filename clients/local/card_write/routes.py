@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.card_write import drafts
 from branchdesk.clients.local.card_write import rules as card_write
 
 router = APIRouter(tags=["card-write"])
@@ -108,6 +109,42 @@ class FeesOut(BaseModel):
 class CheckOut(BaseModel):
     step: str
     fees: FeesOut
+
+
+class DraftCustomerOut(BaseModel):
+    """The customer as the clerk typed it (their own form, to refill it): not masked."""
+
+    name: str
+    id_number: str
+    contact: str
+    address: str
+
+
+class DraftAccountOut(BaseModel):
+    payer_name: str
+    bill_delivery: str
+    email: str
+
+
+class DraftOut(BaseModel):
+    """The clerk's saved form: ``step`` is the last step passed, ``fees`` its quote."""
+
+    step: str
+    customer: DraftCustomerOut
+    recommender_id: str | None
+    msisdn: str | None
+    account: DraftAccountOut | None
+    package_id: str | None
+    tariff_id: str | None
+    pack_ids: list[str]
+    activity_id: str | None
+    fees: FeesOut
+    created_at: str
+    updated_at: str
+
+
+class DiscardOut(BaseModel):
+    discarded: bool = Field(description="false when there was no draft")
 
 
 class PresubmitIn(BaseModel):
@@ -237,6 +274,26 @@ async def check(body: DraftIn, request: Request, staff: Staff = auth.require(*RO
     return card_write.check_draft(
         auth.get_backend(request), staff, body.step, body.model_dump(exclude={"step"})
     )
+
+
+@router.post(f"{PREFIX}/draft", response_model=DraftOut)
+async def save_draft(body: DraftIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    """Check a form step as ``/checks`` does and keep the form so far as this clerk's draft
+    (one per clerk), to resume after a restart or on another terminal."""
+    return drafts.save_draft(
+        auth.get_backend(request), staff, body.step, body.model_dump(exclude={"step"})
+    )
+
+
+@router.get(f"{PREFIX}/draft", response_model=DraftOut)
+async def draft(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    """This clerk's unfinished form; 404 ``draft_not_found`` when there is none."""
+    return drafts.get_draft(auth.get_backend(request), staff)
+
+
+@router.post(f"{PREFIX}/draft/discard", response_model=DiscardOut)
+async def discard_draft(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+    return drafts.discard_draft(auth.get_backend(request), staff)
 
 
 @router.get(f"{PREFIX}/numbers", response_model=list[str])

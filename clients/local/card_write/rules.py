@@ -50,11 +50,13 @@ from branchdesk.clients.local.card_write.catalog import (
 )
 from branchdesk.clients.local.errors import DomainError, register_messages
 from branchdesk.clients.local.sim import rules as sim_stock
-from branchdesk.clients.local.store import Doc
+from branchdesk.clients.local.store import Doc, Transaction
 
 ORDERS = "cw_orders"
 CUSTOMER_PII = ("id_number", "contact")
 """Sealed in an order's ``customer`` (``pii.seal``): staff see them masked, nothing opens them."""
+DRAFTS = "cw_drafts"
+"""One account-opening form in progress per clerk (see ``drafts``), keyed by staff ID."""
 OPEN_STATES = ("reserved", "card_bound", "write_interrupted", "written", "presubmitted")
 DRAFT_STEPS = ("customer", "recommender", "number", "account", "package", "packs", "activity")
 """The form steps in the order staff do them; a check of one step checks those before it."""
@@ -543,6 +545,7 @@ def create_order(
         }
         txn.put(ORDERS, order_id, order)
         txn.put(NUMBERS, msisdn, {**number, "state": "reserved", "order_id": order_id})
+        drop_draft(txn, backend, staff, "card_write.draft_done")  # the form is done
         audit.record(
             txn,
             "card_write.order_create",
@@ -559,6 +562,15 @@ def create_order(
             },
         )
     return public(backend, order)
+
+
+def drop_draft(txn: Transaction, backend: Backend, staff: Staff, why: str) -> bool:
+    """Remove the clerk's draft inside ``txn`` (audited as ``why``); False when none was kept."""
+    if txn.get(DRAFTS, staff.id) is None:
+        return False
+    txn.delete(DRAFTS, staff.id)
+    audit.record(txn, why, staff.id, backend.now_iso())
+    return True
 
 
 def _require_state(order: Doc, *states: str) -> None:

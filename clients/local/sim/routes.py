@@ -145,6 +145,10 @@ class BatchOut(BaseModel):
     status: str | None = None
     source: str | None = None
     target: str | None = None
+    source_label: str | None = Field(None, description="transfers: the warehouse as read, code too")
+    target_label: str | None = Field(None, description="transfers: the warehouse as read, code too")
+    source_kind: str | None = Field(None, description="transfers: secondary | channel")
+    target_kind: str | None = Field(None, description="transfers: secondary | channel")
     decided_by: str | None = None
     decided_at: str | None = None
     requested: int | None = None

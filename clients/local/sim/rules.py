@@ -743,16 +743,30 @@ def list_batches(
         and (action is None or d.get("action") == action)
     ]
     chosen.sort(key=lambda d: d["id"], reverse=True)
-    return [public_batch(d) for d in chosen[:limit]]
+    return [
+        {**public_batch(d), **(_transfer_labels(backend, d) if d.get("source") else {})}
+        for d in chosen[:limit]
+    ]
 
 
 def list_transfers(backend: Backend, status: str | None) -> list[dict[str, Any]]:
+    """Transfers (newest first) with their warehouses as people read them, codes included."""
     docs = backend.store.lookup(BATCHES, "action", "transfer_out")
     return [
-        public_batch(d)
+        {**public_batch(d), **_transfer_labels(backend, d)}
         for d in sorted(docs, key=lambda d: d["id"], reverse=True)
         if status is None or d.get("status") == status
     ]
+
+
+def _transfer_labels(backend: Backend, transfer: Doc) -> dict[str, str | None]:
+    labels: dict[str, str | None] = {}
+    for end in ("source", "target"):
+        code = transfer[end]
+        warehouse = backend.store.get(WAREHOUSES, code) or {}
+        labels[f"{end}_label"] = location_name(backend, "warehouse", code)
+        labels[f"{end}_kind"] = warehouse.get("kind")
+    return labels
 
 
 def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: bool) -> Doc:
