@@ -268,6 +268,11 @@ class BranchdeskApp(TourHost):
     _offline_timer: Timer | None = None
     _left_offline = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "online_login":  # only an offline session whose backend is back
+            return bool(self.offline_session and self.online)
+        return super().check_action(action, parameters)
+
     def action_online_login(self) -> None:
         """The backend answers again during an offline session: log in online (which sends
         what waits); the login screen has the staff id filled in."""

@@ -138,8 +138,9 @@ class IdempotencyMiddleware:
         method, path = scope["method"], scope["path"]
         key: str | None = None
         if method in MUTATING and path.startswith("/v1/") and (method, path) not in self.exempt:
-            key = headers.get("idempotency-key", "").strip()
-            if not key or len(key) > MAX_KEY_LENGTH:
+            raw = headers.get("idempotency-key", "")
+            key = raw.strip()
+            if not key or len(raw) > MAX_KEY_LENGTH:
                 code = "idempotency_key_invalid" if key else "idempotency_key_missing"
                 await send_error(send, 400, code, ctx.lang)
                 return
@@ -154,11 +155,12 @@ class IdempotencyMiddleware:
         headers: dict[str, str],
         ctx: context.RequestContext,
     ) -> None:
-        key = headers.get("idempotency-key", "").strip()
+        raw = headers.get("idempotency-key", "")
+        key = raw.strip()
         if not key:
             await send_error(send, 400, "idempotency_key_missing", ctx.lang)
             return
-        if len(key) > MAX_KEY_LENGTH:
+        if len(raw) > MAX_KEY_LENGTH:  # as sent: spaces around a key count towards its limit
             await send_error(send, 400, "idempotency_key_invalid", ctx.lang)
             return
         staff = auth.resolve_token(self.backend, replies.bearer(headers))

@@ -60,16 +60,17 @@ class InstallmentBoardScreen(BaseScreen):
         Binding(
             "f6", "simulate_step", "inst.keys.simulate_step", id="installment_board.simulate_step"
         ),
-        # priority: the table's own PgUp/PgDn would only scroll inside the page
+        # F7/F8, not PgUp/PgDn: a vt100 over SSH has no such keys (tests/tui/test_terminals_keys);
+        # priority, so the table's own keys never take them.
         Binding(
-            "pageup",
+            "f7",
             "prev_page",
             "inst.keys.prev_page",
             id="installment_board.prev_page",
             priority=True,
         ),
         Binding(
-            "pagedown",
+            "f8",
             "next_page",
             "inst.keys.next_page",
             id="installment_board.next_page",

@@ -160,9 +160,9 @@ SEEDED = 8  # the demo's applications
 
 
 def keys(screen) -> dict[str, bool]:
-    """Whether PgUp and PgDn are live (the Footer greys them otherwise), with their texts."""
+    """Whether F7 and F8 (previous/next page) are live (the Footer greys them otherwise), with their texts."""
     found = {}
-    for key in ("pageup", "pagedown"):
+    for key in ("f7", "f8"):
         active = screen.active_bindings[key]
         assert _(active.binding.description) in (_("inst.keys.prev_page"), _("inst.keys.next_page"))
         assert active.binding.id.startswith("installment_board.")
@@ -191,21 +191,21 @@ async def test_board_pages_with_pgup_and_pgdn(backend, lang):
         assert table.max_scroll_y == 0  # a whole page fits at 80x24
         first = _("inst.board.count", page=1, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
         assert text(app, "#board-page") == first and inside_screen(app, "#board-page")
-        assert keys(screen) == {"pageup": False, "pagedown": True}  # PgUp greyed on page 1
-        await pilot.press("pageup")  # nothing before page 1
+        assert keys(screen) == {"f7": False, "f8": True}  # F7 greyed on page 1
+        await pilot.press("f7")  # nothing before page 1
         await pilot.pause()
         assert screen.page == 1 and len(screen.applications) == PAGE_SIZE
-        await pilot.press("pagedown")
+        await pilot.press("f8")
         await wait_for(pilot, lambda: screen.page == 2 and len(screen.applications) == 1)
         assert table.get_row_at(0)[0] == ids[-1] and table.row_count == 1
         second = _("inst.board.count", page=2, pages=2, n=PAGE_SIZE + 1, late=everyone["late"])
         assert text(app, "#board-page") == second
         assert ids[-1] in text(app, "#board-detail") or screen.selected()["id"] == ids[-1]
-        assert keys(screen) == {"pageup": True, "pagedown": False}
-        await pilot.press("pagedown")  # the last page: stays
+        assert keys(screen) == {"f7": True, "f8": False}
+        await pilot.press("f8")  # the last page: stays
         await pilot.pause()
         assert screen.page == 2
-        await pilot.press("pageup")
+        await pilot.press("f7")
         await wait_for(pilot, lambda: screen.page == 1 and len(screen.applications) == PAGE_SIZE)
         assert table.get_row_at(0)[0] == ids[0] and text(app, "#board-page") == first
         assert inside_screen(app, "#board-table") and inside_screen(app, "#board-status")

@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from branchdesk.clients.api import Action
+from branchdesk.clients.local import pii
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.home import HomeScreen
 from branchdesk.screens.onboarding.checklist import ChecklistScreen
@@ -157,7 +158,8 @@ async def test_a_kept_customer_is_edited_offline_and_a_changed_server_copy_is_a_
     stored = backend.store.get("customers", cid)
     assert stored["area"] == "安龙" and stored["licence_no"] == "522301100999"
     assert stored["order_amount"] == "90000.00" and stored["name"] == "拜访客户丙"
-    assert stored["mobile"] == "13812345678"  # left as it was: not sent masked
+    # Left as it was (not sent masked); stored sealed, as every mobile is.
+    assert pii.value(backend, "customers", stored, "mobile") == "13812345678"
 
 
 @pytest.mark.parametrize("lang", LANGS)
