@@ -160,7 +160,7 @@ SEEDED = 8  # the demo's applications
 
 
 def keys(screen) -> dict[str, bool]:
-    """Whether F7 and F8 (previous/next page) are live (the Footer greys them otherwise), with their texts."""
+    """Whether F7 and F8 (previous, next page) are live (greyed otherwise), with their texts."""
     found = {}
     for key in ("f7", "f8"):
         active = screen.active_bindings[key]
