@@ -33,6 +33,12 @@ def _kept(app: BranchdeskApp) -> dict[str, Any]:
     return (sync.outbox.recall("m001", app.backend_label, "customers") if sync else None) or {}
 
 
+def header(app) -> str:
+    """The header line as drawn ("" until the screen has drawn a frame)."""
+    lines = screen_text(app).splitlines()
+    return lines[0] if lines else ""
+
+
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_the_backend_back_during_an_offline_session_is_offered_then_synced(
     tmp_path, ring, monkeypatch, lang
@@ -63,7 +69,7 @@ async def test_the_backend_back_during_an_offline_session_is_offered_then_synced
             assert app.offline_session and HINT[lang] not in screen_text(app)
 
             server = ServedBackend(data, port=server.port)  # the signal is back
-            await wait_for(pilot, lambda: HINT[lang] in screen_text(app).splitlines()[0], 30)
+            await wait_for(pilot, lambda: HINT[lang] in header(app), 30)
             assert any(NOTICE[lang] in n.message for n in app._notifications)
             await pilot.pause(1.0)  # offered, not forced: the offline session goes on
             assert app.offline_session and isinstance(app.screen, HomeScreen)
@@ -79,7 +85,9 @@ async def test_the_backend_back_during_an_offline_session_is_offered_then_synced
             await wait_for(pilot, lambda: app.staff is not None and not app.offline_session)
             await wait_for(pilot, lambda: app.pending_sync == 0, 30)
             await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
-            assert "OFFLINE" not in screen_text(app).splitlines()[0]
+            # The home screen may be current a frame before it is drawn.
+            await wait_for(pilot, lambda: bool(header(app)))
+            assert "OFFLINE" not in header(app)
         check = server.client()
         try:
             await check.login("m001", DEMO_PASSWORD)
