@@ -65,7 +65,7 @@ models: $(TESTING)
 	rm -f clients/models.new
 
 bench: $(TESTING)
-	for b in bench/*; do [ -x "$$b" ] && "$$b"; done
+	for b in bench/*; do [ -x "$$b" ] && PATH="$(CURDIR)/$(BIN):$$PATH" "$$b"; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
