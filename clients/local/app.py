@@ -162,16 +162,20 @@ def open_backend(
         settings = settings or Settings(sandbox=sandbox)
         sealer = sealing.sealer_for(Path(data_dir) if data_dir is not None else None)
         backend = Backend(store=store, settings=settings, sealer=sealer)
-        meta = store.get("_meta", "store")
-        if meta is None:
+        if store.get("_meta", "store") is None:
             seed.initialise(backend, demo=demo)
-            meta = store.get("_meta", "store")
-        settings.demo = bool(meta and meta.get("demo"))
-        purge_expired(backend)
-        return backend
+        return ready(backend)
     except BaseException:
         store.close()
         raise
+
+
+def ready(backend: Backend) -> Backend:
+    """A backend whose store holds its data: demo mode as the store says, expired records gone."""
+    meta = backend.store.get("_meta", "store")
+    backend.settings.demo = bool(meta and meta.get("demo"))
+    purge_expired(backend)
+    return backend
 
 
 ERROR_SCHEMA = {

@@ -15,7 +15,7 @@ import httpx
 
 from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local import seed
-from branchdesk.clients.local.app import create_app, open_backend
+from branchdesk.clients.local.app import create_app, open_backend, ready
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 
@@ -67,7 +67,6 @@ _MEMORY_SEEDED: dict[tuple[bool, str], tuple[bytes, float]] = {}
 def _memory_backend(demo: bool, settings: Settings | None) -> Backend:
     import marshal
 
-    from branchdesk.clients.local.idempotency import purge_expired
     from branchdesk.clients.local.sealing import Sealer
     from branchdesk.clients.local.store import MemoryStore
 
@@ -85,11 +84,7 @@ def _memory_backend(demo: bool, settings: Settings | None) -> Backend:
         _MEMORY_SEEDED[key] = found
     store = MemoryStore()
     store.import_tables(marshal.loads(found[0]))
-    backend = Backend(store=store, settings=settings, sealer=Sealer(_SEALER_KEY))
-    meta = store.get("_meta", "store")
-    settings.demo = bool(meta and meta.get("demo"))
-    purge_expired(backend)
-    return backend
+    return ready(Backend(store=store, settings=settings, sealer=Sealer(_SEALER_KEY)))
 
 
 # Seeding the demo data into PostgreSQL takes seconds; a suite makes hundreds of backends. Each
