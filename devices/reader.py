@@ -8,6 +8,7 @@ operation is one session: an exclusive connection, a reset card, one PC/SC trans
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -91,11 +92,12 @@ class Reader(Protocol):
         ...
 
 
-class CardReads:
+class CardReads(ABC):
     """``read_iccid``, ``read_imsi`` and ``is_blank`` answered by one ``read_card``."""
 
+    @abstractmethod
     def read_card(self) -> CardIdentity:
-        raise NotImplementedError
+        """The card's ICCID and IMSI, read in one session."""
 
     def read_iccid(self) -> str:
         return self.read_card().iccid
@@ -116,8 +118,9 @@ class SessionReader(CardReads):
         self.last_trace: list[str] = []
         self._lock = threading.RLock()
 
+    @abstractmethod
     def _session(self, operation: Callable[[CardSession], T]) -> T:
-        raise NotImplementedError
+        """Run ``operation`` in an exclusive session on a freshly reset card."""
 
     def _on_channel(self, channel: CardChannel, operation: Callable[[CardSession], T]) -> T:
         """Run ``operation`` over ``channel``; its APDUs count and its trace is kept."""
