@@ -30,11 +30,6 @@ MIN_SIDE_WIDTH = 30
 """The narrowest panel put beside a tall target rather than over it."""
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` cells, broken where a reader expects it."""
-    return break_lines(text, width)
-
-
 def band(height: int, screen_height: int, target: Region | None) -> int | None:
     """The row the panel starts on: above the Footer when that leaves the target uncovered,
     else the lowest band between the header and the Footer that does; None when none does."""
@@ -65,7 +60,8 @@ def placement(text: str, keys: str, screen: Size, target: Region | None) -> Plac
     width, height = screen
 
     def wrapped(room: int) -> tuple[list[str], list[str], int]:
-        lines, key_lines = wrap(text, max(10, room - SIDE)), wrap(keys, max(10, room - SIDE))
+        width = max(10, room - SIDE)
+        lines, key_lines = break_lines(text, width), break_lines(keys, width)
         return lines, key_lines, len(lines) + len(key_lines) + BORDER
 
     lines, key_lines, rows = wrapped(width)

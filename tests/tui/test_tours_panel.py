@@ -7,9 +7,9 @@ import pytest
 from rich.cells import cell_len
 from textual.geometry import Region, Size
 
-from branchdesk.tui.linebreak import NO_LINE_END, NO_LINE_START
+from branchdesk.tui.linebreak import NO_LINE_END, NO_LINE_START, break_lines
 from branchdesk.tui.tour import load_tours
-from branchdesk.tui.tour_panel import BORDER, MIN_SIDE_WIDTH, SIDE, placement, wrap
+from branchdesk.tui.tour_panel import BORDER, MIN_SIDE_WIDTH, SIDE, placement
 
 TEXTS = [text for tour in load_tours() for step in tour.steps for text in step.text.values()]
 SCREEN = Size(80, 24)
@@ -17,7 +17,7 @@ SCREEN = Size(80, 24)
 
 def test_chinese_wraps_by_cells_and_keeps_punctuation_with_its_word() -> None:
     text = "第二常见:网银密码区分大小写(验证码不区分)。邮储在线支付:身份证号+登录密码"
-    lines = wrap(text, 21)
+    lines = break_lines(text, 21)
     assert all(cell_len(line) <= 21 for line in lines)
     # ")。" may not open a line: the character before comes along.
     assert lines[1].endswith("不区") and lines[2].startswith("分)。")
@@ -25,9 +25,10 @@ def test_chinese_wraps_by_cells_and_keeps_punctuation_with_its_word() -> None:
 
 
 def test_numbers_and_latin_words_are_never_split() -> None:
-    lines = wrap("输入起始卡号 89860126011000003316。", 26)
+    lines = break_lines("输入起始卡号 89860126011000003316。", 26)
     assert lines == ["输入起始卡号", "89860126011000003316。"]
-    lines = wrap("Type the address on the ID card, 天津市和平区南京路100号, and press Enter", 26)
+    text = "Type the address on the ID card, 天津市和平区南京路100号, and press Enter"
+    lines = break_lines(text, 26)
     assert all(cell_len(line) <= 26 for line in lines)
     # Chinese may break before the number; the number and the English words stay whole.
     assert any("100号," in line for line in lines)
@@ -38,7 +39,7 @@ def test_numbers_and_latin_words_are_never_split() -> None:
 @pytest.mark.parametrize("width", [MIN_SIDE_WIDTH - SIDE, 50, SCREEN.width - SIDE])
 def test_every_tour_text_wraps_whole_within_the_panel(width: int) -> None:
     for text in TEXTS:
-        lines = wrap(text, width)
+        lines = break_lines(text, width)
         assert "".join(lines).replace(" ", "") == text.replace(" ", ""), text
         for line in lines:
             assert cell_len(line) <= width, (text, line)
