@@ -22,6 +22,7 @@ from tinydb import Query, TinyDB
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError, BackendUnreachable
+from branchdesk.clients.outbox_storage import AtomicJSONStorage, copy_json
 
 FILE_NAME = "outbox.json"
 PENDING, CONFLICT, FAILED = "pending", "conflict", "failed"
@@ -45,7 +46,7 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = TinyDB(path, ensure_ascii=False, encoding="utf-8")
+        self._db = TinyDB(path, storage=AtomicJSONStorage, ensure_ascii=False)
         self._entries = self._db.table("entries")
         self._cache = self._db.table("cache")
 
@@ -73,11 +74,11 @@ class Outbox:
     def entries(self, staff_id: str, backend: str) -> list[dict[str, Any]]:
         entry = Query()
         rows = self._entries.search((entry.staff_id == staff_id) & (entry.backend == backend))
-        return sorted((dict(r) for r in rows), key=lambda r: r["queued_at"])
+        return sorted((copy_json(dict(r)) for r in rows), key=lambda r: r["queued_at"])
 
     def get(self, entry_id: str) -> dict[str, Any] | None:
         row = self._entries.get(Query().id == entry_id)
-        return dict(row) if row else None
+        return copy_json(dict(row)) if row else None
 
     def update(self, entry_id: str, **fields: Any) -> None:
         self._entries.update(fields, Query().id == entry_id)
@@ -92,13 +93,13 @@ class Outbox:
 
     def recall(self, staff_id: str, backend: str, name: str) -> Any:
         row = self._cache.get(Query().key == f"{backend}|{staff_id}|{name}")
-        return row["data"] if row else None
+        return copy_json(row["data"]) if row else None
 
     def recall_all(self, staff_id: str, backend: str, prefix: str) -> dict[str, Any]:
         """Every kept copy whose name starts with ``prefix``, by the rest of its name."""
         start = f"{backend}|{staff_id}|{prefix}"
         rows = self._cache.search(Query().key.test(lambda k: k.startswith(start)))
-        return {row["key"][len(start) :]: row["data"] for row in rows}
+        return {row["key"][len(start) :]: copy_json(row["data"]) for row in rows}
 
 
 @dataclass
