@@ -11,12 +11,12 @@ run it in a thread worker.
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from branchdesk.clients.atomic_file import write_atomic
 
 # Monospace first: receipts align columns with spaces.
 _FONT_QUERIES = ("Noto Sans Mono CJK SC", "Noto Sans CJK SC", ":lang=zh-cn")
@@ -95,16 +95,7 @@ def render_pdf(title: str, text: str, path: Path, *, font: Font | None = None) -
     for line in text.splitlines() or [""]:
         pdf.multi_cell(0, 6, line or " ", new_x="LMARGIN", new_y="NEXT")
     data = bytes(pdf.output())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data)
 
 
 def print_pdf(

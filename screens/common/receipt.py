@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from branchdesk.clients.atomic_file import write_atomic
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
 from branchdesk.tui import timefmt
@@ -71,9 +71,7 @@ def save(directory: Path, receipt: Receipt, staff: str) -> Path:
     """Write the receipt's text (atomically) and add it to the history; returns the text file."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f"{receipt.stem}.txt"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(receipt.text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, (receipt.text + "\n").encode("utf-8"))
     entry = HistoryEntry(
         staff=staff,
         kind=receipt.kind,

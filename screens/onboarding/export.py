@@ -4,11 +4,11 @@ and all customers of an area (CSV), under ``<data dir>/exports/`` unless the use
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from branchdesk.clients.atomic_file import write_atomic
 from branchdesk.clients.onboarding_api import (
     AREA_FIELDS,
     CUSTOMER_FIELDS,
@@ -57,11 +57,7 @@ def _labels() -> dict[str, str]:
 
 def _write(path: Path, text: str) -> Path:
     """Write atomically, BOM first so spreadsheet programs read the Chinese text right."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, text.encode("utf-8-sig" if path.suffix == ".csv" else "utf-8"))
 
 
 def _stamp() -> str:
