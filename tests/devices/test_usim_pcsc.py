@@ -6,7 +6,9 @@ writer's ``encoding``, and talks raw PC/SC: it proves what a standard SIM tool w
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +28,22 @@ KI = "000102030405060708090a0b0c0d0e0f"
 OPC = "f0e0d0c0b0a090807060504030201000"
 PROFILE = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "88888888", msisdn=MSISDN, spn=SPN)
 SHARING_VIOLATION = 0x8010000B
+INTRUDER = textwrap.dedent("""
+    import sys
+    IMSI = "08" + "99" * 8
+    from smartcard import scard
+    _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    hresult, hcard, protocol = scard.SCardConnect(
+        context, sys.argv[1], scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0
+    )
+    if hresult & 0xFFFFFFFF:
+        print(f"connect {hresult & 0xFFFFFFFF:08X}")
+    else:
+        for apdu in ("A0A40000023F00", "A0A40000027F20", "A0A40000026F07", "A0D6000009" + IMSI):
+            _, answer = scard.SCardTransmit(hcard, protocol, list(bytes.fromhex(apdu)))
+        print("wrote", bytes(answer[-2:]).hex().upper())
+        scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
+""")
 
 # Mandatory EFs (TS 31.102 4.2 for the USIM, TS 51.011 10.3 for GSM) and those the issue reads.
 USIM_EFS = {
@@ -72,6 +90,7 @@ GSM_EFS = {
     "HPLMNwAcT": 0x6F62,
     "ECC": 0x6FB7,
 }
+GSM_WRITTEN = ("IMSI", "AD", "ACC", "SPN", "LOCI", "FPLMN", "PLMNwAcT", "OPLMNwAcT", "HPLMNwAcT")
 MF_EFS = {"DIR": 0x2F00, "ICCID": 0x2FE2, "PL": 0x2F05, "ARR": 0x2F06}
 TELECOM_EFS = {"ADN": 0x6F3A, "SMS": 0x6F3C, "MSISDN": 0x6F40, "SMSP": 0x6F42, "SMSS": 0x6F43}
 # fmt: on
@@ -142,7 +161,9 @@ def plmn(data: bytes) -> str:
 
 def read_uicc_ef(card: RawCard, path_hex: str) -> tuple[dict[int, bytes], list[bytes]]:
     """SELECT by path with the FCP, then read the whole file: (FCP objects, contents)."""
-    fcp, _sw = card.send(f"00A40804{len(path_hex) // 2:02X}{path_hex}")
+    fcp, sw = card.send(f"00A40804{len(path_hex) // 2:02X}{path_hex}")
+    if sw != 0x9000:
+        return {}, []  # in card.errors
     objects = tlvs(fcp[2:])
     descriptor = objects[0x82]
     if descriptor[0] & 0x07 == 0x01:
@@ -155,7 +176,9 @@ def read_uicc_ef(card: RawCard, path_hex: str) -> tuple[dict[int, bytes], list[b
 def read_gsm_ef(card: RawCard, *fids: int) -> list[bytes]:
     answer = b""
     for fid in fids:
-        answer, _sw = card.send(f"A0A4000002{fid:04X}")
+        answer, sw = card.send(f"A0A4000002{fid:04X}")
+        if sw != 0x9000:
+            return []  # in card.errors
     size, structure, record = int.from_bytes(answer[2:4], "big"), answer[13], answer[14]
     if structure == 0x00:
         return [card.send(f"A0B00000{size:02X}")[0]]
@@ -183,11 +206,16 @@ def test_every_written_ef_decodes_from_the_specs(
             _fcp, contents = read_uicc_ef(card, f"7FFF{USIM_EFS[name]:04X}")
             files[name] = contents
         iccid = bcd(read_uicc_ef(card, "2FE2")[1][0])
-        gsm_imsi = read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F07)[0]
-        telecom_msisdn = read_gsm_ef(card, 0x3F00, 0x7F10, 0x6F40)[0]
+        # The 2G view (class A0): the profile is on DF.GSM and DF.TELECOM too.
+        gsm = {name: read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS[name]) for name in GSM_WRITTEN}
+        telecom = {name: read_gsm_ef(card, 0x3F00, 0x7F10, TELECOM_EFS[name])[:1]
+                   for name in ("MSISDN", "SMSP")}  # fmt: skip
     finally:
         card.close()
     assert card.errors == []
+    for name, contents in {**gsm, **telecom}.items():
+        assert contents == files[name][: len(contents)], f"EF.{name} differs in the 2G view"
+    gsm_imsi, telecom_msisdn = gsm["IMSI"][0], telecom["MSISDN"][0]
     assert iccid == BLANK_ICCID
     imsi = files["IMSI"][0]
     # TS 31.102 4.2.2: length, then digit 1 over the parity/type nibble, then the rest.
@@ -254,31 +282,105 @@ def test_full_read_of_every_mandatory_ef_has_no_error_status_word(
     assert card.errors == []
 
 
+# TS 31.102 4.2.8 (EF.UST, one bit per service) and TS 51.011 10.3.7 (EF.SST, two bits per
+# service: allocated, activated): the services this card offers, and the files each needs.
+UST_FILES: dict[int, tuple[str, ...]] = {
+    10: ("6F3C", "6F43"),  # SMS: EF.SMS, EF.SMSS
+    12: ("6F42",),  # SMSP
+    19: ("6F46",),  # SPN
+    20: ("6F60",),  # user controlled PLMN selector with AcT
+    21: ("6F40",),  # MSISDN
+    27: ("5F3B4F20", "5F3B4F52"),  # GSM access: DF.GSM-ACCESS with EF.Kc and EF.KcGPRS
+    33: (),  # "shall be set to 1"
+    34: ("6F56",),  # EST
+    38: (),  # GSM security context (AUTHENTICATE P2=80)
+    42: ("6F61",),  # operator controlled PLMN selector with AcT
+    43: ("6F62",),  # HPLMN selector with AcT
+}
+UST_WRITTEN = {12, 19, 20, 21, 27, 34, 38, 42, 43}
+SST_FILES: dict[int, tuple[tuple[int, int], ...]] = {
+    1: (),  # CHV1 disable function
+    2: ((0x7F10, 0x6F3A),),  # ADN
+    4: ((0x7F10, 0x6F3C),),  # SMS
+    7: ((0x7F20, 0x6F30),),  # PLMN selector
+    9: ((0x7F10, 0x6F40),),  # MSISDN
+    10: ((0x7F10, 0x6F4A),),  # EXT1
+    12: ((0x7F10, 0x6F42),),  # SMSP
+    17: ((0x7F20, 0x6F46),),  # SPN
+    38: ((0x7F20, 0x6F52), (0x7F20, 0x6F53)),  # GPRS: EF.KcGPRS, EF.LOCIGPRS
+    43: ((0x7F20, 0x6F60),),  # user controlled PLMN selector with AcT
+    44: ((0x7F20, 0x6F61),),  # operator controlled PLMN selector with AcT
+    45: ((0x7F20, 0x6F62),),  # HPLMN selector with AcT
+}
+SST_WRITTEN = {9, 12, 17, 43, 44, 45}
+
+
+def ust_services(table: bytes) -> set[int]:
+    return {8 * i + bit + 1 for i, byte in enumerate(table) for bit in range(8) if byte >> bit & 1}
+
+
+def sst_services(table: bytes) -> set[int]:
+    return {
+        4 * i + pair + 1
+        for i, byte in enumerate(table)
+        for pair in range(4)
+        if byte >> (2 * pair) & 0b11 == 0b11  # allocated and activated
+    }
+
+
+def test_service_tables_offer_exactly_what_the_card_holds(
+    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
+) -> None:
+    """A terminal reads only the files of the services EF.UST / EF.SST say are there."""
+    reader.wait_for_card(5.0)
+    reader.write_profile(PROFILE)
+    card = RawCard(pcscd.reader_name)
+    try:
+        card.send("00A4040C07A0000000871002")
+        ust = ust_services(read_uicc_ef(card, "7FFF6F38")[1][0])
+        for service in sorted(ust & UST_FILES.keys()):
+            for path in UST_FILES[service]:
+                read_uicc_ef(card, "7FFF" + path)
+        sst = sst_services(read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F38)[0])
+        for service in sorted(sst & SST_FILES.keys()):
+            for df, ef in SST_FILES[service]:
+                read_gsm_ef(card, 0x3F00, df, ef)
+        card.send("00A4040C07A0000000871002")
+        card.send("0088008011" + "10" + "00" * 16)  # AUTHENTICATE, GSM context (service 38)
+    finally:
+        card.close()
+    assert card.errors == []
+    assert ust - UST_FILES.keys() == set(), "EF.UST offers services whose files are absent"
+    assert ust >= UST_WRITTEN, f"EF.UST lacks {sorted(UST_WRITTEN - ust)}"
+    assert sst - SST_FILES.keys() == set(), "EF.SST offers services whose files are absent"
+    assert sst >= SST_WRITTEN, f"EF.SST lacks {sorted(SST_WRITTEN - sst)}"
+
+
 def test_the_write_is_exclusive_and_leaves_no_adm_session(
     virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
 ) -> None:
-    from smartcard import scard
-
     reader.wait_for_card(5.0)
-    attempts: list[int] = []
-    lock = threading.Lock()
+    attempts: list[str] = []
 
     def intrude(done: int, _total: int) -> None:
-        if done != 10:
-            return
-        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        hresult, hcard, _protocol = scard.SCardConnect(
-            context, pcscd.reader_name, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0
-        )
-        with lock:
-            attempts.append(hresult & 0xFFFFFFFF)
-        if hresult == 0:
-            scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
-        scard.SCardReleaseContext(context)
+        # After VERIFY ADM: another process connects in shared mode and rewrites EF.IMSI.
+        if done == 10:
+            attempts.append(
+                subprocess.run(
+                    [sys.executable, "-c", INTRUDER, pcscd.reader_name],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=True,
+                ).stdout.strip()
+            )
 
     reader.write_profile(PROFILE, progress=intrude)
-    assert attempts == [SHARING_VIOLATION]
-    # Afterwards another program cannot ride on the writer's ADM verification.
+    assert attempts == [f"connect {SHARING_VIOLATION:08X}"]
+    # Afterwards another program connects, but cannot ride on the writer's ADM verification.
+    intruder = [sys.executable, "-c", INTRUDER, pcscd.reader_name]
+    after = subprocess.run(intruder, capture_output=True, text=True, timeout=60, check=True)
+    assert after.stdout.strip() == "wrote 9804"
     card = RawCard(pcscd.reader_name)
     try:
         for fid in (0x3F00, 0x7F20, 0x6F07):
