@@ -15,7 +15,7 @@ from card_write.orders import CUSTOMER, blank_cards, refused
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.card_write import catalog, script
+from branchdesk.clients.local.card_write import catalog, rules, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
@@ -204,6 +204,31 @@ async def test_only_the_owning_clerk_gets_the_script(login_as: Any, backend: Bac
     assert err.status == 403 and err.code == "forbidden"
 
 
+async def test_the_script_opens_only_the_card_bound_now(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    first, second = blank_cards(backend)[:2]
+    secrets = {
+        iccid: script.open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
+        for iccid in (first, second)
+    }
+    order = await new_order(api)
+    err = await refused(api.script(order["id"]))  # no card bound yet
+    assert err.code == "order_state_invalid" and err.status == 409
+    await api.bind_card(order["id"], first, Action())
+    issued = await api.script(order["id"])
+    assert issued["iccid"] == first
+    assert {f: issued[f] for f in script.SECRET_FIELDS} == secrets[first] != secrets[second]
+    # The card refused its ADM: it is unbound, and its keys are no longer released.
+    await api.report_failure(order["id"], "adm_rejected", Action(), tries_left=2)
+    err = await refused(api.script(order["id"]))
+    assert err.code == "order_state_invalid"
+    await api.bind_card(order["id"], second, Action())
+    issued = await api.script(order["id"])
+    assert issued["iccid"] == second
+    assert {f: issued[f] for f in script.SECRET_FIELDS} == secrets[second]
+
+
 async def test_replayed_confirm_is_idempotent(api: CardWriteApi, backend: Backend) -> None:
     iccid = blank_cards(backend)[0]
     order = await new_order(api)
@@ -271,6 +296,36 @@ async def test_a_bad_script_is_refused_before_the_card_is_bound(
     assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
     audit = json.dumps(list(backend.store.scan("audit")))
     assert value not in audit
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "field"),
+    [
+        ("SPN", "中国联合网络通信集团", "spn"),  # UCS2: 1 + 20 bytes, EF.SPN holds 16
+        ("SPN", "China Unicom Tianjin", "spn"),  # 20 characters of the default alphabet
+        ("IMSI_PREFIX", "46001220", "imsi"),  # 16 digits
+        ("IMSI_PREFIX", "46001A2", "imsi"),
+    ],
+)
+async def test_a_bad_spn_or_imsi_is_refused_before_the_card_is_bound(
+    api: CardWriteApi,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    value: str,
+    field: str,
+) -> None:
+    """Issue 16: an over-long SPN raised ValueError in the writer after the card was bound."""
+    iccid = blank_cards(backend)[0]
+    order = await new_order(api)
+    monkeypatch.setattr(rules, setting, value)
+    err = await refused(api.bind_card(order["id"], iccid, Action()))
+    assert err.status == 409 and err.code == "write_script_invalid"
+    assert err.details["fields"] == [field] and field in err.message
+    again = await api.order(order["id"])
+    assert again["state"] == "reserved" and again["iccid"] is None and again["imsi"] is None
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    assert not [r for r in backend.store.scan("audit") if r["action"] == "card_write.script_issued"]
 
 
 async def test_a_hex_adm_key_is_a_good_script(api: CardWriteApi, backend: Backend) -> None:

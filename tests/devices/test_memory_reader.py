@@ -277,3 +277,13 @@ def test_a_whole_cycle_takes_at_most_40_apdus(reader: MemoryReader, card: Virtua
     assert result.matches and result.authenticated and result.gsm_imsi == IMSI
     assert reader.apdu_count == 40
     assert card.sqn_ms > 0  # the test AUTHENTICATE was accepted
+
+
+@pytest.mark.parametrize("spn", ["中国仿", "仿仿仿仿仿仿仿", "CU"])
+def test_an_spn_whose_last_character_ends_in_ff_verifies(card: VirtualCard, spn: str) -> None:
+    # Issue 16: 仿 is U+4EFF; the decoder stripped trailing FF bytes, so a correct write of
+    # "中国仿" read back as "中国" and the verify failed.
+    profile = SimProfile(ICCID, IMSI, KI, OPC, "88888888", spn=spn)
+    MemoryReader(card).write_profile(profile)
+    result = MemoryReader(card).verify(profile)
+    assert result.spn == spn and result.matches

@@ -192,11 +192,14 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader.close()
 
 
+@pytest.mark.parametrize("spn", [SPN, "中国仿"])  # 仿 is U+4EFF: its low byte is FF
 def test_every_written_ef_decodes_from_the_specs(
-    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
+    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService, spn: str
 ) -> None:
+    profile = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "88888888", msisdn=MSISDN, spn=spn)
     reader.wait_for_card(5.0)
-    reader.write_profile(PROFILE)
+    reader.write_profile(profile)
+    assert reader.verify(profile).matches
     card = RawCard(pcscd.reader_name)
     try:
         card.send("00A4040C07A0000000871002")
@@ -225,12 +228,14 @@ def test_every_written_ef_decodes_from_the_specs(
     ad = files["AD"][0]
     assert ad[0] == 0x00 and ad[3] & 0x0F == 2  # normal operation, 2-digit MNC
     assert int.from_bytes(files["ACC"][0], "big") == 1 << int(IMSI[-1])
-    spn = files["SPN"][0]
-    assert spn[1] == 0x80
+    spn_file = files["SPN"][0]
+    assert spn_file[1] == 0x80
     name = "".join(
-        spn[i : i + 2].decode("utf-16-be") for i in range(2, 16, 2) if spn[i : i + 2] != b"\xff\xff"
+        spn_file[i : i + 2].decode("utf-16-be")
+        for i in range(2, 16, 2)
+        if spn_file[i : i + 2] != b"\xff\xff"
     )
-    assert name == SPN
+    assert name == spn
     for record in (files["MSISDN"][0], telecom_msisdn):
         tail = record[-14:]
         assert tail[1] == 0x91 and "+" + bcd(tail[2 : 1 + tail[0]]) == MSISDN
