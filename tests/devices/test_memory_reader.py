@@ -257,9 +257,10 @@ def test_keys_never_in_the_apdu_trace(reader: MemoryReader) -> None:
 def test_blocked_adm_reports_zero_tries() -> None:
     card = VirtualCard.blank(ICCID)
     card.adm_tries_left = 0
-    with pytest.raises(AdmRejected) as caught:
+    with pytest.raises(AdmLastTry) as caught:
         MemoryReader(card).write_profile(PROFILE)
     assert caught.value.tries_left == 0
+    assert adm_presented(card) == 0  # a blocked key is not even tried
 
 
 def test_card_without_sim_files_is_unreadable() -> None:
@@ -287,3 +288,14 @@ def test_an_spn_whose_last_character_ends_in_ff_verifies(card: VirtualCard, spn:
     MemoryReader(card).write_profile(profile)
     result = MemoryReader(card).verify(profile)
     assert result.spn == spn and result.matches
+
+
+def test_a_card_whose_iccid_fails_luhn_is_refused_on_the_device() -> None:
+    # Issue 16: 89860126011000003531 (check digit 3531, Luhn says 3530) was encoded and accepted.
+    card = VirtualCard.blank("89860126011000003531")
+    reader = MemoryReader(card)
+    with pytest.raises(CardNotBlank, match="check digit"):
+        reader.read_card()
+    with pytest.raises(ValueError, match="Luhn"):
+        SimProfile("89860126011000003531", IMSI, KI, OPC, "88888888")
+    assert card.update_count == 0
