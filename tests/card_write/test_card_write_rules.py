@@ -7,6 +7,9 @@ app's reports (bind, written, failure) are sent as the app would send them.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +17,14 @@ from card_write.orders import CUSTOMER, blank_cards, refused
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.local import sealing
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import catalog, rules, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
+from support.backend import make_backend
+from support.offline import memory_keyring
 
 
 async def new_order(api: CardWriteApi, msisdn: str | None = None) -> dict[str, Any]:
@@ -271,6 +277,29 @@ async def test_card_keys_are_sealed_at_rest(api: CardWriteApi, backend: Backend)
     second = await new_order(api)
     err = await refused(api.bind_card(second["id"], other, Action()))
     assert err.code == "write_script_invalid"
+
+
+def test_card_keys_are_sealed_with_the_os_keyring_key_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The master key comes from the environment, else the OS keyring, else a 0600 file
+    outside the data directory (tests/api/test_sealing.py); here the keyring."""
+    monkeypatch.delenv(sealing.KEY_ENV, raising=False)
+    ring = memory_keyring()
+    data_dir = tmp_path / "data"
+    durable = make_backend(data_dir)
+    try:
+        iccid = blank_cards(durable)[0]
+        secrets = {"adm": "0102030405060708", "ki": "ab" * 16, "opc": "cd" * 16}
+        doc = script.seal_card_data(durable, CARD_DATA, iccid, secrets)
+    finally:
+        durable.store.close()
+    assert [service for service, _entry in ring.items] == [sealing.KEYRING_SERVICE]
+    assert not sealing.key_file_path(data_dir).exists()
+    with_ring_key = replace(durable, sealer=sealing.sealer_for(data_dir))
+    assert script.open_card_data(with_ring_key, CARD_DATA, doc) == secrets
+    other_key = replace(durable, sealer=sealing.Sealer(os.urandom(32)))
+    assert script.open_card_data(other_key, CARD_DATA, doc) is None
 
 
 def reseal(backend: Backend, iccid: str, **changes: str) -> None:
