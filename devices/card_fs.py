@@ -213,7 +213,7 @@ USIM_SERVICES = frozenset({10, 12, 19, 20, 21, 27, 33, 34, 38, 42, 43})
 GSM_SERVICES = frozenset({1, 2, 4, 7, 9, 10, 12, 17, 38, 43, 44, 45})
 FACTORY_UST = service_table(set(USIM_SERVICES), 8)
 FACTORY_SST = service_table(set(GSM_SERVICES), 12, bits=2)
-FACTORY_ECC = (b"\x11\xf2\x0f" + b"\xff" * 12 + b"\x00", b"\x11\xf9\xff" + b"\xff" * 12 + b"\x00")
+FACTORY_ECC = (b"\x11\xf2\xff" + b"\xff" * 12 + b"\x00", b"\x11\xf9\xff" + b"\xff" * 12 + b"\x00")
 
 
 def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:

@@ -1,11 +1,13 @@
 """The written USIM through pcscd, seen by a client written here from the specifications.
 
 This file decodes with its own code (TS 31.102 / TS 51.011 / TS 24.008 / TS 23.040), not the
-writer's ``encoding``, and talks raw PC/SC: it proves what a standard SIM tool would read.
+writer's ``encoding``, and talks raw PC/SC: it proves what a standard SIM tool would read. The
+keys are proven with MILENAGE (checked against the 3GPP test sets in test_milenage.py).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from branchdesk.devices.milenage import Milenage, build_autn
 from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.vcard import VirtualSim
@@ -154,6 +157,19 @@ def bcd(data: bytes) -> str:
     return out
 
 
+def halves_xor(value: bytes) -> int:
+    half = len(value) // 2
+    return int.from_bytes(value[:half], "big") ^ int.from_bytes(value[half:], "big")
+
+
+def emergency_code(data: bytes) -> str:
+    """An emergency call code: BCD digits, low nibble first; every unused nibble is F."""
+    nibbles = [n for byte in data for n in (byte & 0xF, byte >> 4)]
+    length = nibbles.index(0xF) if 0xF in nibbles else len(nibbles)
+    assert all(n == 0xF for n in nibbles[length:]), f"{data.hex()}: unused nibbles must be F"
+    return "".join(str(n) for n in nibbles[:length])
+
+
 def plmn(data: bytes) -> str:
     digits = [data[0] & 0xF, data[0] >> 4, data[1] & 0xF, data[2] & 0xF, data[2] >> 4, data[1] >> 4]
     return "".join(str(d) for d in digits if d != 0xF)
@@ -211,6 +227,14 @@ def test_every_written_ef_decodes_from_the_specs(
         iccid = bcd(read_uicc_ef(card, "2FE2")[1][0])
         # The 2G view (class A0): the profile is on DF.GSM and DF.TELECOM too.
         gsm = {name: read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS[name]) for name in GSM_WRITTEN}
+        # The keys (write-only files) proven: 3G AUTHENTICATE, then RUN GSM ALGORITHM.
+        milenage = Milenage(bytes.fromhex(KI), bytes.fromhex(OPC))
+        rand, sqn = os.urandom(16), (1 << 10).to_bytes(6, "big")  # above the writer's test SQN
+        autn = build_autn(milenage, rand, sqn, b"\x80\x00")
+        card.send("00A4040C07A0000000871002")
+        answer_3g, _sw = card.send("0088008122" + "10" + rand.hex() + "10" + autn.hex())
+        gsm_rand = os.urandom(16)
+        answer_2g, _sw = card.send("A088000010" + gsm_rand.hex())
         telecom = {name: read_gsm_ef(card, 0x3F00, 0x7F10, TELECOM_EFS[name])[:1]
                    for name in ("MSISDN", "SMSP")}  # fmt: skip
     finally:
@@ -219,6 +243,16 @@ def test_every_written_ef_decodes_from_the_specs(
     for name, contents in {**gsm, **telecom}.items():
         assert contents == files[name][: len(contents)], f"EF.{name} differs in the 2G view"
     gsm_imsi, telecom_msisdn = gsm["IMSI"][0], telecom["MSISDN"][0]
+    # TS 31.102 7.1.2.1: DB, then RES, CK, IK and Kc, each with its length.
+    vector = milenage.f2345(rand)
+    kc = halves_xor(vector.ck) ^ halves_xor(vector.ik)  # c3, TS 33.102 6.8.1.2
+    assert answer_3g == b"\xdb\x08" + vector.res + b"\x10" + vector.ck + b"\x10" + vector.ik + (
+        b"\x08" + kc.to_bytes(8, "big")
+    )
+    gsm_vector = milenage.f2345(gsm_rand)
+    sres = halves_xor(gsm_vector.res)  # c2 for a 64-bit RES
+    gsm_kc = halves_xor(gsm_vector.ck) ^ halves_xor(gsm_vector.ik)
+    assert answer_2g == sres.to_bytes(4, "big") + gsm_kc.to_bytes(8, "big")
     assert iccid == BLANK_ICCID
     imsi = files["IMSI"][0]
     # TS 31.102 4.2.2: length, then digit 1 over the parity/type nibble, then the rest.
@@ -271,20 +305,27 @@ def test_full_read_of_every_mandatory_ef_has_no_error_status_word(
         fcp, _sw = card.send(f"00A40404{len(aid):02X}{aid.hex()}")
         assert tlvs(fcp[2:])[0x84] == aid
         card.send("80F2000000")  # STATUS
-        for fid in USIM_EFS.values():
-            objects, _contents = read_uicc_ef(card, f"7FFF{fid:04X}")
+        for name, fid in USIM_EFS.items():
+            objects, contents = read_uicc_ef(card, f"7FFF{fid:04X}")
             assert 0x88 in objects and 0x8B in objects  # SFI and access rule given
+            if name == "ECC":
+                usim_ecc = contents
         for fid in TELECOM_EFS.values():
             read_uicc_ef(card, f"7F10{fid:04X}")
         # The classic SIM view (class A0), as a GSM tool reads it.
         read_gsm_ef(card, 0x3F00, 0x2FE2)
         for fid in GSM_EFS.values():
             read_gsm_ef(card, 0x3F00, 0x7F20, fid)
+        gsm_ecc = read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS["ECC"])[0]
         card.send("A0F2000016")
         card.send("A088000010" + "00" * 16)  # RUN GSM ALGORITHM
     finally:
         card.close()
     assert card.errors == []
+    # TS 31.102 4.2.21 / TS 51.011 10.3.27: 3 BCD bytes per code, unused nibbles F.
+    codes = [emergency_code(record[:3]) for record in usim_ecc if record[:3] != b"\xff" * 3]
+    assert codes == ["112", "119"] and usim_ecc[0][-1] == 0x00  # the service category byte
+    assert [emergency_code(gsm_ecc[i : i + 3]) for i in range(0, len(gsm_ecc), 3)] == codes
 
 
 # TS 31.102 4.2.8 (EF.UST, one bit per service) and TS 51.011 10.3.7 (EF.SST, two bits per
