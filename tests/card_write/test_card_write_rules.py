@@ -23,6 +23,7 @@ from branchdesk.clients.local.card_write import catalog, rules, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
 from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.devices.profile import SimProfile
 from support.backend import make_backend
 from support.offline import memory_keyring
 
@@ -384,3 +385,50 @@ def test_script_checks_match_what_the_card_takes() -> None:
     assert script.problems({**good, "imsi": "4600122000000011"}) == ["imsi"]
     assert script.problems({**good, "iccid": "89860126011000003531"}) == ["iccid"]  # Luhn
     assert script.problems({**good, "msisdn": "+86-186"}) == ["msisdn"]
+
+
+GOOD_SCRIPT = {
+    "iccid": "89860070310112094320",
+    "imsi": "460012200000001",
+    "ki": "11" * 16,
+    "opc": "22" * 16,
+    "adm": "88888888",
+    "msisdn": "+8618602200024",
+    "spn": "中国联通",
+}
+EDGES = {
+    "spn": [
+        "A" * 16,
+        "A" * 17,
+        "仿" * 7,
+        "仿" * 8,
+        "中国联通a",
+        "a_b",
+        "@",
+        "",
+        " ",
+        "x" * 15 + "中",
+    ],
+    "imsi": ["46001", "460012", "46001220000000", "4600122000000011", "٤٦٠٠١٢٢٠٠٠٠٠٠٠١"],
+    "adm": ["8888888", "888888888", "0102030405060708", "010203040506070g", "８８８８８８８８"],
+    "msisdn": ["+", "+1", "1" * 20, "+" + "1" * 20, "1" * 21, "+86 186", "８６"],
+    "ki": ["1" * 31, "gg" * 16, "11" * 17],
+    "iccid": ["8986007031011209432", "898600703101120943200", "89860070310112094321"],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(field, value) for field, values in EDGES.items() for value in values]
+)
+def test_a_script_the_backend_accepts_is_one_the_writer_takes(field: str, value: str) -> None:
+    """Issue 16: what the backend let through raised ValueError in the writer after binding."""
+    bad = {**GOOD_SCRIPT, field: value}
+    try:
+        SimProfile(
+            bad["iccid"], bad["imsi"], bad["ki"], bad["opc"], bad["adm"],
+            msisdn=bad["msisdn"], spn=bad["spn"],
+        )  # fmt: skip
+    except ValueError:
+        assert script.problems(bad) == [field]
+    else:
+        assert script.problems(bad) == []
