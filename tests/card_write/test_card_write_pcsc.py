@@ -307,6 +307,10 @@ async def test_card_keys_never_reach_a_file_or_a_log(
     needles |= {n.upper() for n in needles}
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert files, "the durable store wrote nothing"
+    # And the app's own directories (config with the store key file, data, the temp dir).
+    for env in ("BRANCHDESK_CONFIG_DIR", "BRANCHDESK_DATA_DIR"):
+        files += [p for p in Path(os.environ[env]).rglob("*") if p.is_file()]
+    files += [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_relative_to(data_dir)]
     for path in files:
         content = path.read_bytes()
         for needle in needles:

@@ -22,8 +22,10 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import catalog, rules, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.errors import MESSAGES
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.devices.profile import SimProfile
+from branchdesk.tui import i18n
 from support.backend import make_backend
 from support.offline import memory_keyring
 
@@ -432,3 +434,23 @@ def test_a_script_the_backend_accepts_is_one_the_writer_takes(field: str, value:
         assert script.problems(bad) == [field]
     else:
         assert script.problems(bad) == []
+
+
+# DOMAIN.md E, "Errors staff must recognise (same meaning, same words)", character for character.
+STAFF_ERRORS = {
+    "cw.error.no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+    "cw.error.driver": "写卡器驱动未安装.",
+    "cw.error.not_blank": "请更换白卡!",
+}
+
+
+def test_the_four_staff_error_texts_are_those_staff_are_trained_on() -> None:
+    """Issue 16 item 5: unchanged. (A full-width sweep of the catalog had changed two.)"""
+    i18n.set_language("zh-CN")
+    assert {key: i18n._(key) for key in STAFF_ERRORS} == STAFF_ERRORS
+    assert (
+        MESSAGES["write_script_missing"]["zh-CN"] == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
+    )
+    tour = (Path(i18n.__file__).parent / "tours" / "card_write.toml").read_text(encoding="utf-8")
+    for text in (*STAFF_ERRORS.values(), MESSAGES["write_script_missing"]["zh-CN"]):
+        assert f"“{text}”" in tour  # the tour quotes them as they are

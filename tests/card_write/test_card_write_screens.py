@@ -42,8 +42,8 @@ CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test ru
 
 TEXTS = {
     "zh-CN": {
-        "no_reader": "连接写卡器失败，请尝试重新插入白卡！",
-        "not_blank": "请更换白卡！",
+        "no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+        "not_blank": "请更换白卡!",
         "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
         "id_err": "校验位",
         "interrupted": "写卡中断",
