@@ -368,16 +368,19 @@ async def test_a_hex_adm_key_is_a_good_script(api: CardWriteApi, backend: Backen
     assert (await api.script(order["id"]))["adm"] == "A1B2C3D4E5F60718"
 
 
+GOOD_SCRIPT = {
+    "iccid": "89860070310112094320",
+    "imsi": "460012200000001",
+    "ki": "11" * 16,
+    "opc": "22" * 16,
+    "adm": "88888888",
+    "msisdn": "+8618602200024",
+    "spn": "中国联通",
+}
+
+
 def test_script_checks_match_what_the_card_takes() -> None:
-    good = {
-        "iccid": "89860070310112094320",
-        "imsi": "460012200000001",
-        "ki": "11" * 16,
-        "opc": "22" * 16,
-        "adm": "88888888",
-        "msisdn": "+8618602200024",
-        "spn": "中国联通",
-    }
+    good = GOOD_SCRIPT
     assert script.problems(good) == []
     assert script.problems({**good, "adm": "0102030405060708"}) == []
     assert script.problems({**good, "spn": "仿" * 7}) == []  # 1 + 14 bytes
@@ -389,15 +392,6 @@ def test_script_checks_match_what_the_card_takes() -> None:
     assert script.problems({**good, "msisdn": "+86-186"}) == ["msisdn"]
 
 
-GOOD_SCRIPT = {
-    "iccid": "89860070310112094320",
-    "imsi": "460012200000001",
-    "ki": "11" * 16,
-    "opc": "22" * 16,
-    "adm": "88888888",
-    "msisdn": "+8618602200024",
-    "spn": "中国联通",
-}
 EDGES = {
     "spn": [
         "A" * 16,
