@@ -8,16 +8,17 @@ TS 51.011 section 10)::
       ADF.USIM (AID A0000000871002..., FID 7FFF while selected)
         EF.LI, EF.IMSI, EF.Keys, EF.KeysPS, EF.HPPLMN, EF.UST, EF.EST, EF.ACC, EF.FPLMN,
         EF.LOCI, EF.PSLOCI, EF.EPSLOCI, EF.AD, EF.START-HFN, EF.THRESHOLD, EF.NETPAR, EF.ECC,
-        EF.PLMNwAcT, EF.OPLMNwAcT, EF.HPLMNwAcT, EF.SPN, EF.MSISDN, EF.SMSP, EF.SMS,
+        EF.PLMNwAcT, EF.OPLMNwAcT, EF.HPLMNwAcT, EF.SPN, EF.MSISDN, EF.SMSP, EF.SMS, EF.SMSS,
         EF.ARR, and the proprietary key files EF.KI 6FF0 and EF.OPC 6FF1
+        DF.GSM-ACCESS 5F3B: EF.Kc 4F20, EF.KcGPRS 4F52 (DF.GSM's EF.Kc and EF.KcGPRS)
       DF.TELECOM 7F10: EF.ADN, EF.SMS, EF.MSISDN, EF.SMSP, EF.SMSS, EF.EXT1
       DF.GSM 7F20: EF.LP, EF.IMSI, EF.Kc, EF.PLMNsel, EF.HPPLMN, EF.SST, EF.BCCH, EF.ACC,
         EF.FPLMN, EF.LOCI, EF.AD, EF.PHASE, EF.SPN, EF.PLMNwAcT, EF.OPLMNwAcT,
         EF.HPLMNwAcT, EF.KcGPRS, EF.LOCIGPRS, EF.ECC, EF.KI, EF.OPC
 
 The subscription files the 2G and 3G applications have in common (IMSI, AD, ACC, SPN,
-LOCI, FPLMN, HPPLMN, the PLMN lists, the keys) are one file reachable from both DF.GSM
-and ADF.USIM, and DF.TELECOM's EF.MSISDN and EF.SMSP are the USIM's: what is written
+LOCI, FPLMN, HPPLMN, the PLMN lists, the keys, Kc) are one file reachable from both DF.GSM
+and ADF.USIM, and DF.TELECOM's EF.MSISDN, EF.SMSP and EF.SMSS are the USIM's: what is written
 through one application reads back identically through the other.
 """
 
@@ -193,11 +194,26 @@ def _dir_record(aid: bytes, label: str) -> bytes:
     return tlv(0x61, application).ljust(0x26, b"\xff")
 
 
-# Factory service tables: USIM services 1-4, 10, 12, 15, 17, 19, 20, 21, 27, 33, 34, 38
-# (phonebook, FDN, SMS, SMSP, SPN, PLMNwAcT, GSM access, ...); GSM services 1-4, 7, 9, 10.
-FACTORY_UST = bytes.fromhex("0F2A5A0403020000")
-FACTORY_SST = bytes.fromhex("FF3FFF0F00000000")
-FACTORY_ECC = (b"\x11\xf2\x0f" + b"\xff" * 12 + b"\x00", b"\x11\xf9\xff" + b"\xff" * 12 + b"\x00")
+def service_table(services: set[int], size: int, *, bits: int = 1) -> bytes:
+    """A service table: EF.UST has one bit per service (TS 31.102 4.2.8), EF.SST two,
+    allocated and activated (TS 51.011 10.3.7). Service n is counted from bit 1 of byte 1."""
+    table = bytearray(size)
+    for service in services:
+        index, slot = divmod((service - 1) * bits, 8)
+        table[index] |= ((1 << bits) - 1) << slot
+    return bytes(table)
+
+
+# The services of the files this card holds, and no others (a terminal reads only those):
+# USIM 10 SMS, 12 SMSP, 19 SPN, 20 PLMNwAcT, 21 MSISDN, 27 GSM access (DF.GSM-ACCESS),
+# 33 (always 1), 34 EST, 38 GSM security context, 42 OPLMNwAcT, 43 HPLMNwAcT;
+# GSM 1 CHV1 disable, 2 ADN, 4 SMS, 7 PLMNsel, 9 MSISDN, 10 EXT1, 12 SMSP, 17 SPN, 38 GPRS,
+# 43 PLMNwAcT, 44 OPLMNwAcT, 45 HPLMNwAcT.
+USIM_SERVICES = frozenset({10, 12, 19, 20, 21, 27, 33, 34, 38, 42, 43})
+GSM_SERVICES = frozenset({1, 2, 4, 7, 9, 10, 12, 17, 38, 43, 44, 45})
+FACTORY_UST = service_table(set(USIM_SERVICES), 8)
+FACTORY_SST = service_table(set(GSM_SERVICES), 12, bits=2)
+FACTORY_ECC = (b"\x11\xf2\xff" + b"\xff" * 12 + b"\x00", b"\x11\xf9\xff" + b"\xff" * 12 + b"\x00")
 
 
 def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:
@@ -277,11 +293,25 @@ def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:
     smsp_length = encoding.SMSP_RECORD_TAIL
     smsp = ef(fids.EF_SMSP, _blank(2 * smsp_length), pin1, pin1, None, smsp_length)
     sms = ef(fids.EF_SMS, bytes([0x00]) + b"\xff" * 175, pin1, pin1, None, 176)
+    smss = ef(fids.EF_SMSS, bytes([0xFF, 0xFF]), pin1, pin1, arr=fids.EF_ARR_MF)
+    kc = ef(fids.EF_KC, _blank(8) + b"\x07", pin1, pin1, arr=fids.EF_ARR_MF)
+    kc_gprs = ef(fids.EF_KC_GPRS, _blank(8) + b"\x07", pin1, pin1, arr=fids.EF_ARR_MF)
     shared = (imsi, ad, acc, spn, loci, fplmn, hpplmn, plmnwact, oplmnwact, hplmnwact, ki, opc)
 
     usim = DedicatedFile(fids.ADF_USIM, aid=fids.USIM_AID, arr_fid=fids.EF_ARR)
-    for file in shared + (ecc, msisdn, smsp, sms):
+    for file in shared + (ecc, msisdn, smsp, sms, smss):
         usim.add(file)
+    # DF.GSM-ACCESS (TS 31.102 4.4.3, service 27): the 2G keys, the same files as DF.GSM's.
+    gsm_access = DedicatedFile(fids.DF_GSM_ACCESS, arr_fid=fids.EF_ARR)
+    gsm_access.add(
+        ElementaryFile(fids.EF_KC_USIM, kc.content, pin1, pin1, sfi=0x01, arr_fid=fids.EF_ARR)
+    )
+    gsm_access.add(
+        ElementaryFile(
+            fids.EF_KC_GPRS_USIM, kc_gprs.content, pin1, pin1, sfi=0x02, arr_fid=fids.EF_ARR
+        )
+    )
+    usim.add(gsm_access)
     usim.add(ef(fids.EF_ARR, arr_records, always, adm, sfi[fids.EF_ARR], _ARR_RECORD))
     usim.add(ef(fids.EF_LI, b"zhen".ljust(10, b"\xff"), always, pin1, sfi[fids.EF_LI]))
     usim.add(ef(fids.EF_KEYS, b"\x07" + b"\xff" * 32, pin1, pin1, sfi[fids.EF_KEYS]))
@@ -299,9 +329,8 @@ def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:
 
     telecom = DedicatedFile(fids.DF_TELECOM)
     adn = ef(fids.EF_ADN, _blank(10 * 30), pin1, pin1, None, 30, fids.EF_ARR_MF)
-    for file in (adn, sms, msisdn, smsp):
+    for file in (adn, sms, msisdn, smsp, smss):
         telecom.add(file)
-    telecom.add(ef(fids.EF_SMSS, bytes([0xFF, 0xFF]), pin1, pin1, arr=fids.EF_ARR_MF))
     telecom.add(ef(fids.EF_EXT1, _blank(13 * 2), pin1, pin1, None, 13, fids.EF_ARR_MF))
     mf.add(telecom)
 
@@ -310,12 +339,12 @@ def build(iccid: str) -> tuple[DedicatedFile, DedicatedFile]:
         gsm.add(file)
     gsm.add(ef(fids.EF_LI, bytes([0x01, 0xFF, 0xFF]), always, pin1, arr=fids.EF_ARR_MF))
     gsm.add(ef(fids.EF_ECC, bytes.fromhex("11F2FF11F9FF"), always, adm, arr=fids.EF_ARR_MF))
-    gsm.add(ef(fids.EF_KC, _blank(8) + b"\x07", pin1, pin1, arr=fids.EF_ARR_MF))
+    gsm.add(kc)
     gsm.add(ef(fids.EF_PLMNSEL, _blank(24), pin1, pin1, arr=fids.EF_ARR_MF))
     gsm.add(ef(fids.EF_UST, FACTORY_SST, pin1, adm, arr=fids.EF_ARR_MF))
     gsm.add(ef(fids.EF_BCCH, bytes(16), pin1, pin1, arr=fids.EF_ARR_MF))
     gsm.add(ef(fids.EF_PHASE, bytes([0x03]), always, adm, arr=fids.EF_ARR_MF))
-    gsm.add(ef(fids.EF_KC_GPRS, _blank(8) + b"\x07", pin1, pin1, arr=fids.EF_ARR_MF))
+    gsm.add(kc_gprs)
     gsm.add(ef(fids.EF_LOCI_GPRS, _blank(14), pin1, pin1, arr=fids.EF_ARR_MF))
     mf.add(gsm)
     # The ADF is reached by AID, not as a child FID of the MF.

@@ -20,6 +20,7 @@ MF = 0x3F00
 DF_TELECOM = 0x7F10
 DF_GSM = 0x7F20
 ADF_USIM = 0x7FFF  # the FID the USIM application answers to once selected by AID
+DF_GSM_ACCESS = 0x5F3B  # under ADF.USIM (TS 31.102 4.4.3)
 
 # RID A000000087 (3GPP), application code 1002 (USIM); the rest is the provider's.
 USIM_AID_PREFIX = bytes.fromhex("A0000000871002")
@@ -62,6 +63,9 @@ EF_ECC = 0x6FB7
 EF_NETPAR = 0x6FC4
 EF_EPSLOCI = 0x6FE3
 EF_ARR = 0x6F06
+# DF.GSM-ACCESS (TS 31.102 4.4.3.1-2).
+EF_KC_USIM = 0x4F20
+EF_KC_GPRS_USIM = 0x4F52
 EF_KI = 0x6FF0
 EF_OPC = 0x6FF1
 

@@ -274,28 +274,48 @@ async def test_card_keys_never_reach_a_file_or_a_log(
     durable = make_backend(data_dir)
     client = await logged_in(durable, "c001")
     try:
-        iccid = blank_cards(durable)[0]
+        iccid, refusing = blank_cards(durable)[:2]
         secrets = {"adm": "73915046", "ki": os.urandom(16).hex(), "opc": os.urandom(16).hex()}
+        # A second card refuses its key: the failure's error text is searched too.
+        other = {
+            "adm": os.urandom(8).hex(),
+            "ki": os.urandom(16).hex(),
+            "opc": os.urandom(16).hex(),
+        }
         with durable.store.transaction() as txn:
             txn.put(CARD_DATA, iccid, script.seal_card_data(durable, CARD_DATA, iccid, secrets))
+            txn.put(CARD_DATA, refusing, script.seal_card_data(durable, CARD_DATA, refusing, other))
         desk = Desk(virtual_sim, pcscd, reader, await new_steps(CardWriteApi(client)), durable)
         desk.insert(VirtualCard.blank(iccid, adm=secrets["adm"]))
         profile = await desk.bind()
         assert isinstance(flow.write_card(reader, profile), int)
         await desk.finish(profile)
         trace = "\n".join(reader.last_trace)
+        desk.remove()
+        desk.steps = await new_steps(CardWriteApi(client))
+        desk.insert(VirtualCard.blank(refusing, adm="1122334455667788"))
+        failure = desk.write(await desk.bind())
+        assert failure.outcome == "adm_rejected"
+        await desk.steps.failed(failure)
+        trace += "\n".join(reader.last_trace)
+        errors = f"{failure.error} {failure.error!r} {failure!r}"
     finally:
         await client.aclose()
         durable.store.close()
     needles = {secrets["ki"], secrets["opc"], secrets["adm"], secrets["adm"].encode().hex()}
+    needles |= {other["ki"], other["opc"], other["adm"]}
     needles |= {n.upper() for n in needles}
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert files, "the durable store wrote nothing"
+    # And the app's own directories (config with the store key file, data, the temp dir).
+    for env in ("BRANCHDESK_CONFIG_DIR", "BRANCHDESK_DATA_DIR"):
+        files += [p for p in Path(os.environ[env]).rglob("*") if p.is_file()]
+    files += [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_relative_to(data_dir)]
     for path in files:
         content = path.read_bytes()
         for needle in needles:
             assert needle.encode() not in content, f"a key is in {path}"
-    logged = caplog.text + trace
+    logged = caplog.text + trace + errors
     assert "APDU" in caplog.text  # the trace was logged, masked
     for needle in needles:
         assert needle not in logged

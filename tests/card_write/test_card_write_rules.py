@@ -7,6 +7,9 @@ app's reports (bind, written, failure) are sent as the app would send them.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +17,17 @@ from card_write.orders import CUSTOMER, blank_cards, refused
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.card_write_api import CardWriteApi
+from branchdesk.clients.local import sealing
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.card_write import catalog, script
+from branchdesk.clients.local.card_write import catalog, rules, script
 from branchdesk.clients.local.card_write.catalog import CARD_DATA, NUMBERS
 from branchdesk.clients.local.card_write.rules import ORDERS
+from branchdesk.clients.local.errors import MESSAGES
 from branchdesk.clients.local.sim.rules import CARDS
+from branchdesk.devices.profile import SimProfile
+from branchdesk.tui import i18n
+from support.backend import make_backend
+from support.offline import memory_keyring
 
 
 async def new_order(api: CardWriteApi, msisdn: str | None = None) -> dict[str, Any]:
@@ -204,6 +213,31 @@ async def test_only_the_owning_clerk_gets_the_script(login_as: Any, backend: Bac
     assert err.status == 403 and err.code == "forbidden"
 
 
+async def test_the_script_opens_only_the_card_bound_now(
+    api: CardWriteApi, backend: Backend
+) -> None:
+    first, second = blank_cards(backend)[:2]
+    secrets = {
+        iccid: script.open_card_data(backend, CARD_DATA, backend.store.get(CARD_DATA, iccid))
+        for iccid in (first, second)
+    }
+    order = await new_order(api)
+    err = await refused(api.script(order["id"]))  # no card bound yet
+    assert err.code == "order_state_invalid" and err.status == 409
+    await api.bind_card(order["id"], first, Action())
+    issued = await api.script(order["id"])
+    assert issued["iccid"] == first
+    assert {f: issued[f] for f in script.SECRET_FIELDS} == secrets[first] != secrets[second]
+    # The card refused its ADM: it is unbound, and its keys are no longer released.
+    await api.report_failure(order["id"], "adm_rejected", Action(), tries_left=2)
+    err = await refused(api.script(order["id"]))
+    assert err.code == "order_state_invalid"
+    await api.bind_card(order["id"], second, Action())
+    issued = await api.script(order["id"])
+    assert issued["iccid"] == second
+    assert {f: issued[f] for f in script.SECRET_FIELDS} == secrets[second]
+
+
 async def test_replayed_confirm_is_idempotent(api: CardWriteApi, backend: Backend) -> None:
     iccid = blank_cards(backend)[0]
     order = await new_order(api)
@@ -248,6 +282,29 @@ async def test_card_keys_are_sealed_at_rest(api: CardWriteApi, backend: Backend)
     assert err.code == "write_script_invalid"
 
 
+def test_card_keys_are_sealed_with_the_os_keyring_key_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The master key comes from the environment, else the OS keyring, else a 0600 file
+    outside the data directory (tests/api/test_sealing.py); here the keyring."""
+    monkeypatch.delenv(sealing.KEY_ENV, raising=False)
+    ring = memory_keyring()
+    data_dir = tmp_path / "data"
+    durable = make_backend(data_dir)
+    try:
+        iccid = blank_cards(durable)[0]
+        secrets = {"adm": "0102030405060708", "ki": "ab" * 16, "opc": "cd" * 16}
+        doc = script.seal_card_data(durable, CARD_DATA, iccid, secrets)
+    finally:
+        durable.store.close()
+    assert [service for service, _entry in ring.items] == [sealing.KEYRING_SERVICE]
+    assert not sealing.key_file_path(data_dir).exists()
+    with_ring_key = replace(durable, sealer=sealing.sealer_for(data_dir))
+    assert script.open_card_data(with_ring_key, CARD_DATA, doc) == secrets
+    other_key = replace(durable, sealer=sealing.Sealer(os.urandom(32)))
+    assert script.open_card_data(other_key, CARD_DATA, doc) is None
+
+
 def reseal(backend: Backend, iccid: str, **changes: str) -> None:
     secrets = {"adm": catalog.DEMO_ADM, "ki": "11" * 16, "opc": "22" * 16, **changes}
     with backend.store.transaction() as txn:
@@ -273,6 +330,36 @@ async def test_a_bad_script_is_refused_before_the_card_is_bound(
     assert value not in audit
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "field"),
+    [
+        ("SPN", "中国联合网络通信集团", "spn"),  # UCS2: 1 + 20 bytes, EF.SPN holds 16
+        ("SPN", "China Unicom Tianjin", "spn"),  # 20 characters of the default alphabet
+        ("IMSI_PREFIX", "46001220", "imsi"),  # 16 digits
+        ("IMSI_PREFIX", "46001A2", "imsi"),
+    ],
+)
+async def test_a_bad_spn_or_imsi_is_refused_before_the_card_is_bound(
+    api: CardWriteApi,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    value: str,
+    field: str,
+) -> None:
+    """Issue 16: an over-long SPN raised ValueError in the writer after the card was bound."""
+    iccid = blank_cards(backend)[0]
+    order = await new_order(api)
+    monkeypatch.setattr(rules, setting, value)
+    err = await refused(api.bind_card(order["id"], iccid, Action()))
+    assert err.status == 409 and err.code == "write_script_invalid"
+    assert err.details["fields"] == [field] and field in err.message
+    again = await api.order(order["id"])
+    assert again["state"] == "reserved" and again["iccid"] is None and again["imsi"] is None
+    assert backend.store.get(CARDS, iccid)["state"] == "picked_up"
+    assert not [r for r in backend.store.scan("audit") if r["action"] == "card_write.script_issued"]
+
+
 async def test_a_hex_adm_key_is_a_good_script(api: CardWriteApi, backend: Backend) -> None:
     iccid = blank_cards(backend)[0]
     reseal(backend, iccid, adm="A1B2C3D4E5F60718")
@@ -281,16 +368,19 @@ async def test_a_hex_adm_key_is_a_good_script(api: CardWriteApi, backend: Backen
     assert (await api.script(order["id"]))["adm"] == "A1B2C3D4E5F60718"
 
 
+GOOD_SCRIPT = {
+    "iccid": "89860070310112094320",
+    "imsi": "460012200000001",
+    "ki": "11" * 16,
+    "opc": "22" * 16,
+    "adm": "88888888",
+    "msisdn": "+8618602200024",
+    "spn": "中国联通",
+}
+
+
 def test_script_checks_match_what_the_card_takes() -> None:
-    good = {
-        "iccid": "89860070310112094320",
-        "imsi": "460012200000001",
-        "ki": "11" * 16,
-        "opc": "22" * 16,
-        "adm": "88888888",
-        "msisdn": "+8618602200024",
-        "spn": "中国联通",
-    }
+    good = GOOD_SCRIPT
     assert script.problems(good) == []
     assert script.problems({**good, "adm": "0102030405060708"}) == []
     assert script.problems({**good, "spn": "仿" * 7}) == []  # 1 + 14 bytes
@@ -300,3 +390,61 @@ def test_script_checks_match_what_the_card_takes() -> None:
     assert script.problems({**good, "imsi": "4600122000000011"}) == ["imsi"]
     assert script.problems({**good, "iccid": "89860126011000003531"}) == ["iccid"]  # Luhn
     assert script.problems({**good, "msisdn": "+86-186"}) == ["msisdn"]
+
+
+EDGES = {
+    "spn": [
+        "A" * 16,
+        "A" * 17,
+        "仿" * 7,
+        "仿" * 8,
+        "中国联通a",
+        "a_b",
+        "@",
+        "",
+        " ",
+        "x" * 15 + "中",
+    ],
+    "imsi": ["46001", "460012", "46001220000000", "4600122000000011", "٤٦٠٠١٢٢٠٠٠٠٠٠٠١"],
+    "adm": ["8888888", "888888888", "0102030405060708", "010203040506070g", "８８８８８８８８"],
+    "msisdn": ["+", "+1", "1" * 20, "+" + "1" * 20, "1" * 21, "+86 186", "８６"],
+    "ki": ["1" * 31, "gg" * 16, "11" * 17],
+    "iccid": ["8986007031011209432", "898600703101120943200", "89860070310112094321"],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(field, value) for field, values in EDGES.items() for value in values]
+)
+def test_a_script_the_backend_accepts_is_one_the_writer_takes(field: str, value: str) -> None:
+    """Issue 16: what the backend let through raised ValueError in the writer after binding."""
+    bad = {**GOOD_SCRIPT, field: value}
+    try:
+        SimProfile(
+            bad["iccid"], bad["imsi"], bad["ki"], bad["opc"], bad["adm"],
+            msisdn=bad["msisdn"], spn=bad["spn"],
+        )  # fmt: skip
+    except ValueError:
+        assert script.problems(bad) == [field]
+    else:
+        assert script.problems(bad) == []
+
+
+# DOMAIN.md E, "Errors staff must recognise (same meaning, same words)", character for character.
+STAFF_ERRORS = {
+    "cw.error.no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+    "cw.error.driver": "写卡器驱动未安装.",
+    "cw.error.not_blank": "请更换白卡!",
+}
+
+
+def test_the_four_staff_error_texts_are_those_staff_are_trained_on() -> None:
+    """Issue 16 item 5: unchanged. (A full-width sweep of the catalog had changed two.)"""
+    i18n.set_language("zh-CN")
+    assert {key: i18n._(key) for key in STAFF_ERRORS} == STAFF_ERRORS
+    assert (
+        MESSAGES["write_script_missing"]["zh-CN"] == "写卡脚本内容不存在,请把号卡文件维护到数据库!"
+    )
+    tour = (Path(i18n.__file__).parent / "tours" / "card_write.toml").read_text(encoding="utf-8")
+    for text in (*STAFF_ERRORS.values(), MESSAGES["write_script_missing"]["zh-CN"]):
+        assert f"“{text}”" in tour  # the tour quotes them as they are

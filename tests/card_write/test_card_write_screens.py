@@ -42,8 +42,8 @@ CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test ru
 
 TEXTS = {
     "zh-CN": {
-        "no_reader": "连接写卡器失败，请尝试重新插入白卡！",
-        "not_blank": "请更换白卡！",
+        "no_reader": "连接写卡器失败,请尝试重新插入白卡!",
+        "not_blank": "请更换白卡!",
         "script": "写卡脚本内容不存在,请把号卡文件维护到数据库!",
         "id_err": "校验位",
         "interrupted": "写卡中断",
@@ -52,6 +52,8 @@ TEXTS = {
         "timeout": "写卡器 1.5 秒无应答",
         "short": "实收金额 100.00 元不足应收 129.50 元",
         "form": "开户业务受理单及发票",
+        "light_steady": "读卡器灯 ● 常亮：已插卡",
+        "light_busy": "闪烁：正在写卡，请勿拔卡！",
     },
     "en": {
         "no_reader": "Cannot connect to the card reader: re-insert the blank card.",
@@ -64,6 +66,8 @@ TEXTS = {
         "timeout": "did not answer within 1.5 s",
         "short": "The amount received, 100.00, is less than the 129.50 due",
         "form": "Account opening form and invoice",
+        "light_steady": "Reader light ● steady: card in",
+        "light_busy": "flashing: writing — do not remove the card!",
     },
 }
 
@@ -292,14 +296,17 @@ async def test_a_reader_that_stops_answering_times_out_with_a_retry(
         insert_card(pcscd, virtual_sim, card)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
+        light = screen.query_one("#cw-light")
+        assert str(light.render()) == texts["light_steady"] and not light.has_class("-busy")
         # Writing: the card stops answering after two updates.
         virtual_sim.stop_answering(2)
         await pilot.press("f6")
         await wait_for(pilot, lambda: screen.phase == "writing", CARD_STEP)
+        assert texts["light_busy"] in str(light.render()) and light.has_class("-busy")
         await wait_for(pilot, lambda: texts["interrupted"] in status(app), CARD_STEP)
         assert texts["timeout"] in next_text(app)
         assert screen.phase == "insert"
-        assert not screen.query_one("#cw-light").has_class("-busy")
+        assert not light.has_class("-busy")
         assert backend.store.get(CARDS, iccid)["state"] == "write_interrupted"
         insert_card(pcscd, virtual_sim, card)
         await read_and_write(pilot, app, screen)

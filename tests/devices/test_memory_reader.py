@@ -257,9 +257,10 @@ def test_keys_never_in_the_apdu_trace(reader: MemoryReader) -> None:
 def test_blocked_adm_reports_zero_tries() -> None:
     card = VirtualCard.blank(ICCID)
     card.adm_tries_left = 0
-    with pytest.raises(AdmRejected) as caught:
+    with pytest.raises(AdmLastTry) as caught:
         MemoryReader(card).write_profile(PROFILE)
     assert caught.value.tries_left == 0
+    assert adm_presented(card) == 0  # a blocked key is not even tried
 
 
 def test_card_without_sim_files_is_unreadable() -> None:
@@ -277,3 +278,24 @@ def test_a_whole_cycle_takes_at_most_40_apdus(reader: MemoryReader, card: Virtua
     assert result.matches and result.authenticated and result.gsm_imsi == IMSI
     assert reader.apdu_count == 40
     assert card.sqn_ms > 0  # the test AUTHENTICATE was accepted
+
+
+@pytest.mark.parametrize("spn", ["中国仿", "仿仿仿仿仿仿仿", "CU"])
+def test_an_spn_whose_last_character_ends_in_ff_verifies(card: VirtualCard, spn: str) -> None:
+    # Issue 16: 仿 is U+4EFF; the decoder stripped trailing FF bytes, so a correct write of
+    # "中国仿" read back as "中国" and the verify failed.
+    profile = SimProfile(ICCID, IMSI, KI, OPC, "88888888", spn=spn)
+    MemoryReader(card).write_profile(profile)
+    result = MemoryReader(card).verify(profile)
+    assert result.spn == spn and result.matches
+
+
+def test_a_card_whose_iccid_fails_luhn_is_refused_on_the_device() -> None:
+    # Issue 16: 89860126011000003531 (check digit 3531, Luhn says 3530) was encoded and accepted.
+    card = VirtualCard.blank("89860126011000003531")
+    reader = MemoryReader(card)
+    with pytest.raises(CardNotBlank, match="check digit"):
+        reader.read_card()
+    with pytest.raises(ValueError, match="Luhn"):
+        SimProfile("89860126011000003531", IMSI, KI, OPC, "88888888")
+    assert card.update_count == 0

@@ -1,17 +1,22 @@
 """The written USIM through pcscd, seen by a client written here from the specifications.
 
 This file decodes with its own code (TS 31.102 / TS 51.011 / TS 24.008 / TS 23.040), not the
-writer's ``encoding``, and talks raw PC/SC: it proves what a standard SIM tool would read.
+writer's ``encoding``, and talks raw PC/SC: it proves what a standard SIM tool would read. The
+keys are proven with MILENAGE (checked against the 3GPP test sets in test_milenage.py).
 """
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from branchdesk.devices.milenage import Milenage, build_autn
 from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.vcard import VirtualSim
@@ -26,6 +31,22 @@ KI = "000102030405060708090a0b0c0d0e0f"
 OPC = "f0e0d0c0b0a090807060504030201000"
 PROFILE = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "88888888", msisdn=MSISDN, spn=SPN)
 SHARING_VIOLATION = 0x8010000B
+INTRUDER = textwrap.dedent("""
+    import sys
+    IMSI = "08" + "99" * 8
+    from smartcard import scard
+    _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    hresult, hcard, protocol = scard.SCardConnect(
+        context, sys.argv[1], scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0
+    )
+    if hresult & 0xFFFFFFFF:
+        print(f"connect {hresult & 0xFFFFFFFF:08X}")
+    else:
+        for apdu in ("A0A40000023F00", "A0A40000027F20", "A0A40000026F07", "A0D6000009" + IMSI):
+            _, answer = scard.SCardTransmit(hcard, protocol, list(bytes.fromhex(apdu)))
+        print("wrote", bytes(answer[-2:]).hex().upper())
+        scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
+""")
 
 # Mandatory EFs (TS 31.102 4.2 for the USIM, TS 51.011 10.3 for GSM) and those the issue reads.
 USIM_EFS = {
@@ -72,6 +93,7 @@ GSM_EFS = {
     "HPLMNwAcT": 0x6F62,
     "ECC": 0x6FB7,
 }
+GSM_WRITTEN = ("IMSI", "AD", "ACC", "SPN", "LOCI", "FPLMN", "PLMNwAcT", "OPLMNwAcT", "HPLMNwAcT")
 MF_EFS = {"DIR": 0x2F00, "ICCID": 0x2FE2, "PL": 0x2F05, "ARR": 0x2F06}
 TELECOM_EFS = {"ADN": 0x6F3A, "SMS": 0x6F3C, "MSISDN": 0x6F40, "SMSP": 0x6F42, "SMSS": 0x6F43}
 # fmt: on
@@ -135,6 +157,19 @@ def bcd(data: bytes) -> str:
     return out
 
 
+def halves_xor(value: bytes) -> int:
+    half = len(value) // 2
+    return int.from_bytes(value[:half], "big") ^ int.from_bytes(value[half:], "big")
+
+
+def emergency_code(data: bytes) -> str:
+    """An emergency call code: BCD digits, low nibble first; every unused nibble is F."""
+    nibbles = [n for byte in data for n in (byte & 0xF, byte >> 4)]
+    length = nibbles.index(0xF) if 0xF in nibbles else len(nibbles)
+    assert all(n == 0xF for n in nibbles[length:]), f"{data.hex()}: unused nibbles must be F"
+    return "".join(str(n) for n in nibbles[:length])
+
+
 def plmn(data: bytes) -> str:
     digits = [data[0] & 0xF, data[0] >> 4, data[1] & 0xF, data[2] & 0xF, data[2] >> 4, data[1] >> 4]
     return "".join(str(d) for d in digits if d != 0xF)
@@ -142,7 +177,9 @@ def plmn(data: bytes) -> str:
 
 def read_uicc_ef(card: RawCard, path_hex: str) -> tuple[dict[int, bytes], list[bytes]]:
     """SELECT by path with the FCP, then read the whole file: (FCP objects, contents)."""
-    fcp, _sw = card.send(f"00A40804{len(path_hex) // 2:02X}{path_hex}")
+    fcp, sw = card.send(f"00A40804{len(path_hex) // 2:02X}{path_hex}")
+    if sw != 0x9000:
+        return {}, []  # in card.errors
     objects = tlvs(fcp[2:])
     descriptor = objects[0x82]
     if descriptor[0] & 0x07 == 0x01:
@@ -155,7 +192,9 @@ def read_uicc_ef(card: RawCard, path_hex: str) -> tuple[dict[int, bytes], list[b
 def read_gsm_ef(card: RawCard, *fids: int) -> list[bytes]:
     answer = b""
     for fid in fids:
-        answer, _sw = card.send(f"A0A4000002{fid:04X}")
+        answer, sw = card.send(f"A0A4000002{fid:04X}")
+        if sw != 0x9000:
+            return []  # in card.errors
     size, structure, record = int.from_bytes(answer[2:4], "big"), answer[13], answer[14]
     if structure == 0x00:
         return [card.send(f"A0B00000{size:02X}")[0]]
@@ -169,11 +208,14 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader.close()
 
 
+@pytest.mark.parametrize("spn", [SPN, "中国仿"])  # 仿 is U+4EFF: its low byte is FF
 def test_every_written_ef_decodes_from_the_specs(
-    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
+    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService, spn: str
 ) -> None:
+    profile = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "88888888", msisdn=MSISDN, spn=spn)
     reader.wait_for_card(5.0)
-    reader.write_profile(PROFILE)
+    reader.write_profile(profile)
+    assert reader.verify(profile).matches
     card = RawCard(pcscd.reader_name)
     try:
         card.send("00A4040C07A0000000871002")
@@ -183,11 +225,34 @@ def test_every_written_ef_decodes_from_the_specs(
             _fcp, contents = read_uicc_ef(card, f"7FFF{USIM_EFS[name]:04X}")
             files[name] = contents
         iccid = bcd(read_uicc_ef(card, "2FE2")[1][0])
-        gsm_imsi = read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F07)[0]
-        telecom_msisdn = read_gsm_ef(card, 0x3F00, 0x7F10, 0x6F40)[0]
+        # The 2G view (class A0): the profile is on DF.GSM and DF.TELECOM too.
+        gsm = {name: read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS[name]) for name in GSM_WRITTEN}
+        # The keys (write-only files) proven: 3G AUTHENTICATE, then RUN GSM ALGORITHM.
+        milenage = Milenage(bytes.fromhex(KI), bytes.fromhex(OPC))
+        rand, sqn = os.urandom(16), (1 << 10).to_bytes(6, "big")  # above the writer's test SQN
+        autn = build_autn(milenage, rand, sqn, b"\x80\x00")
+        card.send("00A4040C07A0000000871002")
+        answer_3g, _sw = card.send("0088008122" + "10" + rand.hex() + "10" + autn.hex())
+        gsm_rand = os.urandom(16)
+        answer_2g, _sw = card.send("A088000010" + gsm_rand.hex())
+        telecom = {name: read_gsm_ef(card, 0x3F00, 0x7F10, TELECOM_EFS[name])[:1]
+                   for name in ("MSISDN", "SMSP")}  # fmt: skip
     finally:
         card.close()
     assert card.errors == []
+    for name, contents in {**gsm, **telecom}.items():
+        assert contents == files[name][: len(contents)], f"EF.{name} differs in the 2G view"
+    gsm_imsi, telecom_msisdn = gsm["IMSI"][0], telecom["MSISDN"][0]
+    # TS 31.102 7.1.2.1: DB, then RES, CK, IK and Kc, each with its length.
+    vector = milenage.f2345(rand)
+    kc = halves_xor(vector.ck) ^ halves_xor(vector.ik)  # c3, TS 33.102 6.8.1.2
+    assert answer_3g == b"\xdb\x08" + vector.res + b"\x10" + vector.ck + b"\x10" + vector.ik + (
+        b"\x08" + kc.to_bytes(8, "big")
+    )
+    gsm_vector = milenage.f2345(gsm_rand)
+    sres = halves_xor(gsm_vector.res)  # c2 for a 64-bit RES
+    gsm_kc = halves_xor(gsm_vector.ck) ^ halves_xor(gsm_vector.ik)
+    assert answer_2g == sres.to_bytes(4, "big") + gsm_kc.to_bytes(8, "big")
     assert iccid == BLANK_ICCID
     imsi = files["IMSI"][0]
     # TS 31.102 4.2.2: length, then digit 1 over the parity/type nibble, then the rest.
@@ -197,12 +262,14 @@ def test_every_written_ef_decodes_from_the_specs(
     ad = files["AD"][0]
     assert ad[0] == 0x00 and ad[3] & 0x0F == 2  # normal operation, 2-digit MNC
     assert int.from_bytes(files["ACC"][0], "big") == 1 << int(IMSI[-1])
-    spn = files["SPN"][0]
-    assert spn[1] == 0x80
+    spn_file = files["SPN"][0]
+    assert spn_file[1] == 0x80
     name = "".join(
-        spn[i : i + 2].decode("utf-16-be") for i in range(2, 16, 2) if spn[i : i + 2] != b"\xff\xff"
+        spn_file[i : i + 2].decode("utf-16-be")
+        for i in range(2, 16, 2)
+        if spn_file[i : i + 2] != b"\xff\xff"
     )
-    assert name == SPN
+    assert name == spn
     for record in (files["MSISDN"][0], telecom_msisdn):
         tail = record[-14:]
         assert tail[1] == 0x91 and "+" + bcd(tail[2 : 1 + tail[0]]) == MSISDN
@@ -238,47 +305,128 @@ def test_full_read_of_every_mandatory_ef_has_no_error_status_word(
         fcp, _sw = card.send(f"00A40404{len(aid):02X}{aid.hex()}")
         assert tlvs(fcp[2:])[0x84] == aid
         card.send("80F2000000")  # STATUS
-        for fid in USIM_EFS.values():
-            objects, _contents = read_uicc_ef(card, f"7FFF{fid:04X}")
+        for name, fid in USIM_EFS.items():
+            objects, contents = read_uicc_ef(card, f"7FFF{fid:04X}")
             assert 0x88 in objects and 0x8B in objects  # SFI and access rule given
+            if name == "ECC":
+                usim_ecc = contents
         for fid in TELECOM_EFS.values():
             read_uicc_ef(card, f"7F10{fid:04X}")
         # The classic SIM view (class A0), as a GSM tool reads it.
         read_gsm_ef(card, 0x3F00, 0x2FE2)
         for fid in GSM_EFS.values():
             read_gsm_ef(card, 0x3F00, 0x7F20, fid)
+        gsm_ecc = read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS["ECC"])[0]
         card.send("A0F2000016")
         card.send("A088000010" + "00" * 16)  # RUN GSM ALGORITHM
     finally:
         card.close()
     assert card.errors == []
+    # TS 31.102 4.2.21 / TS 51.011 10.3.27: 3 BCD bytes per code, unused nibbles F.
+    codes = [emergency_code(record[:3]) for record in usim_ecc if record[:3] != b"\xff" * 3]
+    assert codes == ["112", "119"] and usim_ecc[0][-1] == 0x00  # the service category byte
+    assert [emergency_code(gsm_ecc[i : i + 3]) for i in range(0, len(gsm_ecc), 3)] == codes
+
+
+# TS 31.102 4.2.8 (EF.UST, one bit per service) and TS 51.011 10.3.7 (EF.SST, two bits per
+# service: allocated, activated): the services this card offers, and the files each needs.
+UST_FILES: dict[int, tuple[str, ...]] = {
+    10: ("6F3C", "6F43"),  # SMS: EF.SMS, EF.SMSS
+    12: ("6F42",),  # SMSP
+    19: ("6F46",),  # SPN
+    20: ("6F60",),  # user controlled PLMN selector with AcT
+    21: ("6F40",),  # MSISDN
+    27: ("5F3B4F20", "5F3B4F52"),  # GSM access: DF.GSM-ACCESS with EF.Kc and EF.KcGPRS
+    33: (),  # "shall be set to 1"
+    34: ("6F56",),  # EST
+    38: (),  # GSM security context (AUTHENTICATE P2=80)
+    42: ("6F61",),  # operator controlled PLMN selector with AcT
+    43: ("6F62",),  # HPLMN selector with AcT
+}
+UST_WRITTEN = {12, 19, 20, 21, 27, 34, 38, 42, 43}
+SST_FILES: dict[int, tuple[tuple[int, int], ...]] = {
+    1: (),  # CHV1 disable function
+    2: ((0x7F10, 0x6F3A),),  # ADN
+    4: ((0x7F10, 0x6F3C),),  # SMS
+    7: ((0x7F20, 0x6F30),),  # PLMN selector
+    9: ((0x7F10, 0x6F40),),  # MSISDN
+    10: ((0x7F10, 0x6F4A),),  # EXT1
+    12: ((0x7F10, 0x6F42),),  # SMSP
+    17: ((0x7F20, 0x6F46),),  # SPN
+    38: ((0x7F20, 0x6F52), (0x7F20, 0x6F53)),  # GPRS: EF.KcGPRS, EF.LOCIGPRS
+    43: ((0x7F20, 0x6F60),),  # user controlled PLMN selector with AcT
+    44: ((0x7F20, 0x6F61),),  # operator controlled PLMN selector with AcT
+    45: ((0x7F20, 0x6F62),),  # HPLMN selector with AcT
+}
+SST_WRITTEN = {9, 12, 17, 43, 44, 45}
+
+
+def ust_services(table: bytes) -> set[int]:
+    return {8 * i + bit + 1 for i, byte in enumerate(table) for bit in range(8) if byte >> bit & 1}
+
+
+def sst_services(table: bytes) -> set[int]:
+    return {
+        4 * i + pair + 1
+        for i, byte in enumerate(table)
+        for pair in range(4)
+        if byte >> (2 * pair) & 0b11 == 0b11  # allocated and activated
+    }
+
+
+def test_service_tables_offer_exactly_what_the_card_holds(
+    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
+) -> None:
+    """A terminal reads only the files of the services EF.UST / EF.SST say are there."""
+    reader.wait_for_card(5.0)
+    reader.write_profile(PROFILE)
+    card = RawCard(pcscd.reader_name)
+    try:
+        card.send("00A4040C07A0000000871002")
+        ust = ust_services(read_uicc_ef(card, "7FFF6F38")[1][0])
+        for service in sorted(ust & UST_FILES.keys()):
+            for path in UST_FILES[service]:
+                read_uicc_ef(card, "7FFF" + path)
+        sst = sst_services(read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F38)[0])
+        for service in sorted(sst & SST_FILES.keys()):
+            for df, ef in SST_FILES[service]:
+                read_gsm_ef(card, 0x3F00, df, ef)
+        card.send("00A4040C07A0000000871002")
+        card.send("0088008011" + "10" + "00" * 16)  # AUTHENTICATE, GSM context (service 38)
+    finally:
+        card.close()
+    assert card.errors == []
+    assert ust - UST_FILES.keys() == set(), "EF.UST offers services whose files are absent"
+    assert ust >= UST_WRITTEN, f"EF.UST lacks {sorted(UST_WRITTEN - ust)}"
+    assert sst - SST_FILES.keys() == set(), "EF.SST offers services whose files are absent"
+    assert sst >= SST_WRITTEN, f"EF.SST lacks {sorted(SST_WRITTEN - sst)}"
 
 
 def test_the_write_is_exclusive_and_leaves_no_adm_session(
     virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
 ) -> None:
-    from smartcard import scard
-
     reader.wait_for_card(5.0)
-    attempts: list[int] = []
-    lock = threading.Lock()
+    attempts: list[str] = []
 
     def intrude(done: int, _total: int) -> None:
-        if done != 10:
-            return
-        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        hresult, hcard, _protocol = scard.SCardConnect(
-            context, pcscd.reader_name, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0
-        )
-        with lock:
-            attempts.append(hresult & 0xFFFFFFFF)
-        if hresult == 0:
-            scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
-        scard.SCardReleaseContext(context)
+        # After VERIFY ADM: another process connects in shared mode and rewrites EF.IMSI.
+        if done == 10:
+            attempts.append(
+                subprocess.run(
+                    [sys.executable, "-c", INTRUDER, pcscd.reader_name],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=True,
+                ).stdout.strip()
+            )
 
     reader.write_profile(PROFILE, progress=intrude)
-    assert attempts == [SHARING_VIOLATION]
-    # Afterwards another program cannot ride on the writer's ADM verification.
+    assert attempts == [f"connect {SHARING_VIOLATION:08X}"]
+    # Afterwards another program connects, but cannot ride on the writer's ADM verification.
+    intruder = [sys.executable, "-c", INTRUDER, pcscd.reader_name]
+    after = subprocess.run(intruder, capture_output=True, text=True, timeout=60, check=True)
+    assert after.stdout.strip() == "wrote 9804"
     card = RawCard(pcscd.reader_name)
     try:
         for fid in (0x3F00, 0x7F20, 0x6F07):

@@ -257,7 +257,11 @@ MALFORMED = [
     ("0020000B08 3838383838383838", "6A88"),  # no such key
     ("A0B000000A 00", "6700"),  # READ BINARY with a stray data byte
     ("00B082000A 00", "6700"),
+    ("A0B0000001 00 0A", "6700"),  # READ BINARY sent as a case 4 command (data, then Le)
+    ("00B0000001 00 0A", "6700"),
     ("A0D6000002 01020304", "6700"),  # UPDATE with Lc=02 followed by 4 bytes
+    ("00D6000002 01020304", "6700"),
+    ("00D6000002 0102 00", "6700"),  # UPDATE with an Le
     ("A0D6000000", "6700"),  # UPDATE with Lc=00
     ("00D6870000", "6700"),
     ("A0B0001001", "6B00"),  # offset beyond EF.ICCID
@@ -282,12 +286,32 @@ MALFORMED = [
     ("A088000008 0102030405060708", "6700"),  # RUN GSM ALGORITHM with a short RAND
     ("A004000000", "9400"),  # INVALIDATE without a current EF
     ("A044010000", "6B00"),
+    # Under CLA A0 the TS 51.011 words, never 6A82/6982/63Cx/6983 (issue 16):
+    ("A0A4000002 6F99", "9404"),  # absent file
+    ("00A4000C02 6F99", "6A82"),
+    ("A0D6000001 00", "9804"),  # UPDATE refused by the access condition (EF.ICCID: NEVER)
+    ("00D6000001 00", "6982"),
+    ("A020000A08 3838383838383838", "9840", "adm_blocked"),  # the key is blocked
+    ("0020000A08 3838383838383838", "6983", "adm_blocked"),
+    ("A0B0000009", "9804", "select_ki"),  # a write-only key file
+    ("00B0000009", "6982", "select_ki"),
 ]
+SETUP = {
+    "adm_blocked": lambda card: setattr(card, "adm_tries_left", 0),
+    "select_ki": lambda card: select(card, fids.MF, fids.DF_GSM, fids.EF_KI),
+}
 
 
-@pytest.mark.parametrize(("command", "expected"), MALFORMED)
-def test_malformed_commands(card: VirtualCard, command: str, expected: str) -> None:
-    if command[2:4] in ("B0", "B2", "D6") and command[4:6] not in ("82", "87", "E2", "9F"):
+@pytest.mark.parametrize("case", MALFORMED, ids=[" ".join(case[:2]) for case in MALFORMED])
+def test_malformed_commands(card: VirtualCard, case: tuple[str, ...]) -> None:
+    command, expected, *setup = case
+    for name in setup:
+        SETUP[name](card)
+    if (
+        not setup
+        and command[2:4] in ("B0", "B2", "D6")
+        and command[4:6] not in ("82", "87", "E2", "9F")
+    ):
         # READ/UPDATE on a current EF: EF.ICCID (binary) or EF.MSISDN (records).
         target = fids.EF_MSISDN if command[2:4] == "B2" else fids.EF_ICCID
         parent = (fids.DF_TELECOM,) if target == fids.EF_MSISDN else ()
@@ -320,3 +344,25 @@ def test_scheduled_pull_skips_the_next_command(card: VirtualCard) -> None:
         card.process_apdu(select_opc)
     assert select_opc not in card.commands  # never executed
     assert not card.adm_verified  # pulling the card powers it off
+
+
+def test_invalidate_and_rehabilitate(card: VirtualCard) -> None:
+    # Issue 16: INVALIDATE answered 6D00. TS 51.011 9.2.9/9.2.10: ADM, then 9810 on a read.
+    select(card, fids.MF, fids.DF_GSM, fids.EF_SPN)
+    assert send(card, "A004000000")[1] == "9804"  # needs ADM
+    assert send(card, apdu.verify_adm(ADM))[1] == "9000"
+    assert send(card, "A004000000")[1] == "9000"
+    assert send(card, apdu.read_binary(0, 17))[1] == "9810"
+    assert send(card, apdu.get_response(15))[1] == "6F00"  # nothing pending after the error
+    assert select(card, fids.EF_SPN) == "9F0F"
+    assert send(card, apdu.get_response(15))[0][11] == 0x00  # file status: invalidated
+    assert send(card, "A044000000")[1] == "9000"
+    assert send(card, apdu.read_binary(0, 17)) == (b"\xff" * 17, "9000")
+    # The UICC class: 6985 on an invalidated EF, and the FCP's life cycle byte says so.
+    assert send(card, "0004000000")[1] == "9000"
+    assert send(card, "00B0000011")[1] == "6985"
+    _data, sw = send(card, "00A4000402 6F46")
+    fcp = send(card, apdu.get_response(int(sw[2:], 16), apdu.CLA_UICC))[0]
+    assert apdu.parse_tlvs(fcp[2:])[0x8A] == b"\x04"
+    assert send(card, "0044000000")[1] == "9000"
+    assert send(card, "00B0000011")[1] == "9000"
