@@ -122,6 +122,31 @@ def _dumps(doc: Any) -> str:
     return _ENCODER.encode(doc)
 
 
+def _conditions(
+    table: str,
+    where: Mapping[str, Any] | None,
+    field: str | None,
+    lo: str | None,
+    hi: str | None,
+) -> tuple[sql.Composable, list[Any]]:
+    """``select``'s WHERE: equality as ``doc -> f`` (jsonb), the range on ``doc ->> field``."""
+    conds: list[sql.Composable] = [sql.SQL("tbl = {}").format(_literal_table(table))]
+    params: list[Any] = []
+    for name, value in (where or {}).items():
+        conds.append(sql.SQL("doc -> {} = %s::jsonb").format(_field(name)))
+        params.append(_dumps(value))
+    if field is not None:
+        text = sql.SQL("(doc ->> {})").format(_field(field))
+        conds.append(sql.SQL("{} IS NOT NULL").format(text))
+        if lo is not None:
+            conds.append(sql.SQL("{} >= %s").format(text))
+            params.append(lo)
+        if hi is not None:
+            conds.append(sql.SQL("{} < %s").format(text))
+            params.append(hi)
+    return sql.SQL(" AND ").join(conds), params
+
+
 @contextlib.contextmanager
 def mapped_errors() -> Iterator[None]:
     """psycopg's failures as the store's 503 errors; anything else passes through."""
@@ -640,29 +665,29 @@ class PgStore:
     ) -> list[Doc]:
         """Documents equal to ``where`` with ``lo <= doc ->> field < hi``, ordered and limited
         in SQL (indexes in migration 0004: equality as ``doc -> f``, the range as text)."""
-        conds: list[sql.Composable] = [sql.SQL("tbl = {}").format(_literal_table(table))]
-        params: list[Any] = []
-        for name, value in (where or {}).items():
-            conds.append(sql.SQL("doc -> {} = %s::jsonb").format(_field(name)))
-            params.append(_dumps(value))
+        conds, params = _conditions(table, where, field, lo, hi)
         order: sql.Composable = sql.SQL("key")
         if field is not None:
-            text = sql.SQL("(doc ->> {})").format(_field(field))
-            conds.append(sql.SQL("{} IS NOT NULL").format(text))
-            if lo is not None:
-                conds.append(sql.SQL("{} >= %s").format(text))
-                params.append(lo)
-            if hi is not None:
-                conds.append(sql.SQL("{} < %s").format(text))
-                params.append(hi)
             direction = sql.SQL("DESC" if newest_first else "ASC")
-            order = sql.SQL("{t} {d}, key {d}").format(t=text, d=direction)
-        query = sql.SQL("SELECT doc FROM documents WHERE {} ORDER BY {}").format(
-            sql.SQL(" AND ").join(conds), order
-        )
+            order = sql.SQL("(doc ->> {f}) {d}, key {d}").format(f=_field(field), d=direction)
+        query = sql.SQL("SELECT doc FROM documents WHERE {} ORDER BY {}").format(conds, order)
         if limit is not None:
             query += sql.SQL(" LIMIT {}").format(sql.Literal(int(limit)))
         return [row[0] for row in self._read(query, params, (table,))]
+
+    def count_range(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        field: str,
+        lo: str | None = None,
+        hi: str | None = None,
+    ) -> int:
+        """How many documents ``select`` would give, counted by the database."""
+        conds, params = _conditions(table, where, field, lo, hi)
+        query = sql.SQL("SELECT count(*) FROM documents WHERE {}").format(conds)
+        return int(self._read(query, params, (table,))[0][0])
 
     def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
         """How many documents share each combination of ``fields``, counted by the database."""
