@@ -40,6 +40,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from branchdesk.clients.local.errors import DomainError, register_messages
+from branchdesk.clients.local.store import Bound, Where
 
 Doc = dict[str, Any]
 log = logging.getLogger("branchdesk.pg_store")
@@ -676,13 +677,7 @@ class PgStore:
         return [row[0] for row in self._read(query, params, (table,))]
 
     def count_range(
-        self,
-        table: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        field: str,
-        lo: str | None = None,
-        hi: str | None = None,
+        self, table: str, field: str, *, where: Where = None, lo: Bound = None, hi: Bound = None
     ) -> int:
         """How many documents ``select`` would give, counted by the database."""
         conds, params = _conditions(table, where, field, lo, hi)

@@ -62,6 +62,8 @@ from tinydb.storages import MemoryStorage
 
 Doc = dict[str, Any]
 Key = tuple[str, str]
+Where = Mapping[str, Any] | None
+Bound = str | None
 Entry = tuple[str, str, str]  # an ordered index's (str(value), str(id), key)
 OrderKey = tuple[str, tuple[str, ...], str]  # (table, where fields, range field)
 
@@ -125,13 +127,7 @@ class Store(Protocol):
         limit: int | None = None,
     ) -> list[Doc]: ...
     def count_range(
-        self,
-        table: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        field: str,
-        lo: str | None = None,
-        hi: str | None = None,
+        self, table: str, field: str, *, where: Where = None, lo: Bound = None, hi: Bound = None
     ) -> int: ...
     def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]: ...
     def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
@@ -331,13 +327,7 @@ class MemoryStore:
         return found if limit is None else found[:limit]
 
     def count_range(
-        self,
-        table: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        field: str,
-        lo: str | None = None,
-        hi: str | None = None,
+        self, table: str, field: str, *, where: Where = None, lo: Bound = None, hi: Bound = None
     ) -> int:
         """How many documents ``select`` would give (no limit), without reading them."""
         entries = self._range(table, where, field, lo, hi, always=True)

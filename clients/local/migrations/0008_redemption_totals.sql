@@ -27,56 +27,52 @@ CREATE FUNCTION redemption_totals_hour(doc jsonb) RETURNS timestamp
 $$ SELECT CASE WHEN doc ->> 'status' = 'settled' AND doc ->> 'settled_at' IS NOT NULL
     THEN date_trunc('hour', (doc ->> 'settled_at')::timestamptz AT TIME ZONE 'UTC') END $$;
 
--- One function for the three statements: each branch sums the settled redemptions of its
--- transition tables, +1 for a document written, -1 for the one it replaced or deleted.
+-- One function for the three statements: the settled redemptions of its transition tables,
+-- +1 for a document written, -1 for the one it replaced or deleted, summed into the totals.
+-- Most statements write no redemption: they only look, and nothing is planned for them.
 CREATE FUNCTION redemption_totals_change() RETURNS trigger LANGUAGE plpgsql AS
-$$ BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO redemption_totals AS t
-        SELECT redemption_totals_hour(doc), coalesce(doc ->> 'institution_id', ''),
-               coalesce(doc ->> 'channel', ''), coalesce(doc ->> 'member_id', ''),
-               sum(n * (doc ->> 'points')::bigint), sum(n * (doc ->> 'amount')::numeric),
-               sum(n)
-        FROM (SELECT doc, 1 AS n FROM new_rows WHERE tbl = 'redemptions') AS c
-        WHERE redemption_totals_hour(doc) IS NOT NULL
-        GROUP BY 1, 2, 3, 4
-        HAVING sum(n) <> 0 OR sum(n * (doc ->> 'points')::bigint) <> 0
-            OR sum(n * (doc ->> 'amount')::numeric) <> 0
-        ON CONFLICT (hour, institution_id, channel, member_id) DO UPDATE
-            SET points = t.points + EXCLUDED.points, amount = t.amount + EXCLUDED.amount,
-                orders = t.orders + EXCLUDED.orders;
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO redemption_totals AS t
-        SELECT redemption_totals_hour(doc), coalesce(doc ->> 'institution_id', ''),
-               coalesce(doc ->> 'channel', ''), coalesce(doc ->> 'member_id', ''),
-               sum(n * (doc ->> 'points')::bigint), sum(n * (doc ->> 'amount')::numeric),
-               sum(n)
-        FROM (SELECT doc, 1 AS n FROM new_rows WHERE tbl = 'redemptions'
-              UNION ALL SELECT doc, -1 AS n FROM old_rows WHERE tbl = 'redemptions') AS c
-        WHERE redemption_totals_hour(doc) IS NOT NULL
-        GROUP BY 1, 2, 3, 4
-        HAVING sum(n) <> 0 OR sum(n * (doc ->> 'points')::bigint) <> 0
-            OR sum(n * (doc ->> 'amount')::numeric) <> 0
-        ON CONFLICT (hour, institution_id, channel, member_id) DO UPDATE
-            SET points = t.points + EXCLUDED.points, amount = t.amount + EXCLUDED.amount,
-                orders = t.orders + EXCLUDED.orders;
-    ELSE
-        INSERT INTO redemption_totals AS t
-        SELECT redemption_totals_hour(doc), coalesce(doc ->> 'institution_id', ''),
-               coalesce(doc ->> 'channel', ''), coalesce(doc ->> 'member_id', ''),
-               sum(n * (doc ->> 'points')::bigint), sum(n * (doc ->> 'amount')::numeric),
-               sum(n)
-        FROM (SELECT doc, -1 AS n FROM old_rows WHERE tbl = 'redemptions') AS c
-        WHERE redemption_totals_hour(doc) IS NOT NULL
-        GROUP BY 1, 2, 3, 4
-        HAVING sum(n) <> 0 OR sum(n * (doc ->> 'points')::bigint) <> 0
-            OR sum(n * (doc ->> 'amount')::numeric) <> 0
-        ON CONFLICT (hour, institution_id, channel, member_id) DO UPDATE
-            SET points = t.points + EXCLUDED.points, amount = t.amount + EXCLUDED.amount,
-                orders = t.orders + EXCLUDED.orders;
+$$
+DECLARE
+    added text;
+    removed text;
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM new_rows WHERE tbl = 'redemptions') THEN
+            added := $s$SELECT doc, 1 AS n FROM new_rows WHERE tbl = 'redemptions'$s$;
+        END IF;
     END IF;
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM old_rows WHERE tbl = 'redemptions') THEN
+            removed := $s$SELECT doc, -1 AS n FROM old_rows WHERE tbl = 'redemptions'$s$;
+        END IF;
+    END IF;
+    IF added IS NULL AND removed IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format($q$
+        INSERT INTO redemption_totals AS t
+        SELECT redemption_totals_hour(doc), coalesce(doc ->> 'institution_id', ''),
+               coalesce(doc ->> 'channel', ''), coalesce(doc ->> 'member_id', ''),
+               sum(n * (doc ->> 'points')::bigint), sum(n * (doc ->> 'amount')::numeric),
+               sum(n)
+        FROM (%s) AS c
+        WHERE redemption_totals_hour(doc) IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+        HAVING sum(n) <> 0 OR sum(n * (doc ->> 'points')::bigint) <> 0
+            OR sum(n * (doc ->> 'amount')::numeric) <> 0
+        ON CONFLICT (hour, institution_id, channel, member_id) DO UPDATE
+            SET points = t.points + EXCLUDED.points, amount = t.amount + EXCLUDED.amount,
+                orders = t.orders + EXCLUDED.orders
+    $q$, concat_ws(' UNION ALL ', added, removed));
     RETURN NULL;
-END $$;
+END
+$$;
+
+-- The redemptions stored before this migration are taken out before the triggers exist and
+-- written back once they do: the triggers count them (one aggregate).
+CREATE TEMP TABLE redemptions_before ON COMMIT DROP AS
+    SELECT * FROM documents WHERE tbl = 'redemptions';
+DELETE FROM documents WHERE tbl = 'redemptions';
 
 CREATE TRIGGER redemption_totals_inserted AFTER INSERT ON documents
     REFERENCING NEW TABLE AS new_rows
@@ -87,12 +83,4 @@ CREATE TRIGGER redemption_totals_updated AFTER UPDATE ON documents
 CREATE TRIGGER redemption_totals_deleted AFTER DELETE ON documents
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION redemption_totals_change();
-
--- The totals of the redemptions stored before this migration.
-INSERT INTO redemption_totals
-SELECT redemption_totals_hour(doc), coalesce(doc ->> 'institution_id', ''),
-       coalesce(doc ->> 'channel', ''), coalesce(doc ->> 'member_id', ''),
-       sum((doc ->> 'points')::bigint), sum((doc ->> 'amount')::numeric), count(*)
-FROM documents
-WHERE tbl = 'redemptions' AND redemption_totals_hour(doc) IS NOT NULL
-GROUP BY 1, 2, 3, 4;
+INSERT INTO documents SELECT * FROM redemptions_before;
