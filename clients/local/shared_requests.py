@@ -55,6 +55,7 @@ FREE_ATTEMPTS = 2
 RETRY_LANE = 0x62726E646C616E65  # advisory lock id ("brndlane")
 BACKOFF_S = 0.004
 TABLE = replies.TABLE
+RECORD = "SELECT doc FROM documents WHERE tbl = %s AND key = %s"
 
 
 def applies(store: Any) -> bool:
@@ -142,6 +143,13 @@ class _Lane:
             self.conn.execute("SELECT pg_advisory_lock(%s)", (RETRY_LANE,))
             self.held = True
 
+    def release(self) -> list[tuple[str, tuple[int]]]:
+        """The statement that leaves the lane, to send with a commit (``left`` once it ran)."""
+        return [("SELECT pg_advisory_unlock(%s)", (RETRY_LANE,))] if self.held else []
+
+    def left(self) -> None:
+        self.held = False
+
     def leave(self) -> None:
         if self.held:
             self.conn.execute("SELECT pg_advisory_unlock(%s)", (RETRY_LANE,))
@@ -204,6 +212,7 @@ class _Runner:
         self.body = body
         self.ctx = ctx
         self.key = idempotency_key
+        self.unlock: tuple[str, tuple[int]] | None = None
 
     def run(self) -> Response:
         try:
@@ -244,32 +253,48 @@ class _Runner:
         record_key = f"{staff.id}:{key}"
         lock_id = _lock_id(record_key)
         with self.store.connection() as conn:
-            locked = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone()
+            # The key's lock and the record's first read in one round trip: the read runs
+            # after the lock is taken (its own snapshot), so it sees any commit made under it.
+            with mapped_errors(), conn.pipeline():
+                lock = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,), prepare=False)
+                first = conn.execute(RECORD, (TABLE, record_key), prepare=False)
+            locked = lock.fetchone()
             if not locked or not locked[0]:
                 return error_response(409, "idempotency_in_progress", self.ctx.lang)
+            self.unlock = ("SELECT pg_advisory_unlock(%s)", (lock_id,))
             try:
-                return self._attempts(conn, record_key, fingerprint)
+                return self._attempts(conn, record_key, fingerprint, first.fetchone())
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+                if self.unlock is not None:  # not already sent with the commit
+                    conn.execute(*self.unlock)
 
-    def _attempts(self, conn: Any, record_key: str, fingerprint: str) -> Response:
+    def _attempts(
+        self, conn: Any, record_key: str, fingerprint: str, found: tuple[Any, ...] | None
+    ) -> Response:
         lane = _Lane(conn)
         try:
-            return self._in_lane(conn, lane, record_key, fingerprint)
+            return self._in_lane(conn, lane, record_key, fingerprint, found)
         finally:
             lane.leave()
 
-    def _in_lane(self, conn: Any, lane: _Lane, record_key: str, fingerprint: str) -> Response:
+    def _in_lane(
+        self,
+        conn: Any,
+        lane: _Lane,
+        record_key: str,
+        fingerprint: str,
+        found: tuple[Any, ...] | None,
+    ) -> Response:
         for attempt in range(MAX_ATTEMPTS):
             lane.enter_if(attempt)
             # Read before the transaction, on this connection, holding the key's advisory lock:
             # whoever wrote the record committed before we got the lock, so this read sees it,
             # and a serializable read of an absent key would lock an index page that every
             # other request's record lands on (false conflicts). The unique key still guards.
-            with mapped_errors():
-                found = conn.execute(
-                    "SELECT doc FROM documents WHERE tbl = %s AND key = %s", (TABLE, record_key)
-                ).fetchone()
+            # (The first attempt's read came with the lock.)
+            if attempt:
+                with mapped_errors():
+                    found = conn.execute(RECORD, (TABLE, record_key)).fetchone()
             if found is not None:
                 return self._replay(found[0], record_key, fingerprint)
             txn = self.store.begin(conn)
@@ -286,7 +311,12 @@ class _Runner:
                         self.backend, record_key, fingerprint, status, headers, payload
                     )
                     txn.put(TABLE, record_key, answer)
+                    # The locks go with the COMMIT (the server skips them if it fails).
+                    assert self.unlock is not None
+                    txn.then = [*lane.release(), self.unlock]
                     txn.commit()
+                    lane.left()
+                    self.unlock = None
             except StoreConflict:
                 txn.rollback()
                 _backoff(attempt)

@@ -36,12 +36,14 @@ read-only and ``put`` a new dict to change one.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import contextlib
 import contextvars
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -60,6 +62,10 @@ from tinydb.storages import MemoryStorage
 
 Doc = dict[str, Any]
 Key = tuple[str, str]
+Where = Mapping[str, Any] | None
+Bound = str | None
+Entry = tuple[str, str, str]  # an ordered index's (str(value), str(id), key)
+OrderKey = tuple[str, tuple[str, ...], str]  # (table, where fields, range field)
 
 SNAPSHOT_NAME = "store.json"
 JOURNAL_NAME = "store.journal"
@@ -68,6 +74,7 @@ REFUSED_NAME = "store.refused"
 DAMAGED_PREFIX = JOURNAL_NAME + ".damaged-"
 CHECKSUM_TABLE = "_checksum"
 COMPACT_AFTER = 20_000  # journal entries
+SMALL_SELECT = 500  # a select with fewer candidates filters and sorts them (no ordered index)
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -119,6 +126,9 @@ class Store(Protocol):
         newest_first: bool = False,
         limit: int | None = None,
     ) -> list[Doc]: ...
+    def count_range(
+        self, table: str, field: str, *, where: Where = None, lo: Bound = None, hi: Bound = None
+    ) -> int: ...
     def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]: ...
     def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
     def health(self) -> dict[str, Any]: ...
@@ -197,6 +207,9 @@ class MemoryStore:
     def __init__(self) -> None:
         self._tables: dict[str, dict[str, Doc]] = {}
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Doc]]] = {}
+        # Ordered indexes for select/count_range: (table, where fields, field) → the where
+        # values → sorted (str(doc[field]), str(doc["id"]), key), kept up to date on write.
+        self._orders: dict[OrderKey, dict[tuple[Any, ...], list[Entry]]] = {}
         # Committed values of keys that have uncommitted changes, and how many open or
         # not-yet-durable transactions touch each such key.
         self._shadow: dict[str, dict[str, Doc | None]] = {}
@@ -284,26 +297,88 @@ class MemoryStore:
     ) -> list[Doc]:
         """Documents equal to ``where`` with ``lo <= doc[field] < hi``, ordered by ``field``.
 
-        The shared database answers the same question from an index; here it is a filter over
-        the first ``where`` field's lookup index (or the table), in memory.
+        The shared database answers the same question from an index; here, a range of an
+        ordered index (``_ordered``) when the candidates are many, else a filter over the
+        first ``where`` field's lookup index, sorted.
         """
+        entries = self._range(table, where, field, lo, hi)
+        if entries is not None:
+            rows = self._tables.get(table, {})
+            chosen = reversed(entries) if newest_first else iter(entries)
+            if limit is not None:
+                chosen = itertools.islice(chosen, limit)
+            return [rows[key] for _text, _id, key in chosen]
         equal = dict(where or {})
         if equal:
             first, value = next(iter(equal.items()))
             docs = self.lookup(table, first, value)
         else:
             docs = list(self._rows(table).values())
-        chosen = [
+        found = [
             d
             for d in docs
             if all(_index_value(d.get(f)) == _index_value(v) for f, v in equal.items())
             and (field is None or _in_range(d.get(field), lo, hi))
         ]
         if field is not None:
-            chosen.sort(
+            found.sort(
                 key=lambda d: (str(d.get(field)), str(d.get("id", ""))), reverse=newest_first
             )
-        return chosen if limit is None else chosen[:limit]
+        return found if limit is None else found[:limit]
+
+    def count_range(
+        self, table: str, field: str, *, where: Where = None, lo: Bound = None, hi: Bound = None
+    ) -> int:
+        """How many documents ``select`` would give (no limit), without reading them."""
+        entries = self._range(table, where, field, lo, hi, always=True)
+        if entries is not None:
+            return len(entries)
+        return len(self.select(table, where=where, field=field, lo=lo, hi=hi))
+
+    def _range(
+        self,
+        table: str,
+        where: Mapping[str, Any] | None,
+        field: str | None,
+        lo: str | None,
+        hi: str | None,
+        *,
+        always: bool = False,
+    ) -> list[Entry] | None:
+        """The entries of an ordered index with ``lo <= text < hi``, or None where a filter
+        serves better: no range field, a reader that must not see uncommitted changes (then
+        the index, which holds them, cannot answer), or few candidates (unless ``always``)."""
+        if field is None or self._committed_view(table) is not None:
+            return None
+        equal = dict(where or {})
+        if equal and not always:
+            first, value = next(iter(equal.items()))
+            if len(self.lookup(table, first, value)) <= SMALL_SELECT:
+                return None
+        bucket = self._ordered(table, tuple(equal), field).get(
+            tuple(_index_value(v) for v in equal.values()), []
+        )
+        start = bisect.bisect_left(bucket, (lo,)) if lo is not None else 0
+        end = bisect.bisect_left(bucket, (hi,)) if hi is not None else len(bucket)
+        return bucket[start:end]
+
+    def _ordered(
+        self, table: str, fields: tuple[str, ...], field: str
+    ) -> dict[tuple[Any, ...], list[Entry]]:
+        """The ordered index of ``table`` by ``field`` per value of ``fields``, built on first
+        use (one sort) and kept by ``_set`` (a bisect per write)."""
+        key = (table, fields, field)
+        index = self._orders.get(key)
+        if index is None:
+            index = {}
+            for doc_key, doc in self._tables.get(table, {}).items():
+                entry = _entry(doc, field, doc_key)
+                if entry is not None:
+                    index.setdefault(_bucket(doc, fields), []).append(entry)
+            for entries in index.values():
+                entries.sort()
+            self._orders[key] = index
+        return index
 
     def tally(self, table: str, fields: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
         """How many documents share each combination of ``fields`` (a GROUP BY count)."""
@@ -510,6 +585,9 @@ class MemoryStore:
                     bucket.pop(key, None)
             if doc is not None:
                 index.setdefault(_index_value(doc.get(ifield)), {})[key] = doc
+        for (otable, fields, ofield), ordered in self._orders.items():
+            if otable == table:
+                _reorder(ordered, fields, ofield, key, old, doc)
         return old
 
     def export_tables(self) -> dict[str, dict[str, Doc]]:
@@ -523,6 +601,7 @@ class MemoryStore:
     def _load(self, data: dict[str, dict[str, Doc]]) -> None:
         self._tables = {name: dict(rows) for name, rows in data.items()}
         self._indexes.clear()
+        self._orders.clear()
 
     def _apply(self, ops: list[list[Any]]) -> None:
         for op in ops:
@@ -557,6 +636,33 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release for a memory-only store."""
+
+
+def _entry(doc: Doc, field: str, key: str) -> Entry | None:
+    value = doc.get(field)
+    return None if value is None else (str(value), str(doc.get("id", "")), key)
+
+
+def _bucket(doc: Doc, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(_index_value(doc.get(f)) for f in fields)
+
+
+def _reorder(
+    ordered: dict[tuple[Any, ...], list[Entry]],
+    fields: tuple[str, ...],
+    field: str,
+    key: str,
+    old: Doc | None,
+    new: Doc | None,
+) -> None:
+    """Move ``key`` in an ordered index from where ``old`` sorted to where ``new`` does."""
+    if old is not None and (entry := _entry(old, field, key)) is not None:
+        entries = ordered.get(_bucket(old, fields), [])
+        at = bisect.bisect_left(entries, entry)
+        if at < len(entries) and entries[at] == entry:
+            del entries[at]
+    if new is not None and (entry := _entry(new, field, key)) is not None:
+        bisect.insort(ordered.setdefault(_bucket(new, fields), []), entry)
 
 
 def _in_range(value: Any, lo: str | None, hi: str | None) -> bool:

@@ -76,3 +76,59 @@ def test_tally_counts_each_combination(store: Store) -> None:
         ("k001", "pending_otp"): 1,
     }
     assert store.tally("nothing_here", ("who",)) == {}
+
+
+def test_select_and_count_range_over_many_rows_after_writes(store: Store) -> None:
+    """Past a few hundred candidates the embedded store answers from an ordered index kept up
+    to date on every write: the same rows, in the same order, as filtering and sorting."""
+    import random
+
+    rng = random.Random(18)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def at() -> str | None:
+        return (
+            None
+            if rng.random() < 0.05
+            else f"2026-12-{rng.randrange(1, 28):02d}T0{rng.randrange(10)}:00:00+00:00"
+        )
+
+    def write(count: int) -> None:
+        with store.transaction() as txn:
+            for _ in range(count):
+                key = f"M{rng.randrange(1500):05d}"
+                if key in rows and rng.random() < 0.2:
+                    txn.delete("many", key)
+                    del rows[key]
+                    continue
+                doc = {"id": key, "status": rng.choice(["a", "b"]), "at": at()}
+                txn.put("many", key, doc)
+                rows[key] = doc
+
+    def expected(where: dict[str, Any], lo: str | None, hi: str | None) -> list[str]:
+        found = [
+            d
+            for d in rows.values()
+            if all(d.get(f) == v for f, v in where.items())
+            and d["at"] is not None
+            and (lo is None or d["at"] >= lo)
+            and (hi is None or d["at"] < hi)
+        ]
+        return [d["id"] for d in sorted(found, key=lambda d: (d["at"], d["id"]))]
+
+    write(2000)
+    for round_ in range(3):
+        store.select("many", where={"status": "a"}, field="at")  # builds the ordered index
+        store.select("many", field="at")
+        write(300)
+        for where in ({}, {"status": "a"}):
+            for lo, hi in ((None, None), ("2026-12-05", "2026-12-20"), (None, "2026-12-10")):
+                want = expected(where, lo, hi)
+                got = store.select("many", where=where, field="at", lo=lo, hi=hi)
+                assert _ids(got) == want, (round_, where, lo, hi)
+                newest = store.select(
+                    "many", where=where, field="at", lo=lo, hi=hi, newest_first=True, limit=15
+                )
+                assert _ids(newest) == want[::-1][:15]
+                count = store.count_range("many", where=where, field="at", lo=lo, hi=hi)
+                assert count == len(want)

@@ -359,24 +359,49 @@ def board(
         APPLICATIONS, where=where, field="id", hi=before, newest_first=True, limit=limit
     )
     now = backend.settings.now()
-    warn_seconds = setting(backend, "review_warn_seconds")
-    # Submitted before the warning time and still stored as in review: the late ones are
-    # among them (settling tells which the funder has answered meanwhile).
-    overdue = backend.store.select(
-        APPLICATIONS,
-        where={**where, "status": "in_review"},
-        field="submitted_at",
-        hi=iso(now - timedelta(seconds=warn_seconds)),
-    )
-    late = 0
-    for doc in overdue:
-        settled = settle(doc, now)
-        late += likely_refused(settled, review_seconds(settled, now), warn_seconds)
+    late = late_count(backend, where, now, setting(backend, "review_warn_seconds"))
     return {
         "items": [view(d, backend, now) for d in docs],
         "total": _count(backend, where),
         "late": late,
     }
+
+
+def late_count(backend: Backend, where: dict[str, Any], now: datetime, warn: float) -> int:
+    """How many of the board's applications are ``likely_refused`` at ``now``, counted from
+    the store's ordered indexes: only the few near a boundary are read and judged.
+
+    Stored as in review and submitted more than ``warn`` + 2 s ago: long enough in review,
+    so late unless the funder's answer is due by now (``settle`` reveals it). The ones
+    submitted since are read and judged one by one, and so are those due within a second
+    of now; every other due time is counted as a range. (Times are the rules' ISO stamps,
+    which compare as text.)
+    """
+    store = backend.store
+    in_review = {**where, "status": "in_review"}
+    long_ago = iso(now - timedelta(seconds=warn + 2))
+    recent = store.select(APPLICATIONS, where=in_review, field="submitted_at", lo=long_ago)
+    late = 0
+    for doc in recent:
+        settled = settle(doc, now)
+        late += likely_refused(settled, review_seconds(settled, now), warn)
+    waiting = store.count_range(APPLICATIONS, where=in_review, field="submitted_at", hi=long_ago)
+    just_before, just_after = iso(now - timedelta(seconds=1)), iso(now + timedelta(seconds=1))
+    answered = store.count_range(
+        APPLICATIONS, where=in_review, field="review_due_at", hi=just_before
+    ) + sum(
+        _answered(doc, now)
+        for doc in store.select(
+            APPLICATIONS, where=in_review, field="review_due_at", lo=just_before, hi=just_after
+        )
+    )
+    answered -= sum(_answered(doc, now) for doc in recent)  # the old ones only
+    return late + waiting - answered
+
+
+def _answered(doc: Doc, now: datetime) -> bool:
+    """The funder's answer to an application in review is due by ``now`` (see ``settle``)."""
+    return bool(doc.get("review_due_at")) and now >= parse_time(doc["review_due_at"])
 
 
 def _count(backend: Backend, where: dict[str, Any]) -> int:
