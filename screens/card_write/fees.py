@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
@@ -18,7 +17,7 @@ from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import fee_lines, local_name
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -79,11 +78,7 @@ def parse_amount(text: str) -> Decimal | None:
 
 class AccountFeesScreen(Printing, BaseScreen):
     TITLE_KEY = "cw.fees.title"
-    BINDINGS = [
-        Binding("f5", "presubmit", "cw.keys.presubmit", id="account_fees.presubmit", priority=True),
-        Binding("f7", "print", "cw.keys.print_form", id="account_fees.print"),
-        Binding("f10", "confirm", "cw.keys.formal", id="account_fees.confirm", priority=True),
-    ]
+    BINDINGS = keymap.bindings("account_fees")
     DEFAULT_CSS = """
     AccountFeesScreen #cw-fees-scroll { height: 1fr; margin: 0 1; }
     AccountFeesScreen #cw-fees { padding: 0 1; }

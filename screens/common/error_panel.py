@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.plain_modal import PlainModal
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
 class ErrorPanel(PlainModal):
-    BINDINGS = [Binding("enter", "dismiss_modal", "keys.close", id="error_panel.close")]
+    BINDINGS = keymap.bindings("error_panel")
     DEFAULT_CSS = """
     ErrorPanel { align: center middle; }
     ErrorPanel > Vertical {

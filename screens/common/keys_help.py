@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseModal
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import translate_bindings
 from branchdesk.tui.tables import DataTable
 
 
 class KeysHelpScreen(BaseModal):
-    BINDINGS = [Binding("f1", "dismiss_modal", "keys.close", id="keys.close")]
+    BINDINGS = keymap.bindings("keys")
     DEFAULT_CSS = """
     KeysHelpScreen { align: center middle; }
     KeysHelpScreen > Vertical {

@@ -5,14 +5,14 @@ Kept apart from ``base`` so the action mechanism can open these without an impor
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from branchdesk.tui import keymap
 from branchdesk.tui.keys import TranslatedBindings
 
 
 class PlainModal(TranslatedBindings, ModalScreen[object]):
-    BINDINGS = [Binding("escape", "dismiss_modal", "keys.close", id="modal.close")]
+    BINDINGS = keymap.bindings("modal")
 
     def action_dismiss_modal(self) -> None:
         self.dismiss(None)

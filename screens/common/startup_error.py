@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import TranslatedBindings
 
 
 class StartupErrorScreen(TranslatedBindings):
-    BINDINGS = [Binding("escape", "app.quit", "keys.quit", id="startup_error.quit")]
+    BINDINGS = keymap.bindings("startup_error")
     DEFAULT_CSS = """
     StartupErrorScreen { align: center middle; }
     StartupErrorScreen > Vertical {

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -22,12 +22,7 @@ if TYPE_CHECKING:
 
 class InstallmentHomeScreen(BaseScreen):
     TITLE_KEY = "inst.home.title"
-    BINDINGS = [
-        Binding("f2", "register", "inst.keys.register", id="installment_home.register"),
-        Binding("f3", "qr", "inst.keys.qr", id="installment_home.qr"),
-        Binding("f4", "board", "inst.keys.board", id="installment_home.board"),
-        Binding("f5", "orders", "inst.keys.orders", id="installment_home.orders"),
-    ]
+    BINDINGS = keymap.bindings("installment_home")
     DEFAULT_CSS = """
     InstallmentHomeScreen #inst-home { padding: 0 1; }
     InstallmentHomeScreen #inst-profile {

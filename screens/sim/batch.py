@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Static, TextArea
 from textual.worker import get_current_worker
@@ -44,6 +43,7 @@ from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim import prefs
 from branchdesk.screens.sim.card_list import PreviewList, header_text
 from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -92,11 +92,7 @@ def problem_line(kind: str, row: dict[str, Any]) -> str:
 
 
 class SimBatchScreen(BaseScreen):
-    BINDINGS = [
-        Binding("f5", "preview", "sim.keys.preview", id="sim_batch.preview"),
-        Binding("f9", "commit", "sim.keys.commit", id="sim_batch.commit"),
-        Binding("escape", "back", "sim.keys.cancel_back", id="sim_batch.back"),
-    ]
+    BINDINGS = keymap.bindings("sim_batch")
     DEFAULT_CSS = (
         """
     SimBatchScreen #batch-form { height: auto; padding: 0 1; }

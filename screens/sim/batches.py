@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import set_cell_size
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.widgets import Label, Select, Static
@@ -20,7 +19,7 @@ from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
 from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -52,10 +51,7 @@ def counterpart(batch: BatchOut) -> str:
 
 class SimBatchesScreen(BaseScreen):
     TITLE_KEY = "sim.batches.title"
-    BINDINGS = [
-        Binding("f2", "reprint", "sim.keys.reprint", id="sim_batches.reprint"),
-        Binding("f5", "refresh", "sim.keys.refresh", id="sim_batches.refresh"),
-    ]
+    BINDINGS = keymap.bindings("sim_batches")
     DEFAULT_CSS = (
         """
     SimBatchesScreen #batches-row { height: 1; padding: 0 1; }
