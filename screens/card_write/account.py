@@ -25,10 +25,6 @@ class AccountInfoScreen(FormStepScreen):
     TITLE_KEY = "cw.account.title"
     STEP = "account"
     BINDINGS = keymap.bindings("account_info")
-    DEFAULT_CSS = """
-    AccountInfoScreen .cw-row Input { width: 1fr; }
-    AccountInfoScreen #cw-delivery { height: auto; max-height: 4; margin: 0 1; }
-    """
 
     def compose_step(self) -> ComposeResult:
         account = self.draft["account"] or {}

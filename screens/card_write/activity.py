@@ -22,9 +22,6 @@ class AccountActivityScreen(FormStepScreen):
     TITLE_KEY = "cw.activity.title"
     STEP = "activity"
     BINDINGS = keymap.bindings("account_activity")
-    DEFAULT_CSS = """
-    AccountActivityScreen #cw-activities { height: auto; max-height: 8; margin: 0 1; }
-    """
 
     def compose_step(self) -> ComposeResult:
         activities = self.offer["activities"] if self.offer else []

@@ -55,12 +55,6 @@ class AccountCustomerScreen(FormStepScreen):
     TITLE_KEY = "cw.customer.title"
     STEP = "customer"
     BINDINGS = keymap.bindings("account_customer")
-    DEFAULT_CSS = """
-    AccountCustomerScreen #cw-customer { height: 1fr; padding: 0 1; }
-    AccountCustomerScreen .cw-row { height: 1; padding: 0; }
-    AccountCustomerScreen .cw-row Input { width: 1fr; }
-    AccountCustomerScreen .cw-error { color: $error; padding-left: 14; height: auto; }
-    """
 
     def __init__(self, draft: Draft | None = None) -> None:
         super().__init__(draft or new_draft(dict.fromkeys(FIELDS, "")))

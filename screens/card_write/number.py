@@ -24,12 +24,6 @@ class AccountNumberScreen(FormStepScreen):
     TITLE_KEY = "cw.number.title"
     STEP = "number"
     BINDINGS = keymap.bindings("cw_number")
-    DEFAULT_CSS = """
-    AccountNumberScreen #cw-number-row { height: 1; padding: 0 1; }
-    AccountNumberScreen #cw-number-row Label { width: auto; padding-right: 1; }
-    AccountNumberScreen #cw-digits { width: 16; }
-    AccountNumberScreen #cw-numbers { height: 1fr; margin: 0 1; }
-    """
 
     def compose_step(self) -> ComposeResult:
         with Horizontal(id="cw-number-row"):

@@ -25,11 +25,6 @@ class AccountPackageScreen(FormStepScreen):
     TITLE_KEY = "cw.package.title"
     STEP = "package"
     BINDINGS = keymap.bindings("account_package")
-    DEFAULT_CSS = """
-    AccountPackageScreen .cw-list-title { padding: 0 1; text-style: bold; }
-    AccountPackageScreen OptionList { height: auto; max-height: 6; margin: 0 1; }
-    AccountPackageScreen #cw-package-summary { padding: 0 1; }
-    """
 
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]

@@ -21,9 +21,6 @@ class AccountPacksScreen(FormStepScreen):
     TITLE_KEY = "cw.packs.title"
     STEP = "packs"
     BINDINGS = keymap.bindings("account_packs")
-    DEFAULT_CSS = """
-    AccountPacksScreen #cw-packs { height: auto; max-height: 8; margin: 0 1; }
-    """
 
     def compose_step(self) -> ComposeResult:
         packs = self.offer["packs"] if self.offer else []

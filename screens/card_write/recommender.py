@@ -24,9 +24,6 @@ class AccountRecommenderScreen(FormStepScreen):
     TITLE_KEY = "cw.recommender.title"
     STEP = "recommender"
     BINDINGS = keymap.bindings("account_recommender")
-    DEFAULT_CSS = """
-    AccountRecommenderScreen #cw-recommender { width: 24; }
-    """
 
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]

@@ -35,10 +35,6 @@ class AccountSummaryScreen(FormStepScreen):
     TITLE_KEY = "cw.summary.title"
     STEP = "activity"
     BINDINGS = keymap.bindings("account_summary")
-    DEFAULT_CSS = """
-    AccountSummaryScreen #cw-summary-scroll { height: 1fr; margin: 0 1; }
-    AccountSummaryScreen #cw-summary { padding: 0 1; }
-    """
 
     def __init__(self, draft: Draft, offer: OfferOut | None, fees: FeesOut) -> None:
         super().__init__(draft, offer)

@@ -75,16 +75,6 @@ CARD_KEYS = ("read", "write", "confirm", "cancel_order")
 class CardWriteScreen(BaseScreen):
     TITLE_KEY = "cw.write.title"
     BINDINGS = keymap.bindings("card_write")
-    DEFAULT_CSS = """
-    CardWriteScreen .cw-line { padding: 0 1; height: 1; text-wrap: nowrap;
-                               text-overflow: ellipsis; }
-    CardWriteScreen #cw-steps { padding: 0 1; height: 1; margin-top: 1; }
-    CardWriteScreen #cw-light { padding: 0 1; height: 1; margin-top: 1; }
-    CardWriteScreen #cw-light.-busy { color: $warning; text-style: bold; }
-    CardWriteScreen #cw-progress { margin: 1 1 0 1; height: 1; }
-    CardWriteScreen #cw-status { margin-top: 1; }
-    CardWriteScreen #cw-next { padding: 0 1; height: auto; color: $text-muted; }
-    """
 
     def __init__(self, order: OrderOut, reader_factory: ReaderFactory | None = None) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 
 from branchdesk.screens.common import actions
 from branchdesk.screens.common.actions import Failure, Intents
+from branchdesk.screens.common.styles import PackageStyles
 from branchdesk.tui import keymap
 from branchdesk.tui.keys import TranslatedBindings
 from branchdesk.tui.terminal_footer import FittingFooter
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ApiCalls(TranslatedBindings):
+class ApiCalls(PackageStyles, TranslatedBindings):
     """The action mechanism on a screen or a modal (see ``actions``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -23,14 +23,6 @@ class ConfirmModal(PlainModal):
     """Dismisses with True (Enter, y) or None (Esc, n)."""
 
     BINDINGS = keymap.bindings("confirm")
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal #confirm-box {
-        width: 66; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    ConfirmModal #confirm-hint { margin-top: 1; color: $text-muted; }
-    """
 
     def __init__(self, title: str, lines: Iterable[str], confirm: str | None = None) -> None:
         super().__init__()

@@ -13,13 +13,6 @@ from branchdesk.tui.i18n import _
 
 class ErrorPanel(PlainModal):
     BINDINGS = keymap.bindings("error_panel")
-    DEFAULT_CSS = """
-    ErrorPanel { align: center middle; }
-    ErrorPanel > Vertical {
-        width: 60; max-width: 100%; height: auto; border: heavy $error;
-        background: $surface; padding: 0 2;
-    }
-    """
 
     def __init__(self, reference: str) -> None:
         super().__init__()

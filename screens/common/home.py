@@ -18,11 +18,6 @@ from branchdesk.tui.workflows import Workflow, allowed_workflows
 
 class HomeScreen(BaseScreen):
     BINDINGS = keymap.bindings("home")
-    DEFAULT_CSS = """
-    HomeScreen #home-info { height: auto; padding: 0 1; border: round $accent; }
-    HomeScreen #workflows { height: 1fr; margin: 0 1; }
-    HomeScreen #no-workflows { padding: 1 2; }
-    """
 
     def compose_body(self) -> ComposeResult:
         with Vertical():

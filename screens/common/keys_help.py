@@ -15,14 +15,6 @@ from branchdesk.tui.tables import DataTable
 
 class KeysHelpScreen(BaseModal):
     BINDINGS = keymap.bindings("keys")
-    DEFAULT_CSS = """
-    KeysHelpScreen { align: center middle; }
-    KeysHelpScreen > Vertical {
-        width: 70; max-width: 100%; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    KeysHelpScreen DataTable { height: auto; max-height: 16; }
-    """
 
     def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
         super().__init__()

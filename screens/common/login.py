@@ -40,20 +40,6 @@ def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30
 class LoginScreen(BaseScreen):
     TITLE_KEY = "login.title"
     BINDINGS = keymap.bindings("login")
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    LoginScreen #login-box {
-        width: 64; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
-    }
-    LoginScreen .login-row { height: 1; margin-top: 1; }
-    LoginScreen .login-row Label { width: 14; }
-    LoginScreen .login-row Input { width: 1fr; }
-    LoginScreen #login-status { margin-top: 1; }
-    LoginScreen #demo-accounts, LoginScreen #keyring-notice {
-        width: 64; max-width: 100%; height: auto; padding: 0 1; margin-top: 1;
-    }
-    LoginScreen #keyring-notice { color: $warning; }
-    """
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box") as box:

@@ -118,13 +118,6 @@ def reopen(directory: Path, entry: HistoryEntry) -> Receipt:
 class ReceiptScreen(Printing, BaseScreen):
     TITLE_KEY = "receipt.title"
     BINDINGS = keymap.bindings("receipt")
-    DEFAULT_CSS = """
-    ReceiptScreen #receipt-scroll { height: 1fr; border: round $accent; margin: 0 1; }
-    ReceiptScreen #receipt-body { padding: 0 1; }
-    ReceiptScreen #save-row { height: 1; padding: 0 1; }
-    ReceiptScreen #save-row Label { width: auto; padding-right: 1; }
-    ReceiptScreen #save-path { width: 1fr; }
-    """
 
     def __init__(self, receipt: Receipt, *, saved: bool = False) -> None:
         super().__init__()

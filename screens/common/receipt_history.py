@@ -17,9 +17,6 @@ from branchdesk.tui.widgets import StatusLine
 class ReceiptHistoryScreen(BaseScreen):
     TITLE_KEY = "receipt.history.title"
     BINDINGS = keymap.bindings("receipt_history")
-    DEFAULT_CSS = """
-    ReceiptHistoryScreen #receipt-history { height: 1fr; margin: 0 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

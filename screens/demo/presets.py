@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 class PresetsScreen(BaseScreen):
     TITLE_KEY = "demo.presets.title"
     BINDINGS = keymap.bindings("demo_presets")
-    DEFAULT_CSS = """
-    PresetsScreen #presets { height: auto; max-height: 8; margin: 0 1; }
-    PresetsScreen #preset-teach { height: 1fr; padding: 0 1; border: round $accent; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -32,11 +32,6 @@ def reader_line(extra: dict[str, object]) -> str:
 class TourPickerScreen(BaseScreen):
     TITLE_KEY = "demo.tours.title"
     BINDINGS = keymap.bindings("demo_tours")
-    DEFAULT_CSS = """
-    TourPickerScreen #tours { height: 1fr; margin: 0 1; }
-    TourPickerScreen #tour-info { height: auto; padding: 0 1; border: round $accent; }
-    TourPickerScreen #reader, TourPickerScreen #speed { height: auto; padding: 0 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -56,13 +56,6 @@ def step_bar(current: str) -> Text:
 class InstallmentBoardScreen(BaseScreen):
     TITLE_KEY = "inst.board.title"
     BINDINGS = keymap.bindings("installment_board")
-    DEFAULT_CSS = """
-    InstallmentBoardScreen #board-main { padding: 0 1; }
-    InstallmentBoardScreen #board-warning { height: auto; text-style: bold; color: $warning; }
-    InstallmentBoardScreen #board-table { height: 1fr; }
-    InstallmentBoardScreen #board-detail { height: auto; min-height: 2; }
-    InstallmentBoardScreen #board-page { height: 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -23,16 +23,6 @@ if TYPE_CHECKING:
 class InstallmentHomeScreen(BaseScreen):
     TITLE_KEY = "inst.home.title"
     BINDINGS = keymap.bindings("installment_home")
-    DEFAULT_CSS = """
-    InstallmentHomeScreen #inst-home { padding: 0 1; }
-    InstallmentHomeScreen #inst-profile {
-        height: auto; min-height: 4; border: round $accent; padding: 0 1;
-    }
-    InstallmentHomeScreen #inst-warning {
-        height: auto; border: round $warning; padding: 0 1; text-style: bold;
-    }
-    InstallmentHomeScreen #inst-menu { height: auto; padding: 0 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

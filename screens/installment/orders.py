@@ -43,18 +43,6 @@ def payment_text(order: ApplicationOut) -> str:
 class InstallmentOrdersScreen(BaseScreen):
     TITLE_KEY = "inst.orders.title"
     BINDINGS = keymap.bindings("installment_orders")
-    DEFAULT_CSS = """
-    InstallmentOrdersScreen #orders-main { padding: 0 1; }
-    InstallmentOrdersScreen .orders-row { height: 1; }
-    InstallmentOrdersScreen .orders-row Label { width: auto; padding-right: 1; }
-    InstallmentOrdersScreen .orders-row Input {
-        width: 12; height: 1; border: none; padding: 0; margin-right: 2;
-    }
-    InstallmentOrdersScreen #orders-reason { width: 1fr; }
-    InstallmentOrdersScreen #orders-filter { width: 1fr; }
-    InstallmentOrdersScreen #orders-table { height: 1fr; }
-    InstallmentOrdersScreen #orders-detail { height: auto; min-height: 2; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -36,16 +36,6 @@ def countdown_text(seconds: int) -> str:
 class InstallmentQrScreen(BaseScreen):
     TITLE_KEY = "inst.qr.title"
     BINDINGS = keymap.bindings("installment_qr")
-    DEFAULT_CSS = """
-    InstallmentQrScreen #qr-body { height: 1fr; }
-    InstallmentQrScreen #qr-left { width: 31; height: 1fr; padding: 0 1; }
-    InstallmentQrScreen #qr-merchant { width: 29; height: auto; text-align: center;
-                                       text-style: bold; }
-    InstallmentQrScreen #qr-info { width: 1fr; height: 1fr; padding: 0 1; }
-    InstallmentQrScreen #qr-countdown { height: auto; text-style: bold; }
-    InstallmentQrScreen #qr-details { height: auto; }
-    InstallmentQrScreen #qr-check { height: auto; margin-top: 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -31,15 +31,6 @@ FIELDS = ("job_no", "name", "id_number", "mobile")
 class InstallmentRegisterScreen(BaseScreen):
     TITLE_KEY = "inst.register.title"
     BINDINGS = keymap.bindings("installment_register")
-    DEFAULT_CSS = """
-    InstallmentRegisterScreen #reg-body { height: 1fr; }
-    InstallmentRegisterScreen #reg-form { width: 1fr; padding: 0 1; }
-    InstallmentRegisterScreen .reg-row { height: 1; margin-top: 1; }
-    InstallmentRegisterScreen .reg-row Label { width: 12; }
-    InstallmentRegisterScreen .reg-row Input { width: 1fr; height: 1; border: none; padding: 0; }
-    InstallmentRegisterScreen .reg-error { height: auto; color: $error; padding-left: 12; }
-    InstallmentRegisterScreen #reg-hint { height: auto; margin-top: 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -27,13 +27,6 @@ if TYPE_CHECKING:
 class ChecklistScreen(BaseScreen):
     TITLE_KEY = "onb.checklist.title"
     BINDINGS = keymap.bindings("onb.checklist")
-    DEFAULT_CSS = """
-    ChecklistScreen #onb-head { height: 2; padding: 0 1; }
-    ChecklistScreen #onb-body { height: 1fr; }
-    ChecklistScreen #onb-items { width: 44; height: 1fr; }
-    ChecklistScreen #onb-side { width: 1fr; height: 1fr; border-left: solid $accent;
-                                padding: 0 1; }
-    """
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()

@@ -47,14 +47,6 @@ def early_errors(values: dict[str, Any]) -> dict[str, str]:
 class CustomerFormScreen(BaseScreen):
     TITLE_KEY = "onb.form.title_new"
     BINDINGS = keymap.bindings("onb.form")
-    DEFAULT_CSS = """
-    CustomerFormScreen #onb-form { height: 1fr; padding: 0 1; }
-    CustomerFormScreen .onb-row { height: 1; }
-    CustomerFormScreen .onb-row Label { width: 18; }
-    CustomerFormScreen .onb-row Input, CustomerFormScreen .onb-row Select { width: 1fr; }
-    CustomerFormScreen .onb-error { color: $error; padding-left: 18; height: auto; }
-    CustomerFormScreen #onb-form-title { text-style: bold; }
-    """
 
     def __init__(self, customer_id: str | None = None) -> None:
         super().__init__()

@@ -27,12 +27,6 @@ PAGE = 200
 class CustomersScreen(BaseScreen):
     TITLE_KEY = "onb.customers.title"
     BINDINGS = keymap.bindings("onb.customers")
-    DEFAULT_CSS = """
-    CustomersScreen #onb-filter { height: 1; margin: 0 1; }
-    CustomersScreen #onb-search { width: 1fr; }
-    CustomersScreen #onb-area { width: 18; }
-    CustomersScreen #onb-table { height: 1fr; margin: 0 1; }
-    """
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):

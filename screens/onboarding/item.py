@@ -38,15 +38,6 @@ def missing_for_done(item: ItemOut, token_type: str) -> list[str]:
 
 class ItemModal(BaseModal):
     BINDINGS = keymap.bindings("onb.item")
-    DEFAULT_CSS = """
-    ItemModal { align: center middle; }
-    ItemModal > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%;
-                           border: round $accent; background: $surface; padding: 0 1; }
-    ItemModal .onb-row { height: 1; margin-top: 1; }
-    ItemModal .onb-row Label { width: 16; }
-    ItemModal .onb-row Input, ItemModal .onb-row Select { width: 1fr; }
-    ItemModal .onb-error { color: $error; padding-left: 16; height: auto; }
-    """
 
     def __init__(
         self,

@@ -83,11 +83,6 @@ def sync_summary(result: ReplayResult, entries: list[dict[str, Any]]) -> str:
 class SyncScreen(BaseScreen):
     TITLE_KEY = "onb.sync.title"
     BINDINGS = keymap.bindings("onb.sync")
-    DEFAULT_CSS = """
-    SyncScreen #onb-sync-table { height: 8; margin: 0 1; }
-    SyncScreen #onb-compare { height: 1fr; margin: 0 1; }
-    SyncScreen #onb-compare VerticalScroll { width: 1fr; border: round $accent; }
-    """
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="onb-sync-table", cursor_type="row")

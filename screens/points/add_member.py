@@ -55,15 +55,6 @@ def field_problem(field: str, value: str, institutions: dict[str, str] | None) -
 class PointsAddMemberScreen(BaseScreen):
     TITLE_KEY = "points.add_member.title"
     BINDINGS = keymap.bindings("points_add_member")
-    DEFAULT_CSS = """
-    PointsAddMemberScreen #add-main { padding: 0 1; }
-    PointsAddMemberScreen .add-row { height: 1; margin-bottom: 1; }
-    PointsAddMemberScreen .add-row Label { width: 18; }
-    PointsAddMemberScreen .add-row FieldInput { width: 1fr; }
-    PointsAddMemberScreen #institution-name { width: 1fr; padding-left: 1; }
-    PointsAddMemberScreen #add-institution { width: 12; }
-    PointsAddMemberScreen #add-member { height: auto; min-height: 3; border: round $accent; }
-    """
 
     def __init__(self, mobile: str = "", card_no: str = "") -> None:
         super().__init__()

@@ -49,13 +49,6 @@ class PointsCheckoutScreen(BaseScreen):
     CHANNEL = "pos"
     INTRO_KEY = "points.checkout.intro"
     BINDINGS = keymap.bindings("points_checkout")
-    DEFAULT_CSS = """
-    PointsCheckoutScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsCheckoutScreen #checkout-member { height: auto; border: round $accent; padding: 0 1; }
-    PointsCheckoutScreen .row { height: 3; }
-    PointsCheckoutScreen .row Input { width: 16; }
-    PointsCheckoutScreen .row Static { width: 1fr; padding: 1 1 0 1; }
-    """
 
     def __init__(self, member: Any) -> None:
         super().__init__()

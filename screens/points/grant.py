@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 class PointsGrantScreen(BaseScreen):
     TITLE_KEY = "points.grant.title"
     BINDINGS = keymap.bindings("points_grant")
-    DEFAULT_CSS = """
-    PointsGrantScreen #grant-main { padding: 0 1; }
-    PointsGrantScreen #grant-member { height: auto; min-height: 3; border: round $accent; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -47,11 +47,6 @@ def read_csv_file(path: Path) -> bytes:
 class PointsIssueScreen(BaseScreen):
     TITLE_KEY = "points.issue.title"
     BINDINGS = keymap.bindings("points_issue")
-    DEFAULT_CSS = """
-    PointsIssueScreen #issue-main { padding: 0 1; }
-    PointsIssueScreen #issue-summary { height: auto; }
-    PointsIssueScreen #problems { height: 1fr; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -38,12 +38,6 @@ def query_error(text: str) -> str | None:
 class PointsLookupScreen(BaseScreen):
     TITLE_KEY = "points.lookup.title"
     BINDINGS = keymap.bindings("points_lookup")
-    DEFAULT_CSS = """
-    PointsLookupScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsLookupScreen #member-info {
-        height: auto; min-height: 5; border: round $accent; padding: 0 1;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()

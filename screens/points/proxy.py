@@ -31,17 +31,6 @@ class PointsProxyScreen(PointsCheckoutScreen):
     CHANNEL = "proxy"
     INTRO_KEY = "points.proxy.intro"
     BINDINGS = keymap.bindings("points_proxy")
-    DEFAULT_CSS = """
-    PointsProxyScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsProxyScreen .row { height: 3; }
-    PointsProxyScreen #item-name { width: 1fr; }
-    PointsProxyScreen #item-qty { width: 8; }
-    PointsProxyScreen #item-price { width: 13; }
-    PointsProxyScreen #code { width: 16; }
-    PointsProxyScreen #items { height: 1fr; min-height: 3; }
-    PointsProxyScreen #order-total { height: auto; }
-    PointsProxyScreen #code-info { width: 1fr; padding: 1 1 0 1; }
-    """
 
     def __init__(self, member: MemberOut) -> None:
         super().__init__(member)

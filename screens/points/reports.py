@@ -64,15 +64,6 @@ def date_error(text: str) -> str | None:
 class PointsReportsScreen(BaseScreen):
     TITLE_KEY = "points.reports.title"
     BINDINGS = keymap.bindings("points_reports")
-    DEFAULT_CSS = """
-    PointsReportsScreen #reports-main { padding: 0 1; }
-    PointsReportsScreen .row { height: 3; }
-    PointsReportsScreen .row Input { width: 17; }
-    PointsReportsScreen #report-filter-info { width: 1fr; padding: 1 1 0 1; }
-    PointsReportsScreen #report-table { height: 1fr; }
-    PointsReportsScreen #report-totals { height: auto; }
-    PointsReportsScreen #report-chart { height: 2; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

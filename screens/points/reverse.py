@@ -22,12 +22,6 @@ from branchdesk.tui.widgets import StatusLine
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
     BINDINGS = keymap.bindings("points_reverse")
-    DEFAULT_CSS = """
-    PointsReverseScreen #reverse-main { padding: 0 1; }
-    PointsReverseScreen #redemption-info {
-        height: auto; min-height: 3; border: round $accent; padding: 0 1;
-    }
-    """
 
     def __init__(self, redemption_id: str | None = None) -> None:
         super().__init__()

@@ -51,10 +51,6 @@ def row_cells(redemption: RedemptionOut) -> list[str]:
 class PointsShiftScreen(BaseScreen):
     TITLE_KEY = "points.shift.title"
     BINDINGS = keymap.bindings("points_shift")
-    DEFAULT_CSS = """
-    PointsShiftScreen #shift-main { padding: 0 1; }
-    PointsShiftScreen #shift-table { height: 1fr; }
-    """
 
     def __init__(
         self, *, pick: bool = False, reverse: Callable[[str], object] | None = None

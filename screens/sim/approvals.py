@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 class SimApprovalsScreen(BaseScreen):
     BINDINGS = keymap.bindings("sim_approvals")
-    DEFAULT_CSS = """
-    SimApprovalsScreen #transfers { height: 1fr; margin: 0 1; }
-    SimApprovalsScreen #transfer-detail { height: 3; padding: 0 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

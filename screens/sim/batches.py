@@ -18,7 +18,6 @@ from textual.widgets import Label, Select, Static
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
 from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
@@ -52,16 +51,6 @@ def counterpart(batch: BatchOut) -> str:
 class SimBatchesScreen(BaseScreen):
     TITLE_KEY = "sim.batches.title"
     BINDINGS = keymap.bindings("sim_batches")
-    DEFAULT_CSS = (
-        """
-    SimBatchesScreen #batches-row { height: 1; padding: 0 1; }
-    SimBatchesScreen #batches-row Label { width: auto; padding-right: 1; }
-    SimBatchesScreen #batches-kind { width: 30; }
-    SimBatchesScreen #batches { height: 1fr; margin: 0 1; }
-    SimBatchesScreen #batch-detail { height: 3; padding: 0 1; }
-    """
-        + COMPACT_SELECT_FOCUS
-    )
 
     def __init__(self) -> None:
         super().__init__()

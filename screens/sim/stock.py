@@ -30,9 +30,6 @@ NAME_WIDTH = 26
 class SimStockScreen(BaseScreen):
     TITLE_KEY = "sim.stock.title"
     BINDINGS = keymap.bindings("sim_stock")
-    DEFAULT_CSS = """
-    SimStockScreen #stock-table { height: 1fr; margin: 0 1; }
-    """
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.stock.title"), classes="title")
