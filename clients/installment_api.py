@@ -4,24 +4,17 @@ clients/openapi.json. The sandbox calls exist only on local and demo backends.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, get_args
 
+from branchdesk.clients import models
 from branchdesk.clients.api import Action, ApiClient
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import ApplicationOut, ApplicationPage, ClerkOut, QrOut
 
-STEPS = ("select_product", "identity", "supplementary", "contract", "voucher", "my_applications")
-STATUSES = (
-    "in_progress",
-    "in_review",
-    "approved",
-    "refused",
-    "contract_pending",
-    "voucher_pending",
-    "completed",
-    "revoked",
-)
+STEPS: tuple[str, ...] = get_args(models.ApplicationOut.__annotations__["step"])
+STATUSES: tuple[str, ...] = get_args(models.ApplicationOut.__annotations__["status"])
+"""An application's steps and statuses, in the contract's order (from the generated models)."""
 
 
 def seconds_left(expires_at: str, now: datetime) -> int:

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from branchdesk.tui import i18n, secrets, terminal, timefmt
+from branchdesk.tui import i18n, keymap, secrets, terminal, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.tour_host import TourHost
@@ -76,14 +75,7 @@ class BranchdeskApp(TourHost):
     DEFAULT_MODE = "login"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "keys.quit", id="app.quit", priority=True),
-        Binding("f1", "show_keys", "keys.help", id="app.keys"),
-        Binding("ctrl+o", "online_login", "keys.online_login", id="app.online_login", show=False),
-        Binding(
-            "ctrl+p", "command_palette", "keys.palette", id="app.palette", show=False, priority=True
-        ),
-    ]
+    BINDINGS = keymap.bindings("app")
 
     staff: reactive[StaffInfo | None] = reactive(None)
     online: reactive[bool | None] = reactive(None)
@@ -102,6 +94,8 @@ class BranchdeskApp(TourHost):
             timefmt.set_zone(self.options.timezone)
         except ValueError:
             timefmt.set_zone(None)  # an unknown zone in the config: the system's, not a crash
+        remaps, self.keymap_problems = keymap.check(self.options.keys)
+        self.set_keymap(remaps)
         self.connection: Connection | None = None
         self._injected = connection
         self.meta: MetaOut | None = None
@@ -125,7 +119,19 @@ class BranchdeskApp(TourHost):
 
     def on_mount(self) -> None:
         self._check_size(self.size.width, self.size.height)
+        self._report_keymap()
         self.call_after_refresh(self._connect)
+
+    def _report_keymap(self) -> None:
+        """Remaps of the config's ``[keys]`` that were left out, said once at start."""
+        if not self.keymap_problems:
+            return
+        import logging
+
+        lines = [keymap.problem_text(problem, _) for problem in self.keymap_problems]
+        logging.getLogger("branchdesk.tui").warning("config [keys]: %s", "; ".join(lines))
+        text = "\n".join([_("keymap.left_out"), *lines])
+        self.notify(text, severity="warning", timeout=30)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def _connect(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from textual.binding import ActiveBinding
 from textual.screen import Screen
 
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
@@ -36,4 +37,32 @@ class TranslatedBindings(Screen[Any]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         # The Footer draws only the shown ones; F1 translates the rest when it is opened.
-        return translate_bindings(super().active_bindings, shown_only=True)
+        active = super().active_bindings
+        if self.app._keymap:
+            active = in_keymap_order(active)
+        return translate_bindings(active, shown_only=True)
+
+
+def in_keymap_order(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """A remapped key keeps its place in the Footer and F1 (Textual moves it to the end).
+
+    The bindings of each keymap table are put back in the table's order, in the slots the table
+    has; a table's place among the others and bindings without a keymap id stay where they are.
+    """
+    known = keymap.entries_by_id()
+    order = {entry_id: i for i, entry_id in enumerate(known)}
+    items = list(bindings.items())
+    slots = [i for i, (_key, active) in enumerate(items) if active.binding.id in known]
+    first: dict[str, int] = {}
+    for i in slots:
+        first.setdefault(keymap.table_of(str(items[i][1].binding.id)), i)
+    ranked = sorted(
+        (items[i] for i in slots),
+        key=lambda item: (
+            first[keymap.table_of(str(item[1].binding.id))],
+            order[str(item[1].binding.id)],
+        ),
+    )
+    for slot, item in zip(slots, ranked, strict=True):
+        items[slot] = item
+    return dict(items)

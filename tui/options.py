@@ -57,6 +57,8 @@ class AppOptions:
     """A TrueType/OpenType font file for printed documents; None = a CJK font from fontconfig."""
     offline_hours: float = 12.0
     """How long after the last online login a marketer may still log in and work offline."""
+    keys: dict[str, Any] = field(default_factory=dict)
+    """``[keys]``: binding id → key (``"sim_stock.pickup" = "f9"``), see ``tui/keymap.py``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def receipts_dir(self) -> Path:

@@ -45,22 +45,27 @@ def _moment(value: str | datetime) -> datetime | None:
     return moment.astimezone(zone())
 
 
+def _local(value: str | datetime | None, pattern: str) -> str:
+    """``value`` in the user's zone as ``pattern``; "" for nothing, a text that is no time as
+    it is."""
+    if value is None or value == "":
+        return ""
+    moment = _moment(value)
+    return moment.strftime(pattern) if moment else str(value)
+
+
 def when(value: str | datetime | None) -> str:
     """``2026-12-02 04:05`` in the user's zone; "" for nothing; a date alone stays a date."""
     if value is None or value == "":
         return ""
     if isinstance(value, str) and len(value.strip()) == 10:
         return day(value)
-    moment = _moment(value)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else str(value)
+    return _local(value, "%Y-%m-%d %H:%M")
 
 
 def when_seconds(value: str | datetime | None) -> str:
     """``2026-12-02 04:05:06``: for receipts, where the second can matter."""
-    if value is None or value == "":
-        return ""
-    moment = _moment(value)
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else str(value)
+    return _local(value, "%Y-%m-%d %H:%M:%S")
 
 
 def day(value: str | date | datetime | None) -> str:
@@ -73,32 +78,22 @@ def day(value: str | date | datetime | None) -> str:
         return value.isoformat()
     if len(value.strip()) == 10:
         return value.strip()
-    moment = _moment(value)
-    return moment.strftime("%Y-%m-%d") if moment else value
+    return _local(value, "%Y-%m-%d")
 
 
 def clock(value: str | datetime | None) -> str:
     """``04:05``: the local time of day, for lists where the date is plain."""
-    if value is None or value == "":
-        return ""
-    moment = _moment(value)
-    return moment.strftime("%H:%M") if moment else str(value)
+    return _local(value, "%H:%M")
 
 
 def clock_seconds(value: str | datetime | None) -> str:
     """``04:05:06``: a deadline within the day (a code's expiry), where seconds count."""
-    if value is None or value == "":
-        return ""
-    moment = _moment(value)
-    return moment.strftime("%H:%M:%S") if moment else str(value)
+    return _local(value, "%H:%M:%S")
 
 
 def when_short(value: str | datetime | None) -> str:
     """``12-02 04:05``: the month, day and time, for narrow lists of recent rows."""
-    if value is None or value == "":
-        return ""
-    moment = _moment(value)
-    return moment.strftime("%m-%d %H:%M") if moment else str(value)
+    return _local(value, "%m-%d %H:%M")
 
 
 def stamp(value: datetime | None = None, *, micro: bool = True) -> str:

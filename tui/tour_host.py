@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, InvalidModeError, UnknownModeError
-from textual.binding import Binding
 from textual.css.query import NoMatches
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from branchdesk.tui import secrets
+from branchdesk.tui import keymap, secrets
 
 if TYPE_CHECKING:
     from branchdesk.tui.tour_runner import TourRunner
@@ -50,20 +49,7 @@ class TrainerSession:
 
 
 class TourHost(App[None]):
-    BINDINGS = [
-        Binding(
-            "ctrl+n", "tour('next')", "tour.keys.next", id="tour.next", show=False, priority=True
-        ),
-        Binding(
-            "ctrl+b", "tour('back')", "tour.keys.back", id="tour.back", show=False, priority=True
-        ),
-        Binding(
-            "ctrl+t", "tour('pause')", "tour.keys.pause", id="tour.pause", show=False, priority=True
-        ),
-        Binding(
-            "ctrl+g", "tour('quit')", "tour.keys.quit", id="tour.quit", show=False, priority=True
-        ),
-    ]
+    BINDINGS = keymap.bindings("tour")
 
     tour: TourRunner | None = None
     main_mode = MAIN_MODE

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -24,13 +24,7 @@ DELIVERIES = ("sms", "email", "paper")
 class AccountInfoScreen(FormStepScreen):
     TITLE_KEY = "cw.account.title"
     STEP = "account"
-    BINDINGS = [
-        Binding("f5", "next", "cw.keys.next", id="account_info.next", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountInfoScreen .cw-row Input { width: 1fr; }
-    AccountInfoScreen #cw-delivery { height: auto; max-height: 4; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("account_info")
 
     def compose_step(self) -> ComposeResult:
         account = self.draft["account"] or {}

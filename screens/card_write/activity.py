@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
@@ -21,12 +21,7 @@ if TYPE_CHECKING:
 class AccountActivityScreen(FormStepScreen):
     TITLE_KEY = "cw.activity.title"
     STEP = "activity"
-    BINDINGS = [
-        Binding("f5", "next", "cw.keys.next", id="account_activity.next", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountActivityScreen #cw-activities { height: auto; max-height: 8; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("account_activity")
 
     def compose_step(self) -> ComposeResult:
         activities = self.offer["activities"] if self.offer else []

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
@@ -19,6 +18,7 @@ from branchdesk.screens.card_write.steps import (
     new_draft,
     resume_chain,
 )
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -54,18 +54,7 @@ class AccountCustomerScreen(FormStepScreen):
 
     TITLE_KEY = "cw.customer.title"
     STEP = "customer"
-    BINDINGS = [
-        Binding("f5", "next", "cw.keys.next", id="account_customer.next", priority=True),
-        Binding("f4", "orders", "cw.keys.orders", id="account_customer.orders"),
-        Binding("f6", "resume", "cw.keys.resume_draft", id="account_customer.resume"),
-        Binding("f8", "discard", "cw.keys.discard_draft", id="account_customer.discard"),
-    ]
-    DEFAULT_CSS = """
-    AccountCustomerScreen #cw-customer { height: 1fr; padding: 0 1; }
-    AccountCustomerScreen .cw-row { height: 1; padding: 0; }
-    AccountCustomerScreen .cw-row Input { width: 1fr; }
-    AccountCustomerScreen .cw-error { color: $error; padding-left: 14; height: auto; }
-    """
+    BINDINGS = keymap.bindings("account_customer")
 
     def __init__(self, draft: Draft | None = None) -> None:
         super().__init__(draft or new_draft(dict.fromkeys(FIELDS, "")))

@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.screens.card_write import flow
-from branchdesk.screens.card_write.names import fee_lines, local_name
+from branchdesk.screens.card_write.names import customer_lines, fee_lines, local_name, number_lines
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 def form_text(order: OrderOut) -> str:
     """The account-opening form and the invoice, as printed; PII masked as on screen."""
-    customer, package, tariff = order["customer"], order["package"], order["tariff"]
     payment: dict[str, Any] = dict(order.get("payment") or {})
     rule = "=" * 40
     packs = [local_name(p) for p in order["packs"] if p.get("name_zh")]
@@ -36,16 +34,10 @@ def form_text(order: OrderOut) -> str:
         [
             _("cw.form.title"),
             rule,
-            _("cw.receipt.order", id=order["id"]),
-            _("cw.receipt.customer", name=customer["name"]),
-            _("cw.receipt.id", id=customer["id_number"]),
-            _("cw.receipt.contact", contact=customer["contact"]),
-            _("cw.form.address", address=customer["address"]),
+            *customer_lines(order),
+            _("cw.form.address", address=order["customer"]["address"]),
             _("cw.form.recommender", id=order.get("recommender_id") or "-"),
-            _("cw.receipt.msisdn", msisdn=order["msisdn"]),
-            _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
-            _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
-            _("cw.receipt.tariff", name=local_name(tariff)),
+            *number_lines(order),
             _("cw.form.packs", packs=" / ".join(packs) or "-"),
             _(
                 "cw.form.activity",
@@ -79,19 +71,7 @@ def parse_amount(text: str) -> Decimal | None:
 
 class AccountFeesScreen(Printing, BaseScreen):
     TITLE_KEY = "cw.fees.title"
-    BINDINGS = [
-        Binding("f5", "presubmit", "cw.keys.presubmit", id="account_fees.presubmit", priority=True),
-        Binding("f7", "print", "cw.keys.print_form", id="account_fees.print"),
-        Binding("f10", "confirm", "cw.keys.formal", id="account_fees.confirm", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountFeesScreen #cw-fees-scroll { height: 1fr; margin: 0 1; }
-    AccountFeesScreen #cw-fees { padding: 0 1; }
-    AccountFeesScreen .cw-row { height: 1; padding: 0 1; }
-    AccountFeesScreen .cw-row Label { width: auto; padding-right: 1; }
-    AccountFeesScreen #cw-received { width: 14; }
-    AccountFeesScreen #cw-change { padding: 0 1; height: 1; }
-    """
+    BINDINGS = keymap.bindings("account_fees")
 
     def __init__(self, order: OrderOut) -> None:
         super().__init__()

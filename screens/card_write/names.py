@@ -19,3 +19,25 @@ def fee_lines(fees: Mapping[str, Any]) -> list[str]:
     ]
     lines.append(_("cw.fees.total", total=fees["total"]))
     return lines
+
+
+def customer_lines(order: Mapping[str, Any]) -> list[str]:
+    """The order and whose it is (masked), as the receipt and the printed form begin."""
+    customer = order["customer"]
+    return [
+        _("cw.receipt.order", id=order["id"]),
+        _("cw.receipt.customer", name=customer["name"]),
+        _("cw.receipt.id", id=customer["id_number"]),
+        _("cw.receipt.contact", contact=customer["contact"]),
+    ]
+
+
+def number_lines(order: Mapping[str, Any]) -> list[str]:
+    """The number, the card and what the customer pays for each month."""
+    package = order["package"]
+    return [
+        _("cw.receipt.msisdn", msisdn=order["msisdn"]),
+        _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
+        _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
+        _("cw.receipt.tariff", name=local_name(order["tariff"])),
+    ]

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -23,13 +23,7 @@ if TYPE_CHECKING:
 class AccountNumberScreen(FormStepScreen):
     TITLE_KEY = "cw.number.title"
     STEP = "number"
-    BINDINGS = [Binding("down", "to_list", "cw.keys.to_list", id="cw_number.to_list", show=False)]
-    DEFAULT_CSS = """
-    AccountNumberScreen #cw-number-row { height: 1; padding: 0 1; }
-    AccountNumberScreen #cw-number-row Label { width: auto; padding-right: 1; }
-    AccountNumberScreen #cw-digits { width: 16; }
-    AccountNumberScreen #cw-numbers { height: 1fr; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("cw_number")
 
     def compose_step(self) -> ComposeResult:
         with Horizontal(id="cw-number-row"):

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
 class AccountOrdersScreen(BaseScreen):
     TITLE_KEY = "cw.orders.title"
-    DEFAULT_CSS = """
-    AccountOrdersScreen #cw-orders { height: 1fr; margin: 0 1; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

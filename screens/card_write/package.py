@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -24,14 +24,7 @@ if TYPE_CHECKING:
 class AccountPackageScreen(FormStepScreen):
     TITLE_KEY = "cw.package.title"
     STEP = "package"
-    BINDINGS = [
-        Binding("f5", "submit", "cw.keys.next", id="account_package.submit", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountPackageScreen .cw-list-title { padding: 0 1; text-style: bold; }
-    AccountPackageScreen OptionList { height: auto; max-height: 6; margin: 0 1; }
-    AccountPackageScreen #cw-package-summary { padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("account_package")
 
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import SelectionList, Static
 
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
@@ -20,12 +20,7 @@ if TYPE_CHECKING:
 class AccountPacksScreen(FormStepScreen):
     TITLE_KEY = "cw.packs.title"
     STEP = "packs"
-    BINDINGS = [
-        Binding("f5", "next", "cw.keys.next", id="account_packs.next", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountPacksScreen #cw-packs { height: auto; max-height: 8; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("account_packs")
 
     def compose_step(self) -> ComposeResult:
         packs = self.offer["packs"] if self.offer else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from branchdesk.screens.card_write.names import local_name
+from branchdesk.screens.card_write.names import customer_lines, number_lines
 from branchdesk.screens.common.receipt import Receipt, ReceiptScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
@@ -15,20 +15,13 @@ if TYPE_CHECKING:
 
 def receipt_text(order: OrderOut) -> str:
     """Plain text a printer takes as it is; PII stays masked as on screen."""
-    customer, package, tariff = order["customer"], order["package"], order["tariff"]
     rule = "=" * 40
     return "\n".join(
         [
             _("cw.receipt.title"),
             rule,
-            _("cw.receipt.order", id=order["id"]),
-            _("cw.receipt.customer", name=customer["name"]),
-            _("cw.receipt.id", id=customer["id_number"]),
-            _("cw.receipt.contact", contact=customer["contact"]),
-            _("cw.receipt.msisdn", msisdn=order["msisdn"]),
-            _("cw.receipt.iccid", iccid=order.get("iccid") or ""),
-            _("cw.receipt.package", name=local_name(package), fee=package["monthly_fee"]),
-            _("cw.receipt.tariff", name=local_name(tariff)),
+            *customer_lines(order),
+            *number_lines(order),
             _(
                 "cw.receipt.paid",
                 amount=order["fees"]["total"],
@@ -43,19 +36,18 @@ def receipt_text(order: OrderOut) -> str:
     )
 
 
+def receipt(order: OrderOut) -> Receipt:
+    heading = _("cw.receipt.heading")
+    return Receipt(
+        "card_write", order["id"], heading, receipt_text(order), f"receipt-{order['id']}"
+    )
+
+
 class CardWriteReceiptScreen(ReceiptScreen):
     """The common receipt screen with an order's content."""
 
     TITLE_KEY = "cw.receipt.heading"
 
     def __init__(self, order: OrderOut) -> None:
-        super().__init__(
-            Receipt(
-                kind="card_write",
-                ref=order["id"],
-                heading=_("cw.receipt.heading"),
-                text=receipt_text(order),
-                stem=f"receipt-{order['id']}",
-            )
-        )
+        super().__init__(receipt(order))
         self.order = order

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -23,12 +23,7 @@ if TYPE_CHECKING:
 class AccountRecommenderScreen(FormStepScreen):
     TITLE_KEY = "cw.recommender.title"
     STEP = "recommender"
-    BINDINGS = [
-        Binding("f5", "next", "cw.keys.next", id="account_recommender.next", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountRecommenderScreen #cw-recommender { width: 24; }
-    """
+    BINDINGS = keymap.bindings("account_recommender")
 
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]

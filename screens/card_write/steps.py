@@ -53,11 +53,6 @@ class FormStepScreen(BaseScreen):
 
     TITLE_KEY = ""
     STEP = ""
-    DEFAULT_CSS = """
-    FormStepScreen .cw-row { height: 1; padding: 0 1; }
-    FormStepScreen .cw-row Label { width: 14; }
-    FormStepScreen .cw-line { padding: 0 1; }
-    """
 
     def __init__(self, draft: Draft, offer: OfferOut | None = None) -> None:
         super().__init__()

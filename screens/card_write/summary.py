@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.names import fee_lines, local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -34,13 +34,7 @@ class AccountSummaryScreen(FormStepScreen):
 
     TITLE_KEY = "cw.summary.title"
     STEP = "activity"
-    BINDINGS = [
-        Binding("f5", "submit", "cw.keys.submit", id="account_summary.submit", priority=True),
-    ]
-    DEFAULT_CSS = """
-    AccountSummaryScreen #cw-summary-scroll { height: 1fr; margin: 0 1; }
-    AccountSummaryScreen #cw-summary { padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("account_summary")
 
     def __init__(self, draft: Draft, offer: OfferOut | None, fees: FeesOut) -> None:
         super().__init__(draft, offer)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
@@ -26,6 +25,7 @@ from branchdesk.devices.timed import TimedReader
 from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.readers import (
     ReaderFactory,
@@ -74,22 +74,7 @@ CARD_KEYS = ("read", "write", "confirm", "cancel_order")
 
 class CardWriteScreen(BaseScreen):
     TITLE_KEY = "cw.write.title"
-    BINDINGS = [
-        Binding("f5", "read", "cw.keys.read", id="card_write.read", priority=True),
-        Binding("f6", "write", "cw.keys.write", id="card_write.write", priority=True),
-        Binding("f10", "confirm", "cw.keys.confirm", id="card_write.confirm", priority=True),
-        Binding("f8", "cancel_order", "cw.keys.cancel_order", id="card_write.cancel_order"),
-    ]
-    DEFAULT_CSS = """
-    CardWriteScreen .cw-line { padding: 0 1; height: 1; text-wrap: nowrap;
-                               text-overflow: ellipsis; }
-    CardWriteScreen #cw-steps { padding: 0 1; height: 1; margin-top: 1; }
-    CardWriteScreen #cw-light { padding: 0 1; height: 1; margin-top: 1; }
-    CardWriteScreen #cw-light.-busy { color: $warning; text-style: bold; }
-    CardWriteScreen #cw-progress { margin: 1 1 0 1; height: 1; }
-    CardWriteScreen #cw-status { margin-top: 1; }
-    CardWriteScreen #cw-next { padding: 0 1; height: auto; color: $text-muted; }
-    """
+    BINDINGS = keymap.bindings("card_write")
 
     def __init__(self, order: OrderOut, reader_factory: ReaderFactory | None = None) -> None:
         super().__init__()

@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import ModalScreen
 
 from branchdesk.screens.common import actions
 from branchdesk.screens.common.actions import Failure, Intents
+from branchdesk.screens.common.styles import PackageStyles
+from branchdesk.tui import keymap
 from branchdesk.tui.keys import TranslatedBindings
 from branchdesk.tui.terminal_footer import FittingFooter
 from branchdesk.tui.widgets import AppHeader, StatusLine
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ApiCalls(TranslatedBindings):
+class ApiCalls(PackageStyles, TranslatedBindings):
     """The action mechanism on a screen or a modal (see ``actions``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -118,7 +119,7 @@ class ApiCalls(TranslatedBindings):
 
 
 class BaseScreen(ApiCalls):
-    BINDINGS = [Binding("escape", "back", "keys.back", id="screen.back")]
+    BINDINGS = keymap.bindings("screen")
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -144,7 +145,7 @@ class BaseScreen(ApiCalls):
 
 
 class BaseModal(ApiCalls, ModalScreen[object]):
-    BINDINGS = [Binding("escape", "dismiss_modal", "keys.close", id="modal.close")]
+    BINDINGS = keymap.bindings("modal")
 
     def action_dismiss_modal(self) -> None:
         if actions.cancel_reads(self) is not None:

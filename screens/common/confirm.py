@@ -11,31 +11,18 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.plain_modal import PlainModal
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
 class ConfirmModal(PlainModal):
     """Dismisses with True (Enter, y) or None (Esc, n)."""
 
-    BINDINGS = [
-        Binding("enter", "confirm", "confirm.keys.yes", id="confirm.yes", priority=True),
-        Binding("y", "confirm", "confirm.keys.yes", id="confirm.y", show=False),
-        Binding("n", "dismiss_modal", "confirm.keys.no", id="confirm.no", show=False),
-        Binding("escape", "dismiss_modal", "confirm.keys.no", id="confirm.esc"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal #confirm-box {
-        width: 66; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    ConfirmModal #confirm-hint { margin-top: 1; color: $text-muted; }
-    """
+    BINDINGS = keymap.bindings("confirm")
 
     def __init__(self, title: str, lines: Iterable[str], confirm: str | None = None) -> None:
         super().__init__()

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.plain_modal import PlainModal
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
 class ErrorPanel(PlainModal):
-    BINDINGS = [Binding("enter", "dismiss_modal", "keys.close", id="error_panel.close")]
-    DEFAULT_CSS = """
-    ErrorPanel { align: center middle; }
-    ErrorPanel > Vertical {
-        width: 60; max-width: 100%; height: auto; border: heavy $error;
-        background: $surface; padding: 0 2;
-    }
-    """
+    BINDINGS = keymap.bindings("error_panel")
 
     def __init__(self, reference: str) -> None:
         super().__init__()

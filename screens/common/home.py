@@ -5,29 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import hanging_indent, role_names
 from branchdesk.tui.workflows import Workflow, allowed_workflows
 
 
 class HomeScreen(BaseScreen):
-    BINDINGS = [
-        Binding("enter", "open_selected", "keys.open", id="home.open", priority=True),
-        Binding("f4", "receipts", "receipt.keys.history", id="home.receipts"),
-        Binding("f10", "app.logout", "keys.logout", id="home.logout"),
-        Binding("f1", "app.show_keys", "keys.help", id="home.keys"),
-    ]
-    DEFAULT_CSS = """
-    HomeScreen #home-info { height: auto; padding: 0 1; border: round $accent; }
-    HomeScreen #workflows { height: 1fr; margin: 0 1; }
-    HomeScreen #no-workflows { padding: 1 2; }
-    """
+    BINDINGS = keymap.bindings("home")
 
     def compose_body(self) -> ComposeResult:
         with Vertical():

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseModal
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import translate_bindings
 from branchdesk.tui.tables import DataTable
 
 
 class KeysHelpScreen(BaseModal):
-    BINDINGS = [Binding("f1", "dismiss_modal", "keys.close", id="keys.close")]
-    DEFAULT_CSS = """
-    KeysHelpScreen { align: center middle; }
-    KeysHelpScreen > Vertical {
-        width: 70; max-width: 100%; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    KeysHelpScreen DataTable { height: auto; max-height: 16; }
-    """
+    BINDINGS = keymap.bindings("keys")
 
     def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
         super().__init__()

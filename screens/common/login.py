@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine, role_names
 
@@ -40,21 +39,7 @@ def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30
 
 class LoginScreen(BaseScreen):
     TITLE_KEY = "login.title"
-    BINDINGS = [Binding("escape", "clear", "keys.clear", id="login.clear")]
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    LoginScreen #login-box {
-        width: 64; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
-    }
-    LoginScreen .login-row { height: 1; margin-top: 1; }
-    LoginScreen .login-row Label { width: 14; }
-    LoginScreen .login-row Input { width: 1fr; }
-    LoginScreen #login-status { margin-top: 1; }
-    LoginScreen #demo-accounts, LoginScreen #keyring-notice {
-        width: 64; max-width: 100%; height: auto; padding: 0 1; margin-top: 1;
-    }
-    LoginScreen #keyring-notice { color: $warning; }
-    """
+    BINDINGS = keymap.bindings("login")
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box") as box:

@@ -5,14 +5,15 @@ Kept apart from ``base`` so the action mechanism can open these without an impor
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from branchdesk.screens.common.styles import PackageStyles
+from branchdesk.tui import keymap
 from branchdesk.tui.keys import TranslatedBindings
 
 
-class PlainModal(TranslatedBindings, ModalScreen[object]):
-    BINDINGS = [Binding("escape", "dismiss_modal", "keys.close", id="modal.close")]
+class PlainModal(PackageStyles, TranslatedBindings, ModalScreen[object]):
+    BINDINGS = keymap.bindings("modal")
 
     def action_dismiss_modal(self) -> None:
         self.dismiss(None)

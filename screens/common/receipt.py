@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.atomic_file import write_atomic
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -116,19 +115,7 @@ def reopen(directory: Path, entry: HistoryEntry) -> Receipt:
 
 class ReceiptScreen(Printing, BaseScreen):
     TITLE_KEY = "receipt.title"
-    BINDINGS = [
-        Binding("enter", "close", "keys.close", id="receipt.close"),
-        Binding("f2", "save_copy", "receipt.keys.save_copy", id="receipt.save_copy"),
-        Binding("f3", "print", "keys.print", id="receipt.print"),
-        Binding("f4", "history", "receipt.keys.history", id="receipt.history"),
-    ]
-    DEFAULT_CSS = """
-    ReceiptScreen #receipt-scroll { height: 1fr; border: round $accent; margin: 0 1; }
-    ReceiptScreen #receipt-body { padding: 0 1; }
-    ReceiptScreen #save-row { height: 1; padding: 0 1; }
-    ReceiptScreen #save-row Label { width: auto; padding-right: 1; }
-    ReceiptScreen #save-path { width: 1fr; }
-    """
+    BINDINGS = keymap.bindings("receipt")
 
     def __init__(self, receipt: Receipt, *, saved: bool = False) -> None:
         super().__init__()

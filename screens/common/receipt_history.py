@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.receipt import HistoryEntry, ReceiptScreen, history, reopen
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -17,12 +16,7 @@ from branchdesk.tui.widgets import StatusLine
 
 class ReceiptHistoryScreen(BaseScreen):
     TITLE_KEY = "receipt.history.title"
-    BINDINGS = [
-        Binding("enter", "reopen", "receipt.keys.reopen", id="receipt_history.reopen"),
-    ]
-    DEFAULT_CSS = """
-    ReceiptHistoryScreen #receipt-history { height: 1fr; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("receipt_history")
 
     def __init__(self) -> None:
         super().__init__()

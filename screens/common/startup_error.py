@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from branchdesk.screens.common.styles import PackageStyles
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import TranslatedBindings
 
 
-class StartupErrorScreen(TranslatedBindings):
-    BINDINGS = [Binding("escape", "app.quit", "keys.quit", id="startup_error.quit")]
-    DEFAULT_CSS = """
-    StartupErrorScreen { align: center middle; }
-    StartupErrorScreen > Vertical {
-        width: 76; max-width: 100%; height: auto; border: heavy $error; padding: 1 2;
-    }
-    StartupErrorScreen #startup-error-title { text-style: bold; color: $error; }
-    """
+class StartupErrorScreen(PackageStyles, TranslatedBindings):
+    BINDINGS = keymap.bindings("startup_error")
 
     def __init__(self, key: str, params: dict[str, object]) -> None:
         super().__init__()

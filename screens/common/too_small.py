@@ -7,6 +7,7 @@ from textual.containers import Center
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from branchdesk.screens.common.styles import PackageStyles
 from branchdesk.tui import terminal
 from branchdesk.tui.i18n import _
 
@@ -14,12 +15,7 @@ MIN_WIDTH = terminal.MIN_WIDTH
 MIN_HEIGHT = terminal.MIN_HEIGHT
 
 
-class TooSmallScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    TooSmallScreen { align: center middle; background: $background; }
-    TooSmallScreen Static { width: auto; max-width: 100%; text-align: center; }
-    """
-
+class TooSmallScreen(PackageStyles, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Center():
             yield Static(id="too-small-text")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -15,6 +14,7 @@ from textual.widgets.option_list import Option
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -24,15 +24,7 @@ if TYPE_CHECKING:
 
 class PresetsScreen(BaseScreen):
     TITLE_KEY = "demo.presets.title"
-    BINDINGS = [
-        Binding(
-            "enter", "apply_selected", "demo.keys.apply", id="demo_presets.apply", priority=True
-        ),
-    ]
-    DEFAULT_CSS = """
-    PresetsScreen #presets { height: auto; max-height: 8; margin: 0 1; }
-    PresetsScreen #preset-teach { height: 1fr; padding: 0 1; border: round $accent; }
-    """
+    BINDINGS = keymap.bindings("demo_presets")
 
     def __init__(self) -> None:
         super().__init__()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -13,6 +12,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tour import SPEEDS, Tour, TourError, load_tours
 from branchdesk.tui.widgets import StatusLine
@@ -31,17 +31,7 @@ def reader_line(extra: dict[str, object]) -> str:
 
 class TourPickerScreen(BaseScreen):
     TITLE_KEY = "demo.tours.title"
-    BINDINGS = [
-        Binding("enter", "start(False)", "demo.keys.guided", id="demo_tours.guided", priority=True),
-        Binding("f5", "start(True)", "demo.keys.auto", id="demo_tours.auto"),
-        Binding("s", "speed", "demo.keys.speed", id="demo_tours.speed"),
-        Binding("f6", "presets", "demo.keys.presets", id="demo_tours.presets"),
-    ]
-    DEFAULT_CSS = """
-    TourPickerScreen #tours { height: 1fr; margin: 0 1; }
-    TourPickerScreen #tour-info { height: auto; padding: 0 1; border: round $accent; }
-    TourPickerScreen #reader, TourPickerScreen #speed { height: auto; padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("demo_tours")
 
     def __init__(self) -> None:
         super().__init__()

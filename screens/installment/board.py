@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -18,6 +17,7 @@ from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
 from branchdesk.screens.points.phone import sandbox_enabled
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -55,35 +55,7 @@ def step_bar(current: str) -> Text:
 
 class InstallmentBoardScreen(BaseScreen):
     TITLE_KEY = "inst.board.title"
-    BINDINGS = [
-        Binding("f5", "refresh", "inst.keys.refresh", id="installment_board.refresh"),
-        Binding(
-            "f6", "simulate_step", "inst.keys.simulate_step", id="installment_board.simulate_step"
-        ),
-        # F7/F8, not PgUp/PgDn: a vt100 over SSH has no such keys (tests/tui/test_terminals_keys);
-        # priority, so the table's own keys never take them.
-        Binding(
-            "f7",
-            "prev_page",
-            "inst.keys.prev_page",
-            id="installment_board.prev_page",
-            priority=True,
-        ),
-        Binding(
-            "f8",
-            "next_page",
-            "inst.keys.next_page",
-            id="installment_board.next_page",
-            priority=True,
-        ),
-    ]
-    DEFAULT_CSS = """
-    InstallmentBoardScreen #board-main { padding: 0 1; }
-    InstallmentBoardScreen #board-warning { height: auto; text-style: bold; color: $warning; }
-    InstallmentBoardScreen #board-table { height: 1fr; }
-    InstallmentBoardScreen #board-detail { height: auto; min-height: 2; }
-    InstallmentBoardScreen #board-page { height: 1; }
-    """
+    BINDINGS = keymap.bindings("installment_board")
 
     def __init__(self) -> None:
         super().__init__()

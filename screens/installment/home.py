@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -22,22 +22,7 @@ if TYPE_CHECKING:
 
 class InstallmentHomeScreen(BaseScreen):
     TITLE_KEY = "inst.home.title"
-    BINDINGS = [
-        Binding("f2", "register", "inst.keys.register", id="installment_home.register"),
-        Binding("f3", "qr", "inst.keys.qr", id="installment_home.qr"),
-        Binding("f4", "board", "inst.keys.board", id="installment_home.board"),
-        Binding("f5", "orders", "inst.keys.orders", id="installment_home.orders"),
-    ]
-    DEFAULT_CSS = """
-    InstallmentHomeScreen #inst-home { padding: 0 1; }
-    InstallmentHomeScreen #inst-profile {
-        height: auto; min-height: 4; border: round $accent; padding: 0 1;
-    }
-    InstallmentHomeScreen #inst-warning {
-        height: auto; border: round $warning; padding: 0 1; text-style: bold;
-    }
-    InstallmentHomeScreen #inst-menu { height: auto; padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("installment_home")
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -43,25 +42,7 @@ def payment_text(order: ApplicationOut) -> str:
 
 class InstallmentOrdersScreen(BaseScreen):
     TITLE_KEY = "inst.orders.title"
-    BINDINGS = [
-        Binding("f2", "query", "inst.keys.query", id="installment_orders.query"),
-        Binding(
-            "f3", "next_status", "inst.keys.status_filter", id="installment_orders.status_filter"
-        ),
-        Binding("f8", "revoke", "inst.keys.revoke", id="installment_orders.revoke"),
-    ]
-    DEFAULT_CSS = """
-    InstallmentOrdersScreen #orders-main { padding: 0 1; }
-    InstallmentOrdersScreen .orders-row { height: 1; }
-    InstallmentOrdersScreen .orders-row Label { width: auto; padding-right: 1; }
-    InstallmentOrdersScreen .orders-row Input {
-        width: 12; height: 1; border: none; padding: 0; margin-right: 2;
-    }
-    InstallmentOrdersScreen #orders-reason { width: 1fr; }
-    InstallmentOrdersScreen #orders-filter { width: 1fr; }
-    InstallmentOrdersScreen #orders-table { height: 1fr; }
-    InstallmentOrdersScreen #orders-detail { height: auto; min-height: 2; }
-    """
+    BINDINGS = keymap.bindings("installment_orders")
 
     def __init__(self) -> None:
         super().__init__()

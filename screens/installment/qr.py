@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
@@ -21,7 +20,7 @@ from branchdesk.clients.installment_api import InstallmentApi, seconds_left
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import sandbox_enabled
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
@@ -36,23 +35,7 @@ def countdown_text(seconds: int) -> str:
 
 class InstallmentQrScreen(BaseScreen):
     TITLE_KEY = "inst.qr.title"
-    BINDINGS = [
-        Binding("f2", "new_code", "inst.keys.new_code", id="installment_qr.new_code"),
-        Binding(
-            "f5", "simulate_scan", "inst.keys.simulate_scan", id="installment_qr.simulate_scan"
-        ),
-        Binding("f6", "invert", "inst.keys.invert", id="installment_qr.invert"),
-    ]
-    DEFAULT_CSS = """
-    InstallmentQrScreen #qr-body { height: 1fr; }
-    InstallmentQrScreen #qr-left { width: 31; height: 1fr; padding: 0 1; }
-    InstallmentQrScreen #qr-merchant { width: 29; height: auto; text-align: center;
-                                       text-style: bold; }
-    InstallmentQrScreen #qr-info { width: 1fr; height: 1fr; padding: 0 1; }
-    InstallmentQrScreen #qr-countdown { height: auto; text-style: bold; }
-    InstallmentQrScreen #qr-details { height: auto; }
-    InstallmentQrScreen #qr-check { height: auto; margin-top: 1; }
-    """
+    BINDINGS = keymap.bindings("installment_qr")
 
     def __init__(self) -> None:
         super().__init__()

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
@@ -19,6 +18,7 @@ from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -30,19 +30,7 @@ FIELDS = ("job_no", "name", "id_number", "mobile")
 
 class InstallmentRegisterScreen(BaseScreen):
     TITLE_KEY = "inst.register.title"
-    BINDINGS = [
-        Binding("f2", "send_code", "inst.keys.send_code", id="installment_register.send_code"),
-        Binding("f3", "bind", "inst.keys.bind", id="installment_register.bind"),
-    ]
-    DEFAULT_CSS = """
-    InstallmentRegisterScreen #reg-body { height: 1fr; }
-    InstallmentRegisterScreen #reg-form { width: 1fr; padding: 0 1; }
-    InstallmentRegisterScreen .reg-row { height: 1; margin-top: 1; }
-    InstallmentRegisterScreen .reg-row Label { width: 12; }
-    InstallmentRegisterScreen .reg-row Input { width: 1fr; height: 1; border: none; padding: 0; }
-    InstallmentRegisterScreen .reg-error { height: auto; color: $error; padding-left: 12; }
-    InstallmentRegisterScreen #reg-hint { height: auto; margin-top: 1; }
-    """
+    BINDINGS = keymap.bindings("installment_register")
 
     def __init__(self) -> None:
         super().__init__()

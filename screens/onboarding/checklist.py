@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,7 +16,7 @@ from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
-from branchdesk.tui import numbers, timefmt
+from branchdesk.tui import keymap, numbers, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import Prose, StatusLine, hanging_indent
 
@@ -27,21 +26,7 @@ if TYPE_CHECKING:
 
 class ChecklistScreen(BaseScreen):
     TITLE_KEY = "onb.checklist.title"
-    BINDINGS = [
-        Binding("enter", "edit_item", "onb.keys.edit_item", id="onb.checklist.edit", priority=True),
-        Binding("d", "mark_done", "onb.keys.done", id="onb.checklist.done"),
-        Binding("r", "reveal", "onb.keys.reveal", id="onb.checklist.reveal"),
-        Binding("c", "edit_customer", "onb.keys.customer", id="onb.checklist.customer"),
-        Binding("x", "export", "onb.keys.export", id="onb.checklist.export"),
-        Binding("f5", "reload", "onb.keys.reload", id="onb.checklist.reload"),
-    ]
-    DEFAULT_CSS = """
-    ChecklistScreen #onb-head { height: 2; padding: 0 1; }
-    ChecklistScreen #onb-body { height: 1fr; }
-    ChecklistScreen #onb-items { width: 44; height: 1fr; }
-    ChecklistScreen #onb-side { width: 1fr; height: 1fr; border-left: solid $accent;
-                                padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("onb.checklist")
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()

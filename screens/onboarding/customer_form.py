@@ -6,7 +6,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
@@ -16,6 +15,7 @@ from branchdesk.clients.onboarding_api import INPUT_FIELDS, PII_FIELDS, Onboardi
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -46,18 +46,7 @@ def early_errors(values: dict[str, Any]) -> dict[str, str]:
 
 class CustomerFormScreen(BaseScreen):
     TITLE_KEY = "onb.form.title_new"
-    BINDINGS = [
-        Binding("f2", "save", "onb.keys.save", id="onb.form.save", priority=True),
-        Binding("ctrl+s", "save", "onb.keys.save", id="onb.form.save_ctrl", show=False),
-    ]
-    DEFAULT_CSS = """
-    CustomerFormScreen #onb-form { height: 1fr; padding: 0 1; }
-    CustomerFormScreen .onb-row { height: 1; }
-    CustomerFormScreen .onb-row Label { width: 18; }
-    CustomerFormScreen .onb-row Input, CustomerFormScreen .onb-row Select { width: 1fr; }
-    CustomerFormScreen .onb-error { color: $error; padding-left: 18; height: auto; }
-    CustomerFormScreen #onb-form-title { text-style: bold; }
-    """
+    BINDINGS = keymap.bindings("onb.form")
 
     def __init__(self, customer_id: str | None = None) -> None:
         super().__init__()

@@ -7,7 +7,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Select
@@ -17,6 +16,7 @@ from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -26,20 +26,7 @@ PAGE = 200
 
 class CustomersScreen(BaseScreen):
     TITLE_KEY = "onb.customers.title"
-    BINDINGS = [
-        Binding("f2", "new", "onb.keys.new", id="onb.customers.new"),
-        Binding("f4", "edit", "onb.keys.edit", id="onb.customers.edit"),
-        Binding("f5", "export_area", "onb.keys.export_area", id="onb.customers.export"),
-        Binding("f6", "sync", "onb.keys.sync", id="onb.customers.sync"),
-        Binding("down", "move(1)", "onb.keys.down", id="onb.customers.down", show=False),
-        Binding("up", "move(-1)", "onb.keys.up", id="onb.customers.up", show=False),
-    ]
-    DEFAULT_CSS = """
-    CustomersScreen #onb-filter { height: 1; margin: 0 1; }
-    CustomersScreen #onb-search { width: 1fr; }
-    CustomersScreen #onb-area { width: 18; }
-    CustomersScreen #onb-table { height: 1fr; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("onb.customers")
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
@@ -15,6 +14,7 @@ from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseModal
 from branchdesk.screens.onboarding.export import STATUSES
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -37,19 +37,7 @@ def missing_for_done(item: ItemOut, token_type: str) -> list[str]:
 
 
 class ItemModal(BaseModal):
-    BINDINGS = [
-        Binding("f2", "save", "onb.keys.save", id="onb.item.save", priority=True),
-        Binding("ctrl+s", "save", "onb.keys.save", id="onb.item.save_ctrl", show=False),
-    ]
-    DEFAULT_CSS = """
-    ItemModal { align: center middle; }
-    ItemModal > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%;
-                           border: round $accent; background: $surface; padding: 0 1; }
-    ItemModal .onb-row { height: 1; margin-top: 1; }
-    ItemModal .onb-row Label { width: 16; }
-    ItemModal .onb-row Input, ItemModal .onb-row Select { width: 1fr; }
-    ItemModal .onb-error { color: $error; padding-left: 16; height: auto; }
-    """
+    BINDINGS = keymap.bindings("onb.item")
 
     def __init__(
         self,

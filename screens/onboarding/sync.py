@@ -7,7 +7,6 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
@@ -23,6 +22,7 @@ from branchdesk.clients.outbox import (
 )
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -82,16 +82,7 @@ def sync_summary(result: ReplayResult, entries: list[dict[str, Any]]) -> str:
 
 class SyncScreen(BaseScreen):
     TITLE_KEY = "onb.sync.title"
-    BINDINGS = [
-        Binding("f2", "keep_mine", "onb.keys.keep_mine", id="onb.sync.mine"),
-        Binding("f3", "keep_server", "onb.keys.keep_server", id="onb.sync.server"),
-        Binding("f5", "sync_now", "onb.keys.sync_now", id="onb.sync.now"),
-    ]
-    DEFAULT_CSS = """
-    SyncScreen #onb-sync-table { height: 8; margin: 0 1; }
-    SyncScreen #onb-compare { height: 1fr; margin: 0 1; }
-    SyncScreen #onb-compare VerticalScroll { width: 1fr; border: round $accent; }
-    """
+    BINDINGS = keymap.bindings("onb.sync")
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="onb-sync-table", cursor_type="row")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -21,6 +20,7 @@ from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.member import member_lines
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -54,19 +54,7 @@ def field_problem(field: str, value: str, institutions: dict[str, str] | None) -
 
 class PointsAddMemberScreen(BaseScreen):
     TITLE_KEY = "points.add_member.title"
-    BINDINGS = [
-        Binding("f2", "add", "points.keys.add_member", id="points_add_member.add"),
-        Binding("f5", "detail", "points.keys.detail", id="points_add_member.detail"),
-    ]
-    DEFAULT_CSS = """
-    PointsAddMemberScreen #add-main { padding: 0 1; }
-    PointsAddMemberScreen .add-row { height: 1; margin-bottom: 1; }
-    PointsAddMemberScreen .add-row Label { width: 18; }
-    PointsAddMemberScreen .add-row FieldInput { width: 1fr; }
-    PointsAddMemberScreen #institution-name { width: 1fr; padding-left: 1; }
-    PointsAddMemberScreen #add-institution { width: 12; }
-    PointsAddMemberScreen #add-member { height: auto; min-height: 3; border: round $accent; }
-    """
+    BINDINGS = keymap.bindings("points_add_member")
 
     def __init__(self, mobile: str = "", card_no: str = "") -> None:
         super().__init__()

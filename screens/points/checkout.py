@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
@@ -19,7 +18,7 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.screens.points.phone import SimulatedPhone
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -49,17 +48,7 @@ class PointsCheckoutScreen(BaseScreen):
     TITLE_KEY = "points.checkout.title"
     CHANNEL = "pos"
     INTRO_KEY = "points.checkout.intro"
-    BINDINGS = [
-        Binding("f2", "send_code", "points.keys.send_code", id="points_checkout.send_code"),
-        Binding("f3", "resend_code", "points.keys.resend", id="points_checkout.resend"),
-    ]
-    DEFAULT_CSS = """
-    PointsCheckoutScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsCheckoutScreen #checkout-member { height: auto; border: round $accent; padding: 0 1; }
-    PointsCheckoutScreen .row { height: 3; }
-    PointsCheckoutScreen .row Input { width: 16; }
-    PointsCheckoutScreen .row Static { width: 1fr; padding: 1 1 0 1; }
-    """
+    BINDINGS = keymap.bindings("points_checkout")
 
     def __init__(self, member: Any) -> None:
         super().__init__()

@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 
 class PointsDetailScreen(BaseScreen):
     TITLE_KEY = "points.detail.title"
-    DEFAULT_CSS = """
-    PointsDetailScreen #detail-main { padding: 0 1; }
-    PointsDetailScreen DataTable { height: 1fr; }
-    """
 
     def __init__(self, member: MemberOut) -> None:
         super().__init__()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
@@ -17,6 +16,7 @@ from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.lookup import query_error
 from branchdesk.screens.points.member import member_lines
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -26,14 +26,7 @@ if TYPE_CHECKING:
 
 class PointsGrantScreen(BaseScreen):
     TITLE_KEY = "points.grant.title"
-    BINDINGS = [
-        Binding("f2", "grant", "points.keys.grant", id="points_grant.grant"),
-        Binding("f5", "detail", "points.keys.detail", id="points_grant.detail"),
-    ]
-    DEFAULT_CSS = """
-    PointsGrantScreen #grant-main { padding: 0 1; }
-    PointsGrantScreen #grant-member { height: auto; min-height: 3; border: round $accent; }
-    """
+    BINDINGS = keymap.bindings("points_grant")
 
     def __init__(self) -> None:
         super().__init__()

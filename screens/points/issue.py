@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
@@ -24,7 +23,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import PointsApi, write_text
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
 from branchdesk.tui.tables import DataTable
@@ -47,17 +46,7 @@ def read_csv_file(path: Path) -> bytes:
 
 class PointsIssueScreen(BaseScreen):
     TITLE_KEY = "points.issue.title"
-    BINDINGS = [
-        Binding("f2", "template", "points.keys.template", id="points_issue.template"),
-        Binding("f3", "preview", "points.keys.preview", id="points_issue.preview"),
-        Binding("f4", "commit", "points.keys.import", id="points_issue.commit"),
-        Binding("f5", "grant", "points.keys.grant", id="points_issue.grant"),
-    ]
-    DEFAULT_CSS = """
-    PointsIssueScreen #issue-main { padding: 0 1; }
-    PointsIssueScreen #issue-summary { height: auto; }
-    PointsIssueScreen #problems { height: 1fr; }
-    """
+    BINDINGS = keymap.bindings("points_issue")
 
     def __init__(self) -> None:
         super().__init__()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
@@ -18,6 +17,7 @@ from branchdesk.screens.common.actions import Failure, QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.member import member_lines
 from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -37,20 +37,7 @@ def query_error(text: str) -> str | None:
 
 class PointsLookupScreen(BaseScreen):
     TITLE_KEY = "points.lookup.title"
-    BINDINGS = [
-        Binding("f2", "checkout", "points.keys.checkout", id="points_lookup.checkout"),
-        Binding("f3", "proxy", "points.keys.proxy", id="points_lookup.proxy"),
-        Binding("f4", "mall", "points.keys.mall", id="points_lookup.mall"),
-        Binding("f5", "detail", "points.keys.detail", id="points_lookup.detail"),
-        Binding("f6", "shift", "points.keys.shift", id="points_lookup.shift"),
-        Binding("f7", "add_member", "points.keys.add_member", id="points_lookup.add_member"),
-    ]
-    DEFAULT_CSS = """
-    PointsLookupScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsLookupScreen #member-info {
-        height: auto; min-height: 5; border: round $accent; padding: 0 1;
-    }
-    """
+    BINDINGS = keymap.bindings("points_lookup")
 
     def __init__(self) -> None:
         super().__init__()

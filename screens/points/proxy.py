@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from branchdesk.clients.points_api import parse_price, points_needed
 from branchdesk.screens.points.checkout import CODE_LENGTH, PointsCheckoutScreen
 from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -30,23 +30,7 @@ class PointsProxyScreen(PointsCheckoutScreen):
     TITLE_KEY = "points.proxy.title"
     CHANNEL = "proxy"
     INTRO_KEY = "points.proxy.intro"
-    BINDINGS = [
-        Binding("f2", "send_code", "points.keys.place_order", id="points_proxy.place_order"),
-        Binding("f3", "resend_code", "points.keys.resend", id="points_proxy.resend"),
-        Binding("f4", "add_item", "points.keys.add_item", id="points_proxy.add_item"),
-        Binding("f6", "remove_item", "points.keys.remove_item", id="points_proxy.remove_item"),
-    ]
-    DEFAULT_CSS = """
-    PointsProxyScreen #points-main { width: 1fr; padding: 0 1; }
-    PointsProxyScreen .row { height: 3; }
-    PointsProxyScreen #item-name { width: 1fr; }
-    PointsProxyScreen #item-qty { width: 8; }
-    PointsProxyScreen #item-price { width: 13; }
-    PointsProxyScreen #code { width: 16; }
-    PointsProxyScreen #items { height: 1fr; min-height: 3; }
-    PointsProxyScreen #order-total { height: auto; }
-    PointsProxyScreen #code-info { width: 1fr; padding: 1 1 0 1; }
-    """
+    BINDINGS = keymap.bindings("points_proxy")
 
     def __init__(self, member: MemberOut) -> None:
         super().__init__(member)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
@@ -15,7 +14,7 @@ from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_c
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.issue import exports_dir
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -64,21 +63,7 @@ def date_error(text: str) -> str | None:
 
 class PointsReportsScreen(BaseScreen):
     TITLE_KEY = "points.reports.title"
-    BINDINGS = [
-        Binding("f2", "run", "points.keys.run", id="points_reports.run"),
-        Binding("f3", "export", "points.keys.export", id="points_reports.export"),
-        Binding("f6", "next_report", "points.keys.next_report", id="points_reports.next"),
-        Binding("f7", "next_channel", "points.keys.next_channel", id="points_reports.channel"),
-    ]
-    DEFAULT_CSS = """
-    PointsReportsScreen #reports-main { padding: 0 1; }
-    PointsReportsScreen .row { height: 3; }
-    PointsReportsScreen .row Input { width: 17; }
-    PointsReportsScreen #report-filter-info { width: 1fr; padding: 1 1 0 1; }
-    PointsReportsScreen #report-table { height: 1fr; }
-    PointsReportsScreen #report-totals { height: auto; }
-    PointsReportsScreen #report-chart { height: 2; }
-    """
+    BINDINGS = keymap.bindings("points_reports")
 
     def __init__(self) -> None:
         super().__init__()

@@ -7,7 +7,6 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
@@ -15,23 +14,14 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
 
 class PointsReverseScreen(BaseScreen):
     TITLE_KEY = "points.reverse.title"
-    BINDINGS = [
-        Binding("f2", "reverse", "points.keys.reverse", id="points_reverse.reverse"),
-        Binding("f3", "pick", "points.keys.pick", id="points_reverse.pick"),
-    ]
-    DEFAULT_CSS = """
-    PointsReverseScreen #reverse-main { padding: 0 1; }
-    PointsReverseScreen #redemption-info {
-        height: auto; min-height: 3; border: round $accent; padding: 0 1;
-    }
-    """
+    BINDINGS = keymap.bindings("points_reverse")
 
     def __init__(self, redemption_id: str | None = None) -> None:
         super().__init__()

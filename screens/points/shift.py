@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable as TextualDataTable
 from textual.widgets import Static
@@ -21,7 +20,7 @@ from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.pending import cancel_pending
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -51,16 +50,7 @@ def row_cells(redemption: RedemptionOut) -> list[str]:
 
 class PointsShiftScreen(BaseScreen):
     TITLE_KEY = "points.shift.title"
-    BINDINGS = [
-        Binding("f2", "reprint", "points.keys.reprint", id="points_shift.reprint"),
-        Binding("f3", "reverse", "points.keys.reverse", id="points_shift.reverse"),
-        Binding("f4", "cancel", "points.keys.cancel_pending", id="points_shift.cancel"),
-        Binding("f5", "refresh", "points.keys.refresh", id="points_shift.refresh"),
-    ]
-    DEFAULT_CSS = """
-    PointsShiftScreen #shift-main { padding: 0 1; }
-    PointsShiftScreen #shift-table { height: 1fr; }
-    """
+    BINDINGS = keymap.bindings("points_shift")
 
     def __init__(
         self, *, pick: bool = False, reverse: Callable[[str], object] | None = None

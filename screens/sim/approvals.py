@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import Static
 
@@ -19,7 +18,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -29,15 +28,7 @@ if TYPE_CHECKING:
 
 
 class SimApprovalsScreen(BaseScreen):
-    BINDINGS = [
-        Binding("a", "decide(True)", "sim.keys.approve", id="sim_approvals.approve"),
-        Binding("x", "decide(False)", "sim.keys.reject", id="sim_approvals.reject"),
-        Binding("f5", "refresh", "sim.keys.refresh", id="sim_approvals.refresh"),
-    ]
-    DEFAULT_CSS = """
-    SimApprovalsScreen #transfers { height: 1fr; margin: 0 1; }
-    SimApprovalsScreen #transfer-detail { height: 3; padding: 0 1; }
-    """
+    BINDINGS = keymap.bindings("sim_approvals")
 
     def __init__(self) -> None:
         super().__init__()

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Static, TextArea
 from textual.worker import get_current_worker
@@ -43,7 +42,7 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim import prefs
 from branchdesk.screens.sim.card_list import PreviewList, header_text
-from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -92,32 +91,7 @@ def problem_line(kind: str, row: dict[str, Any]) -> str:
 
 
 class SimBatchScreen(BaseScreen):
-    BINDINGS = [
-        Binding("f5", "preview", "sim.keys.preview", id="sim_batch.preview"),
-        Binding("f9", "commit", "sim.keys.commit", id="sim_batch.commit"),
-        Binding("escape", "back", "sim.keys.cancel_back", id="sim_batch.back"),
-    ]
-    DEFAULT_CSS = (
-        """
-    SimBatchScreen #batch-form { height: auto; padding: 0 1; }
-    SimBatchScreen .row { height: 1; margin-bottom: 0; }
-    SimBatchScreen .row Label { width: 12; }
-    SimBatchScreen .row Input { width: 1fr; }
-    SimBatchScreen .row Select { width: 1fr; }
-    SimBatchScreen #dept { width: 12; }
-    SimBatchScreen #batch-progress { height: 1; padding: 0 1; }
-    SimBatchScreen #paste { height: 5; width: 1fr; }
-    SimBatchScreen #paste-row { height: 5; }
-    SimBatchScreen #batch-log { height: 1fr; border: round $accent; margin: 0 1; }
-    SimBatchScreen #cards-pane { height: 1fr; margin: 0 1; }
-    SimBatchScreen #cards-head { height: 1; }
-    SimBatchScreen #cards-head Label { width: auto; padding-right: 1; }
-    SimBatchScreen #filter { width: 1fr; }
-    SimBatchScreen #cards-columns { height: 1; text-style: bold; }
-    SimBatchScreen #received { width: auto; padding: 0 1; }
-    """
-        + COMPACT_SELECT_FOCUS
-    )
+    BINDINGS = keymap.bindings("sim_batch")
 
     def __init__(self, mode: str = "pickup") -> None:
         if mode not in MODES:

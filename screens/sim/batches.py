@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import set_cell_size
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.widgets import Label, Select, Static
@@ -19,8 +18,7 @@ from textual.widgets import Label, Select, Static
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.screens.sim.styles import COMPACT_SELECT_FOCUS
-from branchdesk.tui import timefmt
+from branchdesk.tui import keymap, timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -52,20 +50,7 @@ def counterpart(batch: BatchOut) -> str:
 
 class SimBatchesScreen(BaseScreen):
     TITLE_KEY = "sim.batches.title"
-    BINDINGS = [
-        Binding("f2", "reprint", "sim.keys.reprint", id="sim_batches.reprint"),
-        Binding("f5", "refresh", "sim.keys.refresh", id="sim_batches.refresh"),
-    ]
-    DEFAULT_CSS = (
-        """
-    SimBatchesScreen #batches-row { height: 1; padding: 0 1; }
-    SimBatchesScreen #batches-row Label { width: auto; padding-right: 1; }
-    SimBatchesScreen #batches-kind { width: 30; }
-    SimBatchesScreen #batches { height: 1fr; margin: 0 1; }
-    SimBatchesScreen #batch-detail { height: 3; padding: 0 1; }
-    """
-        + COMPACT_SELECT_FOCUS
-    )
+    BINDINGS = keymap.bindings("sim_batches")
 
     def __init__(self) -> None:
         super().__init__()

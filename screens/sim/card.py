@@ -45,15 +45,6 @@ def route(move: MoveOut) -> str:
 
 
 class SimCardScreen(BaseScreen):
-    DEFAULT_CSS = """
-    SimCardScreen #card-row { height: 1; padding: 0 1; }
-    SimCardScreen #card-row Label { width: auto; padding-right: 1; }
-    SimCardScreen #card-iccid { width: 24; }
-    SimCardScreen #card-info { height: auto; padding: 0 1; }
-    SimCardScreen #card-history { height: 1fr; margin: 0 1; }
-    SimCardScreen #card-move { height: 2; padding: 0 1; }
-    """
-
     card: CardOut | None = None
 
     def compose_body(self) -> ComposeResult:

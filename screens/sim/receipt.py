@@ -53,17 +53,14 @@ def receipt_text(batch: BatchOut) -> str:
     return "\n".join(lines)
 
 
+def receipt(batch: BatchOut) -> Receipt:
+    heading = _("sim.receipt.heading")
+    return Receipt("sim", batch["id"], heading, receipt_text(batch), f"receipt-{batch['id']}")
+
+
 class SimReceiptScreen(ReceiptScreen):
     """The common receipt screen with a batch's content."""
 
     def __init__(self, batch: BatchOut) -> None:
-        super().__init__(
-            Receipt(
-                kind="sim",
-                ref=batch["id"],
-                heading=_("sim.receipt.heading"),
-                text=receipt_text(batch),
-                stem=f"receipt-{batch['id']}",
-            )
-        )
+        super().__init__(receipt(batch))
         self.moved = batch

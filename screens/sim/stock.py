@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -29,19 +29,7 @@ NAME_WIDTH = 26
 
 class SimStockScreen(BaseScreen):
     TITLE_KEY = "sim.stock.title"
-    BINDINGS = [
-        Binding("f2", "pickup", "sim.keys.pickup", id="sim_stock.pickup"),
-        Binding("f3", "return", "sim.keys.return", id="sim_stock.return"),
-        Binding("f4", "transfer", "sim.keys.transfer", id="sim_stock.transfer"),
-        Binding("f6", "approvals", "sim.keys.approvals", id="sim_stock.approvals"),
-        Binding("f7", "lookup", "sim.keys.lookup", id="sim_stock.lookup"),
-        Binding("f5", "refresh", "sim.keys.refresh", id="sim_stock.refresh"),
-        # Last: where the footer is too narrow for every key, the help line names F8.
-        Binding("f8", "batches", "sim.keys.batches", id="sim_stock.batches"),
-    ]
-    DEFAULT_CSS = """
-    SimStockScreen #stock-table { height: 1fr; margin: 0 1; }
-    """
+    BINDINGS = keymap.bindings("sim_stock")
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.stock.title"), classes="title")

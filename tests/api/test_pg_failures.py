@@ -18,6 +18,7 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.shared_backend import open_shared_backend
 from branchdesk.clients.points_api import PointsApi
 from support.backend import DEMO_PASSWORD, asgi_client
+from support.points import new_member
 
 
 def _backend(url: str, **options: object) -> Backend:
@@ -150,16 +151,7 @@ async def test_client_retries_store_conflict_with_the_same_key(make, monkeypatch
     backend = make()
     supervisor = await _supervisor(backend)
     try:
-        member = await supervisor.post(
-            "/v1/members",
-            {
-                "name": "冲突测试",
-                "mobile": "13700000202",
-                "institution_id": "52230101",
-                "id_number": "11010519491231002X",
-            },
-            Action(),
-        )
+        member = await new_member(supervisor, "13700000202", "冲突测试")
         monkeypatch.setattr(shared_requests, "MAX_ATTEMPTS", 1)
         conflicts: list[int] = []
         answer = shared_requests.error_response

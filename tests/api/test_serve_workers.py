@@ -20,6 +20,7 @@ import pytest
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.points_api import PointsApi
 from support.backend import DEMO_PASSWORD, ServedBackend
+from support.points import new_member
 
 pytestmark = pytest.mark.slow
 
@@ -53,16 +54,7 @@ async def test_two_workers_serve_one_database_and_stop_together(pg_url: str, tmp
         supervisor = ApiClient(server.url, retry_delay=0.05, timeout=60)
         await supervisor.login("s001", DEMO_PASSWORD)
         try:
-            member = await supervisor.post(
-                "/v1/members",
-                {
-                    "name": "双进程",
-                    "mobile": "13700000303",
-                    "institution_id": "52230101",
-                    "id_number": "11010519491231002X",
-                },
-                Action(),
-            )
+            member = await new_member(supervisor, "13700000303", "双进程")
             # Many connections, so the kernel spreads them over both workers' sockets.
             clients = []
             for _ in range(8):

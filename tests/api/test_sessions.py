@@ -9,22 +9,14 @@ from branchdesk.clients.errors import ApiError
 from branchdesk.clients.local.app import create_app
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
-from support.backend import DEMO_PASSWORD, FakeClock, asgi_client, make_backend
-
-ROLES = {
-    "m001": "marketer",
-    "c001": "clerk",
-    "k001": "cashier",
-    "t001": "trainer",
-    "s001": "supervisor",
-}
+from support.backend import DEMO_PASSWORD, DEMO_ROLES, FakeClock, asgi_client, make_backend
 
 
-@pytest.mark.parametrize("staff_id", sorted(ROLES))
+@pytest.mark.parametrize("staff_id", sorted(DEMO_ROLES))
 async def test_each_demo_account_logs_in_with_its_role(client: ApiClient, staff_id: str) -> None:
     staff = await client.login(staff_id, DEMO_PASSWORD)
     assert staff.id == staff_id
-    assert staff.roles == (ROLES[staff_id],)
+    assert staff.roles == (DEMO_ROLES[staff_id],)
     assert staff.branch
     assert client.token
     me = await client.get("/v1/sessions/current")

@@ -25,6 +25,7 @@ from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.clients.sim_api import BatchCards, SimApi
 from support.backend import DEMO_PASSWORD, ServedBackend
+from support.points import new_member
 
 pytestmark = pytest.mark.slow
 CODE = re.compile(r"验证码 ([0-9]{6})")
@@ -58,28 +59,13 @@ async def _login(server: ServedBackend, staff_id: str) -> ApiClient:
     return client
 
 
-async def _member(supervisor: ApiClient, mobile: str, points: int) -> dict[str, Any]:
-    member = await supervisor.post(
-        "/v1/members",
-        {
-            "name": "共享测试",
-            "mobile": mobile,
-            "institution_id": "52230101",
-            "id_number": "11010519491231002X",
-        },
-        Action(),
-    )
-    await PointsApi(supervisor).grant(member["id"], points, "test", Action())
-    return member
-
-
 async def test_200_concurrent_verifies_on_two_processes_never_overspend(servers):
     a, b = servers
     supervisor = await _login(a, "s001")
     cashiers = [await _login(a, "k001"), await _login(b, "k001")]
     readers = [supervisor, await _login(b, "s001")]
     try:
-        member = await _member(supervisor, "13700000101", 1000)
+        member = await new_member(supervisor, "13700000101", "共享测试", 1000)
         apis = [PointsApi(c) for c in cashiers]
         created = await asyncio.gather(
             *[
@@ -154,7 +140,7 @@ async def test_one_idempotency_key_sent_to_both_processes_has_one_effect(servers
     a, b = servers
     clients = [await _login(a, "s001"), await _login(b, "s001")]
     try:
-        member = await _member(clients[0], "13700000102", 1)
+        member = await new_member(clients[0], "13700000102", "共享测试", 1)
         for round_ in range(10):
             action = Action()
             body = {
@@ -190,7 +176,7 @@ async def test_kill_9_of_one_process_loses_no_acknowledged_write(servers):
     a, b = servers
     writer, reader = await _login(a, "s001"), await _login(b, "s001")
     try:
-        member = await _member(writer, "13700000103", 1)
+        member = await new_member(writer, "13700000103", "共享测试", 1)
         acknowledged: list[int] = []
         api = PointsApi(writer)
 

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from support.backend import free_port
+from support.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -64,16 +65,6 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise RuntimeError(f"{url} did not answer: {log.read_text(errors='replace')}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def web_server(tmp_path: Path) -> Iterator[str]:
     _need_browser()
@@ -101,16 +92,13 @@ def web_server(tmp_path: Path) -> Iterator[str]:
         _wait_http(url, process, log)
         yield url
     finally:
-        _stop(process)
+        stop(process)
 
 
-@pytest.fixture
-async def page(tmp_path: Path, web_server: str) -> AsyncIterator[CdpPage]:
-    _need_browser()
-    port = free_port()
-    log = tmp_path / "chromium.log"
+def start_chromium(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Headless Chromium on a blank page, its DevTools on ``port``, a private profile."""
     with log.open("wb") as out:
-        browser = subprocess.Popen(
+        return subprocess.Popen(
             [
                 CHROMIUM,
                 *CHROMIUM_FLAGS,
@@ -121,6 +109,14 @@ async def page(tmp_path: Path, web_server: str) -> AsyncIterator[CdpPage]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+@pytest.fixture
+async def page(tmp_path: Path, web_server: str) -> AsyncIterator[CdpPage]:
+    _need_browser()
+    port = free_port()
+    log = tmp_path / "chromium.log"
+    browser = start_chromium(tmp_path, port, log)
     try:
         await asyncio.to_thread(_wait_http, f"http://127.0.0.1:{port}/json/version", browser, log)
         async with aiohttp.ClientSession() as session:
@@ -137,7 +133,7 @@ async def page(tmp_path: Path, web_server: str) -> AsyncIterator[CdpPage]:
                 finally:
                     reader.cancel()
     finally:
-        _stop(browser)
+        stop(browser)
 
 
 class CdpPage:

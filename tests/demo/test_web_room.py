@@ -11,6 +11,7 @@ import pytest
 from branchdesk.clients.api import ApiClient
 from branchdesk.tui.web import start_sandbox_server, tab_command
 from support.backend import DEMO_PASSWORD
+from support.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +39,7 @@ async def test_several_trainees_use_the_sandbox_at_once(tmp_path: Path) -> None:
         for c in clients:
             await c.aclose()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_the_demo_virtual_card_is_writable_by_the_demo_clerk() -> None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from demo import test_web
-from demo.test_web import CHROMIUM, CHROMIUM_FLAGS, CdpPage, _need_browser, _stop, _wait_http
+from demo.test_web import (
+    CdpPage,
+    _need_browser,
+    _wait_http,
+    start_chromium,
+)
 
 from support.backend import free_port
+from support.processes import stop
 
 pytestmark = pytest.mark.slow
 web_server = test_web.web_server  # the same `branchdesk web` fixture
@@ -28,23 +33,13 @@ PRESETS_LIST = "Press a digit or Enter to reset the sandbox"
 @contextlib.asynccontextmanager
 async def tabs(tmp_path: Path, url: str, count: int) -> AsyncIterator[list[CdpPage]]:
     port = free_port()
-    log = tmp_path / "chromium.log"
-    with log.open("wb") as out:
-        browser = subprocess.Popen(
-            [
-                CHROMIUM,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={tmp_path / 'profile'}",
-                f"--remote-debugging-port={port}",
-                "about:blank",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    browser = start_chromium(tmp_path, port, tmp_path / "chromium.log")
     readers: list[asyncio.Task[None]] = []
     try:
         debug = f"http://127.0.0.1:{port}"
-        await asyncio.to_thread(_wait_http, f"{debug}/json/version", browser, log)
+        await asyncio.to_thread(
+            _wait_http, f"{debug}/json/version", browser, tmp_path / "chromium.log"
+        )
         async with aiohttp.ClientSession() as session:
             targets = [t for t in await (await session.get(f"{debug}/json/list")).json()]
             pages = [t for t in targets if t["type"] == "page"][:1]
@@ -69,7 +64,7 @@ async def tabs(tmp_path: Path, url: str, count: int) -> AsyncIterator[list[CdpPa
     finally:
         for reader in readers:
             reader.cancel()
-        _stop(browser)
+        stop(browser)
 
 
 async def press_f6(page: CdpPage) -> None:

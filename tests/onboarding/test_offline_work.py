@@ -26,6 +26,7 @@ from branchdesk.screens.onboarding.item import ItemModal
 from branchdesk.screens.onboarding.sync import SyncScreen
 from support.backend import DEMO_PASSWORD
 from support.offline import FlakyNetwork, app_over, online_day_before, type_login
+from support.onboarding import new_customer_form
 from support.tui import SIZE, login, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
@@ -74,9 +75,7 @@ def _new_customer(customer_data) -> dict[str, str]:
 
 async def _create_offline(pilot, customers: CustomersScreen, data: dict[str, str]) -> None:
     app = pilot.app
-    await pilot.press("f2")
-    await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-    form = app.screen
+    form = await new_customer_form(pilot)
     for field in ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount"):
         form.query_one(f"#f-{field}", Input).value = data[field]
     form.query_one("#f-area", Select).value = "桔山"

@@ -6,11 +6,10 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from branchdesk.screens.onboarding.checklist import ChecklistScreen
-from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.screens.onboarding.item import ItemModal
 from branchdesk.tui.widgets import StatusLine
-from support.onboarding import open_customers
+from support.onboarding import new_customer_form, open_customers
 from support.tui import SIZE, make_app, wait_for
 
 
@@ -26,9 +25,7 @@ async def test_create_tick_export(backend, customer_data, lang, tmp_path):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await open_customers(pilot)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
+        form = await new_customer_form(pilot)
         data = customer_data(name="新客户甲", mobile="1381234567")  # 10 digits: refused
         for field in ("name", "id_number", "mobile", "licence_no", "card_number", "order_amount"):
             await _type(pilot, f"#f-{field}", data[field])

@@ -19,7 +19,6 @@ from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.common.home import HomeScreen
 from branchdesk.screens.common.login import LoginScreen
 from branchdesk.screens.onboarding.checklist import ChecklistScreen
-from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.tui import secrets
 from branchdesk.tui.options import data_dir as user_data_dir
@@ -30,6 +29,7 @@ from support.offline import (
     online_day_before,
     type_login,
 )
+from support.onboarding import new_customer_form
 from support.tui import SIZE, login, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
@@ -90,9 +90,8 @@ async def test_an_offline_visit_day_from_a_cold_start(
         await wait_for(pilot, lambda: table.row_count == 1 and table.get_row_at(0)[-1] == "1/6 ⇅")
 
         await pilot.pause()
-        await pilot.press("f2")  # a new customer at the shop, no signal
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
+        # a new customer at the shop, no signal
+        form = await new_customer_form(pilot)
         new = customer_data(
             name="离线新客", mobile="13900002222", licence_no="522301100777", card_number=_card()
         )

@@ -14,10 +14,9 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.onboarding.checklist import ChecklistScreen
-from branchdesk.screens.onboarding.customer_form import CustomerFormScreen
 from branchdesk.screens.onboarding.customers import CustomersScreen
 from branchdesk.screens.onboarding.item import ItemModal
-from support.onboarding import open_customers
+from support.onboarding import new_customer_form, open_customers
 from support.tui import SIZE, make_app, screen_text, wait_for
 
 LANGS = ["en", "zh-CN"]
@@ -97,14 +96,10 @@ async def test_esc_on_a_changed_form_asks_before_discarding(backend, lang):
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         customers = await open_customers(pilot)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
+        form = await new_customer_form(pilot)
         await pilot.press("escape")  # nothing typed: straight back
         await wait_for(pilot, lambda: app.screen is customers)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
+        form = await new_customer_form(pilot)
         await pilot.press(*"半填客户")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -146,9 +141,7 @@ async def test_a_duplicate_customer_is_refused_with_a_pointer_on_screen(
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await open_customers(pilot)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, CustomerFormScreen))
-        form = app.screen
+        form = await new_customer_form(pilot)
         same = customer_data(name="另一个人", mobile="13900001111", licence_no="522301100999")
         for field in ("name", "id_number", "mobile", "licence_no", "order_amount"):
             form.query_one(f"#f-{field}", Input).value = same[field]

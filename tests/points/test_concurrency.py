@@ -14,6 +14,7 @@ from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError
 from branchdesk.clients.points_api import PointsApi
 from support.backend import ServedBackend
+from support.points import new_member
 
 pytestmark = pytest.mark.slow
 CODE = re.compile(r"验证码 ([0-9]{6})")
@@ -26,27 +27,12 @@ def served(tmp_path: Path):
     server.stop()
 
 
-async def _member_with(supervisor: ApiClient, mobile: str, points: int) -> dict:
-    member = await supervisor.post(
-        "/v1/members",
-        {
-            "name": "并发测试",
-            "mobile": mobile,
-            "institution_id": "52230101",
-            "id_number": "11010519491231002X",
-        },
-        Action(),
-    )
-    await PointsApi(supervisor).grant(member["id"], points, "test", Action())
-    return member
-
-
 async def test_fifty_concurrent_redemptions_never_overspend(served):
     supervisor, cashier = served.client(), served.client()
     try:
         await supervisor.login("s001", "demo-pass-1")
         await cashier.login("k001", "demo-pass-1")
-        member = await _member_with(supervisor, "13700000001", 100)
+        member = await new_member(supervisor, "13700000001", "并发测试", 100)
         api = PointsApi(cashier)
         created = await asyncio.gather(
             *[api.create_redemption(member["id"], "pos", Action(), points=10) for _ in range(50)]
@@ -109,7 +95,7 @@ async def test_settle_retried_after_dropped_connection_applies_once(served):
     try:
         await supervisor.login("s001", "demo-pass-1")
         await cashier.login("k001", "demo-pass-1")
-        member = await _member_with(supervisor, "13700000002", 100)
+        member = await new_member(supervisor, "13700000002", "并发测试", 100)
         api = PointsApi(cashier)
         r = await api.create_redemption(member["id"], "pos", Action(), points=30)
         outbox = await supervisor.sms_outbox("13700000002")

@@ -18,8 +18,17 @@ from branchdesk.clients.local import seed
 from branchdesk.clients.local.app import create_app, open_backend, ready
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
+from support.processes import stop
 
 DEMO_PASSWORD = "demo-pass-1"
+DEMO_ROLES = {
+    "m001": "marketer",
+    "c001": "clerk",
+    "k001": "cashier",
+    "t001": "trainer",
+    "s001": "supervisor",
+}
+"""The demo staff accounts and their one role each."""
 
 
 class FakeClock:
@@ -268,11 +277,5 @@ class ServedBackend:
         return ApiClient(self.url, lang=lang, retry_delay=0.05)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
         self._log.close()

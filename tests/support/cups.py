@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from support.processes import stop
+
 CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
 CUPS_PDF_BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
 CUPS_PDF_CONF_DIR = Path("/etc/cups")
@@ -105,13 +107,8 @@ class CupsServer:
         raise AssertionError(f"cups-pdf wrote no PDF in {timeout}s; cupsd log:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
         self.conf_file.unlink(missing_ok=True)
         shutil.rmtree(self.root, ignore_errors=True)
 

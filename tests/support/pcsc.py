@@ -36,6 +36,7 @@ from typing import NoReturn
 import pytest
 
 from branchdesk.devices.vcard import DEFAULT_HOST, VirtualCard, VirtualSim
+from support.processes import stop
 
 READER_NAME = "Virtual PCD 00 00"
 BLANK_ICCID = "89860070310112094320"
@@ -167,16 +168,6 @@ def wait_for_slot(service: PcscService, *, card_present: bool, timeout: float) -
         time.sleep(0.05)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 def _namespace_argv() -> list[str]:
     """``unshare`` for a private mount namespace: directly as root, else in a user namespace."""
     argv = ["unshare", "--mount", "--propagation", "private"]
@@ -226,7 +217,7 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscService]:
                 time.sleep(0.05)
             yield PcscService(READER_NAME, DEFAULT_HOST, stack.port, True)
         finally:
-            _stop(process)
+            stop(process, timeout=5)
 
 
 def insert_card(service: PcscService, sim: VirtualSim, card: VirtualCard) -> None:

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import keyring
-from keyring.backend import KeyringBackend
 from textual.widgets import Static
 
 from branchdesk.clients.local.backend import Backend
 from branchdesk.screens.common.home import HomeScreen
 from branchdesk.screens.common.login import LoginScreen
 from branchdesk.tui import secrets
+from support.offline import MemoryKeyring
 from support.tui import SIZE, login, make_app, wait_for
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps passwords in this process (the OS one is not touched)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 async def test_the_token_is_kept_in_the_keyring_and_resumes_the_session(

@@ -16,16 +16,8 @@ from branchdesk.screens.common.too_small import TooSmallScreen
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.workflows import allowed_workflows
-from support.backend import make_backend
+from support.backend import DEMO_ROLES, make_backend
 from support.tui import SIZE, focus, login, make_app, wait_for
-
-ROLES = {
-    "m001": "marketer",
-    "c001": "clerk",
-    "k001": "cashier",
-    "t001": "trainer",
-    "s001": "supervisor",
-}
 
 
 def _text(app: BranchdeskApp, selector: str) -> str:
@@ -33,7 +25,7 @@ def _text(app: BranchdeskApp, selector: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-@pytest.mark.parametrize("staff_id", sorted(ROLES))
+@pytest.mark.parametrize("staff_id", sorted(DEMO_ROLES))
 async def test_each_role_reaches_home(backend: Backend, staff_id: str, lang: str) -> None:
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
@@ -42,12 +34,12 @@ async def test_each_role_reaches_home(backend: Backend, staff_id: str, lang: str
         info = _text(app, "#home-info")
         assert staff_id in info
         assert backend.store.get("staff", staff_id)["name"] in info
-        role_label = {"en": ROLES[staff_id]}.get(lang)
+        role_label = {"en": DEMO_ROLES[staff_id]}.get(lang)
         if role_label:
             assert role_label in info
         assert ("local" if lang == "en" else "本地后台") in info
         options = app.screen.query_one("#workflows")
-        assert options.option_count == len(allowed_workflows([ROLES[staff_id]]))
+        assert options.option_count == len(allowed_workflows([DEMO_ROLES[staff_id]]))
 
 
 async def test_demo_accounts_are_shown_on_the_login_screen(backend: Backend) -> None:
@@ -57,7 +49,7 @@ async def test_demo_accounts_are_shown_on_the_login_screen(backend: Backend) -> 
         await pilot.pause()
         text = _text(app, "#demo-accounts")
         assert "demo-pass-1" in text
-        for staff_id in ROLES:
+        for staff_id in DEMO_ROLES:
             assert staff_id in text
 
 

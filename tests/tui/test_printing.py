@@ -16,25 +16,10 @@ from branchdesk.screens.points.receipt import PointsReceiptScreen, receipt_text
 from branchdesk.tui import printing
 from branchdesk.tui.i18n import _
 from support.cups import CupsServer, cups_missing, pdf_text, require_cups, start_cups
+from support.receipts import REDEMPTION, SIM_BATCH
 from support.tui import SIZE, make_app, wait_for
 
 MEMBER = {"name": "张*", "card": "6221 **** **** 0001", "points": 942}
-REDEMPTION = {
-    "id": "RD-000042",
-    "member_id": "M000001",
-    "status": "settled",
-    "channel": "pos",
-    "points": 58,
-    "amount": "29.00",
-    "rate": "0.50",
-    "balance_after": 942,
-    "institution_id": "52230101",
-    "institution_name": "坪东邮政支局",
-    "created_by": "k001",
-    "created_by_name": "张丽",
-    "created_at": "2026-12-01T09:59:00+00:00",
-    "settled_at": "2026-12-01T10:00:00+00:00",
-}
 
 
 @pytest.fixture
@@ -134,15 +119,7 @@ async def test_a_printer_that_is_not_there_is_said_and_the_pdf_kept(
 
 
 BATCH = {
-    "id": "SB000123",
-    "action": "pickup",
-    "card_type": "usim",
-    "count": 30,
-    "first": "89860126011000005108",
-    "last": "89860126011000005397",
-    "operator": "c001",
-    "operator_name": "李建国",
-    "at": "2026-12-01 18:00",
+    **SIM_BATCH,
     "agent_id": "A001",
     "agent_name_zh": "张三通讯",
     "agent_name_en": "Zhang San Telecom",

@@ -20,36 +20,10 @@ from branchdesk.screens.sim.receipt import SimReceiptScreen
 from branchdesk.screens.sim.receipt import receipt_text as batch_text
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
+from support.receipts import REDEMPTION, SIM_BATCH
 from support.tui import SIZE, login, make_app, screen_text, wait_for
 
 MEMBER = {"name": "张*", "card": "…0001", "points": 942}
-REDEMPTION = {
-    "id": "RD-000042",
-    "status": "settled",
-    "channel": "pos",
-    "points": 58,
-    "amount": "29.00",
-    "rate": "0.50",
-    "balance_after": 942,
-    "created_at": "2026-12-01T20:06:02+00:00",
-    "settled_at": "2026-12-01T20:06:30+00:00",
-    "created_by": "k001",
-    "created_by_name": "张丽",
-    "institution_id": "35102301",
-    "institution_name": "坪东邮政所",
-    "items": [{"name": "大米 5kg", "quantity": 1, "unit_price": "29.00"}],
-}
-BATCH = {
-    "id": "SB000123",
-    "action": "pickup",
-    "card_type": "usim",
-    "count": 30,
-    "first": "89860126011000005108",
-    "last": "89860126011000005397",
-    "operator": "c001",
-    "operator_name": "李建国",
-    "at": "2026-12-01T18:00:00+00:00",
-}
 ORDER = {
     "id": "AO000007",
     "customer": {"name": "王*", "id_number": "110105********002X", "contact": "138****8000"},
@@ -101,9 +75,9 @@ async def test_every_receipt_is_saved_at_once_and_listed_for_its_staff_member(
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, ReceiptScreen))
 
-            await show(pilot, app, SimReceiptScreen(BATCH))  # type: ignore[arg-type]
+            await show(pilot, app, SimReceiptScreen(SIM_BATCH))  # type: ignore[arg-type]
             sim_file = receipts(app) / "receipt-SB000123.txt"
-            assert sim_file.read_text(encoding="utf-8") == batch_text(BATCH) + "\n"  # type: ignore[arg-type]
+            assert sim_file.read_text(encoding="utf-8") == batch_text(SIM_BATCH) + "\n"  # type: ignore[arg-type]
             await pilot.press("enter")
             await wait_for(pilot, lambda: not isinstance(app.screen, ReceiptScreen))
 
@@ -145,7 +119,7 @@ async def test_a_torn_history_line_and_a_missing_file_are_said(backend, tmp_path
     app = make_app(backend, "en", data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        screen = await show(pilot, app, SimReceiptScreen(BATCH))  # type: ignore[arg-type]
+        screen = await show(pilot, app, SimReceiptScreen(SIM_BATCH))  # type: ignore[arg-type]
         assert screen.saved_path is not None
         with (receipts(app) / HISTORY_FILE).open("a", encoding="utf-8") as fh:
             fh.write('{"staff": "s001", "kind"')  # a power cut mid-line
@@ -169,7 +143,7 @@ async def test_unwritable_receipts_dir_is_said_not_fatal(backend, tmp_path: Path
     app = make_app(backend, "en", data_dir=blocked)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
-        screen = SimReceiptScreen(BATCH)  # type: ignore[arg-type]
+        screen = SimReceiptScreen(SIM_BATCH)  # type: ignore[arg-type]
         app.push_screen(screen)
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.pause()

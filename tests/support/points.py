@@ -1,0 +1,22 @@
+"""Points members for tests: added over the real API, as the counter's supervisor would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branchdesk.clients.api import Action, ApiClient
+from branchdesk.clients.points_api import PointsApi
+
+ID_NUMBER = "11010519491231002X"
+"""A valid (check digit) ID number for test members."""
+
+
+async def new_member(
+    supervisor: ApiClient, mobile: str, name: str, points: int = 0, institution: str = "52230101"
+) -> dict[str, Any]:
+    """A member with a bound ID, and ``points`` granted to them when not 0."""
+    body = {"name": name, "mobile": mobile, "institution_id": institution, "id_number": ID_NUMBER}
+    member: dict[str, Any] = await supervisor.post("/v1/members", body, Action())
+    if points:
+        await PointsApi(supervisor).grant(member["id"], points, "test", Action())
+    return member
