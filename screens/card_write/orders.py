@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import OrderOut
 
 
-class AccountOrdersScreen(BaseScreen):
-    TITLE_KEY = "cw.orders.title"
-
+class AccountOrdersScreen(BaseScreen, title="cw.orders.title"):
     def __init__(self) -> None:
         super().__init__()
         self.orders: dict[str, OrderOut] = {}

@@ -17,7 +17,6 @@ from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
 from branchdesk.screens.points.phone import sandbox_enabled
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -53,10 +52,7 @@ def step_bar(current: str) -> Text:
     return bar
 
 
-class InstallmentBoardScreen(BaseScreen):
-    TITLE_KEY = "inst.board.title"
-    BINDINGS = keymap.bindings("installment_board")
-
+class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.board.title"):
     def __init__(self) -> None:
         super().__init__()
         self.applications: list[ApplicationOut] = []

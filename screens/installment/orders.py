@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -40,10 +40,7 @@ def payment_text(order: ApplicationOut) -> str:
     return _("inst.orders.unpaid", card=_(f"inst.card.{order['card_verification']}"))
 
 
-class InstallmentOrdersScreen(BaseScreen):
-    TITLE_KEY = "inst.orders.title"
-    BINDINGS = keymap.bindings("installment_orders")
-
+class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst.orders.title"):
     def __init__(self) -> None:
         super().__init__()
         self.orders: list[ApplicationOut] = []

@@ -18,7 +18,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -27,9 +27,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import BatchOut
 
 
-class SimApprovalsScreen(BaseScreen):
-    BINDINGS = keymap.bindings("sim_approvals")
-
+class SimApprovalsScreen(BaseScreen, keys="sim_approvals"):
     def __init__(self) -> None:
         super().__init__()
         self.transfers: dict[str, BatchOut] = {}

@@ -42,7 +42,6 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim import prefs
 from branchdesk.screens.sim.card_list import PreviewList, header_text
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -90,9 +89,7 @@ def problem_line(kind: str, row: dict[str, Any]) -> str:
     return f"#{row['index']} {row['iccid']} {_('sim.problem.' + kind)} {extra}".rstrip()
 
 
-class SimBatchScreen(BaseScreen):
-    BINDINGS = keymap.bindings("sim_batch")
-
+class SimBatchScreen(BaseScreen, keys="sim_batch"):
     def __init__(self, mode: str = "pickup") -> None:
         if mode not in MODES:
             raise ValueError(mode)

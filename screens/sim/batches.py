@@ -18,7 +18,7 @@ from textual.widgets import Label, Select, Static
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -48,10 +48,7 @@ def counterpart(batch: BatchOut) -> str:
     return ""
 
 
-class SimBatchesScreen(BaseScreen):
-    TITLE_KEY = "sim.batches.title"
-    BINDINGS = keymap.bindings("sim_batches")
-
+class SimBatchesScreen(BaseScreen, keys="sim_batches", title="sim.batches.title"):
     def __init__(self) -> None:
         super().__init__()
         self.batches: dict[str, BatchOut] = {}
