@@ -52,6 +52,16 @@ def step_bar(current: str) -> Text:
     return bar
 
 
+def _cells(app: ApplicationOut) -> tuple[str | Text, ...]:
+    return (
+        app["id"],
+        app["customer_name"],
+        _(f"inst.step.{app['step']}"),
+        _(f"inst.status.{app['status']}"),
+        review_text(app),
+    )
+
+
 class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.board.title"):
     def __init__(self) -> None:
         super().__init__()
@@ -134,16 +144,7 @@ class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.b
         self.total = page["total"]
         table = self.query_one("#board-table", DataTable)
         selected = cursor_key(table)
-        table.clear()
-        for app in applications:
-            table.add_row(
-                app["id"],
-                app["customer_name"],
-                _(f"inst.step.{app['step']}"),
-                _(f"inst.status.{app['status']}"),
-                review_text(app),
-                key=app["id"],
-            )
+        table.show_rows(applications, _cells)
         if selected in {a["id"] for a in applications}:
             table.move_cursor(row=table.get_row_index(selected))
         self.query_one("#board-page", Static).update(

@@ -40,6 +40,16 @@ def payment_text(order: ApplicationOut) -> str:
     return _("inst.orders.unpaid", card=_(f"inst.card.{order['card_verification']}"))
 
 
+def _cells(order: ApplicationOut) -> tuple[str, ...]:
+    return (
+        order["id"],
+        timefmt.when_short(order["created_at"]) or "-",
+        order["customer_name"],
+        _(f"inst.status.{order['status']}"),
+        payment_text(order),
+    )
+
+
 class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst.orders.title"):
     def __init__(self) -> None:
         super().__init__()
@@ -119,16 +129,7 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
         self.orders = orders
         self.refresh_bindings()
         table = self.query_one("#orders-table", DataTable)
-        table.clear()
-        for order in orders:
-            table.add_row(
-                order["id"],
-                timefmt.when_short(order["created_at"]) or "-",
-                order["customer_name"],
-                _(f"inst.status.{order['status']}"),
-                payment_text(order),
-                key=order["id"],
-            )
+        table.show_rows(orders, _cells)
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 

@@ -48,6 +48,17 @@ def counterpart(batch: BatchOut) -> str:
     return ""
 
 
+def _cells(b: BatchOut) -> tuple[str, ...]:
+    return (
+        b["id"],
+        _(f"sim.action.{b['action']}"),
+        str(b["count"]),
+        set_cell_size(counterpart(b), WITH_WIDTH),
+        timefmt.when(b["at"]),
+        b["operator"],
+    )
+
+
 class SimBatchesScreen(BaseScreen, keys="sim_batches", title="sim.batches.title"):
     def __init__(self) -> None:
         super().__init__()
@@ -96,19 +107,7 @@ class SimBatchesScreen(BaseScreen, keys="sim_batches", title="sim.batches.title"
         self.call_api("batches", lambda: SimApi(self.client).batches(kind), loaded)
 
     def _show(self, batches: list[BatchOut]) -> None:
-        self.batches = {b["id"]: b for b in batches}
-        table = self.query_one("#batches", DataTable)
-        table.clear()
-        for b in batches:
-            table.add_row(
-                b["id"],
-                _(f"sim.action.{b['action']}"),
-                str(b["count"]),
-                set_cell_size(counterpart(b), WITH_WIDTH),
-                timefmt.when(b["at"]),
-                b["operator"],
-                key=b["id"],
-            )
+        self.batches = self.query_one("#batches", DataTable).show_rows(batches, _cells)
         self._detail(batches[0] if batches else None)
         if batches:
             self.show_status(_("sim.batches.shown", n=len(batches)))
