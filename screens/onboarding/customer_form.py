@@ -11,7 +11,8 @@ from textual.widgets import Input, Label, Select, Static
 
 from branchdesk.clients import validators
 from branchdesk.clients.api import Action
-from branchdesk.clients.onboarding_api import INPUT_FIELDS, PII_FIELDS, OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import PII_FIELDS, OnboardingApi, Queued
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.onboarding_api import INPUT_FIELDS
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.clients.outbox import (
     CONFLICT,
     FAILED,
