@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import NEXT_ON_ENTER, StatusLine, role_names
 
@@ -37,10 +37,7 @@ def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30
     return rows
 
 
-class LoginScreen(BaseScreen):
-    TITLE_KEY = "login.title"
-    BINDINGS = keymap.bindings("login")
-
+class LoginScreen(BaseScreen, keys="login", title="login.title"):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box") as box:
             box.border_title = _("login.title")
