@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +21,8 @@ from branchdesk.clients.errors import ApiError, BackendUnreachable
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import MetaOut, SessionOut, SmsMessage, StaffOut
+
+_T = TypeVar("_T")
 
 EMBEDDED_URL = "http://local.branchdesk"
 RETRYABLE = (httpx.TransportError,)
@@ -187,6 +189,16 @@ class ApiClient:
 
     async def post(self, path: str, body: Any, action: Action | None = None, **params: Any) -> Any:
         return await self.request("POST", path, json=body, params=params or None, action=action)
+
+    # The typed forms: ``model`` (a generated TypedDict in ``clients/models.py``, or ``list[...]``
+    # of one) names what the contract returns; the request itself is exactly ``get`` / ``post``.
+    async def get_as(self, model: type[_T], path: str, **params: Any) -> _T:
+        return cast("_T", await self.get(path, **params))
+
+    async def post_as(
+        self, model: type[_T], path: str, body: Any, action: Action | None = None, **params: Any
+    ) -> _T:
+        return cast("_T", await self.post(path, body, action, **params))
 
     # -- sessions and meta ------------------------------------------------------------------
     async def health(self) -> bool:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from branchdesk.clients.api import Action, ApiClient
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import (
-        CheckOut,
-        DiscardOut,
-        DraftOut,
-        OfferOut,
-        OrderOut,
-        ScriptOut,
-    )
+from branchdesk.clients.models import (
+    CheckOut,
+    DiscardOut,
+    DraftOut,
+    OfferOut,
+    OrderOut,
+    ScriptOut,
+)
 
 BASE = "/v1/card-write"
 
@@ -25,38 +23,37 @@ class CardWriteApi:
 
     async def offer(self) -> OfferOut:
         """Packages and first-month tariffs."""
-        return cast("OfferOut", await self.client.get(f"{BASE}/offer"))
+        return await self.client.get_as(OfferOut, f"{BASE}/offer")
 
     async def numbers(self, digits: str | None = None, limit: int = 30) -> list[str]:
-        return cast(
-            "list[str]",
-            await self.client.get(f"{BASE}/numbers", digits=digits or None, limit=limit),
+        return await self.client.get_as(
+            list[str], f"{BASE}/numbers", digits=digits or None, limit=limit
         )
 
     async def orders(self, open_only: bool = True) -> list[OrderOut]:
-        return cast(
-            "list[OrderOut]", await self.client.get(f"{BASE}/orders", open=str(open_only).lower())
+        return await self.client.get_as(
+            list[OrderOut], f"{BASE}/orders", open=str(open_only).lower()
         )
 
     async def order(self, order_id: str) -> OrderOut:
-        return cast("OrderOut", await self.client.get(f"{BASE}/orders/{order_id}"))
+        return await self.client.get_as(OrderOut, f"{BASE}/orders/{order_id}")
 
     async def check(self, step: str, draft: dict[str, Any], action: Action) -> CheckOut:
         """Check a form step (and those before it); the fees so far. Changes nothing."""
         body = {**draft, "step": step}
-        return cast("CheckOut", await self.client.post(f"{BASE}/checks", body, action))
+        return await self.client.post_as(CheckOut, f"{BASE}/checks", body, action)
 
     async def save_draft(self, step: str, draft: dict[str, Any], action: Action) -> DraftOut:
         """Check a form step like ``check`` and keep the form as this clerk's draft."""
         body = {**draft, "step": step}
-        return cast("DraftOut", await self.client.post(f"{BASE}/draft", body, action))
+        return await self.client.post_as(DraftOut, f"{BASE}/draft", body, action)
 
     async def draft(self) -> DraftOut:
         """This clerk's unfinished form (ApiError 404 ``draft_not_found`` when none)."""
-        return cast("DraftOut", await self.client.get(f"{BASE}/draft"))
+        return await self.client.get_as(DraftOut, f"{BASE}/draft")
 
     async def discard_draft(self, action: Action) -> DiscardOut:
-        return cast("DiscardOut", await self.client.post(f"{BASE}/draft/discard", {}, action))
+        return await self.client.post_as(DiscardOut, f"{BASE}/draft/discard", {}, action)
 
     async def create_order(
         self,
@@ -75,23 +72,22 @@ class CardWriteApi:
             "tariff_id": tariff_id,
             **more,
         }
-        return cast("OrderOut", await self.client.post(f"{BASE}/orders", body, action))
+        return await self.client.post_as(OrderOut, f"{BASE}/orders", body, action)
 
     async def presubmit(self, order_id: str, received: str, action: Action) -> OrderOut:
         body = {"received": received}
-        return cast(
-            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/presubmit", body, action)
+        return await self.client.post_as(
+            OrderOut, f"{BASE}/orders/{order_id}/presubmit", body, action
         )
 
     async def bind_card(self, order_id: str, iccid: str, action: Action) -> OrderOut:
-        return cast(
-            "OrderOut",
-            await self.client.post(f"{BASE}/orders/{order_id}/card", {"iccid": iccid}, action),
+        return await self.client.post_as(
+            OrderOut, f"{BASE}/orders/{order_id}/card", {"iccid": iccid}, action
         )
 
     async def script(self, order_id: str) -> ScriptOut:
         """The write script, secrets included: keep it in memory only, never log it."""
-        return cast("ScriptOut", await self.client.get(f"{BASE}/orders/{order_id}/script"))
+        return await self.client.get_as(ScriptOut, f"{BASE}/orders/{order_id}/script")
 
     async def report_failure(
         self,
@@ -101,22 +97,18 @@ class CardWriteApi:
         tries_left: int | None = None,
     ) -> OrderOut:
         body = {"outcome": outcome, "tries_left": tries_left}
-        return cast(
-            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/failure", body, action)
+        return await self.client.post_as(
+            OrderOut, f"{BASE}/orders/{order_id}/failure", body, action
         )
 
     async def written(self, order_id: str, iccid: str, imsi: str, action: Action) -> OrderOut:
         body = {"iccid": iccid, "imsi": imsi}
-        return cast(
-            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/written", body, action)
+        return await self.client.post_as(
+            OrderOut, f"{BASE}/orders/{order_id}/written", body, action
         )
 
     async def confirm(self, order_id: str, action: Action) -> OrderOut:
-        return cast(
-            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/confirm", {}, action)
-        )
+        return await self.client.post_as(OrderOut, f"{BASE}/orders/{order_id}/confirm", {}, action)
 
     async def cancel(self, order_id: str, action: Action) -> OrderOut:
-        return cast(
-            "OrderOut", await self.client.post(f"{BASE}/orders/{order_id}/cancel", {}, action)
-        )
+        return await self.client.post_as(OrderOut, f"{BASE}/orders/{order_id}/cancel", {}, action)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from branchdesk.clients.api import Action, ApiClient
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import PresetApplied, PresetOut, ResetNotice
+from branchdesk.clients.models import PresetApplied, PresetOut, ResetNotice
 
 
 class DemoApi:
@@ -15,11 +13,11 @@ class DemoApi:
         self.client = client
 
     async def presets(self) -> list[PresetOut]:
-        return cast("list[PresetOut]", await self.client.get("/v1/sandbox/presets"))
+        return await self.client.get_as(list[PresetOut], "/v1/sandbox/presets")
 
     async def apply_preset(self, name: str, action: Action) -> PresetApplied:
-        return cast(
-            "PresetApplied", await self.client.post(f"/v1/sandbox/presets/{name}/apply", {}, action)
+        return await self.client.post_as(
+            PresetApplied, f"/v1/sandbox/presets/{name}/apply", {}, action
         )
 
     async def last_reset(self) -> ResetNotice | None:

@@ -4,13 +4,11 @@ clients/openapi.json. The sandbox calls exist only on local and demo backends.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import Any, get_args
 
 from branchdesk.clients import models
 from branchdesk.clients.api import Action, ApiClient
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import ApplicationOut, ApplicationPage, ClerkOut, QrOut
+from branchdesk.clients.models import ApplicationOut, ApplicationPage, ClerkOut, QrOut
 
 STEPS: tuple[str, ...] = get_args(models.ApplicationOut.__annotations__["step"])
 STATUSES: tuple[str, ...] = get_args(models.ApplicationOut.__annotations__["status"])
@@ -28,66 +26,61 @@ class InstallmentApi:
 
     # -- clerk ------------------------------------------------------------------------------
     async def clerk(self) -> ClerkOut:
-        return cast("ClerkOut", await self.client.get("/v1/installment/clerk"))
+        return await self.client.get_as(ClerkOut, "/v1/installment/clerk")
 
     async def request_code(
         self, job_no: str, name: str, id_number: str, mobile: str, action: Action
     ) -> ClerkOut:
         body = {"job_no": job_no, "name": name, "id_number": id_number, "mobile": mobile}
-        return cast("ClerkOut", await self.client.post("/v1/installment/clerk/code", body, action))
+        return await self.client.post_as(ClerkOut, "/v1/installment/clerk/code", body, action)
 
     async def bind(self, code: str, action: Action) -> ClerkOut:
-        return cast(
-            "ClerkOut", await self.client.post("/v1/installment/clerk/bind", {"code": code}, action)
+        return await self.client.post_as(
+            ClerkOut, "/v1/installment/clerk/bind", {"code": code}, action
         )
 
     # -- QR codes ---------------------------------------------------------------------------
     async def new_qr(self, action: Action) -> QrOut:
-        return cast("QrOut", await self.client.post("/v1/installment/qr-codes", {}, action))
+        return await self.client.post_as(QrOut, "/v1/installment/qr-codes", {}, action)
 
     async def current_qr(self) -> QrOut:
-        return cast("QrOut", await self.client.get("/v1/installment/qr-codes/current"))
+        return await self.client.get_as(QrOut, "/v1/installment/qr-codes/current")
 
     # -- applications and orders ------------------------------------------------------------
     async def applications(
         self, limit: int = 50, before: str | None = None, merchant_id: str | None = None
     ) -> ApplicationPage:
         """A page of the board, newest first; ``before``: the last id of the page before."""
-        return cast(
-            "ApplicationPage",
-            await self.client.get(
-                "/v1/installment/applications",
-                limit=limit,
-                before=before or None,
-                merchant_id=merchant_id or None,
-            ),
+        return await self.client.get_as(
+            ApplicationPage,
+            "/v1/installment/applications",
+            limit=limit,
+            before=before or None,
+            merchant_id=merchant_id or None,
         )
 
     async def application(self, application_id: str) -> ApplicationOut:
-        return cast(
-            "ApplicationOut",
-            await self.client.get(f"/v1/installment/applications/{application_id}"),
+        return await self.client.get_as(
+            ApplicationOut, f"/v1/installment/applications/{application_id}"
         )
 
     async def orders(
         self, date_from: str | None = None, date_to: str | None = None, status: str | None = None
     ) -> list[ApplicationOut]:
-        return cast(
-            "list[ApplicationOut]",
-            await self.client.get(
-                "/v1/installment/orders",
-                date_from=date_from or None,
-                date_to=date_to or None,
-                status=status or None,
-            ),
+        return await self.client.get_as(
+            list[ApplicationOut],
+            "/v1/installment/orders",
+            date_from=date_from or None,
+            date_to=date_to or None,
+            status=status or None,
         )
 
     async def revoke(self, application_id: str, reason: str, action: Action) -> ApplicationOut:
-        return cast(
-            "ApplicationOut",
-            await self.client.post(
-                f"/v1/installment/orders/{application_id}/revoke", {"reason": reason}, action
-            ),
+        return await self.client.post_as(
+            ApplicationOut,
+            f"/v1/installment/orders/{application_id}/revoke",
+            {"reason": reason},
+            action,
         )
 
     # -- simulated customer (local and demo only) -------------------------------------------
@@ -103,8 +96,8 @@ class InstallmentApi:
             body["customer_name"] = customer_name
         if customer_mobile:
             body["customer_mobile"] = customer_mobile
-        return cast(
-            "ApplicationOut", await self.client.post("/v1/sandbox/installment/scans", body, action)
+        return await self.client.post_as(
+            ApplicationOut, "/v1/sandbox/installment/scans", body, action
         )
 
     async def simulate_step(
@@ -116,9 +109,9 @@ class InstallmentApi:
         flexible_repayment: bool = False,
     ) -> ApplicationOut:
         body = {"life_insurance": life_insurance, "flexible_repayment": flexible_repayment}
-        return cast(
-            "ApplicationOut",
-            await self.client.post(
-                f"/v1/sandbox/installment/applications/{application_id}/advance", body, action
-            ),
+        return await self.client.post_as(
+            ApplicationOut,
+            f"/v1/sandbox/installment/applications/{application_id}/advance",
+            body,
+            action,
         )

@@ -79,7 +79,7 @@ class OnboardingApi:
     async def areas(self) -> list[str]:
         if not self.offline_session:
             try:
-                areas = cast("list[str]", await self.client.get("/v1/onboarding/areas"))
+                areas = await self.client.get_as(list[str], "/v1/onboarding/areas")
             except BackendUnreachable:
                 if self._recall("areas") is None:
                     raise
@@ -95,11 +95,8 @@ class OnboardingApi:
         customers and those created offline (marked ``pending``), filtered the same way."""
         if not self.offline_session:
             try:
-                page = cast(
-                    "CustomerPage",
-                    await self.client.get(
-                        "/v1/customers", q=q, area=area, limit=limit, offset=offset
-                    ),
+                page = await self.client.get_as(
+                    CustomerPage, "/v1/customers", q=q, area=area, limit=limit, offset=offset
                 )
             except BackendUnreachable:
                 if self.sync is None:
@@ -172,11 +169,8 @@ class OnboardingApi:
             if kept is None:
                 raise BackendUnreachable(self.client.label, "offline_session")
             return kept
-        return cast(
-            "CustomerDetail",
-            await self.client.get(
-                f"/v1/customers/{customer_id}", reveal="true" if reveal else None
-            ),
+        return await self.client.get_as(
+            CustomerDetail, f"/v1/customers/{customer_id}", reveal="true" if reveal else None
         )
 
     async def checklist(self, customer_id: str) -> Checklist:
@@ -190,9 +184,7 @@ class OnboardingApi:
                 self._offline()
             return self._overlay(cast("ChecklistOut", kept), offline=True)
         try:
-            data = cast(
-                "ChecklistOut", await self.client.get(f"/v1/customers/{customer_id}/checklist")
-            )
+            data = await self.client.get_as(ChecklistOut, f"/v1/customers/{customer_id}/checklist")
         except BackendUnreachable:
             cached = cast("ChecklistOut | None", self._recall(name))
             if cached is None:
@@ -205,7 +197,7 @@ class OnboardingApi:
         """The hand-off package; offline, made from the kept copy and the queued changes
         (``offline`` set: PII masked for customers read online, as on the screens)."""
         if not customer_id.startswith(PENDING_PREFIX) and not self.offline_session:
-            return cast("HandoffOut", await self.client.get(f"/v1/customers/{customer_id}/handoff"))
+            return await self.client.get_as(HandoffOut, f"/v1/customers/{customer_id}/handoff")
         data = await self.checklist(customer_id)
         package = {
             "customer": data["customer"],
@@ -221,7 +213,7 @@ class OnboardingApi:
 
     async def area_export(self, area: str) -> list[AreaRow]:
         self._offline()
-        return cast("list[AreaRow]", await self.client.get(f"/v1/onboarding/areas/{area}/export"))
+        return await self.client.get_as(list[AreaRow], f"/v1/onboarding/areas/{area}/export")
 
     # -- changes ----------------------------------------------------------------------------
     async def create_customer(

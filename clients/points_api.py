@@ -7,22 +7,20 @@ import csv
 import io
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from branchdesk.clients.api import Action, ApiClient
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import (
-        ImportOut,
-        Institution,
-        LedgerOut,
-        LedgerRow,
-        MemberOut,
-        RedemptionOut,
-        ReportOut,
-        SmsMessage,
-        TemplateOut,
-    )
+from branchdesk.clients.models import (
+    ImportOut,
+    Institution,
+    LedgerOut,
+    LedgerRow,
+    MemberOut,
+    RedemptionOut,
+    ReportOut,
+    SmsMessage,
+    TemplateOut,
+)
 
 CHANNELS = ("mall", "pos", "proxy", "outlet")
 REPORTS = ("institutions", "channels", "issuance", "redemptions")
@@ -56,11 +54,11 @@ class PointsApi:
         """A member by card number (13+ digits) or mobile (11 digits)."""
         text = query.replace(" ", "")
         if len(text) == 11:
-            return cast("MemberOut", await self.client.get("/v1/members", phone=text))
-        return cast("MemberOut", await self.client.get("/v1/members", card=text))
+            return await self.client.get_as(MemberOut, "/v1/members", phone=text)
+        return await self.client.get_as(MemberOut, "/v1/members", card=text)
 
     async def ledger(self, member_id: str) -> LedgerOut:
-        return cast("LedgerOut", await self.client.get(f"/v1/members/{member_id}/ledger"))
+        return await self.client.get_as(LedgerOut, f"/v1/members/{member_id}/ledger")
 
     async def create_redemption(
         self,
@@ -79,54 +77,42 @@ class PointsApi:
             body["items"] = items
         if order_ref:
             body["order_ref"] = order_ref
-        return cast("RedemptionOut", await self.client.post("/v1/redemptions", body, action))
+        return await self.client.post_as(RedemptionOut, "/v1/redemptions", body, action)
 
     async def get_redemption(self, redemption_id: str) -> RedemptionOut:
-        return cast("RedemptionOut", await self.client.get(f"/v1/redemptions/{redemption_id}"))
+        return await self.client.get_as(RedemptionOut, f"/v1/redemptions/{redemption_id}")
 
     async def resend_code(self, redemption_id: str, action: Action) -> RedemptionOut:
-        return cast(
-            "RedemptionOut",
-            await self.client.post(f"/v1/redemptions/{redemption_id}/otp", {}, action),
+        return await self.client.post_as(
+            RedemptionOut, f"/v1/redemptions/{redemption_id}/otp", {}, action
         )
 
     async def verify(self, redemption_id: str, code: str, action: Action) -> RedemptionOut:
-        return cast(
-            "RedemptionOut",
-            await self.client.post(
-                f"/v1/redemptions/{redemption_id}/verify", {"code": code}, action
-            ),
+        return await self.client.post_as(
+            RedemptionOut, f"/v1/redemptions/{redemption_id}/verify", {"code": code}, action
         )
 
     async def reverse(self, redemption_id: str, reason: str, action: Action) -> RedemptionOut:
-        return cast(
-            "RedemptionOut",
-            await self.client.post(
-                f"/v1/redemptions/{redemption_id}/reverse", {"reason": reason}, action
-            ),
+        return await self.client.post_as(
+            RedemptionOut, f"/v1/redemptions/{redemption_id}/reverse", {"reason": reason}, action
         )
 
     async def grant(
         self, member_id: str, points: int, note: str, action: Action, kind: str = "earn"
     ) -> LedgerRow:
-        return cast(
-            "LedgerRow",
-            await self.client.post(
-                "/v1/points/grants",
-                {"member_id": member_id, "points": points, "note": note, "kind": kind},
-                action,
-            ),
+        return await self.client.post_as(
+            LedgerRow,
+            "/v1/points/grants",
+            {"member_id": member_id, "points": points, "note": note, "kind": kind},
+            action,
         )
 
     async def import_template(self) -> TemplateOut:
-        return cast("TemplateOut", await self.client.get("/v1/points/imports/template"))
+        return await self.client.get_as(TemplateOut, "/v1/points/imports/template")
 
     async def import_csv(self, text: str, action: Action, *, dry_run: bool) -> ImportOut:
-        return cast(
-            "ImportOut",
-            await self.client.post(
-                "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
-            ),
+        return await self.client.post_as(
+            ImportOut, "/v1/points/imports", {"csv": text}, action, dry_run=str(dry_run).lower()
         )
 
     async def import_file(
@@ -144,11 +130,8 @@ class PointsApi:
             "filename": filename,
             "confirm_reimport": confirm_reimport,
         }
-        return cast(
-            "ImportOut",
-            await self.client.post(
-                "/v1/points/imports", body, action, dry_run=str(dry_run).lower()
-            ),
+        return await self.client.post_as(
+            ImportOut, "/v1/points/imports", body, action, dry_run=str(dry_run).lower()
         )
 
     async def redemptions(
@@ -160,24 +143,25 @@ class PointsApi:
         status: str | None = None,
     ) -> list[RedemptionOut]:
         """Redemptions handled by a cashier (the caller, unless a supervisor names someone)."""
-        return cast(
-            "list[RedemptionOut]",
-            await self.client.get(
-                "/v1/redemptions", since=since, until=until, created_by=created_by, status=status
-            ),
+        return await self.client.get_as(
+            list[RedemptionOut],
+            "/v1/redemptions",
+            since=since,
+            until=until,
+            created_by=created_by,
+            status=status,
         )
 
     async def cancel(self, redemption_id: str, action: Action) -> RedemptionOut:
-        return cast(
-            "RedemptionOut",
-            await self.client.post(f"/v1/redemptions/{redemption_id}/cancel", {}, action),
+        return await self.client.post_as(
+            RedemptionOut, f"/v1/redemptions/{redemption_id}/cancel", {}, action
         )
 
     async def create_member(self, body: dict[str, Any], action: Action) -> MemberOut:
-        return cast("MemberOut", await self.client.post("/v1/members", body, action))
+        return await self.client.post_as(MemberOut, "/v1/members", body, action)
 
     async def institutions(self) -> list[Institution]:
-        return cast("list[Institution]", await self.client.get("/v1/points/institutions"))
+        return await self.client.get_as(list[Institution], "/v1/points/institutions")
 
     async def report(
         self,
@@ -188,17 +172,15 @@ class PointsApi:
         institution: str | None = None,
         channel: str | None = None,
     ) -> ReportOut:
-        return cast(
-            "ReportOut",
-            await self.client.get(
-                f"/v1/points/reports/{report}",
-                **{
-                    "from": date_from,
-                    "to": date_to,
-                    "institution": institution,
-                    "channel": channel,
-                },
-            ),
+        return await self.client.get_as(
+            ReportOut,
+            f"/v1/points/reports/{report}",
+            **{
+                "from": date_from,
+                "to": date_to,
+                "institution": institution,
+                "channel": channel,
+            },
         )
 
     async def sms_outbox(self) -> list[SmsMessage]:

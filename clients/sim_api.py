@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from branchdesk.clients.api import Action, ApiClient
-
-if TYPE_CHECKING:
-    from branchdesk.clients.models import (
-        AgentOut,
-        BatchOut,
-        CardOut,
-        PreviewOut,
-        StockOut,
-        WarehouseOut,
-    )
+from branchdesk.clients.models import (
+    AgentOut,
+    BatchOut,
+    CardOut,
+    PreviewOut,
+    StockOut,
+    WarehouseOut,
+)
 
 
 @dataclass(frozen=True)
@@ -42,19 +40,19 @@ class SimApi:
         self.client = client
 
     async def warehouses(self) -> list[WarehouseOut]:
-        return cast("list[WarehouseOut]", await self.client.get("/v1/warehouses"))
+        return await self.client.get_as(list[WarehouseOut], "/v1/warehouses")
 
     async def agents(self, dept: str | None = None) -> list[AgentOut]:
-        return cast("list[AgentOut]", await self.client.get("/v1/agents", dept=dept))
+        return await self.client.get_as(list[AgentOut], "/v1/agents", dept=dept)
 
     async def stock(self) -> StockOut:
-        return cast("StockOut", await self.client.get("/v1/sim/stock"))
+        return await self.client.get_as(StockOut, "/v1/sim/stock")
 
     async def card(self, iccid: str) -> CardOut:
-        return cast("CardOut", await self.client.get(f"/v1/sim/cards/{iccid}"))
+        return await self.client.get_as(CardOut, f"/v1/sim/cards/{iccid}")
 
     async def batch(self, batch_id: str) -> BatchOut:
-        return cast("BatchOut", await self.client.get(f"/v1/sim/batches/{batch_id}"))
+        return await self.client.get_as(BatchOut, f"/v1/sim/batches/{batch_id}")
 
     async def pickup(
         self,
@@ -96,18 +94,17 @@ class SimApi:
         return await self._post("/v1/sim/transfers", body, action, dry_run, cards)
 
     async def transfers(self, status: str | None = "pending") -> list[BatchOut]:
-        return cast("list[BatchOut]", await self.client.get("/v1/sim/transfers", status=status))
+        return await self.client.get_as(list[BatchOut], "/v1/sim/transfers", status=status)
 
     async def decide(self, transfer_id: str, approve: bool, action: Action) -> BatchOut:
         verb = "approve" if approve else "reject"
-        return cast(
-            "BatchOut",
-            await self.client.post(f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action),
+        return await self.client.post_as(
+            BatchOut, f"/v1/sim/transfers/{transfer_id}/{verb}", {}, action
         )
 
     async def batches(self, action: str | None = None) -> list[BatchOut]:
         """The department's transfers, pick-ups and returns, newest first."""
-        return cast("list[BatchOut]", await self.client.get("/v1/sim/batches", action=action))
+        return await self.client.get_as(list[BatchOut], "/v1/sim/batches", action=action)
 
     async def _post(
         self, path: str, body: dict[str, Any], action: Action, dry_run: bool, cards: BatchCards
