@@ -14,7 +14,7 @@ from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from branchdesk.tui import i18n
-from support import pcsc, postgres
+from support import css_cache, pcsc, postgres
 from support.backend import (
     ServedBackend,
     asgi_client,
@@ -42,6 +42,8 @@ EMBEDDED_ONLY = (
 def pytest_configure(config: pytest.Config) -> None:
     # Before any test touches pyscard: this process's own pcscd socket and vpcd ports.
     pcsc.configure_process()
+    # Every App in this process shares the parsed CSS (support/css_cache.py).
+    css_cache.install()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
