@@ -13,6 +13,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
 from branchdesk.tui import i18n, keymap, secrets, terminal, timefmt
@@ -52,6 +53,11 @@ def _open_connection(options: AppOptions, lang: str) -> Connection:
     from branchdesk.tui.connect import connect
 
     return connect(options, lang)
+
+
+def _takes_tab(widget: Widget | None) -> bool:
+    """A text area that indents with Tab keeps the key for itself."""
+    return getattr(widget, "tab_behavior", None) == "indent"
 
 
 def _login_screen() -> Screen[Any]:
@@ -277,6 +283,8 @@ class BranchdeskApp(TourHost):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "online_login":  # only an offline session whose backend is back
             return bool(self.offline_session and self.online)
+        if action in ("focus_next", "focus_previous"):
+            return not _takes_tab(self.focused)
         return super().check_action(action, parameters)
 
     def action_online_login(self) -> None:

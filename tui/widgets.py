@@ -66,7 +66,7 @@ class AppHeader(Static):
         if staff is None:
             return ["branchdesk"]
         # At 80 columns the branch and the staff member matter more than the app's name.
-        return [staff.branch, f"{staff.name}({role_names(staff.roles)})"]
+        return [staff.branch, _("header.staff", name=staff.name, roles=role_names(staff.roles))]
 
     def render(self) -> Text:
         _joined, right = self.parts()

@@ -16,7 +16,7 @@ from support.tui import SIZE, login, make_app, screen_text
 def test_name_and_role_are_never_cut(lang: str, width: int) -> None:
     set_language(lang)
     try:
-        who = f"李建国({role_names(['clerk', 'supervisor'])})"
+        who = _("header.staff", name="李建国", roles=role_names(["clerk", "supervisor"]))
         right = [_("header.demo"), "https://branchdesk.example.internal:8443", _("header.online")]
         line = fit_header(["中国移动黔西南州分公司兴义市坪东营业厅", who], right, width)
     finally:
@@ -33,4 +33,5 @@ async def test_the_header_after_login_shows_name_and_role(backend, lang: str) ->
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
         header = screen_text(app).splitlines()[0]
-        assert f"李建国({_('role.clerk')})" in header, header
+        assert _("header.staff", name="李建国", roles=_("role.clerk")) in header, header
+        assert ("李建国（营业员）" if lang == "zh-CN" else "李建国 (clerk)") in header, header

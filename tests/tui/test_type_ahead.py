@@ -1,0 +1,57 @@
+"""Keys typed ahead arrive in one burst (one terminal read, as over a slow SSH link): Tab still
+moves to the next field before the keys after it are typed."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from branchdesk.clients.local.backend import Backend
+from branchdesk.screens.common.home import HomeScreen
+from branchdesk.screens.common.login import LoginScreen
+from support.tui import SIZE, make_app, wait_for
+
+
+def _burst(app: object, text: str) -> None:
+    """Post the keys the way the terminal driver does for one read: no waiting in between."""
+    names = {"\t": "tab", "\r": "enter"}
+    for char in text:
+        key = names.get(char, char)
+        app.post_message(events.Key(key, char))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_login_typed_ahead_in_one_burst(backend: Backend, lang: str) -> None:
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
+        await pilot.pause()
+        _burst(app, "k001\tdemo-pass-1\r")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+async def test_shift_tab_goes_back_in_a_burst(backend: Backend) -> None:
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
+        await pilot.pause()
+        _burst(app, "k001\tx")
+        app.post_message(events.Key("shift+tab", None))
+        _burst(app, "2")
+        await pilot.pause()
+        staff_id, password = list(app.screen.query(Input))[:2]
+        assert password.value == "x"
+        assert app.focused is staff_id
+        assert staff_id.value.endswith("2")  # typed into the ID field (its text selected on focus)
+
+
+def test_a_text_area_that_indents_keeps_tab() -> None:
+    from textual.widgets import TextArea
+
+    from branchdesk.tui.app import _takes_tab
+
+    assert _takes_tab(TextArea(tab_behavior="indent"))
+    assert not _takes_tab(TextArea(tab_behavior="focus"))
+    assert not _takes_tab(Input())
+    assert not _takes_tab(None)
