@@ -28,6 +28,17 @@ def _lang_arg(value: str) -> str:
         ) from None
 
 
+def _sandbox_options(parser: argparse.ArgumentParser) -> None:
+    """The demo sandbox's options, of ``demo`` and ``web``."""
+    parser.add_argument("--reset", action="store_true", help="start again from fresh demo data")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="sandbox directory (default: user data dir)",
+    )
+
+
 def _ui_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     """The display options, before the command and after ``demo``/``web``.
 
@@ -101,25 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the app on a separate sandbox store with demo data")
     _ui_options(demo, sub=True)
-    demo.add_argument("--reset", action="store_true", help="start again from fresh demo data")
-    demo.add_argument(
-        "--data",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="sandbox directory (default: user data dir)",
-    )
+    _sandbox_options(demo)
 
     web = sub.add_parser("web", help="the demo app in a web browser (textual-serve)")
     _ui_options(web, sub=True)
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
-    web.add_argument("--reset", action="store_true", help="start again from fresh demo data")
-    web.add_argument(
-        "--data",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="sandbox directory (default: user data dir)",
-    )
+    _sandbox_options(web)
 
     # Listed for --help; its arguments are parsed by devices.vcard_cli (see _vcard_arguments).
     sub.add_parser("vcard", help="virtual SIM card for the vpcd reader driver", add_help=False)

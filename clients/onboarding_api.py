@@ -23,6 +23,7 @@ from branchdesk.clients.models import (
     Progress,
     SectionOut,
 )
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.clients.outbox import PENDING, PENDING_PREFIX, OutboxSync
 
 __all__ = ["PENDING_PREFIX", "Checklist", "ChecklistItem", "OnboardingApi", "Queued"]
@@ -530,18 +531,6 @@ def _gained(before: Sequence[ItemOut], after: Sequence[ItemOut], section: str) -
 
 # -- exports -------------------------------------------------------------------------------------
 HANDOFF_HEADER = ("section", "item", "status", "note", "evidence", "updated_by", "updated_at")
-INPUT_FIELDS = (
-    "name",
-    "id_number",
-    "mobile",
-    "area",
-    "licence_no",
-    "card_number",
-    "card_bank",
-    "token_type",
-    "order_amount",
-)
-"""What a marketer types for a customer (the form's fields, the fields a change may carry)."""
 CUSTOMER_FIELDS = ("id", *INPUT_FIELDS, "marketer_id")
 AREA_FIELDS = (
     "id",

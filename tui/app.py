@@ -20,6 +20,7 @@ from branchdesk.tui import i18n, keymap, secrets, terminal, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import AppOptions
 from branchdesk.tui.tour_host import TourHost
+from branchdesk.tui.widgets import NEXT_ON_ENTER
 from branchdesk.tui.workflows import allowed_workflows, by_id
 
 if TYPE_CHECKING:
@@ -285,7 +286,15 @@ class BranchdeskApp(TourHost):
             return bool(self.offline_session and self.online)
         if action in ("focus_next", "focus_previous"):
             return not _takes_tab(self.focused)
+        if action == "enter_next_field":
+            focused = self.focused
+            return focused is not None and focused.has_class(NEXT_ON_ENTER)
         return super().check_action(action, parameters)
+
+    def action_enter_next_field(self) -> None:
+        """Enter in a field that leads to the next one: move there before the next key arrives
+        (the field's own Submitted message would come after keys already typed ahead)."""
+        self.screen.focus_next()
 
     def action_online_login(self) -> None:
         """The backend answers again during an offline session: log in online (which sends

@@ -1,6 +1,7 @@
 """The app's keys, one table per screen in ``keymap.toml``, and the staff member's own remapping.
 
-A screen takes its table as ``BINDINGS = keymap.bindings("sim_stock")``: every binding there has
+A screen takes its table as ``class SimStockScreen(BaseScreen, keys="sim_stock")`` (that is
+``BINDINGS = keymap.bindings("sim_stock")``, see ``tui.keys``): every binding there has
 the id ``"<table>.<name>"`` and a catalog key as description. The ``[keys]`` table of the user's
 config file maps binding ids to other keys (``"sim_stock.pickup" = "f9"``); :func:`check` keeps
 the remaps that are sound and says why it drops the others (an unknown id, a key Textual does not

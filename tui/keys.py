@@ -32,7 +32,17 @@ def translate_bindings(
 
 
 class TranslatedBindings(Screen[Any]):
-    """Mixin base for every screen: Footer and key help show descriptions in the UI language."""
+    """Mixin base for every screen: Footer and key help show descriptions in the UI language.
+
+    A screen names its table of ``keymap.toml`` in its class statement,
+    ``class SimStockScreen(BaseScreen, keys="sim_stock")``: its ``BINDINGS`` are that table's.
+    """
+
+    def __init_subclass__(cls, keys: str | None = None, **kwargs: Any) -> None:
+        if keys is not None:
+            # Before Textual's own __init_subclass__, which merges the BINDINGS of the class.
+            cls.BINDINGS = keymap.bindings(keys)
+        super().__init_subclass__(**kwargs)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -8,16 +8,29 @@ visible row, so the next screenful of moves only repaints two rows each.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from textual.widgets import DataTable as TextualDataTable
 
 from branchdesk.tui import terminal
 
 CellType = TypeVar("CellType")
+Item = TypeVar("Item", bound=Mapping[str, Any])
 
 
 class DataTable(TextualDataTable[CellType]):
+    def show_rows(
+        self, items: Iterable[Item], cells: Callable[[Item], Iterable[CellType]]
+    ) -> dict[str, Item]:
+        """Replace the rows by one row per item, keyed by its ``id``; returns the items by id."""
+        self.clear()
+        shown: dict[str, Item] = {}
+        for item in items:
+            shown[item["id"]] = item
+            self.add_row(*cells(item), key=item["id"])
+        return shown
+
     def _scroll_cursor_into_view(self, animate: bool = False) -> None:
         if self.cursor_type != "row" or not terminal.is_slow_link(self.app):
             super()._scroll_cursor_into_view(animate)

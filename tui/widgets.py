@@ -12,6 +12,10 @@ from textual.widgets import Input, Static
 
 from branchdesk.tui.i18n import _
 
+NEXT_ON_ENTER = "next-on-enter"
+"""The class of an input where Enter only moves to the next field (handled by the App at once,
+so that keys typed ahead land in the next field)."""
+
 if TYPE_CHECKING:
     from branchdesk.tui.app_protocol import AppProtocol
 

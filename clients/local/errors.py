@@ -14,6 +14,12 @@ from typing import Any
 LANGS = ("zh-CN", "en")
 MESSAGES: dict[str, dict[str, str]] = {}
 
+SMS_UNAVAILABLE = {
+    "zh-CN": "短信通道不可用,无法发送验证码。",
+    "en": "The SMS gateway is not available; no code can be sent.",
+}
+"""What every refusal to send a code says outside the sandbox: there is no SMS gateway yet."""
+
 
 def register_messages(catalog: dict[str, dict[str, str]]) -> None:
     for code, texts in catalog.items():

@@ -10,7 +10,6 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -21,11 +20,9 @@ if TYPE_CHECKING:
 DELIVERIES = ("sms", "email", "paper")
 
 
-class AccountInfoScreen(FormStepScreen):
-    TITLE_KEY = "cw.account.title"
-    STEP = "account"
-    BINDINGS = keymap.bindings("account_info")
-
+class AccountInfoScreen(
+    FormStepScreen, keys="account_info", title="cw.account.title", step="account"
+):
     def compose_step(self) -> ComposeResult:
         account = self.draft["account"] or {}
         yield Static(

@@ -10,7 +10,6 @@ from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
@@ -18,11 +17,9 @@ if TYPE_CHECKING:
     from branchdesk.screens.card_write.summary import AccountSummaryScreen
 
 
-class AccountActivityScreen(FormStepScreen):
-    TITLE_KEY = "cw.activity.title"
-    STEP = "activity"
-    BINDINGS = keymap.bindings("account_activity")
-
+class AccountActivityScreen(
+    FormStepScreen, keys="account_activity", title="cw.activity.title", step="activity"
+):
     def compose_step(self) -> ComposeResult:
         activities = self.offer["activities"] if self.offer else []
         yield OptionList(

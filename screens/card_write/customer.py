@@ -18,7 +18,6 @@ from branchdesk.screens.card_write.steps import (
     new_draft,
     resume_chain,
 )
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -48,13 +47,11 @@ def customer_errors(values: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in checks.items() if v}
 
 
-class AccountCustomerScreen(FormStepScreen):
+class AccountCustomerScreen(
+    FormStepScreen, keys="account_customer", title="cw.customer.title", step="customer"
+):
     """Step 1, and where an unfinished form kept on the server is offered: F6 resumes it at
     the step after the last one saved, F8 discards it."""
-
-    TITLE_KEY = "cw.customer.title"
-    STEP = "customer"
-    BINDINGS = keymap.bindings("account_customer")
 
     def __init__(self, draft: Draft | None = None) -> None:
         super().__init__(draft or new_draft(dict.fromkeys(FIELDS, "")))

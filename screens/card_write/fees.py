@@ -17,7 +17,7 @@ from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import customer_lines, fee_lines, local_name, number_lines
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -69,10 +69,7 @@ def parse_amount(text: str) -> Decimal | None:
     return value if value.is_finite() and value >= 0 else None
 
 
-class AccountFeesScreen(Printing, BaseScreen):
-    TITLE_KEY = "cw.fees.title"
-    BINDINGS = keymap.bindings("account_fees")
-
+class AccountFeesScreen(Printing, BaseScreen, keys="account_fees", title="cw.fees.title"):
     def __init__(self, order: OrderOut) -> None:
         super().__init__()
         self.order = order

@@ -11,7 +11,6 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -20,11 +19,7 @@ if TYPE_CHECKING:
     from branchdesk.screens.card_write.account import AccountInfoScreen
 
 
-class AccountNumberScreen(FormStepScreen):
-    TITLE_KEY = "cw.number.title"
-    STEP = "number"
-    BINDINGS = keymap.bindings("cw_number")
-
+class AccountNumberScreen(FormStepScreen, keys="cw_number", title="cw.number.title", step="number"):
     def compose_step(self) -> ComposeResult:
         with Horizontal(id="cw-number-row"):
             yield Label(_("cw.number.digits"))

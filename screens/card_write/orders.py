@@ -19,9 +19,16 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import OrderOut
 
 
-class AccountOrdersScreen(BaseScreen):
-    TITLE_KEY = "cw.orders.title"
+def _cells(order: OrderOut) -> tuple[str, ...]:
+    return (
+        order["id"],
+        order["msisdn"],
+        order["customer"]["name"],
+        _(f"cw.state.{order['state']}"),
+    )
 
+
+class AccountOrdersScreen(BaseScreen, title="cw.orders.title"):
     def __init__(self) -> None:
         super().__init__()
         self.orders: dict[str, OrderOut] = {}
@@ -46,17 +53,7 @@ class AccountOrdersScreen(BaseScreen):
 
     def _show(self, orders: list[OrderOut]) -> None:
         status = self.query_one("#cw-orders-status", StatusLine)
-        self.orders = {o["id"]: o for o in orders}
-        table = self.query_one("#cw-orders", DataTable)
-        table.clear()
-        for order in orders:
-            table.add_row(
-                order["id"],
-                order["msisdn"],
-                order["customer"]["name"],
-                _(f"cw.state.{order['state']}"),
-                key=order["id"],
-            )
+        self.orders = self.query_one("#cw-orders", DataTable).show_rows(orders, _cells)
         status.show(_("cw.orders.none") if not orders else "")
 
     @on(DataTable.RowSelected, "#cw-orders")

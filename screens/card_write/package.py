@@ -12,7 +12,6 @@ from textual.widgets.option_list import Option
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -21,11 +20,9 @@ if TYPE_CHECKING:
     from branchdesk.screens.card_write.packs import AccountPacksScreen
 
 
-class AccountPackageScreen(FormStepScreen):
-    TITLE_KEY = "cw.package.title"
-    STEP = "package"
-    BINDINGS = keymap.bindings("account_package")
-
+class AccountPackageScreen(
+    FormStepScreen, keys="account_package", title="cw.package.title", step="package"
+):
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]
         yield Static(

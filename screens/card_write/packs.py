@@ -9,7 +9,6 @@ from textual.widgets import SelectionList, Static
 
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 if TYPE_CHECKING:
@@ -17,11 +16,9 @@ if TYPE_CHECKING:
     from branchdesk.screens.card_write.activity import AccountActivityScreen
 
 
-class AccountPacksScreen(FormStepScreen):
-    TITLE_KEY = "cw.packs.title"
-    STEP = "packs"
-    BINDINGS = keymap.bindings("account_packs")
-
+class AccountPacksScreen(
+    FormStepScreen, keys="account_packs", title="cw.packs.title", step="packs"
+):
     def compose_step(self) -> ComposeResult:
         packs = self.offer["packs"] if self.offer else []
         chosen = self.draft["pack_ids"]

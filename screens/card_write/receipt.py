@@ -43,10 +43,8 @@ def receipt(order: OrderOut) -> Receipt:
     )
 
 
-class CardWriteReceiptScreen(ReceiptScreen):
+class CardWriteReceiptScreen(ReceiptScreen, title="cw.receipt.heading"):
     """The common receipt screen with an order's content."""
-
-    TITLE_KEY = "cw.receipt.heading"
 
     def __init__(self, order: OrderOut) -> None:
         super().__init__(receipt(order))

@@ -11,7 +11,6 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
 
@@ -20,11 +19,9 @@ if TYPE_CHECKING:
     from branchdesk.screens.card_write.number import AccountNumberScreen
 
 
-class AccountRecommenderScreen(FormStepScreen):
-    TITLE_KEY = "cw.recommender.title"
-    STEP = "recommender"
-    BINDINGS = keymap.bindings("account_recommender")
-
+class AccountRecommenderScreen(
+    FormStepScreen, keys="account_recommender", title="cw.recommender.title", step="recommender"
+):
     def compose_step(self) -> ComposeResult:
         customer = self.draft["customer"]
         yield Static(

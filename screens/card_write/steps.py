@@ -53,6 +53,12 @@ class FormStepScreen(BaseScreen):
 
     TITLE_KEY = ""
     STEP = ""
+    """Given in the class statement: ``class AccountPacksScreen(FormStepScreen, step="packs")``."""
+
+    def __init_subclass__(cls, step: str | None = None, **kwargs: Any) -> None:
+        if step is not None:
+            cls.STEP = step
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, draft: Draft, offer: OfferOut | None = None) -> None:
         super().__init__()

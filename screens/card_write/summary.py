@@ -13,7 +13,6 @@ from textual.widgets import Static
 from branchdesk.clients import validators
 from branchdesk.screens.card_write.names import fee_lines, local_name
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
 
@@ -29,12 +28,10 @@ def _named(items: Sequence[Mapping[str, Any]], wanted: str | None) -> str:
     return wanted or ""
 
 
-class AccountSummaryScreen(FormStepScreen):
+class AccountSummaryScreen(
+    FormStepScreen, keys="account_summary", title="cw.summary.title", step="activity"
+):
     """After the last step: nothing more to save; F5 creates the order (and ends the draft)."""
-
-    TITLE_KEY = "cw.summary.title"
-    STEP = "activity"
-    BINDINGS = keymap.bindings("account_summary")
 
     def __init__(self, draft: Draft, offer: OfferOut | None, fees: FeesOut) -> None:
         super().__init__(draft, offer)

@@ -25,7 +25,6 @@ from branchdesk.devices.timed import TimedReader
 from branchdesk.screens.card_write import flow
 from branchdesk.screens.card_write.names import local_name
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.readers import (
     ReaderFactory,
@@ -72,10 +71,7 @@ BLINK_SECONDS = 0.4
 CARD_KEYS = ("read", "write", "confirm", "cancel_order")
 
 
-class CardWriteScreen(BaseScreen):
-    TITLE_KEY = "cw.write.title"
-    BINDINGS = keymap.bindings("card_write")
-
+class CardWriteScreen(BaseScreen, keys="card_write", title="cw.write.title"):
     def __init__(self, order: OrderOut, reader_factory: ReaderFactory | None = None) -> None:
         super().__init__()
         self.order = order

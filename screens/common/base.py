@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import ModalScreen
@@ -26,7 +26,17 @@ T = TypeVar("T")
 
 
 class ApiCalls(PackageStyles, TranslatedBindings):
-    """The action mechanism on a screen or a modal (see ``actions``)."""
+    """The action mechanism on a screen or a modal (see ``actions``).
+
+    ``title=`` in the class statement is the catalog key of the screen's title (``TITLE_KEY``).
+    """
+
+    TITLE_KEY: ClassVar[str]
+
+    def __init_subclass__(cls, title: str | None = None, **kwargs: Any) -> None:
+        if title is not None:
+            cls.TITLE_KEY = title
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

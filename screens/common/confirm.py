@@ -15,14 +15,11 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.plain_modal import PlainModal
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
-class ConfirmModal(PlainModal):
+class ConfirmModal(PlainModal, keys="confirm"):
     """Dismisses with True (Enter, y) or None (Esc, n)."""
-
-    BINDINGS = keymap.bindings("confirm")
 
     def __init__(self, title: str, lines: Iterable[str], confirm: str | None = None) -> None:
         super().__init__()

@@ -7,13 +7,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.plain_modal import PlainModal
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 
 
-class ErrorPanel(PlainModal):
-    BINDINGS = keymap.bindings("error_panel")
-
+class ErrorPanel(PlainModal, keys="error_panel"):
     def __init__(self, reference: str) -> None:
         super().__init__()
         self.reference = reference

@@ -10,15 +10,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import hanging_indent, role_names
 from branchdesk.tui.workflows import Workflow, allowed_workflows
 
 
-class HomeScreen(BaseScreen):
-    BINDINGS = keymap.bindings("home")
-
+class HomeScreen(BaseScreen, keys="home"):
     def compose_body(self) -> ComposeResult:
         with Vertical():
             yield Static(id="home-info")

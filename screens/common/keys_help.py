@@ -7,15 +7,12 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseModal
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import translate_bindings
 from branchdesk.tui.tables import DataTable
 
 
-class KeysHelpScreen(BaseModal):
-    BINDINGS = keymap.bindings("keys")
-
+class KeysHelpScreen(BaseModal, keys="keys"):
     def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
         super().__init__()
         self.screen_title = screen_title

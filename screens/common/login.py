@@ -12,9 +12,9 @@ from textual.widgets import Input, Label, Static
 
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine, role_names
+from branchdesk.tui.widgets import NEXT_ON_ENTER, StatusLine, role_names
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import DemoAccount, MetaOut
@@ -37,10 +37,7 @@ def _account_grid(accounts: list[DemoAccount], columns: int = 2, width: int = 30
     return rows
 
 
-class LoginScreen(BaseScreen):
-    TITLE_KEY = "login.title"
-    BINDINGS = keymap.bindings("login")
-
+class LoginScreen(BaseScreen, keys="login", title="login.title"):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box") as box:
             box.border_title = _("login.title")
@@ -51,6 +48,7 @@ class LoginScreen(BaseScreen):
                     placeholder=_("login.staff_id_hint"),
                     max_length=64,
                     compact=True,
+                    classes=NEXT_ON_ENTER,
                 )
             with Horizontal(classes="login-row"):
                 yield Label(_("login.password"))
@@ -107,10 +105,6 @@ class LoginScreen(BaseScreen):
         password.value = ""
         password.focus()
         self.query_one("#login-status", StatusLine).show(message, "error")
-
-    @on(Input.Submitted, "#staff-id")
-    def _next_field(self) -> None:
-        self.query_one("#password", Input).focus()
 
     checking = False
     """A login request is on its way; Enter waits for its answer."""

@@ -8,12 +8,9 @@ from __future__ import annotations
 from textual.screen import ModalScreen
 
 from branchdesk.screens.common.styles import PackageStyles
-from branchdesk.tui import keymap
 from branchdesk.tui.keys import TranslatedBindings
 
 
-class PlainModal(PackageStyles, TranslatedBindings, ModalScreen[object]):
-    BINDINGS = keymap.bindings("modal")
-
+class PlainModal(PackageStyles, TranslatedBindings, ModalScreen[object], keys="modal"):
     def action_dismiss_modal(self) -> None:
         self.dismiss(None)

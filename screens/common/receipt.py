@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.atomic_file import write_atomic
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -113,10 +113,7 @@ def reopen(directory: Path, entry: HistoryEntry) -> Receipt:
     return Receipt(entry.kind, entry.ref, entry.heading, text, Path(name).stem)
 
 
-class ReceiptScreen(Printing, BaseScreen):
-    TITLE_KEY = "receipt.title"
-    BINDINGS = keymap.bindings("receipt")
-
+class ReceiptScreen(Printing, BaseScreen, keys="receipt", title="receipt.title"):
     def __init__(self, receipt: Receipt, *, saved: bool = False) -> None:
         super().__init__()
         self.receipt = receipt

@@ -8,16 +8,13 @@ from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.receipt import HistoryEntry, ReceiptScreen, history, reopen
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
 
 
-class ReceiptHistoryScreen(BaseScreen):
-    TITLE_KEY = "receipt.history.title"
-    BINDINGS = keymap.bindings("receipt_history")
-
+class ReceiptHistoryScreen(BaseScreen, keys="receipt_history", title="receipt.history.title"):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[HistoryEntry] = []

@@ -7,14 +7,11 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from branchdesk.screens.common.styles import PackageStyles
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import TranslatedBindings
 
 
-class StartupErrorScreen(PackageStyles, TranslatedBindings):
-    BINDINGS = keymap.bindings("startup_error")
-
+class StartupErrorScreen(PackageStyles, TranslatedBindings, keys="startup_error"):
     def __init__(self, key: str, params: dict[str, object]) -> None:
         super().__init__()
         self.key = key

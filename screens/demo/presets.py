@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -22,10 +21,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import PresetApplied, PresetOut
 
 
-class PresetsScreen(BaseScreen):
-    TITLE_KEY = "demo.presets.title"
-    BINDINGS = keymap.bindings("demo_presets")
-
+class PresetsScreen(BaseScreen, keys="demo_presets", title="demo.presets.title"):
     def __init__(self) -> None:
         super().__init__()
         self.presets: list[PresetOut] = []

@@ -12,7 +12,6 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.demo_api import DemoApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tour import SPEEDS, Tour, TourError, load_tours
 from branchdesk.tui.widgets import StatusLine
@@ -29,10 +28,7 @@ def reader_line(extra: dict[str, object]) -> str:
     return _("demo.reader.unknown")
 
 
-class TourPickerScreen(BaseScreen):
-    TITLE_KEY = "demo.tours.title"
-    BINDINGS = keymap.bindings("demo_tours")
-
+class TourPickerScreen(BaseScreen, keys="demo_tours", title="demo.tours.title"):
     def __init__(self) -> None:
         super().__init__()
         self.tours: list[Tour] = []

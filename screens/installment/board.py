@@ -17,7 +17,6 @@ from branchdesk.clients.installment_api import STEPS, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
 from branchdesk.screens.points.phone import sandbox_enabled
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -53,10 +52,17 @@ def step_bar(current: str) -> Text:
     return bar
 
 
-class InstallmentBoardScreen(BaseScreen):
-    TITLE_KEY = "inst.board.title"
-    BINDINGS = keymap.bindings("installment_board")
+def _cells(app: ApplicationOut) -> tuple[str | Text, ...]:
+    return (
+        app["id"],
+        app["customer_name"],
+        _(f"inst.step.{app['step']}"),
+        _(f"inst.status.{app['status']}"),
+        review_text(app),
+    )
 
+
+class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.board.title"):
     def __init__(self) -> None:
         super().__init__()
         self.applications: list[ApplicationOut] = []
@@ -138,16 +144,7 @@ class InstallmentBoardScreen(BaseScreen):
         self.total = page["total"]
         table = self.query_one("#board-table", DataTable)
         selected = cursor_key(table)
-        table.clear()
-        for app in applications:
-            table.add_row(
-                app["id"],
-                app["customer_name"],
-                _(f"inst.step.{app['step']}"),
-                _(f"inst.status.{app['status']}"),
-                review_text(app),
-                key=app["id"],
-            )
+        table.show_rows(applications, _cells)
         if selected in {a["id"] for a in applications}:
             table.move_cursor(row=table.get_row_index(selected))
         self.query_one("#board-page", Static).update(

@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -20,10 +19,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import ClerkOut
 
 
-class InstallmentHomeScreen(BaseScreen):
-    TITLE_KEY = "inst.home.title"
-    BINDINGS = keymap.bindings("installment_home")
-
+class InstallmentHomeScreen(BaseScreen, keys="installment_home", title="inst.home.title"):
     def __init__(self) -> None:
         super().__init__()
         self.profile: ClerkOut | None = None

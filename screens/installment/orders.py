@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import cursor_key
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -40,10 +40,17 @@ def payment_text(order: ApplicationOut) -> str:
     return _("inst.orders.unpaid", card=_(f"inst.card.{order['card_verification']}"))
 
 
-class InstallmentOrdersScreen(BaseScreen):
-    TITLE_KEY = "inst.orders.title"
-    BINDINGS = keymap.bindings("installment_orders")
+def _cells(order: ApplicationOut) -> tuple[str, ...]:
+    return (
+        order["id"],
+        timefmt.when_short(order["created_at"]) or "-",
+        order["customer_name"],
+        _(f"inst.status.{order['status']}"),
+        payment_text(order),
+    )
 
+
+class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst.orders.title"):
     def __init__(self) -> None:
         super().__init__()
         self.orders: list[ApplicationOut] = []
@@ -122,16 +129,7 @@ class InstallmentOrdersScreen(BaseScreen):
         self.orders = orders
         self.refresh_bindings()
         table = self.query_one("#orders-table", DataTable)
-        table.clear()
-        for order in orders:
-            table.add_row(
-                order["id"],
-                timefmt.when_short(order["created_at"]) or "-",
-                order["customer_name"],
-                _(f"inst.status.{order['status']}"),
-                payment_text(order),
-                key=order["id"],
-            )
+        table.show_rows(orders, _cells)
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 

@@ -20,7 +20,7 @@ from branchdesk.clients.installment_api import InstallmentApi, seconds_left
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import sandbox_enabled
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.qr import QrCode
 from branchdesk.tui.widgets import StatusLine
@@ -33,10 +33,7 @@ def countdown_text(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
-class InstallmentQrScreen(BaseScreen):
-    TITLE_KEY = "inst.qr.title"
-    BINDINGS = keymap.bindings("installment_qr")
-
+class InstallmentQrScreen(BaseScreen, keys="installment_qr", title="inst.qr.title"):
     def __init__(self) -> None:
         super().__init__()
         self.code: QrOut | None = None

@@ -18,7 +18,6 @@ from branchdesk.clients.installment_api import InstallmentApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -28,10 +27,9 @@ if TYPE_CHECKING:
 FIELDS = ("job_no", "name", "id_number", "mobile")
 
 
-class InstallmentRegisterScreen(BaseScreen):
-    TITLE_KEY = "inst.register.title"
-    BINDINGS = keymap.bindings("installment_register")
-
+class InstallmentRegisterScreen(
+    BaseScreen, keys="installment_register", title="inst.register.title"
+):
     def __init__(self) -> None:
         super().__init__()
         self.code_sent = False

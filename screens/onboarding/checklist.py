@@ -16,7 +16,7 @@ from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import MARKS, write_handoff
-from branchdesk.tui import keymap, numbers, timefmt
+from branchdesk.tui import numbers, timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import Prose, StatusLine, hanging_indent
 
@@ -24,10 +24,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import ItemOut
 
 
-class ChecklistScreen(BaseScreen):
-    TITLE_KEY = "onb.checklist.title"
-    BINDINGS = keymap.bindings("onb.checklist")
-
+class ChecklistScreen(BaseScreen, keys="onb.checklist", title="onb.checklist.title"):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id

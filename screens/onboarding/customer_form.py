@@ -11,11 +11,11 @@ from textual.widgets import Input, Label, Select, Static
 
 from branchdesk.clients import validators
 from branchdesk.clients.api import Action
-from branchdesk.clients.onboarding_api import INPUT_FIELDS, PII_FIELDS, OnboardingApi, Queued
+from branchdesk.clients.onboarding_api import PII_FIELDS, OnboardingApi, Queued
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -44,10 +44,7 @@ def early_errors(values: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
-class CustomerFormScreen(BaseScreen):
-    TITLE_KEY = "onb.form.title_new"
-    BINDINGS = keymap.bindings("onb.form")
-
+class CustomerFormScreen(BaseScreen, keys="onb.form", title="onb.form.title_new"):
     def __init__(self, customer_id: str | None = None) -> None:
         super().__init__()
         self.customer_id = customer_id

@@ -16,7 +16,6 @@ from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -24,10 +23,7 @@ from branchdesk.tui.widgets import StatusLine
 PAGE = 200
 
 
-class CustomersScreen(BaseScreen):
-    TITLE_KEY = "onb.customers.title"
-    BINDINGS = keymap.bindings("onb.customers")
-
+class CustomersScreen(BaseScreen, keys="onb.customers", title="onb.customers.title"):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="onb-filter"):
             yield Input(

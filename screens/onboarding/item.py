@@ -14,7 +14,6 @@ from branchdesk.clients.onboarding_api import OnboardingApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseModal
 from branchdesk.screens.onboarding.export import STATUSES
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
@@ -36,9 +35,7 @@ def missing_for_done(item: ItemOut, token_type: str) -> list[str]:
     return [f for f in evidence_fields(item, token_type) if not item["evidence"].get(f)]
 
 
-class ItemModal(BaseModal):
-    BINDINGS = keymap.bindings("onb.item")
-
+class ItemModal(BaseModal, keys="onb.item"):
     def __init__(
         self,
         api: OnboardingApi,

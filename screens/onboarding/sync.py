@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from branchdesk.clients import validators
-from branchdesk.clients.onboarding_api import INPUT_FIELDS
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.clients.outbox import (
     CONFLICT,
     FAILED,
@@ -22,7 +22,6 @@ from branchdesk.clients.outbox import (
 )
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -80,10 +79,7 @@ def sync_summary(result: ReplayResult, entries: list[dict[str, Any]]) -> str:
     return _(key, **counts)
 
 
-class SyncScreen(BaseScreen):
-    TITLE_KEY = "onb.sync.title"
-    BINDINGS = keymap.bindings("onb.sync")
-
+class SyncScreen(BaseScreen, keys="onb.sync", title="onb.sync.title"):
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="onb-sync-table", cursor_type="row")
         with Horizontal(id="onb-compare"):

@@ -20,7 +20,6 @@ from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.member import member_lines
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -52,10 +51,7 @@ def field_problem(field: str, value: str, institutions: dict[str, str] | None) -
     return None
 
 
-class PointsAddMemberScreen(BaseScreen):
-    TITLE_KEY = "points.add_member.title"
-    BINDINGS = keymap.bindings("points_add_member")
-
+class PointsAddMemberScreen(BaseScreen, keys="points_add_member", title="points.add_member.title"):
     def __init__(self, mobile: str = "", card_no: str = "") -> None:
         super().__init__()
         self.prefill = {"mobile": mobile, "card_no": card_no}

@@ -18,7 +18,7 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.pending import cancel_pending
 from branchdesk.screens.points.phone import SimulatedPhone
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -44,11 +44,9 @@ def redemption_error(failure: Failure) -> str | None:
     return None
 
 
-class PointsCheckoutScreen(BaseScreen):
-    TITLE_KEY = "points.checkout.title"
+class PointsCheckoutScreen(BaseScreen, keys="points_checkout", title="points.checkout.title"):
     CHANNEL = "pos"
     INTRO_KEY = "points.checkout.intro"
-    BINDINGS = keymap.bindings("points_checkout")
 
     def __init__(self, member: Any) -> None:
         super().__init__()

@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
-class PointsDetailScreen(BaseScreen):
-    TITLE_KEY = "points.detail.title"
-
+class PointsDetailScreen(BaseScreen, title="points.detail.title"):
     def __init__(self, member: MemberOut) -> None:
         super().__init__()
         self.member = member

@@ -16,7 +16,6 @@ from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.lookup import query_error
 from branchdesk.screens.points.member import member_lines
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -24,10 +23,7 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
-class PointsGrantScreen(BaseScreen):
-    TITLE_KEY = "points.grant.title"
-    BINDINGS = keymap.bindings("points_grant")
-
+class PointsGrantScreen(BaseScreen, keys="points_grant", title="points.grant.title"):
     def __init__(self) -> None:
         super().__init__()
         self.result: QueryResult[dict[str, Any]] = QueryResult()

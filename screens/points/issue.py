@@ -23,7 +23,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import PointsApi, write_text
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.options import data_dir
 from branchdesk.tui.tables import DataTable
@@ -44,10 +44,7 @@ def read_csv_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-class PointsIssueScreen(BaseScreen):
-    TITLE_KEY = "points.issue.title"
-    BINDINGS = keymap.bindings("points_issue")
-
+class PointsIssueScreen(BaseScreen, keys="points_issue", title="points.issue.title"):
     def __init__(self) -> None:
         super().__init__()
         self.previewed: ImportOut | None = None

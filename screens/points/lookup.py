@@ -17,7 +17,6 @@ from branchdesk.screens.common.actions import Failure, QueryResult
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.member import member_lines
 from branchdesk.screens.points.phone import SimulatedPhone
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -35,10 +34,7 @@ def query_error(text: str) -> str | None:
     return validators.card_number_error(value)
 
 
-class PointsLookupScreen(BaseScreen):
-    TITLE_KEY = "points.lookup.title"
-    BINDINGS = keymap.bindings("points_lookup")
-
+class PointsLookupScreen(BaseScreen, keys="points_lookup", title="points.lookup.title"):
     def __init__(self) -> None:
         super().__init__()
         self.result: QueryResult[dict[str, Any]] = QueryResult()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from branchdesk.screens.points.checkout import PointsCheckoutScreen
 
 
-class PointsMallScreen(PointsCheckoutScreen):
-    TITLE_KEY = "points.mall.title"
+class PointsMallScreen(PointsCheckoutScreen, title="points.mall.title"):
     CHANNEL = "mall"
     INTRO_KEY = "points.mall.intro"

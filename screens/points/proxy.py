@@ -14,7 +14,6 @@ from textual.widgets import Input, Static
 from branchdesk.clients.points_api import parse_price, points_needed
 from branchdesk.screens.points.checkout import CODE_LENGTH, PointsCheckoutScreen
 from branchdesk.screens.points.phone import SimulatedPhone
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -25,12 +24,10 @@ if TYPE_CHECKING:
 MAX_ITEMS = 50
 
 
-class PointsProxyScreen(PointsCheckoutScreen):
+class PointsProxyScreen(PointsCheckoutScreen, keys="points_proxy", title="points.proxy.title"):
     ORDER_FIELDS = ("#item-name", "#item-qty", "#item-price")
-    TITLE_KEY = "points.proxy.title"
     CHANNEL = "proxy"
     INTRO_KEY = "points.proxy.intro"
-    BINDINGS = keymap.bindings("points_proxy")
 
     def __init__(self, member: MemberOut) -> None:
         super().__init__(member)

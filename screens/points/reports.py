@@ -14,7 +14,7 @@ from branchdesk.clients.points_api import CHANNELS, REPORTS, PointsApi, report_c
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.issue import exports_dir
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -61,10 +61,7 @@ def date_error(text: str) -> str | None:
     return "date" if timefmt.parse_day(text) is None else None
 
 
-class PointsReportsScreen(BaseScreen):
-    TITLE_KEY = "points.reports.title"
-    BINDINGS = keymap.bindings("points_reports")
-
+class PointsReportsScreen(BaseScreen, keys="points_reports", title="points.reports.title"):
     def __init__(self) -> None:
         super().__init__()
         self.report = REPORTS[0]

@@ -14,15 +14,12 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.actions import QueryResult
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
 
-class PointsReverseScreen(BaseScreen):
-    TITLE_KEY = "points.reverse.title"
-    BINDINGS = keymap.bindings("points_reverse")
-
+class PointsReverseScreen(BaseScreen, keys="points_reverse", title="points.reverse.title"):
     def __init__(self, redemption_id: str | None = None) -> None:
         super().__init__()
         self.result: QueryResult[dict[str, Any]] = QueryResult()

@@ -20,7 +20,7 @@ from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.columns import fill_to_widest
 from branchdesk.screens.points.pending import cancel_pending
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -48,10 +48,7 @@ def row_cells(redemption: RedemptionOut) -> list[str]:
     ]
 
 
-class PointsShiftScreen(BaseScreen):
-    TITLE_KEY = "points.shift.title"
-    BINDINGS = keymap.bindings("points_shift")
-
+class PointsShiftScreen(BaseScreen, keys="points_shift", title="points.shift.title"):
     def __init__(
         self, *, pick: bool = False, reverse: Callable[[str], object] | None = None
     ) -> None:

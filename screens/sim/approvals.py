@@ -18,7 +18,7 @@ from branchdesk.clients.api import Action
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -27,9 +27,18 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import BatchOut
 
 
-class SimApprovalsScreen(BaseScreen):
-    BINDINGS = keymap.bindings("sim_approvals")
+def _cells(t: BatchOut) -> tuple[str, ...]:
+    return (
+        t["id"],
+        warehouse_short(t, "source"),
+        warehouse_short(t, "target"),
+        _(f"sim.type.{t['card_type']}"),
+        str(t["count"]),
+        t.get("operator_name") or t["operator"],
+    )
 
+
+class SimApprovalsScreen(BaseScreen, keys="sim_approvals"):
     def __init__(self) -> None:
         super().__init__()
         self.transfers: dict[str, BatchOut] = {}
@@ -62,19 +71,7 @@ class SimApprovalsScreen(BaseScreen):
         )
 
     def _show(self, transfers: Any) -> None:
-        self.transfers = {t["id"]: t for t in transfers}
-        table = self.query_one("#transfers", DataTable)
-        table.clear()
-        for t in transfers:
-            table.add_row(
-                t["id"],
-                warehouse_short(t, "source"),
-                warehouse_short(t, "target"),
-                _(f"sim.type.{t['card_type']}"),
-                str(t["count"]),
-                t.get("operator_name") or t["operator"],
-                key=t["id"],
-            )
+        self.transfers = self.query_one("#transfers", DataTable).show_rows(transfers, _cells)
         self._detail(next(iter(self.transfers.values()), None))
         self.show_status(
             _("sim.approvals.pending", n=len(transfers)) if transfers else _("sim.approvals.none")

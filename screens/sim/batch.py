@@ -42,7 +42,6 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim import prefs
 from branchdesk.screens.sim.card_list import PreviewList, header_text
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -90,9 +89,19 @@ def problem_line(kind: str, row: dict[str, Any]) -> str:
     return f"#{row['index']} {row['iccid']} {_('sim.problem.' + kind)} {extra}".rstrip()
 
 
-class SimBatchScreen(BaseScreen):
-    BINDINGS = keymap.bindings("sim_batch")
+def iccid_input(end: str) -> FieldInput:
+    """The ``start`` or ``end`` ICCID of a range."""
+    return FieldInput(
+        id=end,
+        compact=True,
+        # 20 digits in groups of four as printed on the card, pasted with spaces
+        max_length=30,
+        numeric="0-9 ",
+        placeholder=_(f"sim.field.{end}"),
+    )
 
+
+class SimBatchScreen(BaseScreen, keys="sim_batch"):
     def __init__(self, mode: str = "pickup") -> None:
         if mode not in MODES:
             raise ValueError(mode)
@@ -146,22 +155,8 @@ class SimBatchScreen(BaseScreen):
                 yield Input(id="file", compact=True, placeholder=_("sim.field.file_hint"))
             with Horizontal(classes="row", id="range-row"):
                 yield Label(_("sim.field.range"))
-                yield FieldInput(
-                    id="start",
-                    compact=True,
-                    # 20 digits in groups of four as printed on the card, pasted with spaces
-                    max_length=30,
-                    numeric="0-9 ",
-                    placeholder=_("sim.field.start"),
-                )
-                yield FieldInput(
-                    id="end",
-                    compact=True,
-                    # 20 digits in groups of four as printed on the card, pasted with spaces
-                    max_length=30,
-                    numeric="0-9 ",
-                    placeholder=_("sim.field.end"),
-                )
+                yield iccid_input("start")
+                yield iccid_input("end")
             with Horizontal(id="paste-row"):
                 yield Label(_("sim.field.paste"))
                 yield TextArea(

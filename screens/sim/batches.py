@@ -18,7 +18,7 @@ from textual.widgets import Label, Select, Static
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
-from branchdesk.tui import keymap, timefmt
+from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -48,10 +48,18 @@ def counterpart(batch: BatchOut) -> str:
     return ""
 
 
-class SimBatchesScreen(BaseScreen):
-    TITLE_KEY = "sim.batches.title"
-    BINDINGS = keymap.bindings("sim_batches")
+def _cells(b: BatchOut) -> tuple[str, ...]:
+    return (
+        b["id"],
+        _(f"sim.action.{b['action']}"),
+        str(b["count"]),
+        set_cell_size(counterpart(b), WITH_WIDTH),
+        timefmt.when(b["at"]),
+        b["operator"],
+    )
 
+
+class SimBatchesScreen(BaseScreen, keys="sim_batches", title="sim.batches.title"):
     def __init__(self) -> None:
         super().__init__()
         self.batches: dict[str, BatchOut] = {}
@@ -99,19 +107,7 @@ class SimBatchesScreen(BaseScreen):
         self.call_api("batches", lambda: SimApi(self.client).batches(kind), loaded)
 
     def _show(self, batches: list[BatchOut]) -> None:
-        self.batches = {b["id"]: b for b in batches}
-        table = self.query_one("#batches", DataTable)
-        table.clear()
-        for b in batches:
-            table.add_row(
-                b["id"],
-                _(f"sim.action.{b['action']}"),
-                str(b["count"]),
-                set_cell_size(counterpart(b), WITH_WIDTH),
-                timefmt.when(b["at"]),
-                b["operator"],
-                key=b["id"],
-            )
+        self.batches = self.query_one("#batches", DataTable).show_rows(batches, _cells)
         self._detail(batches[0] if batches else None)
         if batches:
             self.show_status(_("sim.batches.shown", n=len(batches)))

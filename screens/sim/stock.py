@@ -9,7 +9,6 @@ from textual.widgets import Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
-from branchdesk.tui import keymap
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -27,10 +26,7 @@ def count(counts: dict[str, dict[str, int]], card_type: str, state: str) -> int:
 NAME_WIDTH = 26
 
 
-class SimStockScreen(BaseScreen):
-    TITLE_KEY = "sim.stock.title"
-    BINDINGS = keymap.bindings("sim_stock")
-
+class SimStockScreen(BaseScreen, keys="sim_stock", title="sim.stock.title"):
     def compose_body(self) -> ComposeResult:
         yield Static(_("sim.stock.title"), classes="title")
         yield DataTable(id="stock-table", cursor_type="row", zebra_stripes=True)

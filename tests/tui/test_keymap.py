@@ -43,8 +43,11 @@ def test_screens_take_their_keys_from_the_keymap_only() -> None:
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "bindings"
                 and getattr(node.func.value, "id", None) == "keymap"
+                and isinstance(node.args[0], ast.Constant)  # tui/keys.py's keymap.bindings(keys)
             ):
                 used.add(ast.literal_eval(node.args[0]))
+            if isinstance(node, ast.ClassDef):  # class SimStockScreen(BaseScreen, keys="sim_stock")
+                used.update(ast.literal_eval(k.value) for k in node.keywords if k.arg == "keys")
     assert used == set(keymap.tables())  # every table is some screen's, none is left over
 
 

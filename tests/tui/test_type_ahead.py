@@ -1,5 +1,6 @@
-"""Keys typed ahead arrive in one burst (one terminal read, as over a slow SSH link): Tab still
-moves to the next field before the keys after it are typed."""
+"""Keys typed ahead arrive in one burst (one terminal read, as over a slow SSH link, or a
+browser tab's websocket frame): Tab, and Enter in a field that leads to the next, still move on
+before the keys after them are typed."""
 
 from __future__ import annotations
 
@@ -28,6 +29,25 @@ async def test_login_typed_ahead_in_one_burst(backend: Backend, lang: str) -> No
         await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
         await pilot.pause()
         _burst(app, "k001\tdemo-pass-1\r")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_login_with_enter_typed_ahead_in_one_burst(backend: Backend, lang: str) -> None:
+    app = make_app(backend, lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
+        await pilot.pause()
+        _burst(app, "k001\rdemo-pass-1\r")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+async def test_enter_in_the_password_field_still_logs_in(backend: Backend) -> None:
+    """The password field is not a next-on-enter field: its Enter submits (slow typing too)."""
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
+        await pilot.press(*"k001", "enter", *"demo-pass-1", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
 
 

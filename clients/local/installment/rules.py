@@ -21,7 +21,7 @@ from branchdesk.clients import validators
 from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.auth import Staff
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.errors import DomainError, register_messages
+from branchdesk.clients.local.errors import SMS_UNAVAILABLE, DomainError, register_messages
 from branchdesk.clients.local.store import Doc, Transaction
 
 MERCHANTS = "inst_merchants"
@@ -92,10 +92,7 @@ register_messages(
             "en": "This QR code has already admitted {quota} customers; ask the clerk for a "
             "new one.",
         },
-        "installment_sms_unavailable": {
-            "zh-CN": "短信通道不可用,无法发送验证码。",
-            "en": "The SMS gateway is not available; no code can be sent.",
-        },
+        "installment_sms_unavailable": SMS_UNAVAILABLE,
     }
 )
 

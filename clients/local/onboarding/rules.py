@@ -33,20 +33,11 @@ from branchdesk.clients.local.onboarding.catalog import (
     section_title,
 )
 from branchdesk.clients.local.store import Doc, Transaction
+from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 
 CUSTOMERS = "customers"
 ITEMS_TABLE = "onboarding_items"
-FIELDS = (
-    "name",
-    "id_number",
-    "mobile",
-    "area",
-    "licence_no",
-    "card_number",
-    "card_bank",
-    "token_type",
-    "order_amount",
-)
+FIELDS = INPUT_FIELDS
 _LICENCE = re.compile(r"^[0-9A-Za-z]{8,20}$")
 _SERIAL = re.compile(r"^[0-9A-Za-z-]{6,32}$")
 MAX_AMOUNT = Decimal("100000000")

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from branchdesk.clients.local import audit, context, pii
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.errors import DomainError, register_messages
+from branchdesk.clients.local.errors import SMS_UNAVAILABLE, DomainError, register_messages
 from branchdesk.clients.local.store import Doc, Transaction
 
 CHALLENGES = "otp_challenges"
@@ -56,10 +56,7 @@ register_messages(
             "en": "This mobile has had the most codes allowed in one hour ({limit}); "
             "the next code can be sent in {minutes} min.",
         },
-        "sms_unavailable": {
-            "zh-CN": "短信通道不可用,无法发送验证码。",
-            "en": "The SMS gateway is not available; no code can be sent.",
-        },
+        "sms_unavailable": SMS_UNAVAILABLE,
     }
 )
 
