@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from branchdesk.clients.api import ApiClient
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from branchdesk.tui import i18n
-from support import pcsc, postgres
+from support import css_cache, pcsc, postgres
 from support.backend import (
     ServedBackend,
     asgi_client,
@@ -42,6 +43,8 @@ EMBEDDED_ONLY = (
 def pytest_configure(config: pytest.Config) -> None:
     # Before any test touches pyscard: this process's own pcscd socket and vpcd ports.
     pcsc.configure_process()
+    # Every App in this process shares the parsed CSS (support/css_cache.py).
+    css_cache.install()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -52,8 +55,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "store_kind" not in metafunc.fixturenames:
         return
     path = Path(str(metafunc.definition.path))
-    if path.parent.name in BOTH_STORES and not any(w in path.name for w in EMBEDDED_ONLY):
-        metafunc.parametrize("store_kind", ["embedded", "postgres"], indirect=True)
+    if path.parent.name not in BOTH_STORES or any(w in path.name for w in EMBEDDED_ONLY):
+        return
+    if _drives_screens(metafunc.function):
+        return  # the screens see only the HTTP API; the store below it is the API suites' part
+    metafunc.parametrize("store_kind", ["embedded", "postgres"], indirect=True)
+
+
+def _drives_screens(function: object) -> bool:
+    """A Pilot test (it runs the App), wherever its file sits."""
+    try:
+        source = inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return "run_test(" in source or "pilot" in source
 
 
 @pytest.fixture(autouse=True)

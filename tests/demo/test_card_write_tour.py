@@ -21,7 +21,7 @@ from branchdesk.tui.tour import TOURS_DIR, load_tour
 from branchdesk.tui.tour_runner import TourRunner
 from support.cups import CupsServer, pdf_text, require_cups, start_cups
 from support.pcsc import PcscService, insert_card, pcscd, virtual_sim  # noqa: F401
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import SIZE, TOUR_SPEED, login, make_app, wait_for
 
 TOUR = TOURS_DIR / "card_write.toml"
 SKIPS = {
@@ -50,7 +50,7 @@ async def play(app: object, pilot: object) -> TourRunner:
     tour = load_tour(TOUR)
     await login(pilot, "t001")  # type: ignore[arg-type]
     await DemoApi(app.client).apply_preset(tour.preset or "", Action())  # type: ignore[attr-defined]
-    runner: TourRunner = app.start_tour(tour, auto=True, speed=0.2)  # type: ignore[attr-defined]
+    runner: TourRunner = app.start_tour(tour, auto=True, speed=TOUR_SPEED)  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=180)  # type: ignore[arg-type]
     assert runner.problems == []
     return runner

@@ -12,7 +12,7 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.demo import presets
 from branchdesk.clients.local.installment.orders import APPLICATIONS
 from branchdesk.tui.tour import TOURS_DIR, load_tour
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import SIZE, TOUR_SPEED, login, make_app, wait_for
 
 
 async def test_installment_bound_binds_c001_with_a_late_review_and_a_recent_sale(
@@ -56,7 +56,7 @@ async def test_the_installment_tour_really_revokes_the_recent_sale(backend: Back
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "t001")
         details = (await DemoApi(app.client).apply_preset(tour.preset or "", Action()))["details"]
-        runner = app.start_tour(tour, auto=True, speed=0.2)
+        runner = app.start_tour(tour, auto=True, speed=TOUR_SPEED)
         await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=30)
         assert runner.problems == []
     sale = backend.store.get(APPLICATIONS, details["recent_id"])

@@ -12,7 +12,7 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.screens.sim import prefs
 from branchdesk.tui.tour import TOURS_DIR, load_tour
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import SIZE, TOUR_SPEED, login, make_app, wait_for
 
 TRANSFERRED = range(1, 11)
 PICKED_UP = range(331, 334)
@@ -31,7 +31,7 @@ async def play(backend: Backend, lang: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "t001")
         await DemoApi(app.client).apply_preset(tour.preset or "", Action())
-        runner = app.start_tour(tour, auto=True, speed=0.2)
+        runner = app.start_tour(tour, auto=True, speed=TOUR_SPEED)
         await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=120)
         assert runner.problems == []
 

@@ -20,7 +20,7 @@ from branchdesk.tui.tour import TOURS_DIR, TourError, load_tour
 from branchdesk.tui.tour_check import check_tour
 from branchdesk.tui.tour_panel import BORDER, SIDE, TourPanel
 from branchdesk.tui.tour_runner import TourRunner
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import SIZE, TOUR_SPEED, login, make_app, wait_for
 
 TOUR_FILES = sorted(TOURS_DIR.glob("*.toml"))
 DEMO_LOGINS = {staff_id for staff_id, _role in DEMO_ACCOUNTS} | {"c002", "m002"}
@@ -74,7 +74,7 @@ async def test_tour_plays_end_to_end_in_auto_play(path: Path, backend: Backend, 
         home = app.screen
         if tour.preset:
             await DemoApi(app.client).apply_preset(tour.preset, Action())
-        runner = app.start_tour(tour, auto=True, speed=0.25)
+        runner = app.start_tour(tour, auto=True, speed=TOUR_SPEED)
         await wait_for(pilot, lambda: runner.finished or bool(runner.problems), timeout=60)
         assert runner.problems == []
         # The runner's own record: polling from here can miss a step on a loaded machine.

@@ -10,9 +10,15 @@ from branchdesk.clients.local.backend import Backend
 from branchdesk.tui.app import BranchdeskApp
 from branchdesk.tui.connect import Connection
 from branchdesk.tui.options import AppOptions
+from branchdesk.tui.tour_runner import TICK
 from support.backend import DEMO_PASSWORD, asgi_client
 
 SIZE = (80, 24)
+TOUR_SPEED = TICK
+"""Auto-play in tests: each step is read for one tick of the runner. The runner counts a
+step's reading time only from when its panel stands laid out beside its target (and records
+that layout and highlight first), so every step is still shown and checked; a longer read
+would only add wall time (0.25 s per step made the tour tests the slowest of the suite)."""
 
 
 def make_app(backend: Backend, lang: str = "en", **options: object) -> BranchdeskApp:
