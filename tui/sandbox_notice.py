@@ -26,7 +26,7 @@ class SandboxWatch:
     """Remembers the last reset this session knows of; ``check`` returns news, once."""
 
     def __init__(self) -> None:
-        self.seen: str | None = None
+        self.seen: tuple[str, str, str] | None = None
         self.started = False
 
     async def check(self, client: ApiClient, me: str) -> ResetNotice | None:
@@ -35,9 +35,13 @@ class SandboxWatch:
         except (ApiError, BackendUnreachable):
             return None  # not a sandbox, or offline: nothing to say
         first, self.started = not self.started, True
-        if notice is None or notice["at"] == self.seen:
+        if notice is None:
             return None
-        self.seen = notice["at"]
+        # Times are to the second: two resets in one second differ by who or which preset.
+        key = (notice["at"], notice["by"], notice["preset"])
+        if key == self.seen:
+            return None
+        self.seen = key
         if first or notice["by"] == me:
             return None  # known at login, or our own reset
         return notice
