@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput
+from branchdesk.tui.widgets import NEXT_ON_ENTER, FieldInput
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import DraftOut
@@ -38,6 +38,7 @@ class AccountInfoScreen(
                 placeholder=self.draft["customer"]["name"],
                 max_length=30,
                 compact=True,
+                classes=NEXT_ON_ENTER,
             )
         yield Static(_("cw.account.delivery"), classes="cw-line")
         yield OptionList(

@@ -19,7 +19,7 @@ from branchdesk.screens.card_write.steps import (
     resume_chain,
 )
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import FieldInput
+from branchdesk.tui.widgets import NEXT_ON_ENTER, FieldInput
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import DraftOut, OfferOut
@@ -69,6 +69,8 @@ class AccountCustomerScreen(
                         placeholder=_(f"cw.placeholder.{field}"),
                         max_length=ADDRESS_MAX if field == "address" else 40,
                         compact=True,
+                        # Enter on the last field goes on to the next step (see _submitted).
+                        classes="" if field == FIELDS[-1] else NEXT_ON_ENTER,
                     )
                 yield Static("", id=f"cw-err-{field}", classes="cw-error")
             yield Static(_("cw.customer.hint"))

@@ -19,7 +19,7 @@ from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.points.phone import SimulatedPhone
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import NEXT_ON_ENTER, StatusLine
 
 if TYPE_CHECKING:
     from branchdesk.clients.models import ClerkOut
@@ -47,7 +47,12 @@ class InstallmentRegisterScreen(
                 ):
                     with Horizontal(classes="reg-row"):
                         yield Label(_(f"inst.register.{field}"))
-                        yield Input(id=f"reg-{field}", max_length=max_length)
+                        yield Input(
+                            id=f"reg-{field}",
+                            max_length=max_length,
+                            # Enter on the mobile sends the code (see next_field).
+                            classes="" if field == "mobile" else NEXT_ON_ENTER,
+                        )
                     yield Static("", id=f"reg-{field}-error", classes="reg-error")
                 with Horizontal(classes="reg-row"):
                     yield Label(_("inst.register.code"))

@@ -17,7 +17,7 @@ from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
-from branchdesk.tui.widgets import StatusLine
+from branchdesk.tui.widgets import NEXT_ON_ENTER, StatusLine
 
 AREAS = ("坪东", "下五屯", "桔山", "安龙")
 BANKS = ("psbc", "icbc", "abc", "ccb", "boc", "bocom", "cmb", "rcu", "other")
@@ -86,7 +86,11 @@ class CustomerFormScreen(BaseScreen, keys="onb.form", title="onb.form.title_new"
                 compact=True,
             )
         return Input(
-            id=f"f-{field}", placeholder=_(f"onb.hint.{field}"), max_length=40, compact=True
+            id=f"f-{field}",
+            placeholder=_(f"onb.hint.{field}"),
+            max_length=40,
+            compact=True,
+            classes=NEXT_ON_ENTER,
         )
 
     def on_mount(self) -> None:

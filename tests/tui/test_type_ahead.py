@@ -11,6 +11,7 @@ from textual.widgets import Input
 from branchdesk.clients.local.backend import Backend
 from branchdesk.screens.common.home import HomeScreen
 from branchdesk.screens.common.login import LoginScreen
+from support.onboarding import new_customer_form, open_customers
 from support.tui import SIZE, make_app, wait_for
 
 
@@ -49,6 +50,19 @@ async def test_enter_in_the_password_field_still_logs_in(backend: Backend) -> No
         await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
         await pilot.press(*"k001", "enter", *"demo-pass-1", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+async def test_a_form_that_moves_on_enter_takes_a_burst(backend: Backend) -> None:
+    """The marketer's customer form: Enter goes to the next field, typed ahead or not."""
+    app = make_app(backend, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_customers(pilot)
+        form = await new_customer_form(pilot)
+        await pilot.pause()
+        _burst(app, "Wang\r110\r13812345678")
+        await pilot.pause()
+        values = [form.query_one(f"#f-{f}", Input).value for f in ("name", "id_number", "mobile")]
+        assert values == ["Wang", "110", "13812345678"]
 
 
 async def test_shift_tab_goes_back_in_a_burst(backend: Backend) -> None:
