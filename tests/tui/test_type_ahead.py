@@ -24,22 +24,15 @@ def _burst(app: object, text: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-async def test_login_typed_ahead_in_one_burst(backend: Backend, lang: str) -> None:
+@pytest.mark.parametrize(
+    "keys", ["k001\tdemo-pass-1\r", "k001\rdemo-pass-1\r"], ids=["tab", "enter"]
+)
+async def test_login_typed_ahead_in_one_burst(backend: Backend, lang: str, keys: str) -> None:
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
         await pilot.pause()
-        _burst(app, "k001\tdemo-pass-1\r")
-        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
-
-
-@pytest.mark.parametrize("lang", ["en", "zh-CN"])
-async def test_login_with_enter_typed_ahead_in_one_burst(backend: Backend, lang: str) -> None:
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.ready and isinstance(app.screen, LoginScreen))
-        await pilot.pause()
-        _burst(app, "k001\rdemo-pass-1\r")
+        _burst(app, keys)
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
 
 
