@@ -21,15 +21,13 @@ import pytest
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError
-from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.clients.points_api import PointsApi
-from branchdesk.clients.sim_api import BatchCards, SimApi
 from support.backend import DEMO_PASSWORD, ServedBackend
 from support.points import new_member
+from support.sim import overlapping_pickups_give_each_card_once
 
 pytestmark = pytest.mark.slow
 CODE = re.compile(r"验证码 ([0-9]{6})")
-N = "128k_normal"
 
 
 @pytest.fixture
@@ -106,31 +104,7 @@ async def test_overlapping_pickups_on_two_processes_give_each_card_once(servers)
     a, b = servers
     first, second = await _login(a, "c001"), await _login(b, "c002")
     try:
-        ranges = {
-            "A00101": BatchCards(start=demo_iccid(1, N, 101), end=demo_iccid(1, N, 200)),
-            "A00102": BatchCards(start=demo_iccid(1, N, 150), end=demo_iccid(1, N, 250)),
-        }
-
-        async def pick(client: ApiClient, agent: str) -> Any:
-            try:
-                return await SimApi(client).pickup(agent, N, ranges[agent], Action())
-            except ApiError as exc:
-                return exc
-
-        results = await asyncio.gather(pick(first, "A00101"), pick(second, "A00102"))
-        won = [r for r in results if isinstance(r, dict)]
-        lost = [r for r in results if isinstance(r, ApiError)]
-        assert len(won) == 1 and len(lost) == 1
-        assert lost[0].code == "sim_batch_rejected"
-        winner = won[0]["agent_id"]
-        winner_range = range(101, 201) if winner == "A00101" else range(150, 251)
-        for n in (101, 150, 175, 200, 201, 250):
-            card = await SimApi(second).card(demo_iccid(1, N, n))
-            if n in winner_range:
-                assert (card["state"], card["location"]["id"]) == ("picked_up", winner)
-                assert [h["action"] for h in card["history"]].count("pickup") == 1
-            else:
-                assert card["state"] == "in_stock"
+        await overlapping_pickups_give_each_card_once(first, second, reader=second)
     finally:
         await first.aclose()
         await second.aclose()

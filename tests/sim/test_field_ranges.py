@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sim.sim_cards import card_range, iccids
+from sim.sim_cards import card_range, iccids, pick_up
 
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.errors import ApiError
@@ -68,11 +68,7 @@ async def test_a_range_bigger_than_the_stock_takes_the_available_cards_only_when
 
 async def test_take_available_never_skips_cards_held_by_another_agent(login_as: Any) -> None:
     clerk = await login_as("c001")
-    taken = await _post(
-        clerk,
-        "/v1/sim/pickups",
-        {"agent_id": "A00101", "card_type": N, **card_range(1, N, 101, 105)},
-    )
+    taken = await pick_up(clerk, "A00101", card_range(1, N, 101, 105))
     assert taken["count"] == 5
     body = {"agent_id": "A00102", "card_type": N, "fee_per_card": "0", **card_range(1, N, 101, 105)}
     with pytest.raises(ApiError) as err:
@@ -90,11 +86,7 @@ async def test_take_available_is_for_ranges_only(login_as: Any) -> None:
 
 async def test_batch_history_lists_the_departments_batches_newest_first(login_as: Any) -> None:
     clerk = await login_as("c001")
-    first = await _post(
-        clerk,
-        "/v1/sim/pickups",
-        {"agent_id": "A00101", "card_type": N, **card_range(1, N, 101, 103)},
-    )
+    first = await pick_up(clerk, "A00101", card_range(1, N, 101, 103))
     second = await _post(
         clerk,
         "/v1/sim/returns",

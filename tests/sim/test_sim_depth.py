@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sim.sim_cards import card_range, hand_back, listed, pick_up, transfer_in
 from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
@@ -230,16 +231,14 @@ async def test_a_range_with_problems_that_cannot_be_left_out_is_refused_with_cou
     backend: Backend, login_as: Any
 ) -> None:
     client = await login_as("c001")
-    cards = {"start": demo_iccid(1, N, 201), "end": demo_iccid(1, N, 205)}
-    await client.post(
-        "/v1/sim/pickups", {"agent_id": "A00102", "card_type": N, "range": cards}, Action()
-    )
+    cards = card_range(1, N, 201, 205)
+    await pick_up(client, "A00102", cards)
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await open_stock(pilot, app)
         screen = await open_batch(pilot, app, "f3")  # a return to A00101 of A00102's cards
         await choose_source(pilot, screen, "range")
-        screen.query_one("#start", Input).value = cards["start"]
+        screen.query_one("#start", Input).value = cards["range"]["start"]
         screen.query_one("#end", Input).value = demo_iccid(1, N, 206)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.preview is not None)
@@ -293,25 +292,9 @@ async def test_batch_history_lists_every_kind_and_reprints(
     backend: Backend, login_as: Any, lang: str
 ) -> None:
     client = await login_as("c001")
-    pickup = await client.post(
-        "/v1/sim/pickups",
-        {
-            "agent_id": "A00101",
-            "card_type": N,
-            "range": {"start": demo_iccid(1, N, 201), "end": demo_iccid(1, N, 210)},
-        },
-        Action(),
-    )
-    await client.post(
-        "/v1/sim/returns",
-        {"agent_id": "A00101", "card_type": N, "iccids": [demo_iccid(1, N, 201)]},
-        Action(),
-    )
-    await client.post(
-        "/v1/sim/transfers",
-        {"from_warehouse": "130040", "card_type": N, "iccids": [demo_iccid(1, N, 1)]},
-        Action(),
-    )
+    pickup = await pick_up(client, "A00101", card_range(1, N, 201, 210))
+    await hand_back(client, "A00101", listed(201))
+    await transfer_in(client, "130040", listed(1))
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await open_stock(pilot, app)
@@ -336,11 +319,7 @@ async def test_batch_history_lists_every_kind_and_reprints(
 
 async def test_a_supervisor_sees_the_history_too(backend: Backend, login_as: Any) -> None:
     client = await login_as("c001")
-    await client.post(
-        "/v1/sim/pickups",
-        {"agent_id": "A00101", "card_type": N, "iccids": [demo_iccid(1, N, 220)]},
-        Action(),
-    )
+    await pick_up(client, "A00101", listed(220))
     app = make_app(backend, "en")
     async with app.run_test(size=SIZE) as pilot:
         await open_stock(pilot, app, "s001")
@@ -368,9 +347,7 @@ async def test_card_lookup_shows_names_and_the_whole_batch(
 
     client = await login_as("c001")
     iccid = demo_iccid(1, N, 230)
-    done = await client.post(
-        "/v1/sim/pickups", {"agent_id": "A00101", "card_type": N, "iccids": [iccid]}, Action()
-    )
+    done = await pick_up(client, "A00101", {"iccids": [iccid]})
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c001")
@@ -409,11 +386,7 @@ async def test_approvals_header_and_status_are_different_texts(
     from branchdesk.screens.sim.approvals import SimApprovalsScreen
 
     client = await login_as("c001")
-    await client.post(
-        "/v1/sim/transfers",
-        {"from_warehouse": "130040", "card_type": N, "iccids": [demo_iccid(1, N, 2)]},
-        Action(),
-    )
+    await transfer_in(client, "130040", listed(2))
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "c002")

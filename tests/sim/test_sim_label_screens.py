@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sim.sim_cards import listed, pick_up, transfer_in
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.clients.local.backend import Backend
-from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.screens.card_write.orders import AccountOrdersScreen
 from branchdesk.screens.sim.approvals import SimApprovalsScreen
 from branchdesk.screens.sim.batches import SimBatchesScreen
+from branchdesk.tui.app import BranchdeskApp
 from support.tui import SIZE, login, make_app, screen_text, wait_for
 
 N = "128k_normal"
@@ -41,18 +42,20 @@ def assert_columns_fit(table: Any) -> None:
     assert right <= table.size.width, (right, table.size.width)
 
 
-async def send_a_transfer_and_a_pickup(login_as: Any) -> None:
+@pytest.fixture(params=["zh-CN", "en"])
+def lang(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def app_after_a_transfer_and_a_pickup(
+    backend: Backend, login_as: Any, lang: str
+) -> BranchdeskApp:
+    """c001 has sent a transfer from 130040 and a pick-up by A00101; the App is not started."""
     client = await login_as("c001")
-    await client.post(
-        "/v1/sim/transfers",
-        {"from_warehouse": "130040", "card_type": N, "iccids": [demo_iccid(1, N, 2)]},
-        Action(),
-    )
-    await client.post(
-        "/v1/sim/pickups",
-        {"agent_id": "A00101", "card_type": N, "iccids": [demo_iccid(1, N, 220)]},
-        Action(),
-    )
+    await transfer_in(client, "130040", listed(2))
+    await pick_up(client, "A00101", listed(220))
+    return make_app(backend, lang)
 
 
 async def table_shown(pilot: Any, staff: str, screen: Any, selector: str, rows: int) -> Any:
@@ -66,13 +69,10 @@ async def table_shown(pilot: Any, staff: str, screen: Any, selector: str, rows: 
     return table
 
 
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_approvals_name_the_warehouses_and_the_sender(
-    backend: Backend, login_as: Any, lang: str
+    app_after_a_transfer_and_a_pickup: BranchdeskApp, lang: str
 ) -> None:
-    await send_a_transfer_and_a_pickup(login_as)
-    words = WORDS[lang]
-    app = make_app(backend, lang)
+    app, words = app_after_a_transfer_and_a_pickup, WORDS[lang]
     async with app.run_test(size=SIZE) as pilot:
         table = await table_shown(pilot, "c002", SimApprovalsScreen(), "#transfers", 1)
         cells = [str(c) for c in table.get_row_at(0)]
@@ -88,13 +88,10 @@ async def test_approvals_name_the_warehouses_and_the_sender(
         assert words["full"][0] in asked and words["sender"] in asked, asked
 
 
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_batch_history_shows_the_cut_cell_in_full(
-    backend: Backend, login_as: Any, lang: str
+    app_after_a_transfer_and_a_pickup: BranchdeskApp, lang: str
 ) -> None:
-    await send_a_transfer_and_a_pickup(login_as)
-    words = WORDS[lang]
-    app = make_app(backend, lang)
+    app, words = app_after_a_transfer_and_a_pickup, WORDS[lang]
     async with app.run_test(size=SIZE) as pilot:
         await table_shown(pilot, "c001", SimBatchesScreen(), "#batches", 2)
         assert "A00101" in screen_text(app) and words["sender"] in screen_text(app)
@@ -103,7 +100,6 @@ async def test_batch_history_shows_the_cut_cell_in_full(
         assert words["full"][0] in screen_text(app)
 
 
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_open_orders_columns_fit(backend: Backend, login_as: Any, lang: str) -> None:
     api = CardWriteApi(await login_as("c001"))
     customer = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sim.sim_cards import card_range, pick_up
 from textual.widgets import Input, RichLog, Select
 
 from branchdesk.clients.local.backend import Backend
@@ -116,18 +117,8 @@ async def _return_range(pilot, app, lang: str, agent_ok: bool) -> SimBatchScreen
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> None:  # noqa: ANN001
-    from branchdesk.clients.api import Action
-
     client = await login_as("c001")
-    await client.post(
-        "/v1/sim/pickups",
-        {
-            "agent_id": "A00101",
-            "card_type": N,
-            "range": {"start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)},
-        },
-        Action(),
-    )
+    await pick_up(client, "A00101", card_range(1, N, 101, 110))
     app = make_app(backend, lang)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _return_range(pilot, app, lang, agent_ok=True)
@@ -149,18 +140,8 @@ async def test_range_return_to_other_agent_shows_location_mismatch(
     backend: Backend,
     login_as,  # noqa: ANN001
 ) -> None:
-    from branchdesk.clients.api import Action
-
     client = await login_as("c001")
-    await client.post(
-        "/v1/sim/pickups",
-        {
-            "agent_id": "A00101",
-            "card_type": N,
-            "range": {"start": demo_iccid(1, N, 101), "end": demo_iccid(1, N, 110)},
-        },
-        Action(),
-    )
+    await pick_up(client, "A00101", card_range(1, N, 101, 110))
     app = make_app(backend, "zh-CN")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _return_range(pilot, app, "zh-CN", agent_ok=False)
