@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from branchdesk.clients.local.store import (
-    DAMAGED_PREFIX,
     JOURNAL_NAME,
     SNAPSHOT_NAME,
     FileStore,
@@ -18,17 +17,13 @@ from branchdesk.clients.local.store import (
     StoreCorrupt,
     StoreLocked,
 )
-
-
-def _put(store: MemoryStore, table: str, key: str, doc: dict) -> None:
-    with store.transaction() as txn:
-        txn.put(table, key, doc)
+from support.store import damaged_copies, put
 
 
 def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "cards", "1", {"state": "in_stock"})
-    _put(store, "cards", "1", {"state": "picked_up"})
+    put(store, "cards", "1", {"state": "in_stock"})
+    put(store, "cards", "1", {"state": "picked_up"})
     with store.transaction() as txn:
         txn.put("cards", "2", {"state": "in_stock"})
         txn.delete("cards", "2")
@@ -58,10 +53,10 @@ def test_a_process_killed_without_close_loses_no_commit(tmp_path: Path) -> None:
 
 def test_commit_appends_to_the_journal_and_does_not_rewrite_the_snapshot(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "rows", "a", {"v": 1})
+    put(store, "rows", "a", {"v": 1})
     snapshot_before = (tmp_path / SNAPSHOT_NAME).stat()
     for i in range(20):
-        _put(store, "rows", str(i), {"v": i})
+        put(store, "rows", str(i), {"v": i})
     assert (tmp_path / SNAPSHOT_NAME).stat().st_mtime_ns == snapshot_before.st_mtime_ns
     assert len((tmp_path / JOURNAL_NAME).read_bytes().splitlines()) == 21
     store.close()
@@ -71,7 +66,7 @@ def test_commit_appends_to_the_journal_and_does_not_rewrite_the_snapshot(tmp_pat
 
 def test_a_torn_last_journal_line_is_dropped_reported_and_kept_aside(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "rows", "kept", {"v": 1})
+    put(store, "rows", "kept", {"v": 1})
     store.abandon()  # a crash: no compaction
     with open(tmp_path / JOURNAL_NAME, "ab") as fh:
         fh.write(b'1234abcd\t[["put","rows","lost",{"v"')
@@ -81,7 +76,7 @@ def test_a_torn_last_journal_line_is_dropped_reported_and_kept_aside(tmp_path: P
     assert reopened.get("rows", "lost") is None
     problems = reopened.health()["problems"]
     assert len(problems) == 1 and "torn last journal line" in problems[0]
-    copies = list(tmp_path.glob(DAMAGED_PREFIX + "*"))
+    copies = damaged_copies(tmp_path)
     assert len(copies) == 1 and copies[0].read_bytes() == damaged
     assert str(copies[0]) in problems[0]
     reopened.close()
@@ -142,7 +137,7 @@ def test_a_second_opening_in_the_same_process_is_refused(tmp_path: Path) -> None
 
 def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "rows", "a", {"v": 1})
+    put(store, "rows", "a", {"v": 1})
     with pytest.raises(RuntimeError), store.transaction() as txn:
         txn.put("rows", "a", {"v": 2})
         txn.put("rows", "b", {"v": 3})
@@ -170,11 +165,11 @@ def test_nested_transactions_join_the_outer_one() -> None:
 
 def test_indexed_lookup_follows_writes_and_rollbacks() -> None:
     store = MemoryStore()
-    _put(store, "cards", "1", {"state": "in_stock"})
-    _put(store, "cards", "2", {"state": "in_stock"})
+    put(store, "cards", "1", {"state": "in_stock"})
+    put(store, "cards", "2", {"state": "in_stock"})
     assert {d["state"] for d in store.lookup("cards", "state", "in_stock")} == {"in_stock"}
     assert len(store.lookup("cards", "state", "in_stock")) == 2
-    _put(store, "cards", "1", {"state": "picked_up"})
+    put(store, "cards", "1", {"state": "picked_up"})
     assert len(store.lookup("cards", "state", "in_stock")) == 1
     assert len(store.lookup("cards", "state", "picked_up")) == 1
     with pytest.raises(RuntimeError), store.transaction() as txn:
@@ -199,7 +194,7 @@ def test_the_snapshot_is_a_tinydb_database(tmp_path: Path) -> None:
     from tinydb import TinyDB
 
     store = FileStore(tmp_path)
-    _put(store, "rows", "1", {"name": "坪东"})
+    put(store, "rows", "1", {"name": "坪东"})
     store.close()
     db = TinyDB(tmp_path / SNAPSHOT_NAME)
     assert db.table("rows").get(doc_id=1) == {"name": "坪东"}

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from branchdesk.clients.local.store import (
-    DAMAGED_PREFIX,
     JOURNAL_NAME,
     SNAPSHOT_NAME,
     FileStore,
@@ -26,27 +25,23 @@ from branchdesk.clients.local.store import (
     StoreWriteFailed,
 )
 from support.faults import FlakyDisk
-
-
-def _put(store: MemoryStore, table: str, key: str, doc: dict) -> None:
-    with store.transaction() as txn:
-        txn.put(table, key, doc)
+from support.store import damaged_copies, put
 
 
 def test_a_write_refused_by_a_full_disk_never_reappears(tmp_path: Path) -> None:
     disk = FlakyDisk()
     store = FileStore(tmp_path, io=disk)
-    _put(store, "members", "A", {"balance": 1000})
+    put(store, "members", "A", {"balance": 1000})
     size = (tmp_path / JOURNAL_NAME).stat().st_size
     disk.full = True
     with pytest.raises(StoreWriteFailed) as err:
-        _put(store, "members", "A", {"balance": 1500})
+        put(store, "members", "A", {"balance": 1500})
     assert "disk is full" in err.value.reason
     assert store.get("members", "A") == {"balance": 1000}
     assert (tmp_path / JOURNAL_NAME).stat().st_size == size  # cut back to the last good line
     assert store.health()["last_write_error"] == "the disk is full"
     disk.full = False
-    _put(store, "members", "B", {"balance": 500})
+    put(store, "members", "B", {"balance": 500})
     store.abandon()  # kill -9
     reopened = FileStore(tmp_path)
     assert reopened.get("members", "A") == {"balance": 1000}
@@ -57,14 +52,14 @@ def test_a_write_refused_by_a_full_disk_never_reappears(tmp_path: Path) -> None:
 def test_a_failed_undo_stops_writes_and_says_why(tmp_path: Path) -> None:
     disk = FlakyDisk()
     store = FileStore(tmp_path, io=disk)
-    _put(store, "rows", "a", {"v": 1})
+    put(store, "rows", "a", {"v": 1})
     disk.fsync_fails = disk.truncate_fails = True
     with pytest.raises(StoreReadOnly):
-        _put(store, "rows", "a", {"v": 2})
+        put(store, "rows", "a", {"v": 2})
     assert store.get("rows", "a") == {"v": 1}
     disk.fsync_fails = disk.truncate_fails = False
     with pytest.raises(StoreReadOnly):
-        _put(store, "rows", "b", {"v": 3})
+        put(store, "rows", "b", {"v": 3})
     health = store.health()
     assert health["writable"] is False
     assert "could not be undone" in health["read_only_reason"]
@@ -76,7 +71,7 @@ def test_a_failed_undo_stops_writes_and_says_why(tmp_path: Path) -> None:
 
 def test_a_flipped_byte_in_the_snapshot_is_refused(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "members", "A", {"balance": 1000})
+    put(store, "members", "A", {"balance": 1000})
     store.close()
     snapshot = tmp_path / SNAPSHOT_NAME
     damaged = snapshot.read_bytes().replace(b'"balance":1000', b'"balance":9000')
@@ -90,7 +85,7 @@ def test_a_flipped_byte_in_the_snapshot_is_refused(tmp_path: Path) -> None:
 def test_a_flipped_byte_in_an_acknowledged_entry_refuses_the_start(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
     for n in range(3):
-        _put(store, "rows", str(n), {"v": n})
+        put(store, "rows", str(n), {"v": n})
     store.abandon()
     journal = tmp_path / JOURNAL_NAME
     lines = journal.read_bytes().splitlines(keepends=True)
@@ -105,7 +100,7 @@ def test_a_flipped_byte_in_an_acknowledged_entry_refuses_the_start(tmp_path: Pat
     assert recovered.get("rows", "0") == {"v": 0}
     assert recovered.get("rows", "1") is None and recovered.get("rows", "2") is None
     assert "dropped journal lines 2..3 (2 transactions)" in recovered.recovered[0]
-    copies = list(tmp_path.glob(DAMAGED_PREFIX + "*"))
+    copies = damaged_copies(tmp_path)
     assert [c.read_bytes() for c in copies] == [damaged]
     assert recovered.health()["problems"] == recovered.recovered
     recovered.close()
@@ -113,8 +108,8 @@ def test_a_flipped_byte_in_an_acknowledged_entry_refuses_the_start(tmp_path: Pat
 
 def test_cutting_the_last_line_is_reported_not_silent(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    _put(store, "grants", "1", {"points": 500})
-    _put(store, "grants", "2", {"points": 700})
+    put(store, "grants", "1", {"points": 500})
+    put(store, "grants", "2", {"points": 700})
     store.abandon()
     journal = tmp_path / JOURNAL_NAME
     original = journal.read_bytes()
@@ -123,7 +118,7 @@ def test_cutting_the_last_line_is_reported_not_silent(tmp_path: Path) -> None:
     assert reopened.get("grants", "1") == {"points": 500}
     assert reopened.get("grants", "2") is None
     assert "torn last journal line" in reopened.health()["problems"][0]
-    copies = list(tmp_path.glob(DAMAGED_PREFIX + "*"))
+    copies = damaged_copies(tmp_path)
     assert [c.read_bytes() for c in copies] == [original[:-5]]  # the evidence is kept
     reopened.close()
 
@@ -131,7 +126,7 @@ def test_cutting_the_last_line_is_reported_not_silent(tmp_path: Path) -> None:
 def test_files_are_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     store = FileStore(data)
-    _put(store, "rows", "a", {"v": 1})
+    put(store, "rows", "a", {"v": 1})
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for name in (SNAPSHOT_NAME, JOURNAL_NAME, "store.lock"):
         assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
@@ -141,7 +136,7 @@ def test_files_are_private(tmp_path: Path) -> None:
 
 async def test_a_reader_never_sees_a_change_that_is_rolled_back() -> None:
     store = MemoryStore()
-    _put(store, "members", "A", {"balance": 1000})
+    put(store, "members", "A", {"balance": 1000})
     seen: list[int] = []
     writing = asyncio.Event()
     done = asyncio.Event()
@@ -192,7 +187,7 @@ async def test_commits_share_one_fsync_and_reads_do_not_wait(tmp_path: Path) -> 
 async def test_a_failed_group_commit_undoes_every_transaction_in_it(tmp_path: Path) -> None:
     disk = FlakyDisk()
     store = FileStore(tmp_path, io=disk)
-    _put(store, "rows", "base", {"v": 0})
+    put(store, "rows", "base", {"v": 0})
     disk.full = True
     txns = []
     for n in range(5):
@@ -204,7 +199,7 @@ async def test_a_failed_group_commit_undoes_every_transaction_in_it(tmp_path: Pa
     assert all(isinstance(r, StoreWriteFailed) for r in results)
     assert store.get("rows", "base") == {"v": 0}
     disk.full = False
-    _put(store, "rows", "after", {"v": 9})
+    put(store, "rows", "after", {"v": 9})
     store.abandon()
     reopened = FileStore(tmp_path)
     assert reopened.get("rows", "base") == {"v": 0}
