@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from branchdesk.clients.errors import ApiError, BackendUnreachable
-from support.backend import DEMO_PASSWORD, ServedBackend, free_port
+from support.backend import DEMO_PASSWORD, ServedBackend, serve_to_the_end
 
 pytestmark = pytest.mark.slow
 
@@ -59,21 +57,7 @@ async def test_data_survives_a_server_restart(tmp_path: Path) -> None:
 
 
 def test_a_second_server_on_the_same_store_is_refused(served: ServedBackend) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "branchdesk",
-            "serve",
-            "--port",
-            str(free_port()),
-            "--data",
-            str(served.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = serve_to_the_end(served.data_dir)
     assert out.returncode == 1
     assert str(served.data_dir / "store.json") in out.stderr
     assert "in use by another process" in out.stderr

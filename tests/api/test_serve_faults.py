@@ -4,36 +4,15 @@ traceback; both SIGTERM and SIGINT close the store; damage needs --recover and i
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from branchdesk.clients.local.store import JOURNAL_NAME, FileStore
-from support.backend import ServedBackend, free_port
+from support.backend import ServedBackend, serve_to_the_end
 
 pytestmark = pytest.mark.slow
-
-
-def _serve(data: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "branchdesk",
-            "serve",
-            "--port",
-            str(free_port()),
-            "--data",
-            str(data),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -52,7 +31,7 @@ def test_a_signal_closes_the_store(tmp_path: Path, signum: int) -> None:
 def test_an_unusable_data_directory_is_one_line_and_exit_1(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    out = _serve(blocker / "data")
+    out = serve_to_the_end(blocker / "data")
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().count("\n") == 0 and str(blocker) in out.stderr
@@ -72,7 +51,7 @@ def test_damage_in_an_acknowledged_entry_needs_recover(tmp_path: Path) -> None:
         store.abandon()
         raw = journal.read_bytes()
     journal.write_bytes(b"x" + raw[1:])  # damage the first entry's checksum
-    out = _serve(data)
+    out = serve_to_the_end(data)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "damaged entry on line 1" in out.stderr and "--recover" in out.stderr
     server = ServedBackend(data, extra_args=["--recover"])

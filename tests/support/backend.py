@@ -219,6 +219,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve_command(port: int, data_dir: Path, *extra: str) -> list[str]:
+    """``branchdesk serve`` on ``port`` over the store in ``data_dir``, as a subprocess's argv."""
+    return [
+        sys.executable,
+        "-m",
+        "branchdesk",
+        "serve",
+        "--port",
+        str(port),
+        "--data",
+        str(data_dir),
+        *extra,
+    ]
+
+
+def serve_to_the_end(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``branchdesk serve`` on a free port, run until it exits: for a server that must refuse."""
+    return subprocess.run(
+        serve_command(free_port(), data_dir, *extra), capture_output=True, text=True, timeout=60
+    )
+
+
 class ServedBackend:
     """``branchdesk serve`` in a subprocess on a free loopback port."""
 
@@ -234,18 +256,7 @@ class ServedBackend:
         self.data_dir = data_dir
         self.port = port or free_port()  # a port again: the same backend restarted
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [
-            sys.executable,
-            "-m",
-            "branchdesk",
-            "serve",
-            "--port",
-            str(self.port),
-            "--data",
-            str(data_dir),
-            "--log-level",
-            "warning",
-        ]
+        args = serve_command(self.port, data_dir, "--log-level", "warning")
         if demo:
             args.append("--demo")
         args.extend(extra_args or [])
