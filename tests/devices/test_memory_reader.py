@@ -6,11 +6,9 @@ import threading
 
 import pytest
 
-from branchdesk.devices import apdu
 from branchdesk.devices import sim_files as fids
 from branchdesk.devices.errors import (
     AdmLastTry,
-    AdmRejected,
     CardMismatch,
     CardNotBlank,
     CardRemoved,
@@ -22,6 +20,12 @@ from branchdesk.devices.memory import MemoryReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
 from branchdesk.devices.virtual_card import VirtualCard
+from support.sim_card import (
+    adm_presented,
+    assert_a_wrong_adm_is_sent_once,
+    assert_no_card_to_read,
+    assert_written_with,
+)
 
 ICCID = "89860070310112094320"
 IMSI = "460011234567890"
@@ -32,11 +36,6 @@ FULL_PROFILE = SimProfile(ICCID, IMSI, KI, OPC, "88888888", msisdn="+86130123456
 # EF.ICCID, ADM tries, SELECT ADF.USIM, EF.IMSI, VERIFY; EF.SMSP 3; AD, ACC, three PLMN
 # lists, LOCI, PSLOCI, FPLMN by SFI; Ki and OPc 2 each; EF.IMSI by SFI.
 PLAIN_WRITE_APDUS = 5 + 3 + 8 + 4 + 1
-
-
-def adm_presented(card: VirtualCard) -> int:
-    """VERIFY commands that carried a key (not retry-counter queries)."""
-    return sum(1 for c in card.commands if c[1] == apdu.INS_VERIFY and len(c) > 5)
 
 
 @pytest.fixture
@@ -63,12 +62,7 @@ def test_reads_a_blank_card(reader: MemoryReader) -> None:
 def test_write_then_verify(reader: MemoryReader, card: VirtualCard) -> None:
     count = reader.write_profile(PROFILE)
     assert count == PLAIN_WRITE_APDUS
-    assert reader.verify(PROFILE).matches
-    assert reader.read_imsi() == IMSI
-    assert not reader.is_blank()
-    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
-    assert card.peek(fids.PATH_OPC) == bytes.fromhex(OPC)
-    assert adm_presented(card) == 1
+    assert_written_with(reader, card, PROFILE)
     assert not card.adm_verified  # the session ended with a reset
 
 
@@ -165,8 +159,7 @@ def test_no_card() -> None:
     assert reader.list_readers() == [reader.name]
     with pytest.raises(NoReaderOrCard):
         reader.wait_for_card(0.05)
-    with pytest.raises(NoReaderOrCard):
-        reader.read_iccid()
+    assert_no_card_to_read(reader)
 
 
 def test_wait_for_card_sees_a_card_inserted_meanwhile() -> None:
@@ -207,34 +200,33 @@ def test_card_pulled_mid_write(reader: MemoryReader, card: VirtualCard) -> None:
     assert card.peek(fids.PATH_SMSP) != b"\xff" * 56
     assert card.peek(fids.PATH_KI) == b"\xff" * 16
     assert card.is_blank
-    with pytest.raises(NoReaderOrCard):
-        reader.read_iccid()
+    assert_no_card_to_read(reader)
     reader.insert(card)
     reader.write_profile(PROFILE)
     assert reader.verify(PROFILE).matches
 
 
 def test_wrong_adm_is_sent_once(card: VirtualCard) -> None:
-    reader = MemoryReader(card)
-    wrong = SimProfile(ICCID, IMSI, KI, OPC, "12345678")
-    with pytest.raises(AdmRejected) as caught:
-        reader.write_profile(wrong)
-    assert caught.value.code == "adm_rejected"
-    assert caught.value.tries_left == 2
-    assert adm_presented(card) == 1
-    assert card.update_count == 0
+    assert_a_wrong_adm_is_sent_once(MemoryReader(card), card, PROFILE)
     assert card.is_blank
 
 
-def test_one_adm_try_left_is_not_risked() -> None:
+@pytest.mark.parametrize(
+    "tries_left",
+    [
+        pytest.param(1, id="one_adm_try_left_is_not_risked"),
+        pytest.param(0, id="blocked_adm_reports_zero_tries"),  # a blocked key is not even tried
+    ],
+)
+def test_an_adm_key_with_no_try_to_spare_is_not_sent(tries_left: int) -> None:
     card = VirtualCard.blank(ICCID)
-    card.adm_tries_left = 1
+    card.adm_tries_left = tries_left
     with pytest.raises(AdmLastTry) as caught:
         MemoryReader(card).write_profile(PROFILE)
-    assert caught.value.tries_left == 1
+    assert caught.value.tries_left == tries_left
     assert caught.value.code == "adm_last_try"
     assert adm_presented(card) == 0
-    assert card.adm_tries_left == 1
+    assert card.adm_tries_left == tries_left
 
 
 def test_hex_adm_key() -> None:
@@ -252,15 +244,6 @@ def test_keys_never_in_the_apdu_trace(reader: MemoryReader) -> None:
     for secret in (KI, OPC, b"88888888".hex()):
         assert secret.upper() not in trace
     assert "0020000A08 ****" in trace
-
-
-def test_blocked_adm_reports_zero_tries() -> None:
-    card = VirtualCard.blank(ICCID)
-    card.adm_tries_left = 0
-    with pytest.raises(AdmLastTry) as caught:
-        MemoryReader(card).write_profile(PROFILE)
-    assert caught.value.tries_left == 0
-    assert adm_presented(card) == 0  # a blocked key is not even tried
 
 
 def test_card_without_sim_files_is_unreadable() -> None:

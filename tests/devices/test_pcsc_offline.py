@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from branchdesk.devices.errors import ServiceUnavailable
 from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.reader import Reader
 from support import pcsc as support_pcsc
+from support.processes import python_prints
 
 
 def test_importing_devices_does_not_load_pyscard() -> None:
@@ -22,11 +22,7 @@ def test_importing_devices_does_not_load_pyscard() -> None:
         "branchdesk.devices.pcsc.PcscReader('Virtual PCD')\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'smartcard'))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert python_prints(script).strip() == "[]"
 
 
 def test_pcsc_reader_is_a_reader() -> None:
@@ -74,8 +70,4 @@ def test_the_package_imports_no_module_and_has_no_import_cycle() -> None:
         "import branchdesk.devices.profile, branchdesk.devices.reader, branchdesk.devices.pcsc\n"
         "print('smartcard' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["[]", "False"]
+    assert python_prints(script).split("\n")[:2] == ["[]", "False"]

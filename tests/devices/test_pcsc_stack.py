@@ -10,10 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from branchdesk.devices import apdu
 from branchdesk.devices import sim_files as fids
 from branchdesk.devices.errors import (
-    AdmRejected,
     CardMismatch,
     CardNotBlank,
     CardRemoved,
@@ -25,6 +23,12 @@ from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
 from support.pcsc import BLANK_ICCID, PcscService, insert_card, wait_for_slot
+from support.sim_card import (
+    adm_presented,
+    assert_a_wrong_adm_is_sent_once,
+    assert_no_card_to_read,
+    assert_written_with,
+)
 
 pytestmark = pytest.mark.pcsc
 
@@ -44,10 +48,6 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader = PcscReader(pcscd.reader_name)
     yield reader
     reader.close()
-
-
-def adm_presented(card: VirtualCard) -> int:
-    return sum(1 for c in card.commands if c[1] == apdu.INS_VERIFY and len(c) > 5)
 
 
 def swap_card(sim: VirtualSim, card: VirtualCard, reader: PcscReader, pcscd: PcscService) -> None:
@@ -80,12 +80,7 @@ def test_writes_verifies_and_reads_back(virtual_sim: VirtualSim, reader: PcscRea
     # 2 each; AD, ACC, three PLMN lists, LOCI, PSLOCI, FPLMN and IMSI 1 each by SFI.
     assert count == 26
     assert progress[-1] == (26, 26)
-    assert reader.verify(FULL_PROFILE).matches
-    assert reader.read_imsi() == IMSI
-    assert not reader.is_blank()
-    assert card.peek(fids.PATH_KI) == bytes.fromhex(KI)
-    assert card.peek(fids.PATH_OPC) == bytes.fromhex(OPC)
-    assert adm_presented(card) == 1
+    assert_written_with(reader, card, FULL_PROFILE)
     # A fresh connection (the card was powered down in between) reads the same.
     reader.close()
     second = PcscReader("Virtual PCD")
@@ -103,8 +98,7 @@ def test_no_card_inserted(pcscd: PcscService, reader: PcscReader) -> None:
     with pytest.raises(NoReaderOrCard) as caught:
         reader.wait_for_card(0.3)
     assert caught.value.code == "no_reader_or_card"
-    with pytest.raises(NoReaderOrCard):
-        reader.read_iccid()
+    assert_no_card_to_read(reader)
 
 
 def test_card_taken_out_between_operations(
@@ -113,8 +107,7 @@ def test_card_taken_out_between_operations(
     assert reader.read_iccid() == BLANK_ICCID
     virtual_sim.remove()
     assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
-    with pytest.raises(NoReaderOrCard):
-        reader.read_iccid()
+    assert_no_card_to_read(reader)
 
 
 def test_swapped_card_is_read_afresh_and_protected(
@@ -160,8 +153,7 @@ def test_card_pulled_mid_write(
     assert card.is_blank
     # pcscd notices the empty slot at its next presence poll (every 0.4 s).
     assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
-    with pytest.raises(NoReaderOrCard):
-        reader.read_iccid()
+    assert_no_card_to_read(reader)
     # Put back, the same card takes a complete write.
     swap_card(virtual_sim, card, reader, pcscd)
     assert reader.is_blank()
@@ -172,14 +164,8 @@ def test_card_pulled_mid_write(
 def test_wrong_adm_is_sent_exactly_once(virtual_sim: VirtualSim, reader: PcscReader) -> None:
     card = virtual_sim.card
     assert card is not None
-    wrong = SimProfile(BLANK_ICCID, IMSI, KI, OPC, "12345678")
-    with pytest.raises(AdmRejected) as caught:
-        reader.write_profile(wrong)
-    assert caught.value.code == "adm_rejected"
-    assert caught.value.tries_left == 2
-    assert adm_presented(card) == 1
+    assert_a_wrong_adm_is_sent_once(reader, card, PROFILE)
     assert card.adm_tries_left == 2
-    assert card.update_count == 0
     assert reader.is_blank()
 
 

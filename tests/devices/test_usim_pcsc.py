@@ -208,6 +208,19 @@ def reader(pcscd: PcscService) -> Iterator[PcscReader]:
     reader.close()
 
 
+@pytest.fixture
+def card(virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService) -> Iterator[RawCard]:
+    """The virtual SIM written with PROFILE through the reader, then opened raw as another
+    program would (closed after the test)."""
+    reader.wait_for_card(5.0)
+    reader.write_profile(PROFILE)
+    card = RawCard(pcscd.reader_name)
+    try:
+        yield card
+    finally:
+        card.close()
+
+
 @pytest.mark.parametrize("spn", [SPN, "中国仿"])  # 仿 is U+4EFF: its low byte is FF
 def test_every_written_ef_decodes_from_the_specs(
     virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService, spn: str
@@ -290,37 +303,29 @@ def test_every_written_ef_decodes_from_the_specs(
         )
 
 
-def test_full_read_of_every_mandatory_ef_has_no_error_status_word(
-    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
-) -> None:
-    reader.wait_for_card(5.0)
-    reader.write_profile(PROFILE)
-    card = RawCard(pcscd.reader_name)
-    try:
-        dir_fcp, records = read_uicc_ef(card, "2F00")
-        aid = tlvs(tlvs(records[0])[0x61])[0x4F]
-        assert aid.startswith(bytes.fromhex("A0000000871002"))  # EF.DIR lists the USIM
-        for fid in MF_EFS.values():
-            read_uicc_ef(card, f"{fid:04X}")
-        fcp, _sw = card.send(f"00A40404{len(aid):02X}{aid.hex()}")
-        assert tlvs(fcp[2:])[0x84] == aid
-        card.send("80F2000000")  # STATUS
-        for name, fid in USIM_EFS.items():
-            objects, contents = read_uicc_ef(card, f"7FFF{fid:04X}")
-            assert 0x88 in objects and 0x8B in objects  # SFI and access rule given
-            if name == "ECC":
-                usim_ecc = contents
-        for fid in TELECOM_EFS.values():
-            read_uicc_ef(card, f"7F10{fid:04X}")
-        # The classic SIM view (class A0), as a GSM tool reads it.
-        read_gsm_ef(card, 0x3F00, 0x2FE2)
-        for fid in GSM_EFS.values():
-            read_gsm_ef(card, 0x3F00, 0x7F20, fid)
-        gsm_ecc = read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS["ECC"])[0]
-        card.send("A0F2000016")
-        card.send("A088000010" + "00" * 16)  # RUN GSM ALGORITHM
-    finally:
-        card.close()
+def test_full_read_of_every_mandatory_ef_has_no_error_status_word(card: RawCard) -> None:
+    dir_fcp, records = read_uicc_ef(card, "2F00")
+    aid = tlvs(tlvs(records[0])[0x61])[0x4F]
+    assert aid.startswith(bytes.fromhex("A0000000871002"))  # EF.DIR lists the USIM
+    for fid in MF_EFS.values():
+        read_uicc_ef(card, f"{fid:04X}")
+    fcp, _sw = card.send(f"00A40404{len(aid):02X}{aid.hex()}")
+    assert tlvs(fcp[2:])[0x84] == aid
+    card.send("80F2000000")  # STATUS
+    for name, fid in USIM_EFS.items():
+        objects, contents = read_uicc_ef(card, f"7FFF{fid:04X}")
+        assert 0x88 in objects and 0x8B in objects  # SFI and access rule given
+        if name == "ECC":
+            usim_ecc = contents
+    for fid in TELECOM_EFS.values():
+        read_uicc_ef(card, f"7F10{fid:04X}")
+    # The classic SIM view (class A0), as a GSM tool reads it.
+    read_gsm_ef(card, 0x3F00, 0x2FE2)
+    for fid in GSM_EFS.values():
+        read_gsm_ef(card, 0x3F00, 0x7F20, fid)
+    gsm_ecc = read_gsm_ef(card, 0x3F00, 0x7F20, GSM_EFS["ECC"])[0]
+    card.send("A0F2000016")
+    card.send("A088000010" + "00" * 16)  # RUN GSM ALGORITHM
     assert card.errors == []
     # TS 31.102 4.2.21 / TS 51.011 10.3.27: 3 BCD bytes per code, unused nibbles F.
     codes = [emergency_code(record[:3]) for record in usim_ecc if record[:3] != b"\xff" * 3]
@@ -374,27 +379,19 @@ def sst_services(table: bytes) -> set[int]:
     }
 
 
-def test_service_tables_offer_exactly_what_the_card_holds(
-    virtual_sim: VirtualSim, reader: PcscReader, pcscd: PcscService
-) -> None:
+def test_service_tables_offer_exactly_what_the_card_holds(card: RawCard) -> None:
     """A terminal reads only the files of the services EF.UST / EF.SST say are there."""
-    reader.wait_for_card(5.0)
-    reader.write_profile(PROFILE)
-    card = RawCard(pcscd.reader_name)
-    try:
-        card.send("00A4040C07A0000000871002")
-        ust = ust_services(read_uicc_ef(card, "7FFF6F38")[1][0])
-        for service in sorted(ust & UST_FILES.keys()):
-            for path in UST_FILES[service]:
-                read_uicc_ef(card, "7FFF" + path)
-        sst = sst_services(read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F38)[0])
-        for service in sorted(sst & SST_FILES.keys()):
-            for df, ef in SST_FILES[service]:
-                read_gsm_ef(card, 0x3F00, df, ef)
-        card.send("00A4040C07A0000000871002")
-        card.send("0088008011" + "10" + "00" * 16)  # AUTHENTICATE, GSM context (service 38)
-    finally:
-        card.close()
+    card.send("00A4040C07A0000000871002")
+    ust = ust_services(read_uicc_ef(card, "7FFF6F38")[1][0])
+    for service in sorted(ust & UST_FILES.keys()):
+        for path in UST_FILES[service]:
+            read_uicc_ef(card, "7FFF" + path)
+    sst = sst_services(read_gsm_ef(card, 0x3F00, 0x7F20, 0x6F38)[0])
+    for service in sorted(sst & SST_FILES.keys()):
+        for df, ef in SST_FILES[service]:
+            read_gsm_ef(card, 0x3F00, df, ef)
+    card.send("00A4040C07A0000000871002")
+    card.send("0088008011" + "10" + "00" * 16)  # AUTHENTICATE, GSM context (service 38)
     assert card.errors == []
     assert ust - UST_FILES.keys() == set(), "EF.UST offers services whose files are absent"
     assert ust >= UST_WRITTEN, f"EF.UST lacks {sorted(UST_WRITTEN - ust)}"

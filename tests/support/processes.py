@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
@@ -14,3 +15,12 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=timeout)
+
+
+def python_prints(script: str, timeout: float = 30) -> str:
+    """What ``script`` prints, run by a fresh interpreter (nothing imported yet); it must exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
