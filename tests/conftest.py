@@ -23,6 +23,7 @@ from support.backend import (
     make_backend,
     make_seeded_pg_backend,
 )
+from support.cups import cups  # noqa: F401  (a fixture for every test area)
 from support.pcsc import pcscd, virtual_sim  # noqa: F401  (fixtures for every test area)
 
 # Suites that run against both stores: the rules and the HTTP contract, not the screens.

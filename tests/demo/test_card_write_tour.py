@@ -5,8 +5,6 @@ steps it skips, and skips them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from branchdesk.clients.api import Action
@@ -19,7 +17,7 @@ from branchdesk.devices.virtual_card import VirtualCard
 from branchdesk.tui.demo_reader import DEMO_BLANK_ICCID
 from branchdesk.tui.tour import TOURS_DIR, load_tour
 from branchdesk.tui.tour_runner import TourRunner
-from support.cups import CupsServer, pdf_text, require_cups, start_cups
+from support.cups import CupsServer, pdf_text
 from support.pcsc import PcscService, insert_card, pcscd, virtual_sim  # noqa: F401
 from support.tui import SIZE, TOUR_SPEED, login, make_app, wait_for
 
@@ -29,17 +27,6 @@ SKIPS = {
     "en": "the tour skips reading (F5), writing (F6)",
 }
 FORM = {"zh-CN": "开户业务受理单及发票", "en": "Account opening form and invoice"}
-
-
-@pytest.fixture
-def cups() -> Iterator[CupsServer]:
-    """A private CUPS: the tour's form and invoice print there, never to this machine's own."""
-    require_cups()
-    server = start_cups()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def orders_of(backend: Backend) -> list[dict[str, object]]:

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,3 +209,14 @@ Sandboxing Relaxed
         server.stop()
         raise
     return server
+
+
+@pytest.fixture
+def cups() -> Iterator[CupsServer]:
+    """A private CUPS for one test: what it prints goes there, never to this machine's own."""
+    require_cups()
+    server = start_cups()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -7,7 +7,6 @@ printer of its own name) and reads back what cups-pdf wrote with pdftotext.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,11 @@ import pytest
 from branchdesk.screens.points.receipt import PointsReceiptScreen, receipt_text
 from branchdesk.tui import printing
 from branchdesk.tui.i18n import _
-from support.cups import CupsServer, cups_missing, pdf_text, require_cups, start_cups
+from support.cups import CupsServer, cups_missing, pdf_text
 from support.receipts import REDEMPTION, SIM_BATCH
 from support.tui import SIZE, make_app, wait_for
 
 MEMBER = {"name": "张*", "card": "6221 **** **** 0001", "points": 942}
-
-
-@pytest.fixture
-def cups() -> Iterator[CupsServer]:
-    require_cups()
-    server = start_cups()
-    yield server
-    server.stop()
 
 
 def _flat(text: str) -> str:
