@@ -24,7 +24,7 @@ from branchdesk.screens.installment.orders import InstallmentOrdersScreen
 from branchdesk.screens.installment.register import InstallmentRegisterScreen
 from branchdesk.tui.i18n import _
 from support.backend import logged_in
-from support.tui import SIZE, login, make_app, push, wait_for
+from support.tui import SIZE, push, running_app, wait_for
 
 LANGS = ["en", "zh-CN"]
 
@@ -40,9 +40,7 @@ def inside_screen(app, selector: str) -> bool:
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_register_and_bind(backend, lang):
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         await open_home(pilot)
         assert _("inst.profile.unregistered")[:6] in text(app, "#inst-profile")
         assert inside_screen(app, "#inst-warning")
@@ -76,9 +74,7 @@ async def test_register_and_bind(backend, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         await push(pilot, InstallmentRegisterScreen())
         job = "13985900099"
         await pilot.press(*job, "enter", *CLERK_NAME, "enter", *ID_NUMBER, "enter", *job, "enter")
@@ -94,8 +90,7 @@ async def test_unregistered_job_number_told_to_ask_contact(backend, lang):
 async def test_qr_scans_quota_and_new_code(backend, lang):
     api_client = await logged_in(backend, "c001")
     await bind_clerk(InstallmentApi(api_client), backend)
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await open_qr(pilot)
         qr = screen.query_one("#qr-code")
         assert decode(qr.lines) == [screen.code["token"]]
@@ -130,8 +125,7 @@ async def test_board_steps_and_likely_refused(backend, clock, lang):
     await bind_clerk(api, backend)
     qr = await api.new_qr(Action())
     application = await api.simulate_scan(qr["token"], Action())
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await open_board(pilot, "c001")
         await wait_for(pilot, lambda: len(screen.applications) == 1)
         assert inside_screen(app, "#board-warning")
@@ -182,8 +176,7 @@ async def test_board_pages_with_pgup_and_pgdn(backend, lang):
     everyone = await InstallmentApi(await logged_in(backend, "s001")).applications(limit=200)
     ids = [a["id"] for a in everyone["items"]]
     assert len(ids) == PAGE_SIZE + 1
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await open_board(pilot, "s001")
         await wait_for(pilot, lambda: len(screen.applications) == PAGE_SIZE)
         table = screen.query_one("#board-table")
@@ -214,9 +207,7 @@ async def test_board_pages_with_pgup_and_pgdn(backend, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_back_office_query_and_revoke(backend, lang):
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "s001")
+    async with running_app(backend, lang, "s001") as (app, pilot):
         await open_home(pilot)
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, InstallmentOrdersScreen))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from installment.test_screens import login
-
 from branchdesk.screens.installment.orders import InstallmentOrdersScreen
-from support.tui import SIZE, make_app, wait_for
+from support.tui import SIZE, login, make_app, wait_for
 
 
 def test_back_office_orders_zh(snap_compare: Any, backend: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import login, make_app, snapshot_matches, wait_for
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -20,9 +20,8 @@ def test_member_lookup(snap_compare: Any, backend: Any, lang: str) -> None:
         await pilot.pause()
         await pilot.press(*"13800138000", "enter")
         await wait_for(pilot, lambda: getattr(app.screen, "member", None) is not None)
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=found)
+    assert snapshot_matches(snap_compare, app, found)
 
 
 def test_reports_channel_summary(snap_compare: Any, backend: Any) -> None:
@@ -34,6 +33,5 @@ def test_reports_channel_summary(snap_compare: Any, backend: Any) -> None:
         await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
         await pilot.press("f6")
         await wait_for(pilot, lambda: (app.screen.data or {}).get("report") == "channels")
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=report)
+    assert snapshot_matches(snap_compare, app, report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.pilot import Pilot
@@ -26,6 +28,24 @@ def make_app(backend: Backend, lang: str = "en", **options: object) -> Branchdes
     connection = Connection(asgi_client(backend, lang))
     settings: dict[str, object] = {"cursor_blink": False, **options}
     return BranchdeskApp(AppOptions(lang=lang, **settings), connection=connection)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_app(
+    backend: Backend,
+    lang: str = "en",
+    staff_id: str | None = None,
+    *,
+    size: tuple[int, int] = SIZE,
+    **options: object,
+) -> AsyncIterator[tuple[BranchdeskApp, Pilot[object]]]:
+    """``make_app(backend, lang, **options)`` running under Pilot at ``size``; logged in as
+    ``staff_id`` first when one is given."""
+    app = make_app(backend, lang, **options)
+    async with app.run_test(size=size) as pilot:
+        if staff_id is not None:
+            await login(pilot, staff_id)
+        yield app, pilot
 
 
 async def wait_for(pilot: Pilot[object], predicate: object, timeout: float = 15.0) -> None:
@@ -105,3 +125,19 @@ def screen_text(app: object) -> str:
             segments = line_filter.apply(segments, Color(0, 0, 0))
         lines.append("".join(segment.text for segment in segments))
     return "\n".join(lines)
+
+
+def snapshot_matches(
+    snap_compare: Callable[..., bool],
+    app: BranchdeskApp,
+    steps: Callable[[Pilot[object]], Awaitable[None]],
+    size: tuple[int, int] = SIZE,
+) -> bool:
+    """``app`` at ``size`` after ``steps`` and one more pause (the last frame settled) looks as
+    its stored snapshot does."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await steps(pilot)
+        await pilot.pause()
+
+    return snap_compare(app, terminal_size=size, run_before=run_before)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.app import ComposeResult
@@ -10,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from branchdesk.clients.api import ApiClient
+from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.settings import Settings
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.error_panel import ErrorPanel
@@ -63,11 +66,19 @@ async def _probe(pilot, backend_app) -> ProbeScreen:
     return screen
 
 
-async def test_keys_disabled_while_a_write_runs_and_a_second_press_sends_nothing():
-    backend = make_backend()
-    app = make_app(backend, "en")
+@asynccontextmanager
+async def _probing(
+    lang: str, backend: Backend | None = None
+) -> AsyncIterator[tuple[Any, Any, ProbeScreen]]:
+    """The App over ``backend`` (a fresh demo one when not given) in ``lang``, running, with
+    k001 logged in on the probe screen."""
+    app = make_app(make_backend() if backend is None else backend, lang)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _probe(pilot, app)
+        yield app, pilot, await _probe(pilot, app)
+
+
+async def test_keys_disabled_while_a_write_runs_and_a_second_press_sends_nothing():
+    async with _probing("en") as (app, pilot, screen):
         await pilot.press("f2")
         await wait_for(pilot, lambda: screen.busy("send"))
         assert screen.check_action("send", ()) is None  # greyed in the Footer
@@ -86,10 +97,7 @@ async def test_keys_disabled_while_a_write_runs_and_a_second_press_sends_nothing
 
 
 async def test_progress_after_a_moment_and_esc_cancels_a_read():
-    backend = make_backend()
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _probe(pilot, app)
+    async with _probing("en") as (app, pilot, screen):
         screen.read()
         await pilot.pause(0.1)
         assert _status(app) == ""  # no flicker for a quick answer
@@ -104,10 +112,7 @@ async def test_progress_after_a_moment_and_esc_cancels_a_read():
 
 
 async def test_api_error_unreachable_and_unexpected_errors():
-    backend = make_backend()
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _probe(pilot, app)
+    async with _probing("zh-CN") as (app, pilot, screen):
         # The server's refusal, in the UI language.
         screen.call_api("x", lambda: screen.client.get("/v1/members", phone="13800138999"))
         await wait_for(pilot, lambda: "-error" in screen.query_one(StatusLine).classes)
@@ -136,9 +141,7 @@ async def test_api_error_unreachable_and_unexpected_errors():
 async def test_expired_session_goes_to_login_and_keeps_what_was_typed():
     clock = FakeClock()
     backend = make_backend(settings=Settings(clock=clock, session_hours=1))
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _probe(pilot, app)
+    async with _probing("en", backend) as (app, pilot, screen):
         screen.query_one("#typed", Input).value = "half-typed note"
         clock.advance(minutes=61)
         screen.call_api("me", lambda: screen.client.get("/v1/sessions/current"))
@@ -156,10 +159,7 @@ async def test_expired_session_goes_to_login_and_keeps_what_was_typed():
 async def test_f1_lists_the_apps_own_keys_grouped_in_the_ui_language():
     from branchdesk.screens.common.keys_help import KeysHelpScreen
 
-    backend = make_backend()
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _probe(pilot, app)
+    async with _probing("zh-CN") as (app, pilot, screen):
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysHelpScreen))
         rows = app.screen.rows

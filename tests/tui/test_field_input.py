@@ -13,9 +13,7 @@ from textual.widgets import Input
 from branchdesk.screens.card_write.customer import AccountCustomerScreen
 from branchdesk.screens.points.grant import PointsGrantScreen
 from branchdesk.tui.i18n import _
-from support.tui import login, make_app, wait_for
-
-SIZE = (80, 24)
+from support.tui import running_app, wait_for
 
 
 def status(app: Any) -> str:
@@ -32,9 +30,7 @@ async def paste(pilot: Any, field: Input, text: str) -> None:
 async def test_points_field_keeps_1e3_refused_and_reads_full_width_digits(
     backend: Any, lang: str
 ) -> None:
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "s001")
+    async with running_app(backend, lang, "s001") as (app, pilot):
         app.push_screen(PointsGrantScreen())
         await wait_for(pilot, lambda: isinstance(app.screen, PointsGrantScreen))
         await wait_for(pilot, lambda: bool(app.screen.query("#grant-points")))
@@ -51,9 +47,7 @@ async def test_points_field_keeps_1e3_refused_and_reads_full_width_digits(
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_a_long_paste_is_refused_with_the_limit(backend: Any, lang: str) -> None:
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         app.open_workflow("card_write")
         await wait_for(pilot, lambda: isinstance(app.screen, AccountCustomerScreen))
         await wait_for(pilot, lambda: bool(app.screen.query("#cw-name")))

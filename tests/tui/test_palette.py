@@ -10,16 +10,12 @@ from textual.command import CommandInput, CommandPalette
 
 from branchdesk.tui.i18n import _
 from branchdesk.tui.workflows import allowed_workflows
-from support.tui import login, make_app, wait_for
-
-SIZE = (80, 24)
+from support.tui import running_app, wait_for
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_palette_placeholder_is_in_the_ui_language(backend: Any, lang: str) -> None:
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await wait_for(pilot, lambda: bool(app.screen.query(CommandInput)))
@@ -31,9 +27,7 @@ async def test_palette_placeholder_is_in_the_ui_language(backend: Any, lang: str
 
 @pytest.mark.parametrize("staff_id", ["c001", "k001", "s001"])
 async def test_palette_reaches_every_workflow_the_roles_allow(backend: Any, staff_id: str) -> None:
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, staff_id)
+    async with running_app(backend, "zh-CN", staff_id) as (app, pilot):
         assert app.staff is not None
         titles = {c.title for c in app.get_system_commands(app.screen)}
         allowed = allowed_workflows(app.staff.roles)
@@ -46,9 +40,7 @@ async def test_palette_reaches_every_workflow_the_roles_allow(backend: Any, staf
 async def test_palette_says_no_matches_in_the_ui_language(backend: Any, lang: str) -> None:
     from textual.command import CommandList
 
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: bool(app.screen.query(CommandInput)))
         await pilot.press(*"zzqqxx")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from branchdesk.clients.local.backend import Backend
-from support.tui import SIZE, login, make_app, wait_for
+from support.tui import login, make_app, snapshot_matches, wait_for
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -16,9 +16,8 @@ def test_login_screen(snap_compare: Any, backend: Backend, lang: str) -> None:
 
     async def ready(pilot: Any) -> None:
         await wait_for(pilot, lambda: app.ready)
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+    assert snapshot_matches(snap_compare, app, ready)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -27,9 +26,8 @@ def test_home_screen(snap_compare: Any, backend: Backend, lang: str) -> None:
 
     async def logged_in(pilot: Any) -> None:
         await login(pilot, "s001")
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=logged_in)
+    assert snapshot_matches(snap_compare, app, logged_in)
 
 
 def test_keys_help(snap_compare: Any, backend: Backend) -> None:
@@ -38,6 +36,5 @@ def test_keys_help(snap_compare: Any, backend: Backend) -> None:
     async def keys(pilot: Any) -> None:
         await login(pilot, "k001")
         await pilot.press("f1")
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=keys)
+    assert snapshot_matches(snap_compare, app, keys)
