@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sim.sim_cards import card_range, hand_back, listed, pick_up, transfer_in
+from sim.stock_screens import choose_source, open_batch, open_batch_form, open_stock
 from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
@@ -25,7 +26,7 @@ from branchdesk.screens.sim.card_list import PreviewList
 from branchdesk.screens.sim.receipt import SimReceiptScreen
 from branchdesk.screens.sim.stock import SimStockScreen
 from branchdesk.tui.i18n import _
-from support.tui import login, make_app, wait_for
+from support.tui import make_app, running_app, wait_for
 
 N = "128k_normal"
 SIZE = (80, 24)
@@ -37,29 +38,6 @@ def log_text(screen: SimBatchScreen) -> str:
 
 def status(screen: Any, selector: str) -> str:
     return str(screen.query_one(selector).render())
-
-
-async def open_stock(pilot, app, staff: str = "c001") -> SimStockScreen:  # noqa: ANN001
-    await login(pilot, staff)
-    app.open_workflow("sim_stock")
-    await wait_for(pilot, lambda: isinstance(app.screen, SimStockScreen))
-    await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query("#stock-table")))
-    return app.screen
-
-
-async def open_batch(pilot, app, key: str = "f2") -> SimBatchScreen:  # noqa: ANN001
-    await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
-    screen = app.screen
-    if screen.mode != "transfer":
-        await wait_for(pilot, lambda: screen.query_one("#agent", Select).value == "A00101")
-    return screen
-
-
-async def choose_source(pilot, screen: SimBatchScreen, source: str) -> None:  # noqa: ANN001
-    screen.query_one("#source", Select).value = source
-    await pilot.pause()
-    assert screen.query_one(f"#{source}-row").display
 
 
 async def paste(pilot, screen: SimBatchScreen, text: str) -> None:  # noqa: ANN001
@@ -78,11 +56,8 @@ async def test_pasted_list_reports_bad_lines_by_number_then_picks_up(
 ) -> None:
     cards = [demo_iccid(1, N, n) for n in range(201, 211)]
     bad = cards[3][:-1] + str((int(cards[3][-1]) + 1) % 10)
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app)
-        await choose_source(pilot, screen, "paste")
+    async with running_app(backend, lang) as (app, pilot):
+        screen = await open_batch_form(pilot, app, source="paste")
         await paste(pilot, screen, "\n".join([*cards[:3], bad, "8986 0126", *cards[3:]]) + "\n")
         await pilot.press("f5")
         await wait_for(pilot, lambda: "-error" in screen.query_one("#batch-status").classes)
@@ -106,11 +81,8 @@ async def test_pasted_list_reports_bad_lines_by_number_then_picks_up(
 
 
 async def test_an_empty_paste_is_a_field_error(backend: Backend) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app)
-        await choose_source(pilot, screen, "paste")
+    async with running_app(backend, "en") as (app, pilot):
+        screen = await open_batch_form(pilot, app, source="paste")
         await pilot.press("f5")
         await pilot.pause()
         assert status(screen, "#batch-status") == _("sim.error.paste_required")
@@ -119,11 +91,8 @@ async def test_an_empty_paste_is_a_field_error(backend: Backend) -> None:
 
 # -- the preview lists every card ------------------------------------------------------------
 async def test_preview_lists_every_card_filterable_by_problem(backend: Backend) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app)
-        await choose_source(pilot, screen, "range")
+    async with running_app(backend, "en") as (app, pilot):
+        screen = await open_batch_form(pilot, app, source="range")
         screen.query_one("#start", Input).value = demo_iccid(1, N, 331)
         screen.query_one("#end", Input).value = demo_iccid(1, N, 370)
         await pilot.press("f5")
@@ -191,11 +160,8 @@ async def test_the_list_renders_only_the_visible_rows_of_100000() -> None:
 async def test_a_range_with_gaps_offers_the_available_cards(backend: Backend, lang: str) -> None:
     start, end = demo_iccid(1, N, 341), demo_iccid(1, N, 360)
     before = {n: dict(backend.store.get(CARDS, demo_iccid(1, N, n))) for n in (351, 360)}
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app)
-        await choose_source(pilot, screen, "range")
+    async with running_app(backend, lang) as (app, pilot):
+        screen = await open_batch_form(pilot, app, source="range")
         screen.query_one("#start", Input).value = start
         screen.query_one("#end", Input).value = end
         await pilot.press("f5")
@@ -233,11 +199,9 @@ async def test_a_range_with_problems_that_cannot_be_left_out_is_refused_with_cou
     client = await login_as("c001")
     cards = card_range(1, N, 201, 205)
     await pick_up(client, "A00102", cards)
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app, "f3")  # a return to A00101 of A00102's cards
-        await choose_source(pilot, screen, "range")
+    async with running_app(backend, "en") as (app, pilot):
+        # A return to A00101 of A00102's cards.
+        screen = await open_batch_form(pilot, app, "f3", source="range")
         screen.query_one("#start", Input).value = cards["range"]["start"]
         screen.query_one("#end", Input).value = demo_iccid(1, N, 206)
         await pilot.press("f5")
@@ -254,11 +218,8 @@ async def test_a_range_with_problems_that_cannot_be_left_out_is_refused_with_cou
 
 # -- the card source is remembered -----------------------------------------------------------
 async def test_the_card_source_is_remembered_per_user_across_restarts(backend: Backend) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app)
-        await choose_source(pilot, screen, "paste")
+    async with running_app(backend, "en") as (app, pilot):
+        screen = await open_batch_form(pilot, app, source="paste")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, SimStockScreen))
         screen = await open_batch(pilot, app)
@@ -295,8 +256,7 @@ async def test_batch_history_lists_every_kind_and_reprints(
     pickup = await pick_up(client, "A00101", card_range(1, N, 201, 210))
     await hand_back(client, "A00101", listed(201))
     await transfer_in(client, "130040", listed(1))
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         await open_stock(pilot, app)
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SimBatchesScreen))
@@ -320,8 +280,7 @@ async def test_batch_history_lists_every_kind_and_reprints(
 async def test_a_supervisor_sees_the_history_too(backend: Backend, login_as: Any) -> None:
     client = await login_as("c001")
     await pick_up(client, "A00101", listed(220))
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, "en") as (app, pilot):
         await open_stock(pilot, app, "s001")
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SimBatchesScreen))
@@ -348,9 +307,7 @@ async def test_card_lookup_shows_names_and_the_whole_batch(
     client = await login_as("c001")
     iccid = demo_iccid(1, N, 230)
     done = await pick_up(client, "A00101", {"iccids": [iccid]})
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, lang, "c001") as (app, pilot):
         await app.push_screen(SimCardScreen())
         await pilot.pause()
         await pilot.press(*iccid, "enter")
@@ -387,9 +344,7 @@ async def test_approvals_header_and_status_are_different_texts(
 
     client = await login_as("c001")
     await transfer_in(client, "130040", listed(2))
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c002")
+    async with running_app(backend, "zh-CN", "c002") as (app, pilot):
         await app.push_screen(SimApprovalsScreen())
         table = app.screen.query_one("#transfers")
         await wait_for(pilot, lambda: table.row_count == 1)
@@ -419,8 +374,7 @@ async def test_no_color_shows_which_field_has_focus(
 ) -> None:
     """Compact selects showed focus only by a 5 % tint: the same as unfocused without colour."""
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, "zh-CN") as (app, pilot):
         await open_stock(pilot, app)
         screen = await open_batch(pilot, app, "f2" if mode == "pickup" else "f3")
         fields = ["#dept", "#agent", "#card-type", "#source", "#file"]
@@ -453,11 +407,9 @@ async def test_the_new_sim_screens_fit_80x24_without_colour(
     backend: Backend, monkeypatch: pytest.MonkeyPatch, lang: str
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_stock(pilot, app)
-        screen = await open_batch(pilot, app, "f3")  # the return: the most rows
-        await choose_source(pilot, screen, "paste")
+    async with running_app(backend, lang) as (app, pilot):
+        # The return: the most rows.
+        screen = await open_batch_form(pilot, app, "f3", source="paste")
         assert_fits(app, f"paste [{lang}]")
         await choose_source(pilot, screen, "range")
         screen.query_one("#start", Input).value = demo_iccid(1, N, 341)

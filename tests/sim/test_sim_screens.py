@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sim.sim_cards import card_range, pick_up
+from sim.stock_screens import open_batch, open_stock
 from textual.widgets import Input, RichLog, Select
 
 from branchdesk.clients.local.backend import Backend
@@ -14,8 +15,7 @@ from branchdesk.clients.local.sim.seed import demo_iccid
 from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.sim.batch import SimBatchScreen
 from branchdesk.screens.sim.receipt import SimReceiptScreen
-from branchdesk.screens.sim.stock import SimStockScreen
-from support.tui import login, make_app, wait_for
+from support.tui import running_app, wait_for
 
 N = "128k_normal"
 
@@ -24,26 +24,14 @@ def log_text(screen: SimBatchScreen) -> str:
     return "\n".join(line.text for line in screen.query_one("#batch-log", RichLog).lines)
 
 
-async def open_stock(pilot, app) -> SimStockScreen:  # noqa: ANN001
-    await login(pilot, "c001")
-    app.open_workflow("sim_stock")
-    await wait_for(pilot, lambda: isinstance(app.screen, SimStockScreen))
-    await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query("#stock-table")))
-    return app.screen
-
-
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_file_pickup_to_receipt(backend: Backend, tmp_path: Path, lang: str) -> None:
     cards = [demo_iccid(1, N, n) for n in range(101, 131)]
     path = tmp_path / "cards.txt"
     path.write_bytes(("\ufeff" + "\r\n".join(f" {c} " for c in cards) + "\r\n\r\n").encode())
-    app = make_app(backend, lang)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         await open_stock(pilot, app)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.query_one("#agent", Select).value == "A00101")
+        screen = await open_batch(pilot, app)
         screen.query_one("#file", Input).focus()
         await pilot.press(*str(path))
         await pilot.press("f9")  # not checked yet: refused
@@ -79,12 +67,9 @@ async def test_file_with_bad_lines_reports_them_and_changes_nothing(
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
     path = tmp_path / "bad.txt"
     path.write_text(f"{good}\n12345\n{bad}\n", encoding="utf-8")
-    app = make_app(backend, "en")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_app(backend, "en") as (app, pilot):
         await open_stock(pilot, app)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
-        screen = app.screen
+        screen = await open_batch(pilot, app)
         screen.query_one("#file", Input).value = str(path)
         await pilot.press("f5")
         await wait_for(pilot, lambda: "line 3" in log_text(screen))
@@ -98,10 +83,7 @@ async def test_file_with_bad_lines_reports_them_and_changes_nothing(
 
 async def _return_range(pilot, app, lang: str, agent_ok: bool) -> SimBatchScreen:  # noqa: ANN001
     await open_stock(pilot, app)
-    await pilot.press("f3")
-    await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.query_one("#agent", Select).value == "A00101")
+    screen = await open_batch(pilot, app, "f3")
     if not agent_ok:
         screen.query_one("#agent", Select).value = "A00102"
     screen.query_one("#source", Select).value = "range"
@@ -119,8 +101,7 @@ async def _return_range(pilot, app, lang: str, agent_ok: bool) -> SimBatchScreen
 async def test_range_return_with_fee(backend: Backend, lang: str, login_as) -> None:  # noqa: ANN001
     client = await login_as("c001")
     await pick_up(client, "A00101", card_range(1, N, 101, 110))
-    app = make_app(backend, lang)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await _return_range(pilot, app, lang, agent_ok=True)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.preview is not None)
@@ -142,8 +123,7 @@ async def test_range_return_to_other_agent_shows_location_mismatch(
 ) -> None:
     client = await login_as("c001")
     await pick_up(client, "A00101", card_range(1, N, 101, 110))
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_app(backend, "zh-CN") as (app, pilot):
         screen = await _return_range(pilot, app, "zh-CN", agent_ok=False)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.preview is not None)
@@ -156,12 +136,9 @@ async def test_range_return_to_other_agent_shows_location_mismatch(
 
 
 async def test_bad_range_is_a_field_error(backend: Backend) -> None:
-    app = make_app(backend, "en")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_app(backend, "en") as (app, pilot):
         await open_stock(pilot, app)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, SimBatchScreen))
-        screen = app.screen
+        screen = await open_batch(pilot, app)
         screen.query_one("#source", Select).value = "range"
         await pilot.pause()
         screen.query_one("#start", Input).value = demo_iccid(1, N, 150)
@@ -178,9 +155,7 @@ async def test_card_lookup_clears_the_previous_card_under_a_new_invalid_iccid(
     """Issue 13: the previous card's state and history stayed under a new, invalid ICCID."""
     from branchdesk.screens.sim.card import SimCardScreen
 
-    app = make_app(backend, "en", timezone="Asia/Shanghai")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, "en", "c001", timezone="Asia/Shanghai") as (app, pilot):
         await app.push_screen(SimCardScreen())
         await pilot.pause()
         iccid = demo_iccid(1, N, 101)
