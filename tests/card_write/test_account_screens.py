@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from card_write.account_steps import take_the_first_number
 from textual.widgets import Input, OptionList, SelectionList
 
 from branchdesk.clients.api import Action
@@ -135,12 +136,8 @@ async def test_each_step_refuses_bad_input_in_the_staff_words(backend: Backend, 
         assert app.screen is step
         step.query_one("#cw-recommender", Input).value = "c002"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
-        numbers = app.screen.query_one("#cw-numbers", OptionList)
-        await wait_for(pilot, lambda: numbers.option_count > 0)
-        await pilot.press("down", "enter")
+        await take_the_first_number(pilot)
         # Account info: e-mail bills without an address.
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountInfoScreen))
         step = app.screen
         step.query_one("#cw-delivery", OptionList).highlighted = 1
         await pilot.press("f5")

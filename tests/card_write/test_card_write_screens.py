@@ -3,10 +3,10 @@ reading and writing the virtual SIM through pcscd (pyscard -> pcscd -> vpcd -> V
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from card_write.account_steps import take_the_first_number
 from card_write.orders import blank_cards
 from textual.widgets import Input, OptionList
 
@@ -17,7 +17,6 @@ from branchdesk.clients.local.card_write.script import open_card_data
 from branchdesk.clients.local.sim.rules import CARDS
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
-from branchdesk.screens.card_write.account import AccountInfoScreen
 from branchdesk.screens.card_write.activity import AccountActivityScreen
 from branchdesk.screens.card_write.customer import AccountCustomerScreen
 from branchdesk.screens.card_write.fees import AccountFeesScreen
@@ -31,13 +30,12 @@ from branchdesk.screens.card_write.steps import new_draft
 from branchdesk.screens.card_write.summary import AccountSummaryScreen
 from branchdesk.screens.card_write.write import CardWriteScreen
 from branchdesk.screens.common.confirm import ConfirmModal
-from support.cups import CupsServer, pdf_text, require_cups, start_cups
+from support.cups import CupsServer, pdf_text
 from support.pcsc import PcscService, insert_card, wait_for_slot
-from support.tui import login, make_app, wait_for
+from support.tui import SIZE, login, make_app, running_app, wait_for
 
 pytestmark = pytest.mark.pcsc
 
-SIZE = (80, 24)
 CARD_STEP = 10.0  # seconds a card step may take through pcscd in a busy test run
 
 TEXTS = {
@@ -79,14 +77,6 @@ def _no_system_printer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CUPS_SERVER", "127.0.0.1:9")
 
 
-@pytest.fixture
-def cups() -> Iterator[CupsServer]:
-    require_cups()
-    server = start_cups()
-    yield server
-    server.stop()
-
-
 def fees_status(app: Any) -> str:
     return str(app.screen.query_one("#cw-fees-status").render())
 
@@ -125,11 +115,7 @@ async def open_card_screen(pilot: Any, app: Any, *, bad_id_first: bool = False) 
         await pilot.press(*ADDRESS, "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountRecommenderScreen))
     await pilot.press("enter")  # no recommender
-    await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
-    numbers = app.screen.query_one("#cw-numbers", OptionList)
-    await wait_for(pilot, lambda: numbers.option_count > 0)
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, AccountInfoScreen))
+    await take_the_first_number(pilot)
     await pilot.press("f5")  # the customer pays, SMS bills
     await wait_for(pilot, lambda: isinstance(app.screen, AccountPackageScreen))
     packages = app.screen.query_one("#cw-packages", OptionList)
@@ -227,8 +213,7 @@ async def test_the_staff_errors_on_screen(
     texts = TEXTS[lang]
     iccid = blank_cards(backend)[0]
     no_data = blank_cards(backend, with_data=False)[0]
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await open_card_screen(pilot, app)
         # No card in the reader.
         virtual_sim.remove()
@@ -284,8 +269,7 @@ async def test_a_reader_that_stops_answering_times_out_with_a_retry(
     iccid = blank_cards(backend)[0]
     card = VirtualCard.blank(iccid)
     insert_card(pcscd, virtual_sim, card)
-    app = make_app(backend, lang, extra={"reader_timeout": 1.5})
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang, extra={"reader_timeout": 1.5}) as (app, pilot):
         screen = await open_card_screen(pilot, app)
         # Reading: the card stops answering.
         virtual_sim.stop_answering(0)
@@ -322,8 +306,7 @@ async def test_an_interrupted_order_resumes_from_the_open_orders(
     iccid = blank_cards(backend)[0]
     card = VirtualCard.blank(iccid)
     insert_card(pcscd, virtual_sim, card)
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, "zh-CN") as (app, pilot):
         screen = await open_card_screen(pilot, app)
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.phase == "ready", CARD_STEP)
@@ -358,8 +341,7 @@ async def test_cancel_an_order_asks_first_saying_what_happens_to_the_number(
     backend: Backend, lang: str
 ) -> None:
     """Issue 13: F8 cancelled the order at once, the number gone back to the pool unasked."""
-    app = make_app(backend, lang)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, lang) as (app, pilot):
         screen = await open_card_screen(pilot, app)
         order_id, number = screen.order["id"], screen.order["msisdn"]
         await pilot.press("f8")
@@ -387,8 +369,7 @@ async def test_cancel_a_half_written_order_names_the_card(
 ) -> None:
     iccid = blank_cards(backend)[0]
     insert_card(pcscd, virtual_sim, VirtualCard.blank(iccid))
-    app = make_app(backend, "zh-CN")
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(backend, "zh-CN") as (app, pilot):
         screen = await open_card_screen(pilot, app)
         order_id, number = screen.order["id"], screen.order["msisdn"]
         await pilot.press("f5")
@@ -409,9 +390,7 @@ async def test_cancel_a_half_written_order_names_the_card(
 
 async def test_number_list_does_not_steal_focus_from_the_ending(backend: Any) -> None:
     """Issue 13: the list took focus when it loaded; "88" + Enter picked its first number."""
-    app = make_app(backend, "en")
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "c001")
+    async with running_app(backend, "en", "c001") as (app, pilot):
         customer = {"name": "王小明", "id_number": "11010519491231002X", "contact": "13800138000"}
         await app.push_screen(AccountNumberScreen(new_draft(customer)))
         numbers = app.screen.query_one("#cw-numbers", OptionList)

@@ -6,13 +6,12 @@ import sys
 from typing import Any
 
 import pytest
+from card_write.account_steps import take_the_first_number
 from textual.widgets import OptionList
 
 from branchdesk.clients.local.backend import Backend
-from branchdesk.screens.card_write.account import AccountInfoScreen
 from branchdesk.screens.card_write.activity import AccountActivityScreen
 from branchdesk.screens.card_write.customer import AccountCustomerScreen
-from branchdesk.screens.card_write.number import AccountNumberScreen
 from branchdesk.screens.card_write.package import AccountPackageScreen
 from branchdesk.screens.card_write.packs import AccountPacksScreen
 from branchdesk.screens.card_write.recommender import AccountRecommenderScreen
@@ -48,11 +47,7 @@ async def open_card_screen(pilot: Any, app: Any) -> CardWriteScreen:
     await pilot.press(*"天津市和平区南京路100号", "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountRecommenderScreen))
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, AccountNumberScreen))
-    numbers = app.screen.query_one("#cw-numbers", OptionList)
-    await wait_for(pilot, lambda: numbers.option_count > 0)
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, AccountInfoScreen))
+    await take_the_first_number(pilot)
     await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, AccountPackageScreen))
     packages = app.screen.query_one("#cw-packages", OptionList)
