@@ -11,6 +11,7 @@ from branchdesk.screens.common.confirm import ConfirmModal
 from branchdesk.screens.points.issue import PointsIssueScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
+from support.points import shift_list_shown
 from support.tui import SIZE, make_app, open_workflow, screen_text, wait_for
 
 from .test_screens import login
@@ -200,13 +201,10 @@ async def _settled_and_pending(backend, clock, codes) -> tuple[dict, dict]:
 
 async def _shift(pilot, app, staff: str = "k001") -> None:
     from branchdesk.screens.points.lookup import PointsLookupScreen
-    from branchdesk.screens.points.shift import PointsShiftScreen
 
     await login(pilot, staff)
     await open_workflow(pilot, "points.redeem", PointsLookupScreen)
-    await pilot.press("f6")
-    await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
-    await wait_for(pilot, lambda: len(app.screen.rows) == 2)
+    await shift_list_shown(pilot, "f6", 2)
     await pilot.pause()
 
 
@@ -270,16 +268,13 @@ async def test_checkout_esc_with_code_sent_asks_and_cancels(backend):
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_reversal_picked_from_list_shows_member_and_new_status(backend, clock, codes, lang):
     from branchdesk.screens.points.reverse import PointsReverseScreen
-    from branchdesk.screens.points.shift import PointsShiftScreen
 
     settled, _pending = await _settled_and_pending(backend, clock, codes)
     app = make_app(backend, lang)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "s001")
         await open_workflow(pilot, "points.reverse", PointsReverseScreen)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
-        await wait_for(pilot, lambda: len(app.screen.rows) == 2)
+        await shift_list_shown(pilot, "f3", 2)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PointsReverseScreen))
         await wait_for(pilot, lambda: app.screen.redemption is not None)

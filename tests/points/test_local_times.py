@@ -15,9 +15,9 @@ from points.helpers import open_report
 from branchdesk.clients.api import Action
 from branchdesk.clients.points_api import PointsApi
 from branchdesk.screens.points.lookup import PointsLookupScreen
-from branchdesk.screens.points.shift import PointsShiftScreen
 from branchdesk.tui import timefmt
 from support.backend import logged_in
+from support.points import shift_list_shown
 from support.tui import SIZE, make_app, open_workflow, screen_text, wait_for
 
 from .test_screens import login
@@ -51,9 +51,7 @@ async def test_shift_and_reports_show_local_time_only(backend, clock, codes, lan
         async with app.run_test(size=SIZE) as pilot:
             await login(pilot, "k001")
             await open_workflow(pilot, "points.redeem", PointsLookupScreen)
-            await pilot.press("f6")
-            await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
-            await wait_for(pilot, lambda: len(app.screen.rows) == 1)
+            await shift_list_shown(pilot, "f6", 1)
             await pilot.pause()
             shown = screen_text(app)
             assert not ISO.search(shown), shown

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.pilot import Pilot
+
 from branchdesk.clients.api import Action, ApiClient
 from branchdesk.clients.points_api import PointsApi
 
@@ -20,3 +22,14 @@ async def new_member(
     if points:
         await PointsApi(supervisor).grant(member["id"], points, "test", Action())
     return member
+
+
+async def shift_list_shown(pilot: Pilot[object], key: str, rows: int) -> None:
+    """``key`` opens the shift's redemption list; returns once it is up with ``rows`` rows."""
+    from branchdesk.screens.points.shift import PointsShiftScreen
+    from support.tui import wait_for
+
+    app = pilot.app
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, PointsShiftScreen))
+    await wait_for(pilot, lambda: len(app.screen.rows) == rows)  # type: ignore[attr-defined]
