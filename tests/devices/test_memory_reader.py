@@ -20,12 +20,7 @@ from branchdesk.devices.memory import MemoryReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
 from branchdesk.devices.virtual_card import VirtualCard
-from support.sim_card import (
-    adm_presented,
-    assert_a_wrong_adm_is_sent_once,
-    assert_no_card_to_read,
-    assert_written_with,
-)
+from support import sim_card
 
 ICCID = "89860070310112094320"
 IMSI = "460011234567890"
@@ -62,7 +57,7 @@ def test_reads_a_blank_card(reader: MemoryReader) -> None:
 def test_write_then_verify(reader: MemoryReader, card: VirtualCard) -> None:
     count = reader.write_profile(PROFILE)
     assert count == PLAIN_WRITE_APDUS
-    assert_written_with(reader, card, PROFILE)
+    sim_card.assert_written_with(reader, card, PROFILE)
     assert not card.adm_verified  # the session ended with a reset
 
 
@@ -159,7 +154,7 @@ def test_no_card() -> None:
     assert reader.list_readers() == [reader.name]
     with pytest.raises(NoReaderOrCard):
         reader.wait_for_card(0.05)
-    assert_no_card_to_read(reader)
+    sim_card.assert_no_card_to_read(reader)
 
 
 def test_wait_for_card_sees_a_card_inserted_meanwhile() -> None:
@@ -173,12 +168,7 @@ def test_wait_for_card_sees_a_card_inserted_meanwhile() -> None:
 def test_written_card_is_refused() -> None:
     card = VirtualCard.written(ICCID, "460010000000001")
     reader = MemoryReader(card)
-    assert not reader.is_blank()
-    assert reader.read_imsi() == "460010000000001"
-    with pytest.raises(CardNotBlank) as caught:
-        reader.write_profile(PROFILE)
-    assert caught.value.code == "card_not_blank"
-    assert adm_presented(card) == 0
+    sim_card.assert_a_written_card_is_refused(reader, card, PROFILE, "460010000000001")
     assert card.imsi == "460010000000001"
 
 
@@ -200,14 +190,14 @@ def test_card_pulled_mid_write(reader: MemoryReader, card: VirtualCard) -> None:
     assert card.peek(fids.PATH_SMSP) != b"\xff" * 56
     assert card.peek(fids.PATH_KI) == b"\xff" * 16
     assert card.is_blank
-    assert_no_card_to_read(reader)
+    sim_card.assert_no_card_to_read(reader)
     reader.insert(card)
     reader.write_profile(PROFILE)
     assert reader.verify(PROFILE).matches
 
 
 def test_wrong_adm_is_sent_once(card: VirtualCard) -> None:
-    assert_a_wrong_adm_is_sent_once(MemoryReader(card), card, PROFILE)
+    sim_card.assert_a_wrong_adm_is_sent_once(MemoryReader(card), card, PROFILE)
     assert card.is_blank
 
 
@@ -225,7 +215,7 @@ def test_an_adm_key_with_no_try_to_spare_is_not_sent(tries_left: int) -> None:
         MemoryReader(card).write_profile(PROFILE)
     assert caught.value.tries_left == tries_left
     assert caught.value.code == "adm_last_try"
-    assert adm_presented(card) == 0
+    assert sim_card.adm_presented(card) == 0
     assert card.adm_tries_left == tries_left
 
 

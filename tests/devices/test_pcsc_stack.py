@@ -13,7 +13,6 @@ import pytest
 from branchdesk.devices import sim_files as fids
 from branchdesk.devices.errors import (
     CardMismatch,
-    CardNotBlank,
     CardRemoved,
     NoReaderOrCard,
     WriteCancelled,
@@ -22,13 +21,8 @@ from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.vcard import VirtualSim
 from branchdesk.devices.virtual_card import VirtualCard
+from support import sim_card
 from support.pcsc import BLANK_ICCID, PcscService, insert_card, wait_for_slot
-from support.sim_card import (
-    adm_presented,
-    assert_a_wrong_adm_is_sent_once,
-    assert_no_card_to_read,
-    assert_written_with,
-)
 
 pytestmark = pytest.mark.pcsc
 
@@ -80,7 +74,7 @@ def test_writes_verifies_and_reads_back(virtual_sim: VirtualSim, reader: PcscRea
     # 2 each; AD, ACC, three PLMN lists, LOCI, PSLOCI, FPLMN and IMSI 1 each by SFI.
     assert count == 26
     assert progress[-1] == (26, 26)
-    assert_written_with(reader, card, FULL_PROFILE)
+    sim_card.assert_written_with(reader, card, FULL_PROFILE)
     # A fresh connection (the card was powered down in between) reads the same.
     reader.close()
     second = PcscReader("Virtual PCD")
@@ -98,7 +92,7 @@ def test_no_card_inserted(pcscd: PcscService, reader: PcscReader) -> None:
     with pytest.raises(NoReaderOrCard) as caught:
         reader.wait_for_card(0.3)
     assert caught.value.code == "no_reader_or_card"
-    assert_no_card_to_read(reader)
+    sim_card.assert_no_card_to_read(reader)
 
 
 def test_card_taken_out_between_operations(
@@ -107,7 +101,7 @@ def test_card_taken_out_between_operations(
     assert reader.read_iccid() == BLANK_ICCID
     virtual_sim.remove()
     assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
-    assert_no_card_to_read(reader)
+    sim_card.assert_no_card_to_read(reader)
 
 
 def test_swapped_card_is_read_afresh_and_protected(
@@ -120,7 +114,7 @@ def test_swapped_card_is_read_afresh_and_protected(
     with pytest.raises(CardMismatch):
         reader.write_profile(PROFILE)
     assert other.is_blank
-    assert adm_presented(other) == 0
+    assert sim_card.adm_presented(other) == 0
 
 
 def test_written_card_is_refused(
@@ -128,12 +122,7 @@ def test_written_card_is_refused(
 ) -> None:
     written = VirtualCard.written(BLANK_ICCID, "460010000000001")
     swap_card(virtual_sim, written, reader, pcscd)
-    assert not reader.is_blank()
-    assert reader.read_imsi() == "460010000000001"
-    with pytest.raises(CardNotBlank) as caught:
-        reader.write_profile(PROFILE)
-    assert caught.value.code == "card_not_blank"
-    assert adm_presented(written) == 0
+    sim_card.assert_a_written_card_is_refused(reader, written, PROFILE, "460010000000001")
     assert written.update_count == 0
 
 
@@ -153,7 +142,7 @@ def test_card_pulled_mid_write(
     assert card.is_blank
     # pcscd notices the empty slot at its next presence poll (every 0.4 s).
     assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
-    assert_no_card_to_read(reader)
+    sim_card.assert_no_card_to_read(reader)
     # Put back, the same card takes a complete write.
     swap_card(virtual_sim, card, reader, pcscd)
     assert reader.is_blank()
@@ -164,7 +153,7 @@ def test_card_pulled_mid_write(
 def test_wrong_adm_is_sent_exactly_once(virtual_sim: VirtualSim, reader: PcscReader) -> None:
     card = virtual_sim.card
     assert card is not None
-    assert_a_wrong_adm_is_sent_once(reader, card, PROFILE)
+    sim_card.assert_a_wrong_adm_is_sent_once(reader, card, PROFILE)
     assert card.adm_tries_left == 2
     assert reader.is_blank()
 

@@ -19,8 +19,8 @@ import pytest
 from branchdesk.devices.pcsc import PcscReader
 from branchdesk.devices.vcard import SlotBusy, VirtualCard, VirtualSim
 from branchdesk.devices.vcard_cli import DEFAULT_ICCID, main
+from support import sim_card
 from support.pcsc import PcscService, wait_for_slot
-from support.sim_card import assert_no_card_to_read
 
 ENTRY_POINT = Path(sys.executable).parent / "branchdesk"
 OTHER_ICCID = "89860126011000003597"
@@ -128,7 +128,7 @@ def test_trainer_shows_each_card_state(pcscd: PcscService, prompt: PromptSession
         prompt.type("remove")
         prompt.wait_for_output("card removed")
         assert wait_for_slot(pcscd, card_present=False, timeout=2.0)
-        assert_no_card_to_read(reader)
+        sim_card.assert_no_card_to_read(reader)
 
         prompt.type("status")
         prompt.type("quit")

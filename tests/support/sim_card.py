@@ -7,7 +7,7 @@ import pytest
 
 from branchdesk.devices import apdu
 from branchdesk.devices import sim_files as fids
-from branchdesk.devices.errors import AdmRejected, NoReaderOrCard
+from branchdesk.devices.errors import AdmRejected, CardNotBlank, NoReaderOrCard
 from branchdesk.devices.profile import SimProfile
 from branchdesk.devices.reader import Reader
 from branchdesk.devices.virtual_card import VirtualCard
@@ -48,3 +48,16 @@ def assert_no_card_to_read(reader: Reader) -> None:
     """Reading the card's ICCID fails as no card: the reader keeps no answer from before."""
     with pytest.raises(NoReaderOrCard):
         reader.read_iccid()
+
+
+def assert_a_written_card_is_refused(
+    reader: Reader, card: VirtualCard, profile: SimProfile, imsi: str
+) -> None:
+    """``card``, already written with ``imsi``, reads so; a write of ``profile`` is refused as
+    not blank before any ADM key is sent."""
+    assert not reader.is_blank()
+    assert reader.read_imsi() == imsi
+    with pytest.raises(CardNotBlank) as caught:
+        reader.write_profile(profile)
+    assert caught.value.code == "card_not_blank"
+    assert adm_presented(card) == 0
