@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,15 @@ from branchdesk.clients.onboarding_api import OnboardingApi
 
 async def _api(login_as, staff_id: str = "m001", lang: str = "en") -> OnboardingApi:
     return OnboardingApi(await login_as(staff_id, lang))
+
+
+async def _refused(
+    api: OnboardingApi, *where: str, **change: Any
+) -> pytest.ExceptionInfo[ApiError]:
+    """``api.set_item(*where, **change)`` (a customer ID and an item) refused: what it raised."""
+    with pytest.raises(ApiError) as err:
+        await api.set_item(*where, action=Action(), **change)
+    return err
 
 
 _serial = itertools.count()
@@ -93,8 +103,7 @@ async def test_permissions(login_as):
     with pytest.raises(ApiError) as err:
         await other.checklist(mine["id"])
     assert err.value.status == 403 and err.value.code == "customer_not_yours"
-    with pytest.raises(ApiError) as err:
-        await other.set_item(mine["id"], "card", status="done", base_version=0, action=Action())
+    err = await _refused(other, mine["id"], "card", status="done", base_version=0)
     assert err.value.status == 403
     assert all(c["marketer_id"] == "m002" for c in (await other.search())["items"])
     supervisor = await _api(login_as, "s001")
@@ -109,18 +118,15 @@ async def test_permissions(login_as):
 async def test_dependency_refusal_names_the_prerequisite(login_as):
     api = await _api(login_as, lang="zh-CN")
     cid = (await _new(api))["id"]
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "online_banking", status="done", base_version=0, action=Action())
+    err = await _refused(api, cid, "online_banking", status="done", base_version=0)
     assert err.value.status == 409 and err.value.code == "prerequisite_not_done"
     assert "客户持有我行卡" in err.value.message
     await api.set_item(cid, "card", status="done", base_version=0, action=Action())
     await api.set_item(cid, "online_banking", status="done", base_version=0, action=Action())
-    with pytest.raises(ApiError) as err:  # 4 needs 3
-        await api.set_item(cid, "ukey_installed", status="done", base_version=0, action=Action())
+    err = await _refused(api, cid, "ukey_installed", status="done", base_version=0)  # 4 needs 3
     assert err.value.details == {"prerequisite": "security_device"}
     # undoing a prerequisite while its dependent is done is refused too
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "card", status="in_progress", base_version=1, action=Action())
+    err = await _refused(api, cid, "card", status="in_progress", base_version=1)
     assert err.value.code == "dependent_done"
 
 
@@ -129,8 +135,7 @@ async def test_evidence_progress_and_next_step(login_as):
     cid = (await _new(api))["id"]
     for item in ("card", "online_banking"):
         await api.set_item(cid, item, status="done", base_version=0, action=Action())
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "security_device", status="done", base_version=0, action=Action())
+    err = await _refused(api, cid, "security_device", status="done", base_version=0)
     assert err.value.code == "item_invalid" and err.value.details[0]["field"] == "ukey_serial"
     done = await api.set_item(
         cid,
@@ -146,15 +151,8 @@ async def test_evidence_progress_and_next_step(login_as):
     assert view["next_step"]["item"] == "ukey_installed"
     summary = (await api.search(q="测试客户"))["items"][0]
     assert (summary["progress_done"], summary["progress_required"]) == (3, 6)
-    with pytest.raises(ApiError) as err:
-        await api.set_item(
-            cid,
-            "activated",
-            status="done",
-            base_version=0,
-            evidence={"activation_date": "2099-01-01"},
-            action=Action(),
-        )
+    evidence = {"activation_date": "2099-01-01"}
+    err = await _refused(api, cid, "activated", status="done", base_version=0, evidence=evidence)
     assert err.value.details[0]["code"] == "date_format"
 
 
@@ -165,11 +163,9 @@ async def test_etoken_customer_skips_ukey_install(login_as):
     assert view["progress"]["required"] == 5
     item = next(i for i in view["items"] if i["id"] == "ukey_installed")
     assert item["status"] == "not_applicable" and not item["applicable"]
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "ukey_installed", status="done", base_version=0, action=Action())
+    err = await _refused(api, cid, "ukey_installed", status="done", base_version=0)
     assert err.value.code == "item_not_applicable"
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "card", status="not_applicable", base_version=0, action=Action())
+    err = await _refused(api, cid, "card", status="not_applicable", base_version=0)
     assert err.value.code == "item_required"
 
 
@@ -179,8 +175,7 @@ async def test_version_conflict_returns_current_copy(login_as):
     await api.set_item(
         cid, "card", status="in_progress", note="first", base_version=0, action=Action()
     )
-    with pytest.raises(ApiError) as err:
-        await api.set_item(cid, "card", status="done", base_version=0, action=Action())
+    err = await _refused(api, cid, "card", status="done", base_version=0)
     assert err.value.status == 409 and err.value.code == "version_conflict"
     assert err.value.details["current"]["note"] == "first"
     assert err.value.details["current"]["version"] == 1
