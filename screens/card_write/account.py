@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from branchdesk.screens.card_write.layout import data_line, field_row
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import NEXT_ON_ENTER, FieldInput
@@ -25,30 +25,26 @@ class AccountInfoScreen(
 ):
     def compose_step(self) -> ComposeResult:
         account = self.draft["account"] or {}
-        yield Static(
-            _("cw.account.number", msisdn=self.draft["msisdn"] or ""),
-            classes="cw-line",
-            markup=False,
-        )
-        with Horizontal(classes="cw-row"):
-            yield Label(_("cw.field.payer"))
-            yield FieldInput(
+        yield data_line(_("cw.account.number", msisdn=self.draft["msisdn"] or ""))
+        yield field_row(
+            _("cw.field.payer"),
+            FieldInput(
                 id="cw-payer",
                 value=account.get("payer_name", ""),
                 placeholder=self.draft["customer"]["name"],
                 max_length=30,
                 compact=True,
                 classes=NEXT_ON_ENTER,
-            )
+            ),
+        )
         yield Static(_("cw.account.delivery"), classes="cw-line")
         yield OptionList(
             *[Option(_(f"cw.delivery.{d}"), id=d) for d in DELIVERIES], id="cw-delivery"
         )
-        with Horizontal(classes="cw-row"):
-            yield Label(_("cw.field.email"))
-            yield FieldInput(
-                id="cw-email", value=account.get("email", ""), max_length=80, compact=True
-            )
+        yield field_row(
+            _("cw.field.email"),
+            FieldInput(id="cw-email", value=account.get("email", ""), max_length=80, compact=True),
+        )
         yield Static(_("cw.account.hint"), classes="cw-line")
 
     def on_mount(self) -> None:

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.screens.card_write.names import local_name
+from branchdesk.screens.card_write.names import offer_line
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
 
@@ -25,13 +25,7 @@ class AccountActivityScreen(
         yield OptionList(
             *[
                 Option(
-                    _(
-                        "cw.activity.line",
-                        name=local_name(a),
-                        deposit=a["deposit"],
-                        min=a["min_fee"],
-                    ),
-                    id=a["id"],
+                    offer_line("cw.activity.line", a, deposit="deposit", min="min_fee"), id=a["id"]
                 )
                 for a in activities
             ],

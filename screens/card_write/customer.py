@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
 
 from branchdesk.clients import validators
+from branchdesk.screens.card_write.layout import field_row
 from branchdesk.screens.card_write.steps import (
     STEPS,
     Draft,
@@ -18,6 +19,7 @@ from branchdesk.screens.card_write.steps import (
     new_draft,
     resume_chain,
 )
+from branchdesk.screens.common.field_errors import show_field_errors
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import NEXT_ON_ENTER, FieldInput
 
@@ -61,9 +63,9 @@ class AccountCustomerScreen(
         customer = self.draft["customer"]
         with VerticalScroll(id="cw-customer"):
             for field in FIELDS:
-                with Horizontal(classes="cw-row"):
-                    yield Label(_(f"cw.field.{field}"))
-                    yield FieldInput(
+                yield field_row(
+                    _(f"cw.field.{field}"),
+                    FieldInput(
                         id=f"cw-{field}",
                         value=customer.get(field, ""),
                         placeholder=_(f"cw.placeholder.{field}"),
@@ -71,7 +73,8 @@ class AccountCustomerScreen(
                         compact=True,
                         # Enter on the last field goes on to the next step (see _submitted).
                         classes="" if field == FIELDS[-1] else NEXT_ON_ENTER,
-                    )
+                    ),
+                )
                 yield Static("", id=f"cw-err-{field}", classes="cw-error")
             yield Static(_("cw.customer.hint"))
 
@@ -101,12 +104,7 @@ class AccountCustomerScreen(
         return {f: self.query_one(f"#cw-{f}", Input).value.strip() for f in FIELDS}
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for field in FIELDS:
-            widget = self.query_one(f"#cw-err-{field}", Static)
-            widget.update(errors.get(field, ""))
-            widget.display = field in errors
-        if errors:
-            self.query_one(f"#cw-{next(f for f in FIELDS if f in errors)}").focus()
+        show_field_errors(self, FIELDS, errors, field_id="cw-{}", error_id="cw-err-{}")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

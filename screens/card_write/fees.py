@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.screens.card_write import flow
+from branchdesk.screens.card_write.layout import field_row
 from branchdesk.screens.card_write.names import customer_lines, fee_lines, local_name, number_lines
 from branchdesk.screens.common.base import BaseScreen
 from branchdesk.screens.common.printing import Printing
@@ -92,9 +93,10 @@ class AccountFeesScreen(Printing, BaseScreen, keys="account_fees", title="cw.fee
                 id="cw-fees",
                 markup=False,
             )
-        with Horizontal(classes="cw-row"):
-            yield Label(_("cw.field.received"))
-            yield FieldInput(id="cw-received", max_length=10, numeric="0-9.", compact=True)
+        yield field_row(
+            _("cw.field.received"),
+            FieldInput(id="cw-received", max_length=10, numeric="0-9.", compact=True),
+        )
         yield Static(id="cw-change", markup=False)
         yield StatusLine(id="cw-fees-status")
 

@@ -6,11 +6,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from branchdesk.clients import validators
 from branchdesk.tui.i18n import _, language
 
 
 def local_name(item: Mapping[str, Any]) -> str:
     return str(item["name_zh"] if language() == "zh-CN" else item["name_en"])
+
+
+def offer_line(key: str, item: Mapping[str, Any], **fields: str) -> str:
+    """The line ``key`` of an offer item: its local name as ``name``, and each of ``fields``
+    (placeholder → the item's field)."""
+    return _(key, name=local_name(item), **{p: item[f] for p, f in fields.items()})
+
+
+def masked_customer(customer: Mapping[str, Any]) -> dict[str, str]:
+    """Who the account is for, as the steps show them: the name and the masked ID number."""
+    return {"name": customer["name"], "id": validators.mask_id_number(customer["id_number"])}
 
 
 def fee_lines(fees: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from branchdesk.clients.card_write_api import CardWriteApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -41,8 +42,7 @@ class AccountOrdersScreen(BaseScreen, title="cw.orders.title"):
 
     def on_mount(self) -> None:
         table = self.query_one("#cw-orders", DataTable)
-        for key in ("id", "msisdn", "customer", "state"):
-            table.add_column(_(f"cw.orders.col.{key}"), key=key)
+        add_columns(table, "cw.orders.col", ("id", "msisdn", "customer", "state"))
         table.focus()
 
     def on_screen_resume(self) -> None:

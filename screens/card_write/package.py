@@ -9,8 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from branchdesk.clients import validators
-from branchdesk.screens.card_write.names import local_name
+from branchdesk.screens.card_write.names import local_name, masked_customer, offer_line
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
@@ -24,13 +23,11 @@ class AccountPackageScreen(
     FormStepScreen, keys="account_package", title="cw.package.title", step="package"
 ):
     def compose_step(self) -> ComposeResult:
-        customer = self.draft["customer"]
         yield Static(
             _(
                 "cw.package.summary",
                 msisdn=self.draft["msisdn"] or "",
-                name=customer["name"],
-                id=validators.mask_id_number(customer["id_number"]),
+                **masked_customer(self.draft["customer"]),
             ),
             id="cw-package-summary",
             markup=False,
@@ -54,13 +51,7 @@ class AccountPackageScreen(
         packages.add_options(
             [
                 Option(
-                    _(
-                        "cw.package.line",
-                        name=local_name(p),
-                        fee=p["monthly_fee"],
-                        prepay=p["prepay"],
-                    ),
-                    id=p["id"],
+                    offer_line("cw.package.line", p, fee="monthly_fee", prepay="prepay"), id=p["id"]
                 )
                 for p in offer["packages"]
             ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import SelectionList, Static
 
-from branchdesk.screens.card_write.names import local_name
+from branchdesk.screens.card_write.names import offer_line
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
 
@@ -24,7 +24,7 @@ class AccountPacksScreen(
         chosen = self.draft["pack_ids"]
         yield SelectionList[str](
             *[
-                (_("cw.packs.line", name=local_name(p), fee=p["fee"]), p["id"], p["id"] in chosen)
+                (offer_line("cw.packs.line", p, fee="fee"), p["id"], p["id"] in chosen)
                 for p in packs
             ],
             id="cw-packs",

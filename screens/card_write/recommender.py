@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
-from branchdesk.clients import validators
+from branchdesk.screens.card_write.layout import data_line, field_row
+from branchdesk.screens.card_write.names import masked_customer
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput
@@ -23,24 +23,16 @@ class AccountRecommenderScreen(
     FormStepScreen, keys="account_recommender", title="cw.recommender.title", step="recommender"
 ):
     def compose_step(self) -> ComposeResult:
-        customer = self.draft["customer"]
-        yield Static(
-            _(
-                "cw.recommender.customer",
-                name=customer["name"],
-                id=validators.mask_id_number(customer["id_number"]),
-            ),
-            classes="cw-line",
-            markup=False,
-        )
-        with Horizontal(classes="cw-row"):
-            yield Label(_("cw.field.recommender"))
-            yield FieldInput(
+        yield data_line(_("cw.recommender.customer", **masked_customer(self.draft["customer"])))
+        yield field_row(
+            _("cw.field.recommender"),
+            FieldInput(
                 id="cw-recommender",
                 value=self.draft["recommender_id"] or "",
                 max_length=20,
                 compact=True,
-            )
+            ),
+        )
         staff = self.bd_app.staff
         yield Static(_("cw.recommender.agent", staff=staff.id if staff else ""), classes="cw-line")
         yield Static(_("cw.recommender.hint"), classes="cw-line")

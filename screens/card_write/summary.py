@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from branchdesk.clients import validators
-from branchdesk.screens.card_write.names import fee_lines, local_name
+from branchdesk.screens.card_write.names import fee_lines, local_name, masked_customer
 from branchdesk.screens.card_write.steps import Draft, FormStepScreen
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.widgets import StatusLine
@@ -49,9 +49,8 @@ class AccountSummaryScreen(
         return [
             _(
                 "cw.summary.customer",
-                name=customer["name"],
-                id=validators.mask_id_number(customer["id_number"]),
                 contact=validators.mask_mobile(customer["contact"]),
+                **masked_customer(customer),
             ),
             _("cw.summary.recommender", id=draft["recommender_id"] or _("cw.summary.none")),
             _("cw.summary.number", msisdn=draft["msisdn"] or ""),

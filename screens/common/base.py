@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
 from branchdesk.screens.common import actions
 from branchdesk.screens.common.actions import Failure, Intents
 from branchdesk.screens.common.styles import PackageStyles
 from branchdesk.tui import keymap
+from branchdesk.tui.i18n import _
 from branchdesk.tui.keys import TranslatedBindings
 from branchdesk.tui.terminal_footer import FittingFooter
 from branchdesk.tui.widgets import AppHeader, StatusLine
@@ -116,6 +118,17 @@ class ApiCalls(PackageStyles, TranslatedBindings):
             status.show(text, kind)
         elif kind == "error":
             self.notify(text, severity="error")
+
+    def required(self, field: str, missing: str) -> str | None:
+        """The text typed in the ``field`` Input, stripped; None when there is none: then the
+        status line says ``missing`` (a catalog key) and the field takes the focus."""
+        widget = self.query_one(field, Input)
+        text = widget.value.strip()
+        if not text:
+            self.show_status(_(missing), "error")
+            widget.focus()
+            return None
+        return text
 
     def can(self, action: str) -> bool:
         """Whether ``action`` applies to what is on screen now; False greys its key."""

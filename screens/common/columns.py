@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+
+from branchdesk.tui.i18n import _
+
+Column = str | tuple[str, int]
+"""A column's name, or its name and fixed width."""
+
+
+def add_columns(table: DataTable[Any], prefix: str, columns: Iterable[Column]) -> None:
+    """Add ``columns`` to ``table``, each keyed by its name and headed by the catalog text
+    ``<prefix>.<name>``."""
+    for column in columns:
+        key, width = (column, None) if isinstance(column, str) else column
+        table.add_column(_(f"{prefix}.{key}"), key=key, width=width)
 
 
 def fill_to_widest(

@@ -171,11 +171,8 @@ class ReceiptScreen(Printing, BaseScreen, keys="receipt", title="receipt.title")
 
     @on(Input.Submitted, "#save-path")
     def action_save_copy(self) -> None:
-        field = self.query_one("#save-path", Input)
-        raw = field.value.strip()
-        if not raw:
-            self.show_status(_("receipt.path_required"), "error")
-            field.focus()
+        raw = self.required("#save-path", "receipt.path_required")
+        if raw is None:
             return
         path = Path(raw).expanduser()
         try:
@@ -183,7 +180,7 @@ class ReceiptScreen(Printing, BaseScreen, keys="receipt", title="receipt.title")
             path.write_text(self.receipt.text + "\n", encoding="utf-8")
         except OSError as exc:
             self.show_status(_("receipt.save_failed", reason=exc.strerror or str(exc)), "error")
-            field.focus()
+            self.query_one("#save-path", Input).focus()
             return
         self.show_status(_("receipt.saved", path=str(path)), "ok")
 

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.screens.common.receipt import HistoryEntry, ReceiptScreen, history, reopen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
@@ -29,8 +30,7 @@ class ReceiptHistoryScreen(BaseScreen, keys="receipt_history", title="receipt.hi
         directory = self.bd_app.options.receipts_dir()
         self.entries = history(directory, staff.id if staff else "")
         table = self.query_one("#receipt-history", DataTable)
-        for column in ("time", "kind", "ref", "what"):
-            table.add_column(_(f"receipt.history.col.{column}"), key=column)
+        add_columns(table, "receipt.history.col", ("time", "kind", "ref", "what"))
         for index, entry in enumerate(self.entries):
             table.add_row(
                 timefmt.when(entry.at),

@@ -7,15 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from branchdesk.clients.api import Action
 from branchdesk.clients.installment_api import STEPS, InstallmentApi
-from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.common.columns import cursor_key
+from branchdesk.screens.common.columns import add_columns, cursor_key
+from branchdesk.screens.installment.listing import ApplicationTableScreen
 from branchdesk.screens.points.phone import sandbox_enabled
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -62,10 +61,11 @@ def _cells(app: ApplicationOut) -> tuple[str | Text, ...]:
     )
 
 
-class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.board.title"):
+class InstallmentBoardScreen(
+    ApplicationTableScreen, keys="installment_board", title="inst.board.title", table="board"
+):
     def __init__(self) -> None:
         super().__init__()
-        self.applications: list[ApplicationOut] = []
         # The ``before`` cursor of each page up to the one shown: page N is cursors[N - 1].
         self.cursors: list[str | None] = [None]
         self.total = 0
@@ -80,8 +80,7 @@ class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.b
 
     def on_mount(self) -> None:
         table = self.query_one("#board-table", DataTable)
-        for key in ("id", "customer", "step", "status", "review"):
-            table.add_column(_(f"inst.board.col.{key}"), key=key)
+        add_columns(table, "inst.board.col", ("id", "customer", "step", "status", "review"))
         table.focus()
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, lambda: self._load(quiet=True))
@@ -159,27 +158,19 @@ class InstallmentBoardScreen(BaseScreen, keys="installment_board", title="inst.b
         self.refresh_bindings()
         self._detail()
 
-    def selected(self) -> ApplicationOut | None:
-        selected = cursor_key(self.query_one("#board-table", DataTable))
-        return next((a for a in self.applications if a["id"] == selected), None)
-
-    @on(DataTable.RowHighlighted)
-    def _detail(self) -> None:
-        app = self.selected()
-        detail = self.query_one("#board-detail", Static)
-        if app is None:
-            detail.update(_("inst.board.empty"))
-            return
-        text = step_bar(app["step"])
+    def detail(self, application: ApplicationOut | None) -> Text | str:
+        if application is None:
+            return _("inst.board.empty")
+        text = step_bar(application["step"])
         text.append("\n")
-        if app["addons_ticked"]:
-            names = "、".join(_(f"inst.addon.{a}") for a in app["addons_ticked"])
+        if application["addons_ticked"]:
+            names = "、".join(_(f"inst.addon.{a}") for a in application["addons_ticked"])
             text.append(_("inst.board.addons_ticked", addons=names), style="bold")
-        elif (p := app.get("product")) is not None:
+        elif (p := application.get("product")) is not None:
             text.append(
                 _("inst.board.product", brand=p["brand"], model=p["model"], term=p["term_months"])
             )
-        detail.update(text)
+        return text
 
     def action_simulate_step(self) -> None:
         status = self.query_one("#board-status", StatusLine)

@@ -32,10 +32,8 @@ class InstallmentHomeScreen(BaseScreen, keys="installment_home", title="inst.hom
             yield Static(_("inst.home.menu"), id="inst-menu")
             yield StatusLine(id="inst-home-status")
 
-    def on_mount(self) -> None:
-        self.load_profile()
-
     def on_screen_resume(self) -> None:
+        # Also on first showing: one load, and a fresh one back from the other screens.
         self.load_profile()
 
     def load_profile(self) -> None:

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.installment_api import STATUSES, InstallmentApi
-from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.common.columns import cursor_key
+from branchdesk.screens.common.columns import add_columns
+from branchdesk.screens.installment.listing import ApplicationTableScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
@@ -50,11 +50,17 @@ def _cells(order: ApplicationOut) -> tuple[str, ...]:
     )
 
 
-class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst.orders.title"):
+class InstallmentOrdersScreen(
+    ApplicationTableScreen, keys="installment_orders", title="inst.orders.title", table="orders"
+):
     def __init__(self) -> None:
         super().__init__()
-        self.orders: list[ApplicationOut] = []
         self.status_index = 0
+
+    @property
+    def orders(self) -> list[ApplicationOut]:
+        """The applications listed: the merchant's orders."""
+        return self.applications
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="orders-main"):
@@ -73,8 +79,7 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
 
     def on_mount(self) -> None:
         table = self.query_one("#orders-table", DataTable)
-        for key in ("id", "created", "customer", "status", "payment"):
-            table.add_column(_(f"inst.orders.col.{key}"), key=key)
+        add_columns(table, "inst.orders.col", ("id", "created", "customer", "status", "payment"))
         self._show_filter()
         self.query_one("#orders-from", Input).focus()
         self.action_query()
@@ -108,7 +113,7 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
         then: Callable[[], object] | None = None,
     ) -> None:
         # The orders of the previous query go first: F8 must not revoke one of them.
-        self.orders = []
+        self.applications = []
         self.query_one("#orders-table", DataTable).clear()
         self.refresh_bindings()
 
@@ -126,24 +131,16 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
 
     def _show(self, orders: list[ApplicationOut]) -> None:
         status = self.query_one("#orders-status", StatusLine)
-        self.orders = orders
+        self.applications = orders
         self.refresh_bindings()
         table = self.query_one("#orders-table", DataTable)
         table.show_rows(orders, _cells)
         status.show(_("inst.orders.count", n=len(orders)))
         self._detail()
 
-    def selected(self) -> ApplicationOut | None:
-        selected = cursor_key(self.query_one("#orders-table", DataTable))
-        return next((o for o in self.orders if o["id"] == selected), None)
-
-    @on(DataTable.RowHighlighted)
-    def _detail(self) -> None:
-        order = self.selected()
-        detail = self.query_one("#orders-detail", Static)
+    def detail(self, order: ApplicationOut | None) -> Text | str:
         if order is None:
-            detail.update(_("inst.orders.none"))
-            return
+            return _("inst.orders.none")
         lines = [
             _(
                 "inst.orders.detail",
@@ -168,9 +165,12 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
                     reason=order["revoke_reason"] or "",
                 )
             )
-        if not order["payment_received"] and order["status"] in ("completed", "revoked"):
+        if not order["payment_received"] and order["status"] in (
+            "completed",
+            "revoked",
+        ):
             lines.append(payment_text(order))
-        detail.update(Text("\n".join(lines)))
+        return Text("\n".join(lines))
 
     def action_revoke(self) -> None:
         status = self.query_one("#orders-status", StatusLine)
@@ -178,11 +178,8 @@ class InstallmentOrdersScreen(BaseScreen, keys="installment_orders", title="inst
         if order is None:
             status.show(_("inst.orders.none"), "error")
             return
-        reason_input = self.query_one("#orders-reason", Input)
-        reason = reason_input.value.strip()
-        if not reason:
-            status.show(_("inst.orders.reason_required"), "error")
-            reason_input.focus()
+        reason = self.required("#orders-reason", "inst.orders.reason_required")
+        if reason is None:
             return
         lines = [
             _("inst.orders.confirm_what", id=order["id"], customer=order["customer_name"]),

@@ -15,6 +15,7 @@ from branchdesk.clients.onboarding_api import PII_FIELDS, OnboardingApi, Queued
 from branchdesk.clients.onboarding_fields import INPUT_FIELDS
 from branchdesk.screens.common.actions import Failure, unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.field_errors import show_field_errors
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import NEXT_ON_ENTER, StatusLine
@@ -159,13 +160,7 @@ class CustomerFormScreen(BaseScreen, keys="onb.form", title="onb.form.title_new"
         return values
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for field in ALL_FIELDS:
-            widget = self.query_one(f"#err-{field}", Static)
-            widget.update(errors.get(field, ""))
-            widget.display = field in errors
-        if errors:
-            first = next(f for f in ALL_FIELDS if f in errors)
-            self.query_one(f"#f-{first}").focus()
+        show_field_errors(self, ALL_FIELDS, errors, field_id="f-{}", error_id="err-{}")
 
     @on(Input.Submitted)
     def _next(self) -> None:

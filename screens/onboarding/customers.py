@@ -14,6 +14,7 @@ from textual.widgets import Input, Select
 from branchdesk.clients.onboarding_api import PENDING_PREFIX, OnboardingApi
 from branchdesk.screens.common.actions import unreachable_says
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.screens.onboarding.client import onboarding_api
 from branchdesk.screens.onboarding.export import write_area
 from branchdesk.tui.i18n import _
@@ -38,14 +39,11 @@ class CustomersScreen(BaseScreen, keys="onb.customers", title="onb.customers.tit
 
     def on_mount(self) -> None:
         table = self.query_one("#onb-table", DataTable)
-        for key, width in (
-            ("name", 14),
-            ("area", 6),
-            ("mobile", 12),
-            ("licence", 14),
-            ("progress", 8),
-        ):
-            table.add_column(_(f"onb.customers.col.{key}"), key=key, width=width)
+        add_columns(
+            table,
+            "onb.customers.col",
+            (("name", 14), ("area", 6), ("mobile", 12), ("licence", 14), ("progress", 8)),
+        )
         self.query_one("#onb-search", Input).focus()
         self._load_areas()
         self.refresh_list()

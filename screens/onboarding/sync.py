@@ -22,6 +22,7 @@ from branchdesk.clients.outbox import (
 )
 from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.tui.i18n import _
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -96,8 +97,9 @@ class SyncScreen(BaseScreen, keys="onb.sync", title="onb.sync.title"):
     def on_mount(self) -> None:
         table = self.query_one("#onb-sync-table", DataTable)
         # 78 cells inside the margins, 2 of padding per column: every cell fits at 80x24.
-        for key, width in (("kind", 12), ("target", 18), ("summary", 24), ("status", 14)):
-            table.add_column(_(f"onb.sync.col.{key}"), key=key, width=width)
+        add_columns(
+            table, "onb.sync.col", (("kind", 12), ("target", 18), ("summary", 24), ("status", 14))
+        )
         table.focus()
         if self.sync is not None:
             self.sync.on_replayed.append(self._replayed_elsewhere)

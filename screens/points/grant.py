@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.points_api import PointsApi
-from branchdesk.screens.common.actions import QueryResult
-from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.points.lookup import query_error
-from branchdesk.screens.points.member import member_lines
+from branchdesk.screens.points.query import MemberQueryScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -23,19 +18,10 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
-class PointsGrantScreen(BaseScreen, keys="points_grant", title="points.grant.title"):
-    def __init__(self) -> None:
-        super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
-
-    @property
-    def member(self) -> dict[str, Any] | None:
-        """The member found, only while the query field still says what found them."""
-        try:
-            query = self.query_one("#grant-query", Input).value.replace(" ", "")
-        except NoMatches:
-            return None
-        return self.result.for_query(query)
+class PointsGrantScreen(MemberQueryScreen, keys="points_grant", title="points.grant.title"):
+    QUERY_ID = "grant-query"
+    FOUND_ID = "grant-member"
+    FIND_KEYS = ("grant", "detail")
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="grant-main"):
@@ -56,38 +42,9 @@ class PointsGrantScreen(BaseScreen, keys="points_grant", title="points.grant.tit
     def on_mount(self) -> None:
         self.query_one("#grant-query", Input).focus()
 
-    @on(Input.Changed, "#grant-query")
-    def _query_changed(self) -> None:
-        self.refresh_bindings()
-
-    @on(Input.Submitted, "#grant-query")
-    def find(self) -> None:
-        value = self.query_one("#grant-query", Input).value.replace(" ", "")
-        self.result.start(value)
-        self.query_one("#grant-member", Static).update(_("points.lookup.none"))
-        self.refresh_bindings()
-        problem = query_error(value)
-        if problem:
-            self.show_status(_(f"points.error.{problem}"), "error")
-            return
-        self._find(value, then_focus=True)
-
-    def _find(self, value: str, then_focus: bool = False) -> None:
-        def found(member: Any) -> None:
-            if not self.result.finish(value, member):
-                return
-            self.query_one("#grant-member", Static).update(Text(member_lines(member)))
-            self.refresh_bindings()
-            if then_focus:
-                self.show_status(_("points.grant.help"))
-                self.query_one("#grant-points", Input).focus()
-
-        self.call_api(
-            "find",
-            lambda: PointsApi(self.client).find_member(value),
-            found,
-            keys=("grant", "detail"),
-        )
+    def after_found(self, found: dict[str, Any]) -> None:
+        self.show_status(_("points.grant.help"))
+        self.query_one("#grant-points", Input).focus()
 
     @on(Input.Submitted, "#grant-points")
     def _to_note(self) -> None:
@@ -95,9 +52,8 @@ class PointsGrantScreen(BaseScreen, keys="points_grant", title="points.grant.tit
 
     @on(Input.Submitted, "#grant-note")
     def action_grant(self) -> None:
-        member = self.member
+        member = self.found_first("points.lookup.first")
         if member is None:
-            self.show_status(_("points.lookup.first"), "error")
             return
         text = self.query_one("#grant-points", Input).value
         if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
@@ -115,7 +71,7 @@ class PointsGrantScreen(BaseScreen, keys="points_grant", title="points.grant.tit
             self.show_status(
                 _("points.grant.done", points=points, balance=row["balance_after"]), "ok"
             )
-            self._find(self.result.query)  # type: ignore[arg-type]
+            self.fetch_found(self.result.query)  # type: ignore[arg-type]
             self.query_one("#grant-points", Input).focus()
 
         self.call_api(

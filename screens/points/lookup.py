@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
-from branchdesk.clients import validators
-from branchdesk.clients.points_api import PointsApi
-from branchdesk.screens.common.actions import Failure, QueryResult
-from branchdesk.screens.common.base import BaseScreen
-from branchdesk.screens.points.member import member_lines
+from branchdesk.screens.common.actions import Failure
 from branchdesk.screens.points.phone import SimulatedPhone
+from branchdesk.screens.points.query import MemberQueryScreen
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import FieldInput, StatusLine
 
@@ -24,31 +18,12 @@ if TYPE_CHECKING:
     from branchdesk.clients.models import MemberOut
 
 
-def query_error(text: str) -> str | None:
-    """Early check: an 11-digit mobile, or a member card number (13–19 digits, Luhn)."""
-    value = text.replace(" ", "")
-    if not value:
-        return "required"
-    if len(value) == 11:
-        return validators.mobile_error(value)
-    return validators.card_number_error(value)
-
-
-class PointsLookupScreen(BaseScreen, keys="points_lookup", title="points.lookup.title"):
-    def __init__(self) -> None:
-        super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
-
-    @property
-    def member(self) -> dict[str, Any] | None:
-        """The member found, only while the query field still says what found them."""
-        return self.result.for_query(self._query())
-
-    def _query(self) -> str | None:
-        try:
-            return self.query_one("#member-query", Input).value.replace(" ", "")
-        except NoMatches:
-            return None
+class PointsLookupScreen(MemberQueryScreen, keys="points_lookup", title="points.lookup.title"):
+    QUERY_ID = "member-query"
+    FOUND_ID = "member-info"
+    FIND_CALL = "lookup"
+    FIND_KEYS = ("checkout", "proxy", "mall", "detail")
+    SEARCHING = "points.lookup.searching"
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -68,49 +43,17 @@ class PointsLookupScreen(BaseScreen, keys="points_lookup", title="points.lookup.
     def on_mount(self) -> None:
         self.query_one("#member-query", Input).focus()
 
-    @on(Input.Changed, "#member-query")
-    def _query_changed(self) -> None:
-        self.refresh_bindings()
-
-    @on(Input.Submitted, "#member-query")
-    def lookup(self) -> None:
-        value = self._query() or ""
-        problem = query_error(value)
-        # The old member goes before anything else: a failed lookup must not leave them on screen.
-        self.result.start(value)
-        self.query_one("#member-info", Static).update(_("points.lookup.none"))
-        self.refresh_bindings()
-        if problem:
-            self.show_status(_(f"points.error.{problem}"), "error")
-            return
-        self.show_status(_("points.lookup.searching"))
-        self._lookup(value)
-
-    def _lookup(self, value: str) -> None:
-        def found(member: Any) -> None:
-            if self.result.finish(value, member):
-                self.show_member(member)
-
-        self.call_api(
-            "lookup",
-            lambda: PointsApi(self.client).find_member(value),
-            found,
-            failed=self._not_found,
-            keys=("checkout", "proxy", "mall", "detail"),
-        )
-
-    def _not_found(self, failure: Failure) -> str | None:
+    def find_failed(self, failure: Failure) -> str | None:
         if failure.code == "member_not_found" and self.can("add_member"):
             return _("points.lookup.not_found_add", message=failure.message)
         return None
 
-    def show_member(self, member: Any) -> None:
-        self.refresh_bindings()
-        self.query_one("#member-info", Static).update(Text(member_lines(member)))
+    def show_found(self, found: dict[str, Any]) -> None:
+        super().show_found(found)
         status = self.query_one("#points-status", StatusLine)
-        if member["id_bound"] and not member["offline"]:
+        if found["id_bound"] and not found["offline"]:
             status.show(_("points.lookup.actions_online"), "ok")
-        elif member["id_bound"]:
+        elif found["id_bound"]:
             status.show(_("points.lookup.actions"), "ok")
         else:
             status.show(_("points.member.cannot_redeem"), "error")
@@ -118,7 +61,7 @@ class PointsLookupScreen(BaseScreen, keys="points_lookup", title="points.lookup.
     def on_screen_resume(self) -> None:
         if self.member is not None:
             # Back from a redemption: show the new balance.
-            self._lookup(self._query() or "")
+            self.fetch_found(self.query_text() or "")
 
     def can(self, action: str) -> bool:
         if action == "add_member":
@@ -176,7 +119,7 @@ class PointsLookupScreen(BaseScreen, keys="points_lookup", title="points.lookup.
         """A new member, with the mobile or card number just looked up already filled in."""
         from branchdesk.screens.points.add_member import PointsAddMemberScreen
 
-        query = self._query() or ""
+        query = self.query_text() or ""
         mobile = query if len(query) == 11 and query.isdigit() else ""
         card = query if not mobile and query.isdigit() else ""
         self.app.push_screen(PointsAddMemberScreen(mobile=mobile, card_no=card))

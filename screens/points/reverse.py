@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 
 from branchdesk.clients.points_api import PointsApi
-from branchdesk.screens.common.actions import QueryResult
-from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.points.query import QueryScreen
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
 from branchdesk.tui.widgets import StatusLine
 
 
-class PointsReverseScreen(BaseScreen, keys="points_reverse", title="points.reverse.title"):
+class PointsReverseScreen(QueryScreen, keys="points_reverse", title="points.reverse.title"):
+    QUERY_ID = "redemption-id"
+    FOUND_ID = "redemption-info"
+    NONE_TEXT = "points.reverse.none"
+    FIND_KEYS = ("reverse",)
+
     def __init__(self, redemption_id: str | None = None) -> None:
         super().__init__()
-        self.result: QueryResult[dict[str, Any]] = QueryResult()
         self.start_with = redemption_id
 
     @property
     def redemption(self) -> dict[str, Any] | None:
         """The redemption found, only while the ID field still names it."""
-        try:
-            query = self.query_one("#redemption-id", Input).value.strip().upper()
-        except NoMatches:
-            return None
-        return self.result.for_query(query)
+        return self.found
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reverse-main"):
@@ -59,40 +57,21 @@ class PointsReverseScreen(BaseScreen, keys="points_reverse", title="points.rever
             self.query_one("#redemption-id", Input).value = redemption_id
             self.find()
 
-    @on(Input.Changed, "#redemption-id")
-    def _query_changed(self) -> None:
-        self.refresh_bindings()
+    def normalize(self, text: str) -> str:
+        return text.strip().upper()
 
-    @on(Input.Submitted, "#redemption-id")
-    def find(self) -> None:
-        value = self.query_one("#redemption-id", Input).value.strip().upper()
-        self.result.start(value)
-        self.query_one("#redemption-info", Static).update(_("points.reverse.none"))
-        self.refresh_bindings()
-        if not value:
-            self.show_status(_("points.error.required"), "error")
-            return
-        self._find(value)
+    def query_problem(self, value: str) -> str | None:
+        return None if value else "points.error.required"
 
-    def _find(self, redemption_id: str, then_focus: bool = True) -> None:
-        def found(redemption: Any) -> None:
-            if not self.result.finish(redemption_id, redemption):
-                return
-            self._show(redemption)
-            if then_focus:
-                self.show_status(_("points.reverse.help"))
-                self.query_one("#reason", Input).focus()
+    def fetch(self, value: str) -> Awaitable[Any]:
+        return PointsApi(self.client).get_redemption(value)
 
-        self.call_api(
-            "find",
-            lambda: PointsApi(self.client).get_redemption(redemption_id),
-            found,
-            keys=("reverse",),
-        )
+    def describe(self, found: dict[str, Any]) -> str:
+        return self._info(found)
 
-    def _show(self, redemption: Any) -> None:
-        self.refresh_bindings()
-        self.query_one("#redemption-info", Static).update(Text(self._info(redemption)))
+    def after_found(self, found: dict[str, Any]) -> None:
+        self.show_status(_("points.reverse.help"))
+        self.query_one("#reason", Input).focus()
 
     @staticmethod
     def _info(redemption: dict[str, Any]) -> str:
@@ -121,14 +100,11 @@ class PointsReverseScreen(BaseScreen, keys="points_reverse", title="points.rever
 
     @on(Input.Submitted, "#reason")
     def action_reverse(self) -> None:
-        redemption = self.redemption
-        reason = self.query_one("#reason", Input).value.strip()
+        redemption = self.found_first("points.reverse.find_first")
         if redemption is None:
-            self.show_status(_("points.reverse.find_first"), "error")
             return
-        if not reason:
-            self.show_status(_("points.reverse.reason_required"), "error")
-            self.query_one("#reason", Input).focus()
+        reason = self.required("#reason", "points.reverse.reason_required")
+        if reason is None:
             return
         lines = [
             _("points.reverse.confirm_what", id=redemption["id"], points=redemption["points"]),
@@ -149,7 +125,7 @@ class PointsReverseScreen(BaseScreen, keys="points_reverse", title="points.rever
         def reversed_(done: Any) -> None:
             self.intents.finished("reverse")
             self.result.finish(redemption_id, done)
-            self._show(done)
+            self.show_found(done)
             self.show_status(_("points.reverse.done", id=done["id"], points=done["points"]), "ok")
 
         self.call_api(

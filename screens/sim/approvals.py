@@ -17,6 +17,7 @@ from textual.widgets import Static
 from branchdesk.clients.api import Action
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _
@@ -52,8 +53,7 @@ class SimApprovalsScreen(BaseScreen, keys="sim_approvals"):
 
     def on_mount(self) -> None:
         table = self.query_one("#transfers", DataTable)
-        for key in ("id", "source", "target", "type", "count", "by"):
-            table.add_column(_(f"sim.approvals.{key}"), key=key)
+        add_columns(table, "sim.approvals", ("id", "source", "target", "type", "count", "by"))
         table.focus()
         self.action_refresh()
 

@@ -17,6 +17,7 @@ from textual.widgets import Label, Select, Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.screens.sim.labels import sender, warehouse_labels, warehouse_short
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
@@ -82,10 +83,9 @@ class SimBatchesScreen(BaseScreen, keys="sim_batches", title="sim.batches.title"
 
     def on_mount(self) -> None:
         table = self.query_one("#batches", DataTable)
-        for key in ("id", "action", "count", "with", "at", "by"):
-            table.add_column(
-                _(f"sim.batches.col.{key}"), key=key, width=WITH_WIDTH if key == "with" else None
-            )
+        add_columns(
+            table, "sim.batches.col", ("id", "action", "count", ("with", WITH_WIDTH), "at", "by")
+        )
         table.focus()
         self.action_refresh()
 

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Static
 from branchdesk.clients.iccid_batch import iccid_problem
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.tui import timefmt
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
@@ -71,8 +72,7 @@ class SimCardScreen(BaseScreen):
         for key, width in widths.items():
             widths[key] = max(width, cell_len(_(f"sim.history.{key}")))
         widths["route"] = TABLE_WIDTH - sum(widths.values()) - 2 * len(HISTORY_COLUMNS)
-        for key in HISTORY_COLUMNS:
-            table.add_column(_(f"sim.history.{key}"), key=key, width=widths[key])
+        add_columns(table, "sim.history", ((key, widths[key]) for key in HISTORY_COLUMNS))
         self.query_one("#card-iccid", Input).focus()
 
     @on(Input.Submitted, "#card-iccid")

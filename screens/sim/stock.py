@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from branchdesk.clients.sim_api import SimApi
 from branchdesk.screens.common.base import BaseScreen
+from branchdesk.screens.common.columns import add_columns
 from branchdesk.tui.i18n import _, language
 from branchdesk.tui.tables import DataTable
 from branchdesk.tui.widgets import StatusLine
@@ -34,14 +35,13 @@ class SimStockScreen(BaseScreen, keys="sim_stock", title="sim.stock.title"):
 
     def on_mount(self) -> None:
         table = self.query_one("#stock-table", DataTable)
-        for key in ("code", "name", "normal", "micro", "transfer", "out"):
-            # Long English warehouse names are cut so all counts stay visible at 80 columns.
-            width = NAME_WIDTH if key == "name" else None
-            table.add_column(_(f"sim.stock.col.{key}"), key=key, width=width)
+        # Long English warehouse names are cut so all counts stay visible at 80 columns.
+        columns = ("code", ("name", NAME_WIDTH), "normal", "micro", "transfer", "out")
+        add_columns(table, "sim.stock.col", columns)
         table.focus()
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        # Also on first showing: one load, and a fresh one back from the other screens.
         self.action_refresh()
 
     def action_refresh(self) -> None:

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from branchdesk.clients.local import auth
 from branchdesk.clients.local.auth import Staff
+from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.card_write import drafts
 from branchdesk.clients.local.card_write import rules as card_write
 
 router = APIRouter(tags=["card-write"])
 ROLES = ("clerk",)
 PREFIX = "/v1/card-write"
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """Who calls (an authenticated clerk) and the backend they call: what every route of
+    account opening hands to the rules."""
+
+    backend: Backend
+    staff: Staff
+
+
+async def _clerk(request: Request, staff: Staff = auth.require(*ROLES)) -> Clerk:
+    return Clerk(auth.get_backend(request), staff)
+
+
+CLERK = Depends(_clerk)
 
 
 class PackageOut(BaseModel):
@@ -257,8 +275,8 @@ class WrittenIn(BaseModel):
 
 
 @router.get(f"{PREFIX}/offer", response_model=OfferOut)
-async def offer(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
-    backend = auth.get_backend(request)
+async def offer(clerk: Clerk = CLERK) -> Any:
+    backend = clerk.backend
     return {
         "packages": card_write.packages(backend),
         "tariffs": card_write.tariffs(backend),
@@ -268,58 +286,56 @@ async def offer(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
 
 
 @router.post(f"{PREFIX}/checks", response_model=CheckOut)
-async def check(body: DraftIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+async def check(body: DraftIn, clerk: Clerk = CLERK) -> Any:
     """Check one form step of an account opening (and those before it) and quote the fees of
     what is chosen so far; 422 in the staff's words when a step is not right. Changes nothing."""
     return card_write.check_draft(
-        auth.get_backend(request), staff, body.step, body.model_dump(exclude={"step"})
+        clerk.backend, clerk.staff, body.step, body.model_dump(exclude={"step"})
     )
 
 
 @router.post(f"{PREFIX}/draft", response_model=DraftOut)
-async def save_draft(body: DraftIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+async def save_draft(body: DraftIn, clerk: Clerk = CLERK) -> Any:
     """Check a form step as ``/checks`` does and keep the form so far as this clerk's draft
     (one per clerk), to resume after a restart or on another terminal."""
     return drafts.save_draft(
-        auth.get_backend(request), staff, body.step, body.model_dump(exclude={"step"})
+        clerk.backend, clerk.staff, body.step, body.model_dump(exclude={"step"})
     )
 
 
 @router.get(f"{PREFIX}/draft", response_model=DraftOut)
-async def draft(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+async def draft(clerk: Clerk = CLERK) -> Any:
     """This clerk's unfinished form; 404 ``draft_not_found`` when there is none."""
-    return drafts.get_draft(auth.get_backend(request), staff)
+    return drafts.get_draft(clerk.backend, clerk.staff)
 
 
 @router.post(f"{PREFIX}/draft/discard", response_model=DiscardOut)
-async def discard_draft(request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
-    return drafts.discard_draft(auth.get_backend(request), staff)
+async def discard_draft(clerk: Clerk = CLERK) -> Any:
+    return drafts.discard_draft(clerk.backend, clerk.staff)
 
 
 @router.get(f"{PREFIX}/numbers", response_model=list[str])
 async def numbers(
-    request: Request,
     digits: str | None = Query(None, max_length=11, pattern=r"^[0-9]*$"),
     limit: int = Query(30, ge=1, le=200),
-    staff: Staff = auth.require(*ROLES),
+    clerk: Clerk = CLERK,
 ) -> Any:
-    return card_write.free_numbers(auth.get_backend(request), digits or None, limit)
+    return card_write.free_numbers(clerk.backend, digits or None, limit)
 
 
 @router.get(f"{PREFIX}/orders", response_model=list[OrderOut])
 async def orders(
-    request: Request,
     open_only: bool = Query(True, alias="open"),
-    staff: Staff = auth.require(*ROLES),
+    clerk: Clerk = CLERK,
 ) -> Any:
-    return card_write.list_orders(auth.get_backend(request), staff, open_only)
+    return card_write.list_orders(clerk.backend, clerk.staff, open_only)
 
 
 @router.post(f"{PREFIX}/orders", status_code=201, response_model=OrderOut)
-async def create_order(body: OrderIn, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+async def create_order(body: OrderIn, clerk: Clerk = CLERK) -> Any:
     return card_write.create_order(
-        auth.get_backend(request),
-        staff,
+        clerk.backend,
+        clerk.staff,
         name=body.customer.name,
         id_number=body.customer.id_number,
         contact=body.customer.contact,
@@ -335,63 +351,51 @@ async def create_order(body: OrderIn, request: Request, staff: Staff = auth.requ
 
 
 @router.get(f"{PREFIX}/orders/{{order_id}}", response_model=OrderOut)
-async def order(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
-    backend = auth.get_backend(request)
-    return card_write.public(backend, card_write.get_order(backend, staff, order_id))
+async def order(order_id: str, clerk: Clerk = CLERK) -> Any:
+    backend = clerk.backend
+    return card_write.public(backend, card_write.get_order(backend, clerk.staff, order_id))
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/card", response_model=OrderOut)
-async def bind_card(
-    order_id: str, body: CardIn, request: Request, staff: Staff = auth.require(*ROLES)
-) -> Any:
+async def bind_card(order_id: str, body: CardIn, clerk: Clerk = CLERK) -> Any:
     """Read card: bind the blank card in the reader; 409 ``write_script_missing`` when the
     card data file has no entry for it, ``card_not_blank`` when it is not a blank card."""
-    return card_write.bind_card(auth.get_backend(request), staff, order_id, body.iccid)
+    return card_write.bind_card(clerk.backend, clerk.staff, order_id, body.iccid)
 
 
 @router.get(f"{PREFIX}/orders/{{order_id}}/script", response_model=ScriptOut)
-async def script(
-    order_id: str, request: Request, response: Response, staff: Staff = auth.require(*ROLES)
-) -> Any:
+async def script(order_id: str, response: Response, clerk: Clerk = CLERK) -> Any:
     """The write script with the card's secrets: only for the clerk who owns the order, only
     while a card is bound. Never cached; never kept for idempotent replay (a GET)."""
     response.headers["Cache-Control"] = "no-store"
-    return card_write.write_script(auth.get_backend(request), staff, order_id)
+    return card_write.write_script(clerk.backend, clerk.staff, order_id)
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/failure", response_model=OrderOut)
-async def failure(
-    order_id: str, body: FailureIn, request: Request, staff: Staff = auth.require(*ROLES)
-) -> Any:
+async def failure(order_id: str, body: FailureIn, clerk: Clerk = CLERK) -> Any:
     return card_write.report_write_failure(
-        auth.get_backend(request), staff, order_id, body.outcome, body.tries_left
+        clerk.backend, clerk.staff, order_id, body.outcome, body.tries_left
     )
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/written", response_model=OrderOut)
-async def written(
-    order_id: str, body: WrittenIn, request: Request, staff: Staff = auth.require(*ROLES)
-) -> Any:
-    return card_write.record_written(
-        auth.get_backend(request), staff, order_id, body.iccid, body.imsi
-    )
+async def written(order_id: str, body: WrittenIn, clerk: Clerk = CLERK) -> Any:
+    return card_write.record_written(clerk.backend, clerk.staff, order_id, body.iccid, body.imsi)
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/presubmit", response_model=OrderOut)
-async def presubmit(
-    order_id: str, body: PresubmitIn, request: Request, staff: Staff = auth.require(*ROLES)
-) -> Any:
+async def presubmit(order_id: str, body: PresubmitIn, clerk: Clerk = CLERK) -> Any:
     """Pre-submit a written order: the fees are paid (422 ``payment_short`` when the amount
     received does not cover them) and an invoice number given, for the form and invoice."""
-    return card_write.presubmit(auth.get_backend(request), staff, order_id, body.received)
+    return card_write.presubmit(clerk.backend, clerk.staff, order_id, body.received)
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/confirm", response_model=OrderOut)
-async def confirm(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
+async def confirm(order_id: str, clerk: Clerk = CLERK) -> Any:
     """Formal submit of a pre-submitted order: the card is activated."""
-    return card_write.confirm(auth.get_backend(request), staff, order_id)
+    return card_write.confirm(clerk.backend, clerk.staff, order_id)
 
 
 @router.post(f"{PREFIX}/orders/{{order_id}}/cancel", response_model=OrderOut)
-async def cancel(order_id: str, request: Request, staff: Staff = auth.require(*ROLES)) -> Any:
-    return card_write.cancel(auth.get_backend(request), staff, order_id)
+async def cancel(order_id: str, clerk: Clerk = CLERK) -> Any:
+    return card_write.cancel(clerk.backend, clerk.staff, order_id)

@@ -680,6 +680,28 @@ def write_script(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any
     return _script(order, secrets, order["iccid"], order["imsi"])
 
 
+def _move_card(
+    backend: Backend,
+    staff: Staff,
+    order: Doc,
+    iccid: str,
+    state: str,
+    action: str,
+    **details: str,
+) -> None:
+    """The order's card moves to ``state``: a move of the card by the order's agent that names
+    the order (and ``details``) in the card's ledger."""
+    sim_stock.transition(
+        backend,
+        staff,
+        iccid,
+        state=state,
+        action=action,
+        agent_id=order["agent_id"],
+        details={"order_id": order["id"], **details},
+    )
+
+
 def report_write_failure(
     backend: Backend,
     staff: Staff,
@@ -697,15 +719,7 @@ def report_write_failure(
     with backend.store.transaction() as txn:
         if outcome == "interrupted":
             if not partly_written:
-                sim_stock.transition(
-                    backend,
-                    staff,
-                    iccid,
-                    state="write_interrupted",
-                    action="write_fail",
-                    agent_id=order["agent_id"],
-                    details={"order_id": order_id},
-                )
+                _move_card(backend, staff, order, iccid, "write_interrupted", "write_fail")
             updated = {**order, "state": "write_interrupted", "updated_at": at}
         elif partly_written:
             # Nothing more was written this time, but an earlier attempt left keys behind.
@@ -743,15 +757,7 @@ def record_written(
         )
     at = backend.now_iso()
     with backend.store.transaction() as txn:
-        sim_stock.transition(
-            backend,
-            staff,
-            iccid,
-            state="written",
-            action="write",
-            agent_id=order["agent_id"],
-            details={"order_id": order_id},
-        )
+        _move_card(backend, staff, order, iccid, "written", "write")
         updated = {**order, "state": "written", "written_at": at, "updated_at": at}
         txn.put(ORDERS, order_id, updated)
         audit.record(txn, "card_write.written", order_id, at, {"iccid": iccid, "imsi": imsi})
@@ -817,14 +823,8 @@ def confirm(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
     _require_state(order, "presubmitted")
     at = backend.now_iso()
     with backend.store.transaction() as txn:
-        sim_stock.transition(
-            backend,
-            staff,
-            order["iccid"],
-            state="activated",
-            action="activate",
-            agent_id=order["agent_id"],
-            details={"order_id": order_id, "msisdn": order["msisdn"]},
+        _move_card(
+            backend, staff, order, order["iccid"], "activated", "activate", msisdn=order["msisdn"]
         )
         number = txn.get(NUMBERS, order["msisdn"]) or {"msisdn": order["msisdn"]}
         txn.put(
@@ -859,15 +859,7 @@ def cancel(backend: Backend, staff: Staff, order_id: str) -> dict[str, Any]:
         iccid = order.get("iccid")
         card = backend.store.get(sim_stock.CARDS, iccid) if iccid else None
         if iccid and card is not None and card["state"] == "write_interrupted":
-            sim_stock.transition(
-                backend,
-                staff,
-                iccid,
-                state="picked_up",
-                action="write_reset",
-                agent_id=order["agent_id"],
-                details={"order_id": order_id},
-            )
+            _move_card(backend, staff, order, iccid, "picked_up", "write_reset")
         number = txn.get(NUMBERS, order["msisdn"])
         if number is not None:
             txn.put(NUMBERS, order["msisdn"], {**number, "state": "free", "order_id": None})

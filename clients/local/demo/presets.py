@@ -137,6 +137,21 @@ def _ukey_missing(txn: Transaction, backend: Backend) -> dict[str, Any]:
     return {**FACTS["ukey_missing"], "customer_id": doc["id"]}
 
 
+def _to_agent(
+    txn: Transaction, card: dict[str, Any], agent_id: str, state: str, action: str, batch: str
+) -> dict[str, Any]:
+    """``card`` moves to ``state``, held by agent ``agent_id``, in the preset's ``batch``."""
+    return sim_stock.move_card(
+        txn,
+        card,
+        state=state,
+        loc_kind="agent",
+        loc_id=agent_id,
+        action=action,
+        batch_id=batch,
+    )
+
+
 def _card_written(txn: Transaction, backend: Backend) -> dict[str, Any]:
     """A card of c001's agent that the backend already knows as written."""
     iccid = sim_seed.demo_iccid(1, "128k_normal", WRITTEN_SERIAL)
@@ -157,26 +172,10 @@ def _card_written(txn: Transaction, backend: Backend) -> dict[str, Any]:
         },
     )
     if card["state"] == "in_stock":
-        card = sim_stock.move_card(
-            txn,
-            card,
-            state="picked_up",
-            loc_kind="agent",
-            loc_id=sim_seed.DEMO_AGENT,
-            action="pickup",
-            batch_id=batch,
-        )
+        card = _to_agent(txn, card, sim_seed.DEMO_AGENT, "picked_up", "pickup", batch)
     elif card["loc_id"] != sim_seed.DEMO_AGENT:
         card = {**card, "loc_kind": "agent", "loc_id": sim_seed.DEMO_AGENT}
-    sim_stock.move_card(
-        txn,
-        card,
-        state="written",
-        loc_kind="agent",
-        loc_id=sim_seed.DEMO_AGENT,
-        action="write",
-        batch_id=batch,
-    )
+    _to_agent(txn, card, sim_seed.DEMO_AGENT, "written", "write", batch)
     return FACTS["card_written"]
 
 
@@ -191,15 +190,7 @@ def _wrong_agent(txn: Transaction, backend: Backend) -> dict[str, Any]:
         iccid = sim_seed.demo_iccid(1, "128k_normal", serial)
         card = txn.get(sim_stock.CARDS, iccid)
         assert card is not None and card["state"] == "in_stock", iccid
-        sim_stock.move_card(
-            txn,
-            card,
-            state="picked_up",
-            loc_kind="agent",
-            loc_id=WRONG_AGENT_HOLDER,
-            action="pickup",
-            batch_id=batch,
-        )
+        _to_agent(txn, card, WRONG_AGENT_HOLDER, "picked_up", "pickup", batch)
         iccids.append(iccid)
     txn.put(
         sim_stock.BATCHES,
