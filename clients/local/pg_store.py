@@ -116,6 +116,21 @@ def _field(name: str) -> sql.Composable:
     return sql.Literal(name)
 
 
+BY_KEY = "SELECT doc FROM documents WHERE (tbl || '/' || key) = %s"
+"""One document by its key, through the hash index of migration 0010: under SERIALIZABLE it
+locks the key's bucket, not the primary key's leaf page that the neighbouring keys (the next
+numbers of a sequence, written by other requests) share."""
+_TABLES: set[str] = set()
+
+
+def _hashed_key(table: str, key: str) -> str:
+    """ "tbl/key", the index's value for a document (one document: no table name has a '/')."""
+    if table not in _TABLES:
+        _literal_table(table)
+        _TABLES.add(table)
+    return f"{table}/{key}"
+
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -294,9 +309,7 @@ class PgTransaction:
             found = self.read.get((table, key), _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        row = self.execute(
-            "SELECT doc FROM documents WHERE tbl = %s AND key = %s", (table, key)
-        ).fetchone()
+        row = self.execute(BY_KEY, (_hashed_key(table, key),)).fetchone()
         doc = row[0] if row else None
         self.read[(table, key)] = doc
         return doc
@@ -623,7 +636,7 @@ class PgStore:
         txn = self.current()
         if txn is not None:
             return txn.get(table, key)
-        rows = self._read("SELECT doc FROM documents WHERE tbl = %s AND key = %s", (table, key))
+        rows = self._read(BY_KEY, (_hashed_key(table, key),))
         return rows[0][0] if rows else None
 
     def _known(self, table: str, keys: list[str]) -> tuple[dict[str, Doc], list[str]]:
