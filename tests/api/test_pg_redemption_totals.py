@@ -125,13 +125,14 @@ def test_the_migration_counts_the_redemptions_stored_before_it(pg_url: str) -> N
         conn.execute("DROP FUNCTION redemption_totals_change() CASCADE")
         conn.execute("DROP FUNCTION redemption_totals_hour(jsonb)")
         conn.execute("DROP INDEX documents_apps_status_due")
+        conn.execute("DROP INDEX documents_key_hash")
         conn.execute("DELETE FROM schema_version WHERE version >= 8")
         for doc in docs:
             conn.execute(
                 "INSERT INTO documents (tbl, key, doc) VALUES ('redemptions', %s, %s)",
                 (doc["id"], psycopg.types.json.Jsonb(doc)),
             )
-    assert pg_store.upgrade(pg_url) == [8, 9]
+    assert pg_store.upgrade(pg_url) == [8, 9, 10]
     store = open_pg_store(pg_url)
     try:
         assert _summary(store) == _expected(docs)

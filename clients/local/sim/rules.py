@@ -37,6 +37,8 @@ AGENTS = "sim_agents"
 CARDS = "sim_cards"
 MOVES = "sim_moves"
 BATCHES = "sim_batches"
+CARD_FIELDS = ("iccid", "card_type", "dept_id", "state", "loc_kind", "loc_id")
+"""What the batch checks read of a card (all a batch needs: its moves write only those)."""
 
 CARD_TYPES = ("128k_normal", "128k_micro")
 STATES = ("in_stock", "in_transfer", "picked_up", "write_interrupted", "written", "activated")
@@ -378,6 +380,59 @@ def move_card(
     return moved
 
 
+def move_cards(
+    txn: Transaction,
+    cards: list[Doc],
+    *,
+    state: str,
+    loc_kind: str,
+    loc_id: str,
+    action: str,
+    batch_id: str,
+) -> None:
+    """``move_card`` for every card of a batch, in order; on a shared database in two
+    statements (the cards patched, their history rows written) instead of one write each.
+
+    The checks are ``move_card``'s: the first card whose state does not allow the move is the
+    one refused. Only the fields that move are written, so the cards of a batch can be read
+    with ``CARD_FIELDS`` only.
+    """
+    patch_many = getattr(txn, "patch_many", None)
+    if patch_many is None:
+        for card in cards:
+            move_card(
+                txn,
+                card,
+                state=state,
+                loc_kind=loc_kind,
+                loc_id=loc_id,
+                action=action,
+                batch_id=batch_id,
+            )
+        return
+    refused = {
+        s for s in {c["state"] for c in cards} if action not in TRANSITIONS.get((s, state), ())
+    }
+    if refused:
+        card = next(c for c in cards if c["state"] in refused)
+        raise DomainError(409, "sim_state_invalid", iccid=card["iccid"], state=card["state"])
+    keys = [c["iccid"] for c in cards]
+    patch_many(
+        CARDS, keys, {"state": state, "loc_kind": loc_kind, "loc_id": loc_id, "batch": batch_id}
+    )
+    sources: dict[tuple[str, str], list[str]] = {}
+    for card in cards:
+        sources.setdefault((card["loc_kind"], card["loc_id"]), []).append(card["iccid"])
+    for (kind, source), moved in sources.items():
+        common = {
+            "batch": batch_id,
+            "from": f"{kind}:{source}",
+            "to": f"{loc_kind}:{loc_id}",
+            "state": state,
+        }
+        txn.put_each(MOVES, moved, f"{batch_id}:", common, "iccid")  # type: ignore[attr-defined]
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic GC while a big batch allocates its (acyclic) documents: full collections over
@@ -554,10 +609,10 @@ def evaluate(
 ) -> None:
     """Check a chunk of the batch into ``report`` (O(1) per card: dict lookups only)."""
     card_of: Callable[[str, str], Doc | None] = backend.store.get  # one dict lookup per card
-    get_many = getattr(backend.store, "get_many", None)
-    if get_many is not None:  # a shared database: one indexed query for the whole chunk
+    get_fields = getattr(backend.store, "get_fields", None)
+    if get_fields is not None:  # a shared database: one query for the whole chunk
         iccids = list(iccids)
-        found: dict[str, Doc] = get_many(CARDS, [raw.strip() for raw in iccids])
+        found: dict[str, Doc] = get_fields(CARDS, [raw.strip() for raw in iccids], CARD_FIELDS)
 
         def card_of(_table: str, iccid: str) -> Doc | None:
             return found.get(iccid)
@@ -668,16 +723,15 @@ def apply_batch(
     at = backend.now_iso()
     with backend.store.transaction() as txn, gc_paused():
         batch_id = new_batch_id(txn)
-        for card in report.ok:
-            move_card(
-                txn,
-                card,
-                state=state,
-                loc_kind=loc_kind,
-                loc_id=loc_id,
-                action=spec.action,
-                batch_id=batch_id,
-            )
+        move_cards(
+            txn,
+            report.ok,
+            state=state,
+            loc_kind=loc_kind,
+            loc_id=loc_id,
+            action=spec.action,
+            batch_id=batch_id,
+        )
         batch = {
             "id": batch_id,
             "action": spec.action,
@@ -835,6 +889,7 @@ def decide_transfer(backend: Backend, staff: Staff, transfer_id: str, approve: b
 
 # -- the three batch operations: specs, checks, commits ---------------------------------------
 CHUNK = 5_000
+SHARED_CHUNK = 100_000
 
 
 def pickup_spec(
@@ -871,7 +926,10 @@ async def check_batch(
     seen: dict[str, int] = {}
     index = 1
     iterator = iter(iccids)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
+    # A shared database: the request has a thread of its own, and one query for the whole
+    # batch costs the database one pass over the cards instead of one per chunk.
+    size = SHARED_CHUNK if hasattr(backend.store, "get_fields") else CHUNK
+    while chunk := list(itertools.islice(iterator, size)):
         evaluate(backend, spec, chunk, report, index, seen)
         index += len(chunk)
         await asyncio.sleep(0)
