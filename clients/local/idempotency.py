@@ -224,15 +224,6 @@ class IdempotencyMiddleware:
     async def _run(
         self, scope: Scope, body: bytes, record_key: str, fingerprint: str
     ) -> tuple[Transaction | None, int, list[tuple[bytes, bytes]], bytes]:
-        sent_body = False
-
-        async def replay_receive() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
-
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -246,7 +237,7 @@ class IdempotencyMiddleware:
         try:
             with self.backend.store.transaction() as txn:
                 txn.deferred = True
-                await self.app(scope, replay_receive, capture)
+                await self.app(scope, replies.replaying(body), capture)
                 status = int(start.get("status", 500))
                 if not 200 <= status < 300:
                     raise _Rollback
