@@ -1,17 +1,20 @@
 """Plain operations answered without FastAPI's per-request machinery.
 
-An operation is *plain* when its endpoint takes only its path parameters (text), at most one
-JSON body model, the ``Request`` and the staff member of ``auth.require``: creating a
-redemption and verifying its code are. For those, ``LeanOperations`` (the innermost ASGI
-layer, so the body guard, the idempotency middleware and its transaction wrap it as they wrap
-FastAPI) calls the endpoint itself with the same pydantic models, answers with FastAPI's own
-response serialisation, and hands a refusal to the app's own exception handlers.
+An operation is *plain* when its endpoint takes only its path parameters (text), query and
+header parameters, at most one JSON body model, the ``Request`` and the staff member of
+``auth.require``: creating a redemption, verifying its code and reading the sandbox outbox
+are. For those, ``LeanOperations`` (the innermost ASGI layer, so the body guard, the
+idempotency middleware and its transaction wrap it as they wrap FastAPI) reads the parameters
+with FastAPI's own ``request_params_to_args``, validates the body with the operation's own
+body field, calls the endpoint, answers with FastAPI's own response serialisation, and hands a
+refusal to the app's own exception handlers.
 
 Anything it is not sure of is left to FastAPI, which then answers exactly as it always does:
-a missing or expired session, a role the operation refuses, a query string, a body that is
-not ``application/json`` or does not validate, a path that needs a redirect. So every error
-body and every status stays FastAPI's; only the requests that succeed in getting as far as
-the endpoint take the short way (one regex match, no dependency solving, no telemetry).
+a missing or expired session, a role the operation refuses, a parameter that does not
+validate (or a query string for an operation without query parameters), a body that is not
+``application/json`` or does not validate, a path that needs a redirect. So every error
+body and every status stays FastAPI's; only the requests that get as far as the endpoint
+take the short way (one regex match, no dependency solving, no telemetry).
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi._compat import ModelField
 from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.utils import request_params_to_args
 from fastapi.routing import APIRoute, serialize_response
 from pydantic import BaseModel
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -51,6 +56,8 @@ class Plan:
     staff_name: str
     request_name: str | None
     path_names: tuple[str, ...]
+    query: list[ModelField]
+    header: list[ModelField]
     body: ModelField | None
     status: int
 
@@ -70,8 +77,6 @@ def plan(route: APIRoute) -> Plan | None:
         or route.response_model_exclude_none
         or not route.response_model_by_alias
         or not isinstance(route.response_class, DefaultPlaceholder)
-        or dependant.query_params
-        or dependant.header_params
         or dependant.cookie_params
         or len(dependant.body_params) > 1
         or len(dependant.dependencies) != 1
@@ -110,6 +115,8 @@ def plan(route: APIRoute) -> Plan | None:
         staff_name=staff.name,
         request_name=dependant.request_param_name,
         path_names=tuple(p.name for p in dependant.path_params),
+        query=list(dependant.query_params),
+        header=list(dependant.header_params),
         body=body,
         status=route.status_code or 200,
     )
@@ -130,11 +137,13 @@ class LeanOperations:
             self._by_method.setdefault(p.method, []).append(p)
 
     def _find(self, scope: Scope) -> tuple[Plan, dict[str, str]] | None:
-        if scope.get("root_path") or scope["query_string"]:
+        if scope.get("root_path"):
             return None
         for p in self._by_method.get(scope["method"], ()):
             match = p.pattern.match(scope["path"])
             if match is not None:
+                if scope["query_string"] and not p.query:
+                    return None
                 return p, match.groupdict()
         return None
 
@@ -155,6 +164,16 @@ class LeanOperations:
             await self.app(scope, receive, send)  # FastAPI answers 401 / 403
             return
         values: dict[str, Any] = dict(path_values)
+        for fields, received in (
+            (chosen.query, QueryParams(scope["query_string"])),
+            (chosen.header, Headers(scope=scope)),
+        ):
+            if fields:
+                params, errors = request_params_to_args(fields, received)
+                if errors:
+                    await self.app(scope, receive, send)  # FastAPI's 422 answer
+                    return
+                values.update(params)
         body = b""
         if chosen.body is not None:
             body = await replies.read_body(receive)
