@@ -62,6 +62,17 @@ class Pair:
             )
         return answers
 
+    async def redemption_body(self, token: str) -> dict[str, Any]:
+        """A redemption of one point of the demo member."""
+        member = (
+            await self.http[0].get(
+                "/v1/members",
+                params={"phone": DEMO_MOBILE},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        ).json()
+        return {"member_id": member["id"], "points": 1, "channel": "pos"}
+
     async def close(self) -> None:
         for http in self.http:
             await http.aclose()
@@ -89,14 +100,7 @@ async def test_redemption_answers_alike_with_and_without_the_lean_layer(
 ) -> None:
     pair = Pair(backend)
     cashier, marketer = await pair.login("k001"), await pair.login("m001")
-    member = (
-        await pair.http[0].get(
-            "/v1/members",
-            params={"phone": DEMO_MOBILE},
-            headers={"Authorization": f"Bearer {cashier}"},
-        )
-    ).json()
-    body = {"member_id": member["id"], "points": 1, "channel": "pos"}
+    body = await pair.redemption_body(cashier)
     created = await pair.both("POST", "/v1/redemptions", cashier, body)
     assert _same(created, 201)["status"] == "pending_otp"
     # Refusals: no session, a role that may not, a body that does not validate, not JSON at
@@ -106,7 +110,7 @@ async def test_redemption_answers_alike_with_and_without_the_lean_layer(
     assert _same(await pair.both("POST", "/v1/redemptions", marketer, body), 403)
     bad = {**body, "points": "1"}  # StrictInt
     assert _same(await pair.both("POST", "/v1/redemptions", cashier, bad), 422)
-    missing = {"member_id": member["id"]}
+    missing = {"member_id": body["member_id"]}
     assert _same(await pair.both("POST", "/v1/redemptions", cashier, missing), 422)
     text = json.dumps(body).encode()
     for answers in (
@@ -157,14 +161,7 @@ async def test_outbox_answers_alike_with_and_without_the_lean_layer(backend: Bac
     """Query parameters (FastAPI's own parsing), the endpoint's refusals, FastAPI's 422."""
     pair = Pair(backend)
     cashier, supervisor = await pair.login("k001"), await pair.login("s001")
-    member = (
-        await pair.http[0].get(
-            "/v1/members",
-            params={"phone": DEMO_MOBILE},
-            headers={"Authorization": f"Bearer {cashier}"},
-        )
-    ).json()
-    body = {"member_id": member["id"], "points": 1, "channel": "pos"}
+    body = await pair.redemption_body(cashier)
     await pair.both("POST", "/v1/redemptions", cashier, body)
     outbox = "/v1/sandbox/sms-outbox"
     both = await pair.both("GET", f"{outbox}?phone={DEMO_MOBILE}", supervisor)
