@@ -262,7 +262,12 @@ def require(*roles: str) -> Any:
             raise DomainError(403, "forbidden", details={"required_roles": list(roles)})
         return staff
 
+    REQUIRED_ROLES[dependency] = roles
     return Depends(dependency)
+
+
+REQUIRED_ROLES: dict[Any, tuple[str, ...]] = {}
+"""The roles each ``require`` dependency admits (read by ``lean`` to call plain operations)."""
 
 
 def _parse(value: str | None) -> datetime | None:

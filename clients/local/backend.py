@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -21,19 +22,39 @@ def _masked(phone: str) -> str:
 
 @dataclass
 class SmsOutbox:
-    """The explicit fake SMS gateway of local and demo mode; a trainer reads codes from it."""
+    """The explicit fake SMS gateway of local and demo mode; a trainer reads codes from it.
+
+    The last ``limit`` messages, oldest first, and the same messages by phone (a phone's view
+    costs what that phone has, not a walk of the whole outbox)."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     limit: int = 500
+    _by_phone: dict[str, collections.deque[dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def send(self, phone: str, text: str, at: str, purpose: str) -> None:
-        self.messages.append({"phone": phone, "text": text, "at": at, "purpose": purpose})
+        message = {"phone": phone, "text": text, "at": at, "purpose": purpose}
+        self.messages.append(message)
+        self._by_phone.setdefault(phone, collections.deque()).append(message)
+        for dropped in self.messages[: -self.limit]:
+            # The oldest of all is the oldest of its phone too.
+            kept = self._by_phone[dropped["phone"]]
+            kept.popleft()
+            if not kept:
+                del self._by_phone[dropped["phone"]]
         del self.messages[: -self.limit]
         # Never the text (it holds the code) nor the full mobile.
         log.info("sandbox sms to %s (%s)", _masked(phone), purpose)
 
     def for_phone(self, phone: str | None) -> list[dict[str, Any]]:
-        return [m for m in self.messages if phone is None or m["phone"] == phone]
+        if phone is None:
+            return list(self.messages)
+        return list(self._by_phone.get(phone, ()))
+
+    def clear(self) -> None:
+        self.messages.clear()
+        self._by_phone.clear()
 
 
 @dataclass

@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from branchdesk.clients.local import replies
 from branchdesk.clients.local.backend import Backend
 from branchdesk.clients.local.errors import negotiate_lang, register_messages, send_error
 
@@ -133,16 +134,7 @@ class BodyGuard:
                 status, code, details = problem
                 await send_error(send, status, code, lang, details=details)
                 return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replies.replaying(body, receive), send)
 
 
 def _inspect(body: bytes) -> tuple[int, str, Any] | None:

@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,11 +50,13 @@ def _expired(backend: Backend, record: dict[str, Any]) -> bool:
     return at + ttl(backend) <= backend.settings.now()
 
 
-def purge_expired(backend: Backend) -> int:
-    """Delete idempotency records past their time to live and sessions that have ended."""
+def purge_expired(backend: Backend, candidates: Iterable[str] | None = None) -> int:
+    """Delete idempotency records past their time to live and sessions that have ended;
+    ``candidates``: the records to look at (default: every one)."""
     store = backend.store
     now = backend.settings.now()
-    old_keys = [k for k in store.keys(TABLE) if _expired(backend, store.get(TABLE, k) or {})]
+    keys = store.keys(TABLE) if candidates is None else candidates
+    old_keys = [k for k in keys if _expired(backend, store.get(TABLE, k) or {})]
     ended = []
     for key in store.keys(auth.SESSIONS):
         session = store.get(auth.SESSIONS, key) or {}
@@ -102,6 +105,10 @@ class IdempotencyMiddleware:
         is not a state change and needs no key."""
         self._in_flight: set[str] = set()
         self._since_purge = 0
+        self._written: collections.deque[tuple[str, str]] | None = None
+        """(time, key) of the idempotency records, oldest first, so the periodic purge looks
+        at the expired ones only, not at every record: filled from the store at the first
+        purge, then as this process writes records."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -186,7 +193,7 @@ class IdempotencyMiddleware:
                 if self._since_purge >= PURGE_EVERY:
                     self._since_purge = 0
                     with contextlib.suppress(store_module.StoreError):
-                        purge_expired(self.backend)
+                        purge_expired(self.backend, self._expired_records())
                 try:
                     txn, status, response_headers, response_body = await self._run(
                         scope, body, record_key, fingerprint
@@ -202,10 +209,31 @@ class IdempotencyMiddleware:
                 except StoreError as exc:
                     await _send_store_error(send, exc, ctx.lang)
                     return
+                if self._written is not None:
+                    # Once durable: a record not yet committed reads as absent (gone).
+                    self._written.append((self.backend.now_iso(), record_key))
         finally:
             self._in_flight.discard(record_key)
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": response_body})
+
+    def _expired_records(self) -> list[str]:
+        """The oldest records while they are expired (or gone): all the purge must delete,
+        since records are written in time order. A clock set back only delays a purge."""
+        store = self.backend.store
+        if self._written is None:
+            self._written = collections.deque(
+                sorted(
+                    (str((store.get(TABLE, k) or {}).get("at", "")), k) for k in store.keys(TABLE)
+                )
+            )
+        expired: list[str] = []
+        while self._written:
+            record = store.get(TABLE, self._written[0][1])
+            if record is not None and not _expired(self.backend, record):
+                break
+            expired.append(self._written.popleft()[1])
+        return expired
 
     async def _replayed(self, record_key: str, fingerprint: str, send: Send, lang: str) -> bool:
         record = self.backend.store.get(TABLE, record_key)
@@ -224,15 +252,6 @@ class IdempotencyMiddleware:
     async def _run(
         self, scope: Scope, body: bytes, record_key: str, fingerprint: str
     ) -> tuple[Transaction | None, int, list[tuple[bytes, bytes]], bytes]:
-        sent_body = False
-
-        async def replay_receive() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
-
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -246,7 +265,7 @@ class IdempotencyMiddleware:
         try:
             with self.backend.store.transaction() as txn:
                 txn.deferred = True
-                await self.app(scope, replay_receive, capture)
+                await self.app(scope, replies.replaying(body), capture)
                 status = int(start.get("status", 500))
                 if not 200 <= status < 300:
                     raise _Rollback

@@ -44,6 +44,21 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(parts)
 
 
+def replaying(body: bytes, then: Receive | None = None) -> Receive:
+    """A ``receive`` that gives ``body`` (read before) once, then ``then``'s messages, or a
+    disconnect when there is no ``then``."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await then() if then is not None else {"type": "http.disconnect"}
+
+    return receive
+
+
 def fingerprint(scope: Scope, body: bytes) -> str:
     """What makes two requests with one key the same request."""
     parts = [scope["method"].encode(), scope["path"].encode(), scope["query_string"], body]

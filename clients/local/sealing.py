@@ -47,10 +47,19 @@ class Sealer:
         if len(key) != KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
         self._key = key
+        self._subkeys: dict[str, bytes] = {}
         self._aead = AESGCM(self.derive("seal"))
 
     def derive(self, purpose: str) -> bytes:
-        """A 32-byte subkey for ``purpose`` (HKDF-SHA256); the master key is never used twice."""
+        """A 32-byte subkey for ``purpose`` (HKDF-SHA256); the master key is never used twice.
+
+        Derived once per purpose and kept beside the master key (the same process memory)."""
+        subkey = self._subkeys.get(purpose)
+        if subkey is None:
+            subkey = self._subkeys[purpose] = self._derive(purpose)
+        return subkey
+
+    def _derive(self, purpose: str) -> bytes:
         hkdf = HKDF(
             algorithm=hashes.SHA256(),
             length=KEY_BYTES,

@@ -450,7 +450,7 @@ def apply_preset(backend: Backend, staff: Staff, name: str, lang: str) -> dict[s
             LAST_RESET,
             {"at": backend.now_iso(), "by": staff.id, "by_name": staff.name, "preset": name},
         )
-        txn.after_commit.append(backend.sms.messages.clear)
+        txn.after_commit.append(backend.sms.clear)
     return {
         **describe(preset, lang),
         "details": details,

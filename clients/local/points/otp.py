@@ -170,16 +170,11 @@ def _check_hourly_limit(txn: Transaction, backend: Backend, phone: str, now: dat
     a hard cap of twice that counts every code, so cancelling cannot be used to flood a phone.
     """
     hour_ago = now - timedelta(hours=1)
-    recent = sorted(
-        _parse(c["created_at"])
-        for c in txn.store.lookup(CHALLENGES, "phone", phone)
-        if _parse(c["created_at"]) > hour_ago
-    )
-    counted = sorted(
-        _parse(c["created_at"])
-        for c in txn.store.lookup(CHALLENGES, "phone", phone)
-        if _parse(c["created_at"]) > hour_ago and c["state"] != "cancelled"
-    )
+    stamped = [
+        (_parse(c["created_at"]), c["state"]) for c in txn.store.lookup(CHALLENGES, "phone", phone)
+    ]
+    recent = sorted(at for at, _state in stamped if at > hour_ago)
+    counted = sorted(at for at, state in stamped if at > hour_ago and state != "cancelled")
     per_hour = limit(backend, "otp_per_hour")
     for stamps, allowed in ((counted, per_hour), (recent, 2 * per_hour)):
         if len(stamps) >= allowed:
